@@ -1,0 +1,102 @@
+package io.sluice.client;
+
+import io.sluice.protocol.Position;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.BsonValue;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+/**
+ * A query being built, run when iterated ({@link #first()}, {@link #into}, {@link #iterator()}).
+ * With a follower read preference, {@link #afterPosition} names a write that the answering follower
+ * must have applied first.
+ */
+public final class FindIterable implements Iterable<Document> {
+  private final SluiceCollection collection;
+  private final BsonDocument filter;
+  private BsonDocument sort = new BsonDocument();
+  private BsonDocument projection = new BsonDocument();
+  private long limit;
+  private long skip;
+  private Position afterPosition = Position.ZERO;
+
+  FindIterable(SluiceCollection collection, BsonDocument filter) {
+    this.collection = collection;
+    this.filter = filter;
+  }
+
+  public FindIterable sort(Bson sortSpec) {
+    this.sort = Documents.toBson(sortSpec);
+    return this;
+  }
+
+  public FindIterable projection(Bson projectionSpec) {
+    this.projection = Documents.toBson(projectionSpec);
+    return this;
+  }
+
+  public FindIterable limit(int n) {
+    this.limit = n;
+    return this;
+  }
+
+  public FindIterable skip(int n) {
+    this.skip = n;
+    return this;
+  }
+
+  /** Answer only from a node that has applied the write at {@code position} (read-your-writes). */
+  public FindIterable afterPosition(Position position) {
+    this.afterPosition = position;
+    return this;
+  }
+
+  /** The first matching document, or null. */
+  public Document first() {
+    long savedLimit = limit;
+    limit = 1;
+    try {
+      List<Document> docs = run();
+      return docs.isEmpty() ? null : docs.get(0);
+    } finally {
+      limit = savedLimit;
+    }
+  }
+
+  public <C extends Collection<? super Document>> C into(C target) {
+    target.addAll(run());
+    return target;
+  }
+
+  @Override
+  public Iterator<Document> iterator() {
+    return run().iterator();
+  }
+
+  private List<Document> run() {
+    BsonDocument command = collection.command("find").append("filter", filter);
+    if (!sort.isEmpty()) {
+      command.append("sort", sort);
+    }
+    if (!projection.isEmpty()) {
+      command.append("projection", projection);
+    }
+    if (limit != 0) {
+      command.append("limit", new BsonInt64(limit));
+    }
+    if (skip != 0) {
+      command.append("skip", new BsonInt64(skip));
+    }
+    BsonDocument reply = collection.read(command, afterPosition);
+    List<Document> result = new ArrayList<>();
+    for (BsonValue doc : reply.getDocument("cursor").getArray("firstBatch")) {
+      result.add(Documents.toDocument(doc.asDocument()));
+    }
+    return result;
+  }
+}

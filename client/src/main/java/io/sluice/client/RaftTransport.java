@@ -1,0 +1,187 @@
+package io.sluice.client;
+
+import io.sluice.protocol.ClusterNaming;
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Limits;
+import io.sluice.protocol.Position;
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.SluiceException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.bson.BsonBinaryReader;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
+
+/**
+ * Sends command documents to the cluster through one Ratis client and turns replies and failures into
+ * documents and {@link SluiceException}s.
+ *
+ * <p>Every call is bounded by the connection's timeout, retries included. A write is retried with the
+ * same Ratis client id and call id, so a node that already applied it answers from its retry cache
+ * instead of applying it again; the servers keep that cache longer than this timeout.
+ */
+final class RaftTransport implements AutoCloseable {
+  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+
+  private final RaftClient raft;
+  private final List<RaftPeer> peers;
+  private final ConnectionString connection;
+  /** The highest position of any reply this client has seen: the floor of its follower reads. */
+  private final AtomicReference<Position> lastSeen = new AtomicReference<>(Position.ZERO);
+
+  RaftTransport(ConnectionString connection) {
+    this.connection = connection;
+    this.peers = new ArrayList<>();
+    for (String address : connection.addresses()) {
+      peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
+    }
+    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
+    TimeDuration deadline = TimeDuration.valueOf(connection.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    RequestTypeDependentRetryPolicy.Builder retry = RequestTypeDependentRetryPolicy.newBuilder();
+    for (TypeCase type : List.of(TypeCase.WRITE, TypeCase.READ)) {
+      retry.setRetryPolicy(type, RetryPolicies.retryForeverWithSleep(RETRY_SLEEP)).setTimeout(type, deadline);
+    }
+    // A follower read goes to one chosen node: give up on it sooner, so that another node can answer.
+    retry.setRetryPolicy(TypeCase.STALEREAD, RetryPolicies.retryForeverWithSleep(RETRY_SLEEP))
+        .setTimeout(TypeCase.STALEREAD, TimeDuration.valueOf(Math.min(deadline.toLong(java.util.concurrent.TimeUnit.MILLISECONDS), 3000),
+            java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, java.util.concurrent.TimeUnit.SECONDS));
+    GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES));
+    this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(retry.build()).build();
+  }
+
+  /** Sends a write through the leader; the reply's position is remembered for follower reads. */
+  BsonDocument write(BsonDocument command) {
+    return remember(call(() -> raft.io().send(toMessage(command)), "write"));
+  }
+
+  /** A read that sees every write acknowledged before it started. */
+  BsonDocument readLinearizable(BsonDocument command) {
+    return call(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
+  }
+
+  /**
+   * A read answered by a follower once it has applied {@code atLeast} and everything this client has
+   * seen. Tries each non-leader node in turn, then the leader, if a node cannot answer.
+   */
+  BsonDocument readFromFollower(BsonDocument command, Position atLeast) {
+    long minIndex = Math.max(atLeast.index(), lastSeen.get().index());
+    SluiceException last = null;
+    for (RaftPeerId node : followersFirst()) {
+      try {
+        return call(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
+      } catch (SluiceException e) {
+        if (!e.isRetryable()) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** Peer ids with the current leader (if known) last. */
+  private List<RaftPeerId> followersFirst() {
+    RaftPeerId leader = raft.getLeaderId();
+    List<RaftPeerId> order = new ArrayList<>();
+    for (RaftPeer peer : peers) {
+      if (!peer.getId().equals(leader)) {
+        order.add(peer.getId());
+      }
+    }
+    if (leader != null && peers.stream().anyMatch(p -> p.getId().equals(leader))) {
+      order.add(leader);
+    }
+    return order;
+  }
+
+  private BsonDocument remember(BsonDocument reply) {
+    if (reply.isDocument("opTime")) {
+      Position position = Position.fromBson(reply.getDocument("opTime"));
+      lastSeen.accumulateAndGet(position, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+    }
+    return reply;
+  }
+
+  private interface RaftCall {
+    RaftClientReply send() throws IOException;
+  }
+
+  private BsonDocument call(RaftCall call, String what) {
+    RaftClientReply reply;
+    try {
+      reply = call.send();
+    } catch (RaftRetryFailureException e) {
+      throw new SluiceException(ErrorCode.NOT_WRITABLE_PRIMARY, what + " failed: no node of " + connection
+          + " could answer within " + connection.timeout().toMillis() + " ms (is a majority of the nodes up and a leader elected?); last error: "
+          + e.getCause(), e);
+    } catch (AlreadyClosedException e) {
+      throw new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "the client is closed", e);
+    } catch (IOException e) {
+      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + e, e);
+    }
+    if (!reply.isSuccess()) {
+      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + reply.getException(), reply.getException());
+    }
+    return fromMessage(reply.getMessage());
+  }
+
+  static Message toMessage(BsonDocument command) {
+    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
+    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+      CODEC.encode(writer, command, EncoderContext.builder().build());
+    }
+    if (buffer.getSize() > Limits.MAX_COMMAND_BYTES) {
+      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the command is " + buffer.getSize()
+          + " bytes; the largest a node accepts is " + Limits.MAX_COMMAND_BYTES + " (documents up to 16 MiB)");
+    }
+    return Message.valueOf(ByteString.copyFrom(buffer.getInternalBuffer(), 0, buffer.getSize()));
+  }
+
+  static BsonDocument fromMessage(Message message) {
+    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(message.getContent().toByteArray()))) {
+      return CODEC.decode(reader, DecoderContext.builder().build());
+    }
+  }
+
+  /** Checks a reply, throwing the error it carries. */
+  static BsonDocument check(BsonDocument reply) {
+    return Replies.check(reply);
+  }
+
+  @Override
+  public void close() {
+    try {
+      raft.close();
+    } catch (IOException e) {
+      throw new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the Raft client failed", e);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.sluice.client;
+
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.UpdateOptions;
+import io.sluice.protocol.Replies;
+import java.util.ArrayList;
+import java.util.List;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonObjectId;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.ObjectId;
+
+/**
+ * A collection, with the MongoDB Java driver's method names where the meaning is the same. Filters
+ * and updates are {@link Bson}: build them with MongoDB's {@code Filters} and {@code Updates}, or pass
+ * {@link Document}s. Immutable: {@link #withReadPreference} returns a new view.
+ */
+public final class SluiceCollection {
+  private final String database;
+  private final String name;
+  private final RaftTransport transport;
+  private final ReadPreference readPreference;
+
+  SluiceCollection(String database, String name, RaftTransport transport, ReadPreference readPreference) {
+    this.database = database;
+    this.name = name;
+    this.transport = transport;
+    this.readPreference = readPreference;
+  }
+
+  public String getNamespace() {
+    return database + "." + name;
+  }
+
+  public ReadPreference getReadPreference() {
+    return readPreference;
+  }
+
+  public SluiceCollection withReadPreference(ReadPreference preference) {
+    return new SluiceCollection(database, name, transport, preference);
+  }
+
+  /** Inserts one document; an {@code _id} is generated here (an ObjectId) if it has none. */
+  public WriteResult insertOne(Document document) {
+    return insertMany(List.of(document));
+  }
+
+  /** Inserts documents in order, stopping at the first failure (MongoDB's ordered insert). */
+  public WriteResult insertMany(List<Document> documents) {
+    BsonArray array = new BsonArray();
+    List<BsonValue> ids = new ArrayList<>();
+    for (Document document : documents) {
+      BsonDocument bson = Documents.toBson(document);
+      if (!bson.containsKey("_id")) {
+        BsonDocument withId = new BsonDocument("_id", new BsonObjectId(new ObjectId()));
+        withId.putAll(bson);
+        bson = withId;
+      }
+      ids.add(bson.get("_id"));
+      array.add(bson);
+    }
+    return write(command("insert").append("documents", array), ids);
+  }
+
+  public WriteResult updateOne(Bson filter, Bson update) {
+    return updateOne(filter, update, new UpdateOptions());
+  }
+
+  public WriteResult updateOne(Bson filter, Bson update, UpdateOptions options) {
+    return update(filter, Documents.toBson(update), options.isUpsert(), false);
+  }
+
+  public WriteResult updateMany(Bson filter, Bson update) {
+    return updateMany(filter, update, new UpdateOptions());
+  }
+
+  public WriteResult updateMany(Bson filter, Bson update, UpdateOptions options) {
+    return update(filter, Documents.toBson(update), options.isUpsert(), true);
+  }
+
+  public WriteResult replaceOne(Bson filter, Document replacement) {
+    return replaceOne(filter, replacement, new ReplaceOptions());
+  }
+
+  public WriteResult replaceOne(Bson filter, Document replacement, ReplaceOptions options) {
+    return update(filter, Documents.toBson(replacement), options.isUpsert(), false);
+  }
+
+  public WriteResult deleteOne(Bson filter) {
+    return delete(filter, 1);
+  }
+
+  public WriteResult deleteMany(Bson filter) {
+    return delete(filter, 0);
+  }
+
+  public FindIterable find() {
+    return find(new BsonDocument());
+  }
+
+  public FindIterable find(Bson filter) {
+    return new FindIterable(this, Documents.toBson(filter));
+  }
+
+  public long countDocuments() {
+    return countDocuments(new BsonDocument());
+  }
+
+  public long countDocuments(Bson filter) {
+    BsonDocument reply = read(command("count").append("query", Documents.toBson(filter)), io.sluice.protocol.Position.ZERO);
+    return reply.getNumber("n").longValue();
+  }
+
+  /** Drops the collection and its documents; dropping a missing collection succeeds. */
+  public void drop() {
+    Replies.check(transport.write(command("drop")));
+  }
+
+  private WriteResult update(Bson filter, BsonDocument update, boolean upsert, boolean multi) {
+    BsonDocument statement = new BsonDocument("q", Documents.toBson(filter)).append("u", update)
+        .append("upsert", BsonBoolean.valueOf(upsert)).append("multi", BsonBoolean.valueOf(multi));
+    return write(command("update").append("updates", new BsonArray(List.of(statement))), List.of());
+  }
+
+  private WriteResult delete(Bson filter, int limit) {
+    BsonDocument statement = new BsonDocument("q", Documents.toBson(filter)).append("limit", new BsonInt32(limit));
+    return write(command("delete").append("deletes", new BsonArray(List.of(statement))), List.of());
+  }
+
+  private WriteResult write(BsonDocument command, List<BsonValue> insertedIds) {
+    BsonDocument reply = Replies.check(transport.write(command));
+    if (reply.isArray("writeErrors") && !reply.getArray("writeErrors").isEmpty()) {
+      BsonArray errors = reply.getArray("writeErrors");
+      int applied = reply.getNumber("n").intValue();
+      throw new SluiceWriteException(errors.get(0).asDocument(), errors,
+          WriteResult.fromReply(reply, insertedIds.subList(0, Math.min(applied, insertedIds.size()))));
+    }
+    return WriteResult.fromReply(reply, insertedIds);
+  }
+
+  BsonDocument read(BsonDocument command, io.sluice.protocol.Position atLeast) {
+    BsonDocument reply = switch (readPreference.mode()) {
+      case LINEARIZABLE -> transport.readLinearizable(command);
+      case FOLLOWER -> transport.readFromFollower(command, atLeast);
+    };
+    return Replies.check(reply);
+  }
+
+  BsonDocument command(String commandName) {
+    return new BsonDocument(commandName, new BsonString(name)).append("$db", new BsonString(database));
+  }
+}

@@ -1,0 +1,63 @@
+package io.sluice.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The node's admin HTTP endpoint: {@code /livez} (the process answers), {@code /readyz} (it knows a
+ * leader, so it can serve), {@code /status} (a JSON {@link NodeStatus}).
+ */
+final class AdminHttpServer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpServer http;
+  private final ExecutorService executor;
+
+  AdminHttpServer(String address, SluiceNode node) {
+    int colon = address.lastIndexOf(':');
+    try {
+      this.http = HttpServer.create(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
+    }
+    this.executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "admin-http-" + node.id());
+      t.setDaemon(true);
+      return t;
+    });
+    http.setExecutor(executor);
+    http.createContext("/livez", ex -> respond(ex, 200, "text/plain", "ok\n"));
+    http.createContext("/readyz", ex -> {
+      NodeStatus s = node.status();
+      boolean ready = s.leaderId() != null && !"CANDIDATE".equals(s.role());
+      respond(ex, ready ? 200 : 503, "text/plain", ready ? "ok\n" : "not ready: no known leader (role " + s.role() + ")\n");
+    });
+    http.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(node.status())));
+  }
+
+  void start() {
+    http.start();
+  }
+
+  void stop() {
+    http.stop(0);
+    executor.shutdownNow();
+  }
+
+  private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.sluice.node;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
+import io.sluice.protocol.ClusterNaming;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one node needs to start. Built by {@link Builder}, which the YAML file is read into
+ * (so the file format and the Java API are one), and which validates every value at {@code build()}.
+ *
+ * @param cluster        the cluster's name; it names the Raft group, so all nodes and clients must agree
+ * @param address        host:port this node listens on for Raft peers and clients
+ * @param adminAddress   host:port of the admin HTTP endpoint (/livez, /readyz, /status)
+ * @param dataDir        where the Raft log and the store live
+ * @param peers          every member's address, this node's included
+ * @param electionTimeoutMin  lower bound of Raft's randomized election timeout
+ * @param electionTimeoutMax  upper bound of Raft's randomized election timeout
+ * @param retryCacheExpiry    how long a leader remembers a write's reply for retries; must exceed the
+ *                            clients' operation timeout so a retried write is never applied twice
+ * @param staleReadWait       how long a follower read waits for this node to reach the asked position
+ */
+@JsonDeserialize(builder = NodeConfig.Builder.class)
+public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers,
+                         Duration electionTimeoutMin, Duration electionTimeoutMax, Duration retryCacheExpiry,
+                         Duration staleReadWait) {
+
+  public NodeConfig {
+    peers = List.copyOf(peers);
+  }
+
+  /** This node's Raft peer id, derived from its address. */
+  public String nodeId() {
+    return ClusterNaming.peerId(address);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder().cluster(cluster).address(address).adminAddress(adminAddress).dataDir(dataDir.toString())
+        .peers(peers).electionTimeoutMinMs(electionTimeoutMin.toMillis()).electionTimeoutMaxMs(electionTimeoutMax.toMillis())
+        .retryCacheExpirySeconds(retryCacheExpiry.toSeconds()).staleReadWaitMs(staleReadWait.toMillis());
+  }
+
+  /** Defaults suit a local cluster; every setter is a key of the YAML file. */
+  @JsonPOJOBuilder(withPrefix = "")
+  public static final class Builder {
+    private String cluster = ClusterNaming.DEFAULT_CLUSTER_NAME;
+    private String address;
+    private String adminAddress;
+    private String dataDir;
+    private List<String> peers = new ArrayList<>();
+    // Ratis' defaults (150-300 ms) make a busy 2-core machine lose its leader under load.
+    private long electionTimeoutMinMs = 1000;
+    private long electionTimeoutMaxMs = 2000;
+    private long retryCacheExpirySeconds = 90;
+    private long staleReadWaitMs = 5000;
+
+    public Builder cluster(String value) { this.cluster = value; return this; }
+    public Builder address(String value) { this.address = value; return this; }
+    public Builder adminAddress(String value) { this.adminAddress = value; return this; }
+    public Builder dataDir(String value) { this.dataDir = value; return this; }
+    public Builder peers(List<String> value) { this.peers = new ArrayList<>(value); return this; }
+    public Builder electionTimeoutMinMs(long value) { this.electionTimeoutMinMs = value; return this; }
+    public Builder electionTimeoutMaxMs(long value) { this.electionTimeoutMaxMs = value; return this; }
+    public Builder retryCacheExpirySeconds(long value) { this.retryCacheExpirySeconds = value; return this; }
+    public Builder staleReadWaitMs(long value) { this.staleReadWaitMs = value; return this; }
+
+    public NodeConfig build() {
+      require(cluster != null && !cluster.isBlank(), "cluster", "must be a non-empty name");
+      checkAddress("address", address);
+      checkAddress("adminAddress", adminAddress);
+      require(dataDir != null && !dataDir.isBlank(), "dataDir", "is required (the directory for the Raft log and the store)");
+      require(!peers.isEmpty(), "peers", "must list every member's host:port, this node's included");
+      peers.forEach(p -> checkAddress("peers", p));
+      require(peers.contains(address), "peers", "does not contain this node's address " + address + ": " + peers);
+      require(peers.stream().distinct().count() == peers.size(), "peers", "lists an address twice: " + peers);
+      require(!adminAddress.equals(address), "adminAddress", "must differ from address " + address);
+      require(electionTimeoutMinMs > 0, "electionTimeoutMinMs", "must be positive, got " + electionTimeoutMinMs);
+      require(electionTimeoutMaxMs > electionTimeoutMinMs, "electionTimeoutMaxMs",
+          "must be greater than electionTimeoutMinMs (" + electionTimeoutMinMs + "), got " + electionTimeoutMaxMs);
+      require(retryCacheExpirySeconds >= 30, "retryCacheExpirySeconds",
+          "must be at least 30 (longer than any client's operation timeout), got " + retryCacheExpirySeconds);
+      require(staleReadWaitMs > 0, "staleReadWaitMs", "must be positive, got " + staleReadWaitMs);
+      return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
+          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs));
+    }
+
+    private static void checkAddress(String key, String value) {
+      require(value != null, key, "is required (host:port)");
+      int colon = value.lastIndexOf(':');
+      require(colon > 0 && value.substring(colon + 1).matches("\\d{1,5}"), key, "must be host:port, got '" + value + "'");
+      int port = Integer.parseInt(value.substring(colon + 1));
+      require(port >= 1 && port <= 65535, key, "has port " + port + ", which is not in 1-65535");
+    }
+
+    private static void require(boolean ok, String key, String problem) {
+      if (!ok) {
+        throw new ConfigException(key + " " + problem);
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.sluice.node;
+
+/**
+ * One node's view of itself, as the admin endpoint reports it.
+ *
+ * @param role        LEADER, FOLLOWER, CANDIDATE, LISTENER or STARTING
+ * @param leaderId    the node this one believes leads, or null
+ * @param digest      SHA-256 over the store's contents and applied position: equal on nodes at the same index
+ */
+public record NodeStatus(String id, String address, String adminAddress, String role, long term, String leaderId,
+                         long commitIndex, long appliedIndex, long appliedTerm, String digest) {}

@@ -1,0 +1,45 @@
+package io.sluice.node;
+
+import io.sluice.protocol.Limits;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** Turns a {@link NodeConfig} into Ratis properties; each non-default setting says what it buys. */
+final class RaftSettings {
+  private RaftSettings() {}
+
+  static RaftProperties of(NodeConfig config) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(new File(config.dataDir().toFile(), "raft")));
+    int colon = config.address().lastIndexOf(':');
+    // Bind to this node's own address, not 0.0.0.0: nodes may share a host on different loopback addresses.
+    GrpcConfigKeys.Server.setHost(p, config.address().substring(0, colon));
+    GrpcConfigKeys.Server.setPort(p, Integer.parseInt(config.address().substring(colon + 1)));
+
+    // Followers answer linearizable reads through ReadIndex instead of sending every read to the leader.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(config.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(config.electionTimeoutMax().toMillis()));
+    // A retried write must hit the cache, never be applied twice: keep replies longer than clients retry.
+    RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(config.retryCacheExpiry().toSeconds(), TimeUnit.SECONDS));
+
+    // A 16 MiB document must fit in one entry: the appender buffer, the log write buffer, the segment
+    // and gRPC messages all have to take it, or the leader steps down and clients retry forever.
+    SizeInBytes entryLimit = SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, entryLimit);
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit.getSize() + 8));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(4 * entryLimit.getSize()));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit.getSize() + 1024 * 1024));
+    return p;
+  }
+
+  private static TimeDuration millis(long ms) {
+    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,56 @@
+package io.sluice.node.cli;
+
+import io.sluice.node.NodeConfig;
+import io.sluice.node.NodeConfigFile;
+import io.sluice.node.SluiceNode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice node --config FILE [overrides]}: runs one node until the process is stopped. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Sluice node in the foreground.")
+final class NodeCommand implements Callable<Integer> {
+  @Option(names = "--config", description = "YAML configuration file")
+  Path config;
+
+  @Option(names = "--cluster", description = "cluster name (all nodes and clients must agree)")
+  String cluster;
+
+  @Option(names = "--address", description = "host:port for Raft peers and clients")
+  String address;
+
+  @Option(names = "--admin-address", description = "host:port for admin HTTP")
+  String adminAddress;
+
+  @Option(names = "--data-dir", description = "directory for the Raft log and the store")
+  String dataDir;
+
+  @Option(names = "--peers", split = ",", description = "every member's host:port, comma-separated")
+  String[] peers;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    if (cluster != null) overrides.put("cluster", cluster);
+    if (address != null) overrides.put("address", address);
+    if (adminAddress != null) overrides.put("adminAddress", adminAddress);
+    if (dataDir != null) overrides.put("dataDir", dataDir);
+    if (peers != null) overrides.put("peers", Arrays.asList(peers));
+    NodeConfig nodeConfig = NodeConfigFile.load(config, overrides);
+    LoggerFactory.getLogger(NodeCommand.class).info("effective configuration: {}", nodeConfig);
+    SluiceNode node = SluiceNode.start(nodeConfig);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

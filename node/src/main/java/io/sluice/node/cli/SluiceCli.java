@@ -1,0 +1,24 @@
+package io.sluice.node.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sluice-node <command>}: the entry point of the node jar, called by the {@code ./sluice} launcher. */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+    description = "Sluice: a replicated document store with change streams.",
+    subcommands = {NodeCommand.class, StatusCommand.class})
+public final class SluiceCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cli = new CommandLine(new SluiceCli());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("error: " + e.getMessage());
+      return e instanceof io.sluice.node.ConfigException ? 2 : 1;
+    });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,117 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import io.sluice.client.ReadPreference;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
+import io.sluice.client.WriteResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The user's first steps, against a real 3-node cluster in this JVM. */
+class ClusterReadWriteTest {
+  @TempDir
+  static Path dir;
+  static LocalCluster cluster;
+  static SluiceClient client;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = LocalCluster.start(dir, 3);
+    client = cluster.client();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Test
+  void theReadmeExampleWorksEndToEnd() {
+    SluiceCollection orders = client.getDatabase("shop").getCollection("orders");
+    WriteResult w = orders.insertOne(new Document("_id", 1).append("status", "pending").append("total", 10));
+    assertThat(w.position().index()).isPositive();
+    assertThat(w.insertedId()).isPresent();
+
+    WriteResult u = orders.updateOne(eq("_id", 1), Updates.combine(Updates.set("status", "paid"), Updates.inc("total", 5)));
+    assertThat(u.matchedCount()).isEqualTo(1);
+    assertThat(u.modifiedCount()).isEqualTo(1);
+    assertThat(u.position()).isGreaterThan(w.position());
+
+    Document d = orders.find(eq("status", "paid")).first();
+    assertThat(d).isEqualTo(new Document("_id", 1).append("status", "paid").append("total", 15));
+
+    Document f = orders.withReadPreference(ReadPreference.follower()).find(eq("_id", 1)).afterPosition(u.position()).first();
+    assertThat(f.getInteger("total")).isEqualTo(15);
+
+    assertThat(orders.deleteOne(eq("_id", 1)).deletedCount()).isEqualTo(1);
+    assertThat(orders.find(eq("_id", 1)).first()).isNull();
+  }
+
+  @Test
+  void aFollowerServesAReadAtTheWritesPosition() {
+    SluiceCollection items = client.getDatabase("shop").getCollection("items");
+    WriteResult last = null;
+    for (int i = 0; i < 20; i++) {
+      last = items.insertOne(new Document("_id", "item-" + i).append("n", i));
+    }
+    int follower = cluster.aFollower();
+    // A fresh client has seen nothing: only afterPosition makes the follower wait for the writes.
+    try (SluiceClient fresh = SluiceClient.connect("sluice://" + cluster.node(follower).config().address())) {
+      long count = fresh.getDatabase("shop").getCollection("items").withReadPreference(ReadPreference.follower())
+          .find().afterPosition(last.position()).into(new ArrayList<>()).size();
+      assertThat(count).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void findSortsLimitsSkipsAndProjects() {
+    SluiceCollection people = client.getDatabase("app").getCollection("people");
+    people.insertMany(List.of(
+        new Document("_id", 1).append("name", "ann").append("age", 31).append("city", "Oslo"),
+        new Document("_id", 2).append("name", "bob").append("age", 25).append("city", "Rome"),
+        new Document("_id", 3).append("name", "cid").append("age", 42).append("city", "Oslo"),
+        new Document("_id", 4).append("name", "dee").append("city", "Lima")));
+    List<Document> found = people.find(Filters.and(Filters.gte("age", 25), Filters.in("city", "Oslo", "Rome")))
+        .sort(Sorts.descending("age")).skip(1).limit(2).projection(Projections.include("name")).into(new ArrayList<>());
+    assertThat(found).containsExactly(new Document("_id", 1).append("name", "ann"), new Document("_id", 2).append("name", "bob"));
+    assertThat(people.countDocuments(Filters.exists("age", false))).isEqualTo(1);
+    assertThat(people.countDocuments(Filters.or(eq("city", "Lima"), Filters.lt("age", 30)))).isEqualTo(2);
+    assertThat(client.getDatabase("app").listCollectionNames()).contains("people");
+  }
+
+  @Test
+  void upsertInsertsTheFilterFieldsAndTheUpdateAndReportsTheId() {
+    SluiceCollection counters = client.getDatabase("app").getCollection("counters");
+    WriteResult first = counters.updateOne(eq("name", "visits"), Updates.inc("n", 1), new UpdateOptions().upsert(true));
+    assertThat(first.upsertedId()).isPresent();
+    counters.updateOne(eq("name", "visits"), Updates.inc("n", 1), new UpdateOptions().upsert(true));
+    Document doc = counters.find(eq("name", "visits")).first();
+    assertThat(doc.getInteger("n")).isEqualTo(2);
+    assertThat(counters.countDocuments()).isEqualTo(1);
+  }
+
+  @Test
+  void everyNodeEndsWithIdenticalState() {
+    SluiceCollection c = client.getDatabase("app").getCollection("digest");
+    for (int i = 0; i < 10; i++) {
+      c.insertOne(new Document("_id", i));
+      c.updateMany(Filters.lt("_id", i), Updates.inc("seen", 1));
+    }
+    cluster.awaitIdenticalState();
+    assertThat(cluster.node(0).digest()).isEqualTo(cluster.node(1).digest()).isEqualTo(cluster.node(2).digest());
+  }
+}

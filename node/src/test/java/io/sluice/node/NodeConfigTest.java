@@ -1,0 +1,101 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class NodeConfigTest {
+  @TempDir
+  Path dir;
+
+  private static NodeConfig.Builder valid() {
+    return NodeConfig.builder().address("127.0.0.1:7101").adminAddress("127.0.0.1:7201").dataDir("/tmp/x")
+        .peers(List.of("127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103"));
+  }
+
+  @Test
+  void aValidConfigDerivesTheNodeIdFromTheAddress() {
+    NodeConfig config = valid().build();
+    assertThat(config.nodeId()).isEqualTo("127.0.0.1_7101");
+    assertThat(config.electionTimeoutMin()).isLessThan(config.electionTimeoutMax());
+    assertThat(config.toBuilder().build()).isEqualTo(config);
+  }
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of(valid().address(null), "address is required"),
+        Arguments.of(valid().address("127.0.0.1:-5"), "address must be host:port"),
+        Arguments.of(valid().adminAddress("127.0.0.1:70000"), "adminAddress has port 70000"),
+        Arguments.of(valid().peers(List.of("127.0.0.1:7102", "127.0.0.1:7103")), "peers does not contain this node's address"),
+        Arguments.of(valid().peers(List.of()), "peers must list"),
+        Arguments.of(valid().dataDir(""), "dataDir is required"),
+        Arguments.of(valid().electionTimeoutMinMs(2000).electionTimeoutMaxMs(1000), "electionTimeoutMaxMs must be greater"),
+        Arguments.of(valid().retryCacheExpirySeconds(5), "retryCacheExpirySeconds must be at least 30"),
+        Arguments.of(valid().cluster(" "), "cluster must be a non-empty name"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badValues")
+  void aBadValueIsRejectedNamingTheKey(NodeConfig.Builder builder, String message) {
+    assertThatThrownBy(builder::build).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+
+  @Test
+  void theYamlFileAndFlagsMapOntoTheSameKeys() throws IOException {
+    Path file = dir.resolve("node.yml");
+    Files.writeString(file, """
+        address: 127.0.0.1:7101
+        adminAddress: 127.0.0.1:7201
+        dataDir: /tmp/data
+        peers: [127.0.0.1:7101, 127.0.0.1:7102]
+        electionTimeoutMinMs: 500
+        electionTimeoutMaxMs: 900
+        """);
+    NodeConfig config = NodeConfigFile.load(file, Map.of("dataDir", "/tmp/other"));
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/other"));
+    assertThat(config.electionTimeoutMin().toMillis()).isEqualTo(500);
+    assertThat(config.peers()).containsExactly("127.0.0.1:7101", "127.0.0.1:7102");
+  }
+
+  @Test
+  void anUnknownKeyInTheFileIsNamed() throws IOException {
+    Path file = dir.resolve("node.yml");
+    Files.writeString(file, "address: 127.0.0.1:7101\nelectionTimeout: 5\n");
+    assertThatThrownBy(() -> NodeConfigFile.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'electionTimeout'");
+  }
+
+  @Test
+  void aWrongTypeInTheFileIsNamed() throws IOException {
+    Path file = dir.resolve("node.yml");
+    Files.writeString(file, "address: 127.0.0.1:7101\nelectionTimeoutMinMs: soon\n");
+    assertThatThrownBy(() -> NodeConfigFile.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("electionTimeoutMinMs");
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    assertThatThrownBy(() -> NodeConfigFile.load(dir.resolve("nope.yml"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("nope.yml does not exist");
+  }
+
+  @Test
+  void theCliExitsWith2OnABadConfigAndWritesNoData() throws IOException {
+    Path data = dir.resolve("data");
+    int exit = io.sluice.node.cli.CliRunner.run("node", "--address", "127.0.0.1:7101", "--admin-address", "127.0.0.1:7201",
+        "--data-dir", data.toString(), "--peers", "127.0.0.1:7102,127.0.0.1:7103");
+    assertThat(exit).isEqualTo(2);
+    assertThat(data).doesNotExist();
+  }
+}

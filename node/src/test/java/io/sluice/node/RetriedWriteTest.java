@@ -1,0 +1,88 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.protocol.ClusterNaming;
+import io.sluice.protocol.Replies;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.bson.BsonArray;
+import org.bson.BsonBinaryReader;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client that resends a write after losing its leader (same Ratis client id and call id, as
+ * Ratis' client does on retry) gets the first reply from the new leader's retry cache, and the write
+ * is applied once.
+ */
+class RetriedWriteTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theSameCallSentToTheOldAndTheNewLeaderIsAppliedOnce() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
+          .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
+      RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
+      ClientId clientId = ClientId.randomId();
+      BsonDocument increment = new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
+          .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
+              .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
+              .append("upsert", BsonBoolean.TRUE))));
+      Message message = Message.valueOf(ByteString.copyFrom(new RawBsonDocument(increment, new BsonDocumentCodec()).getByteBuffer().asNIO()));
+
+      try (RaftClient raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
+          .setProperties(new RaftProperties()).build()) {
+        int oldLeader = cluster.awaitLeader();
+        RaftClientReply first = raft.getClientRpc().sendRequest(request(clientId, groupId, cluster, oldLeader, message));
+        BsonDocument firstReply = Replies.check(decode(first));
+
+        cluster.awaitIdenticalState();
+        cluster.stop(oldLeader);
+        int newLeader = cluster.awaitLeader();
+        RaftClientReply retry = raft.getClientRpc().sendRequest(request(clientId, groupId, cluster, newLeader, message));
+        BsonDocument retryReply = Replies.check(decode(retry));
+
+        assertThat(retryReply.getDocument("opTime")).isEqualTo(firstReply.getDocument("opTime"));
+        BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
+        RaftClientReply found = raft.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
+            new RawBsonDocument(read, new BsonDocumentCodec()).getByteBuffer().asNIO())));
+        BsonDocument doc = Replies.check(decode(found)).getDocument("cursor").getArray("firstBatch").get(0).asDocument();
+        assertThat(doc.getInt32("n").getValue()).isEqualTo(1);
+      }
+    }
+  }
+
+  private static RaftClientRequest request(ClientId clientId, RaftGroupId groupId, LocalCluster cluster, int target, Message message) {
+    return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(RaftPeerId.valueOf(cluster.node(target).id()))
+        .setGroupId(groupId).setCallId(42).setMessage(message).setType(RaftClientRequest.writeRequestType()).build();
+  }
+
+  private static BsonDocument decode(RaftClientReply reply) {
+    assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
+    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(reply.getMessage().getContent().toByteArray()))) {
+      return new BsonDocumentCodec().decode(reader, DecoderContext.builder().build());
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package io.sluice.statemachine;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Position;
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.command.ApplyContext;
+import io.sluice.statemachine.command.LogEntry;
+import io.sluice.statemachine.command.QueryExecutor;
+import io.sluice.statemachine.command.WriteExecutor;
+import io.sluice.statemachine.command.WriteStamper;
+import io.sluice.statemachine.storage.AppliedState;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.bson.BsonDocument;
+import org.bson.types.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sluice's replicated state machine.
+ *
+ * <ul>
+ *   <li>{@link #startTransaction} runs on the leader only, concurrently: it stamps the entry with the
+ *       leader's wall time and fixes generated ids ({@link WriteStamper}). It is the only place that
+ *       reads a clock or makes ids.</li>
+ *   <li>{@link #applyTransaction} runs on every replica, on one thread, in commit order. It is a pure
+ *       function of (store, entry): every command, valid or not, gets the same reply and the same
+ *       effect on every node. Command errors become error replies; nothing but a storage failure
+ *       escapes, and that one stops the server on purpose, since the node can no longer keep up.</li>
+ *   <li>{@link #query} answers linearizable reads (Ratis calls it after ReadIndex);
+ *       {@link #queryStale} answers reads that need this node to have applied at least an index,
+ *       waiting for the apply thread up to {@code staleReadWait}.</li>
+ * </ul>
+ */
+public class SluiceStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(SluiceStateMachine.class);
+
+  private final DocumentStore store;
+  private final WriteExecutor writes;
+  private final QueryExecutor reads;
+  private final WriteStamper stamper = new WriteStamper(ObjectId::new);
+  private final LongSupplier wallClockMillis;
+  private final Duration staleReadWait;
+  private final AppliedIndexWaiter appliedWaiter;
+
+  public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait) {
+    this.store = store;
+    this.writes = new WriteExecutor(store);
+    this.reads = new QueryExecutor(store);
+    this.wallClockMillis = wallClockMillis;
+    this.staleReadWait = staleReadWait;
+    Position applied = store.appliedState().position();
+    this.appliedWaiter = new AppliedIndexWaiter(applied.index());
+    if (applied.index() > 0) {
+      setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
+    }
+  }
+
+  public DocumentStore store() {
+    return store;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
+    super.initialize(server, groupId, storage);
+    LOG.info("{}: store is at {}; Raft replays the log after it", getId(), store.appliedState().position());
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    Position applied = store.appliedState().position();
+    return applied.index() == 0 ? null : new AppliedSnapshotInfo(TermIndex.valueOf(applied.term(), applied.index()));
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) {
+    byte[] command = request.getMessage().getContent().toByteArray();
+    LogEntry entry = stamper.stamp(command, wallClockMillis.getAsLong());
+    return TransactionContext.newBuilder()
+        .setStateMachine(this)
+        .setClientRequest(request)
+        .setLogData(ByteString.copyFrom(entry.encode()))
+        .build();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
+    Position position = new Position(termIndex.getTerm(), termIndex.getIndex());
+    BsonDocument reply;
+    store.writeLock().lock();
+    try {
+      AppliedState before = store.appliedState();
+      LogEntry entry = decode(trx);
+      ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
+          ApplyContext.nextClusterTime(before.clusterTime(), entry.wallTimeMillis()));
+      reply = execute(context, entry);
+      store.commit(new AppliedState(position, context.clusterTime()));
+      reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
+    } finally {
+      store.writeLock().unlock();
+    }
+    updateLastAppliedTermIndex(termIndex);
+    appliedWaiter.advance(termIndex.getIndex());
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(LogEntry.toBytes(reply))));
+  }
+
+  private static LogEntry decode(TransactionContext trx) {
+    try {
+      return LogEntry.decode(trx.getLogEntry().getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+    } catch (SluiceException e) {
+      // Not written by a Sluice leader: apply it as a command that fails to parse, with no time.
+      return new LogEntry(0, new byte[0]);
+    }
+  }
+
+  private BsonDocument execute(ApplyContext context, LogEntry entry) {
+    try {
+      return writes.apply(context, entry.command());
+    } catch (SluiceException e) {
+      return Replies.error(e);
+    } catch (RuntimeException e) {
+      // A bug, and the same one on every replica: undo the entry's partial effects everywhere alike.
+      store.rollback();
+      LOG.error("{}: applying the entry at {} failed; its effects were rolled back", getId(), context.position(), e);
+      return Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e);
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    // Configuration and metadata entries: nothing to apply, but reads waiting for the index may go on.
+    super.notifyTermIndexUpdated(term, index);
+    appliedWaiter.advance(index);
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(toMessage(read(request)));
+  }
+
+  @Override
+  public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return appliedWaiter.whenApplied(minIndex)
+        .orTimeout(staleReadWait.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((ok, timeout) -> toMessage(timeout == null ? read(request)
+            : Replies.error(ErrorCode.NOT_YET_APPLIED, "node " + getId() + " has applied up to "
+                + getLastAppliedTermIndex() + " and did not reach index " + minIndex + " within " + staleReadWait.toMillis() + " ms")));
+  }
+
+  private BsonDocument read(Message request) {
+    try {
+      BsonDocument command = LogEntry.parseCommand(request.getContent().toByteArray());
+      store.readLock().lock();
+      try {
+        return reads.execute(command);
+      } finally {
+        store.readLock().unlock();
+      }
+    } catch (SluiceException e) {
+      return Replies.error(e);
+    } catch (RuntimeException e) {
+      LOG.error("{}: read failed", getId(), e);
+      return Replies.error(ErrorCode.INTERNAL_ERROR, "read failed: " + e);
+    }
+  }
+
+  private static Message toMessage(BsonDocument reply) {
+    return Message.valueOf(ByteString.copyFrom(LogEntry.toBytes(reply)));
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

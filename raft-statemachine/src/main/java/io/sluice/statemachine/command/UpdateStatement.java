@@ -1,0 +1,99 @@
+package io.sluice.statemachine.command;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.DocumentLimits;
+import io.sluice.statemachine.engine.Filter;
+import io.sluice.statemachine.engine.Update;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+
+/** One {@code {q, u, upsert, multi}} statement of an {@code update} command, read and applied. */
+record UpdateStatement(int index, BsonDocument query, Filter filter, Update update, boolean upsert, boolean multi,
+                       Optional<BsonValue> upsertId) {
+  private static final Set<String> FIELDS = Set.of("q", "u", "upsert", "multi", "arrayFilters", "collation", "hint",
+      WriteStamper.UPSERT_ID);
+
+  record Result(long matched, long modified, Optional<BsonValue> upsertedId) {}
+
+  static UpdateStatement read(BsonValue value, int index) {
+    String field = "update.updates." + index;
+    if (!value.isDocument()) {
+      throw CommandReader.wrongType(field, value, "object");
+    }
+    BsonDocument statement = value.asDocument();
+    for (String key : statement.keySet()) {
+      if (!FIELDS.contains(key)) {
+        throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + field + "." + key + "' is an unknown field.");
+      }
+    }
+    BsonDocument q = requiredDocument(statement, field, "q");
+    BsonValue u = statement.get("u");
+    if (u == null) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + ".u' is missing but a required field");
+    }
+    if (u.isArray()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "update pipelines (an array in '" + field + ".u') are not supported; "
+          + "use update operators or a replacement document");
+    }
+    if (!u.isDocument()) {
+      throw CommandReader.wrongType(field + ".u", u, "object");
+    }
+    Update update = Update.compile(u.asDocument());
+    boolean multi = CommandReader.booleanField(statement, field + ".multi", "multi", false);
+    if (multi && update.isReplacement()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "multi update is not supported for replacement-style update");
+    }
+    return new UpdateStatement(index, q, Filter.compile(q), update,
+        CommandReader.booleanField(statement, field + ".upsert", "upsert", false), multi,
+        Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)));
+  }
+
+  Result apply(DocumentStore store, String ns) {
+    List<BsonDocument> matches = Matching.find(store, ns, filter, multi ? 0 : 1);
+    if (matches.isEmpty()) {
+      return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns))) : new Result(0, 0, Optional.empty());
+    }
+    long modified = 0;
+    for (BsonDocument original : matches) {
+      Update.UpdateOutcome outcome = update.apply(original);
+      if (outcome.modified()) {
+        DocumentLimits.checkUpdatedSize(outcome.after());
+        store.put(ns, outcome.after());
+        modified++;
+      }
+    }
+    return new Result(matches.size(), modified, Optional.empty());
+  }
+
+  private BsonValue insertUpsert(DocumentStore store, String ns) {
+    BsonValue generatedId = upsertId.orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE,
+        "upsert statement " + index + " carries no leader-chosen _id, so this entry did not come through a Sluice leader"));
+    BsonDocument inserted = update.applyForUpsert(query, generatedId);
+    DocumentLimits.checkStorable(inserted);
+    DocumentLimits.checkInsertSize(inserted);
+    if (!store.collectionExists(ns)) {
+      store.createCollection(ns, new BsonDocument());
+    }
+    if (store.find(ns, inserted.get("_id")).isPresent()) {
+      throw WriteExecutor.duplicateKey(ns, inserted.get("_id"));
+    }
+    store.put(ns, inserted);
+    return inserted.get("_id");
+  }
+
+  private static BsonDocument requiredDocument(BsonDocument statement, String field, String key) {
+    BsonValue value = statement.get(key);
+    if (value == null) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + "." + key + "' is missing but a required field");
+    }
+    if (!value.isDocument()) {
+      throw CommandReader.wrongType(field + "." + key, value, "object");
+    }
+    return value.asDocument();
+  }
+}

@@ -1,0 +1,219 @@
+package io.sluice.statemachine.command;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.DocumentLimits;
+import io.sluice.statemachine.engine.Filter;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.util.List;
+import java.util.Set;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+
+/**
+ * Applies one write command to the store and builds its reply, in MongoDB's shapes: {@code insert},
+ * {@code update}, {@code delete}, {@code create}, {@code drop}. Statement-level failures become
+ * {@code writeErrors} (an ordered write stops at the first); command-level failures are thrown as
+ * {@link SluiceException}. Deterministic: the same store and command give the same result anywhere.
+ */
+public final class WriteExecutor {
+  private final DocumentStore store;
+
+  public WriteExecutor(DocumentStore store) {
+    this.store = store;
+  }
+
+  public static boolean isWrite(String commandName) {
+    return switch (commandName) {
+      case "insert", "update", "delete", "create", "drop" -> true;
+      default -> false;
+    };
+  }
+
+  public BsonDocument apply(ApplyContext context, BsonDocument command) {
+    CommandReader reader = new CommandReader(command);
+    return switch (reader.name()) {
+      case "insert" -> insert(reader);
+      case "update" -> update(reader);
+      case "delete" -> delete(reader);
+      case "create" -> create(reader);
+      case "drop" -> drop(reader);
+      default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such write command: '" + reader.name()
+          + "'; writes are insert, update, delete, create and drop");
+    };
+  }
+
+  private BsonDocument insert(CommandReader reader) {
+    reader.checkFields(Set.of("documents", "ordered", "bypassDocumentValidation"));
+    String ns = reader.namespace();
+    BsonArray documents = reader.array("documents");
+    boolean ordered = reader.booleanOr("ordered", true);
+    WriteErrors errors = new WriteErrors(ordered);
+    int inserted = 0;
+    for (int i = 0; i < documents.size() && errors.mayContinue(); i++) {
+      try {
+        insertOne(ns, documents.get(i), i);
+        inserted++;
+      } catch (SluiceException e) {
+        errors.add(i, e);
+      }
+    }
+    return errors.appendTo(Replies.ok().append("n", new BsonInt32(inserted)));
+  }
+
+  private void insertOne(String ns, BsonValue value, int index) {
+    if (!value.isDocument()) {
+      throw CommandReader.wrongType("insert.documents." + index, value, "object");
+    }
+    BsonDocument doc = value.asDocument();
+    if (!doc.containsKey("_id")) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "document " + index + " has no _id; the leader adds one to every insert, "
+          + "so this entry did not come through a Sluice leader");
+    }
+    DocumentLimits.checkStorable(doc);
+    DocumentLimits.checkInsertSize(doc);
+    ensureCollection(ns);
+    if (store.find(ns, doc.get("_id")).isPresent()) {
+      throw duplicateKey(ns, doc.get("_id"));
+    }
+    store.put(ns, doc);
+  }
+
+  private BsonDocument update(CommandReader reader) {
+    reader.checkFields(Set.of("updates", "ordered", "bypassDocumentValidation"));
+    String ns = reader.namespace();
+    BsonArray statements = reader.array("updates");
+    WriteErrors errors = new WriteErrors(reader.booleanOr("ordered", true));
+    long matched = 0;
+    long modified = 0;
+    BsonArray upserted = new BsonArray();
+    for (int i = 0; i < statements.size() && errors.mayContinue(); i++) {
+      try {
+        UpdateStatement statement = UpdateStatement.read(statements.get(i), i);
+        UpdateStatement.Result result = statement.apply(store, ns);
+        matched += result.matched();
+        modified += result.modified();
+        result.upsertedId().ifPresent(id -> upserted.add(new BsonDocument("index", new BsonInt32(statement.index())).append("_id", id)));
+      } catch (SluiceException e) {
+        errors.add(i, e);
+      }
+    }
+    BsonDocument reply = Replies.ok()
+        .append("n", new org.bson.BsonInt64(matched + upserted.size()))
+        .append("nModified", new org.bson.BsonInt64(modified));
+    if (!upserted.isEmpty()) {
+      reply.append("upserted", upserted);
+    }
+    return errors.appendTo(reply);
+  }
+
+  private BsonDocument delete(CommandReader reader) {
+    reader.checkFields(Set.of("deletes", "ordered"));
+    String ns = reader.namespace();
+    BsonArray statements = reader.array("deletes");
+    WriteErrors errors = new WriteErrors(reader.booleanOr("ordered", true));
+    long deleted = 0;
+    for (int i = 0; i < statements.size() && errors.mayContinue(); i++) {
+      try {
+        deleted += deleteOne(ns, statements.get(i), i);
+      } catch (SluiceException e) {
+        errors.add(i, e);
+      }
+    }
+    return errors.appendTo(Replies.ok().append("n", new org.bson.BsonInt64(deleted)));
+  }
+
+  private long deleteOne(String ns, BsonValue value, int index) {
+    String field = "delete.deletes." + index;
+    if (!value.isDocument()) {
+      throw CommandReader.wrongType(field, value, "object");
+    }
+    BsonDocument statement = value.asDocument();
+    for (String key : statement.keySet()) {
+      if (!Set.of("q", "limit", "collation", "hint").contains(key)) {
+        throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + field + "." + key + "' is an unknown field.");
+      }
+    }
+    BsonValue q = statement.get("q");
+    if (q == null || !q.isDocument()) {
+      throw q == null ? new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + ".q' is missing but a required field")
+          : CommandReader.wrongType(field + ".q", q, "object");
+    }
+    BsonValue limit = statement.get("limit");
+    if (limit == null || !limit.isNumber() || (limit.asNumber().doubleValue() != 0 && limit.asNumber().doubleValue() != 1)) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The limit field in delete objects must be 0 or 1. Got " + limit);
+    }
+    Filter filter = Filter.compile(q.asDocument());
+    List<BsonDocument> victims = Matching.find(store, ns, filter, limit.asNumber().longValue());
+    for (BsonDocument doc : victims) {
+      store.remove(ns, doc.get("_id"));
+    }
+    return victims.size();
+  }
+
+  private BsonDocument create(CommandReader reader) {
+    reader.checkFields(Set.of("changeStreamPreAndPostImages"));
+    String ns = reader.namespace();
+    if (store.collectionExists(ns)) {
+      throw new SluiceException(ErrorCode.NAMESPACE_EXISTS, "Collection " + ns + " already exists.");
+    }
+    BsonDocument options = new BsonDocument();
+    BsonDocument images = reader.documentOr("changeStreamPreAndPostImages", null);
+    if (images != null) {
+      options.append("changeStreamPreAndPostImages", new BsonDocument("enabled",
+          org.bson.BsonBoolean.valueOf(CommandReader.booleanField(images, "create.changeStreamPreAndPostImages.enabled", "enabled", false))));
+    }
+    store.createCollection(ns, options);
+    return Replies.ok();
+  }
+
+  private BsonDocument drop(CommandReader reader) {
+    reader.checkFields(Set.of());
+    String ns = reader.namespace();
+    boolean existed = store.collectionExists(ns);
+    store.dropCollection(ns);
+    // Like MongoDB 7+, dropping a collection that does not exist succeeds.
+    BsonDocument reply = Replies.ok().append("ns", new BsonString(ns));
+    return existed ? reply.append("nIndexesWas", new BsonInt32(1)) : reply;
+  }
+
+  private void ensureCollection(String ns) {
+    if (!store.collectionExists(ns)) {
+      store.createCollection(ns, new BsonDocument());
+    }
+  }
+
+  static SluiceException duplicateKey(String ns, BsonValue id) {
+    return new SluiceException(ErrorCode.DUPLICATE_KEY, "E11000 duplicate key error collection: " + ns
+        + " index: _id_ dup key: { _id: " + new BsonDocument("v", id).toJson().replaceFirst("^\\{\"v\": ", "").replaceFirst("}$", "") + " }");
+  }
+
+  /** Statement-level errors of one write command, and whether the command may go on. */
+  private static final class WriteErrors {
+    private final boolean ordered;
+    private final BsonArray errors = new BsonArray();
+
+    WriteErrors(boolean ordered) {
+      this.ordered = ordered;
+    }
+
+    boolean mayContinue() {
+      return !ordered || errors.isEmpty();
+    }
+
+    void add(int index, SluiceException e) {
+      errors.add(new BsonDocument("index", new BsonInt32(index))
+          .append("code", new BsonInt32(e.code()))
+          .append("codeName", new BsonString(e.errorCode().codeName()))
+          .append("errmsg", new BsonString(e.reason())));
+    }
+
+    BsonDocument appendTo(BsonDocument reply) {
+      return errors.isEmpty() ? reply : reply.append("writeErrors", errors);
+    }
+  }
+}

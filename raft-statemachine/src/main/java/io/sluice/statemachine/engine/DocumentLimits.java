@@ -1,0 +1,66 @@
+package io.sluice.statemachine.engine;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Limits;
+import io.sluice.protocol.SluiceException;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
+
+/** The size and shape rules a document must meet to be stored, MongoDB's. */
+public final class DocumentLimits {
+  private DocumentLimits() {}
+
+  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
+
+  /** The size of the document encoded as BSON, in bytes. */
+  public static int encodedSize(BsonDocument doc) {
+    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
+    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+      CODEC.encode(writer, doc, EncoderContext.builder().build());
+    }
+    return buffer.getSize();
+  }
+
+  /** Throws BSON_OBJECT_TOO_LARGE if the document is larger than {@link Limits#MAX_DOCUMENT_BYTES}. */
+  public static void checkInsertSize(BsonDocument doc) {
+    int size = encodedSize(doc);
+    if (size > Limits.MAX_DOCUMENT_BYTES) {
+      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "object to insert too large: " + size
+          + " bytes, the maximum document size is " + Limits.MAX_DOCUMENT_BYTES + " bytes" + idSuffix(doc));
+    }
+  }
+
+  /** Throws DOCUMENT_AFTER_UPDATE_TOO_LARGE if the updated document is larger than {@link Limits#MAX_DOCUMENT_BYTES}. */
+  public static void checkUpdatedSize(BsonDocument doc) {
+    int size = encodedSize(doc);
+    if (size > Limits.MAX_DOCUMENT_BYTES) {
+      throw new SluiceException(ErrorCode.DOCUMENT_AFTER_UPDATE_TOO_LARGE, "Resulting document after update is larger than "
+          + Limits.MAX_DOCUMENT_BYTES + " bytes: " + size + " bytes" + idSuffix(doc));
+    }
+  }
+
+  /**
+   * Throws BAD_VALUE if a top-level field name starts with {@code $}, or if {@code _id} is an array,
+   * a regex or undefined.
+   */
+  public static void checkStorable(BsonDocument doc) {
+    for (String name : doc.keySet()) {
+      if (name.startsWith("$")) {
+        throw new SluiceException(ErrorCode.BAD_VALUE, "Document can't have $ prefixed field names: " + name);
+      }
+    }
+    BsonValue id = doc.get("_id");
+    if (id != null && (id.isArray() || id.isRegularExpression() || id.getBsonType() == org.bson.BsonType.UNDEFINED)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "can't use " + (id.isArray() ? "an array" : "a " + BsonValues.typeName(id))
+          + " for _id: " + BsonValues.render(id));
+    }
+  }
+
+  private static String idSuffix(BsonDocument doc) {
+    return doc.containsKey("_id") ? " (document " + BsonValues.describeId(doc) + ")" : "";
+  }
+}

@@ -1,0 +1,171 @@
+package io.sluice.statemachine.engine;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+
+/**
+ * A find projection: inclusion ({@code {a: 1, "b.c": 1}}, {@code _id} included unless {@code _id: 0})
+ * or exclusion ({@code {a: 0}}). Dotted paths reach through arrays into each element that is a
+ * document. Output keeps the document's field order. Values other than 0/1/true/false are refused.
+ */
+public final class Projection {
+  private static final String ID = "_id";
+  private static final Projection IDENTITY = new Projection(null, false);
+
+  /** A node of the path tree: a leaf (the whole field is included or excluded) or named children. */
+  private static final class Node {
+    boolean leaf;
+    final Map<String, Node> children = new LinkedHashMap<>();
+  }
+
+  private final Node root;
+  private final boolean inclusion;
+
+  private Projection(Node root, boolean inclusion) {
+    this.root = root;
+    this.inclusion = inclusion;
+  }
+
+  /** Compiles a projection; throws BAD_VALUE for mixed inclusion and exclusion, path collisions or unsupported values. */
+  public static Projection compile(BsonDocument spec) {
+    if (spec.isEmpty()) {
+      return IDENTITY;
+    }
+    Boolean inclusion = null;
+    boolean includeId = true;
+    Node root = new Node();
+    for (Map.Entry<String, BsonValue> e : spec.entrySet()) {
+      String path = e.getKey();
+      boolean include = flag(path, e.getValue());
+      if (path.equals(ID)) {
+        includeId = include;
+        continue;
+      }
+      if (inclusion == null) {
+        inclusion = include;
+      } else if (inclusion != include) {
+        throw new SluiceException(ErrorCode.BAD_VALUE, include
+            ? "Cannot do inclusion on field " + path + " in exclusion projection"
+            : "Cannot do exclusion on field " + path + " in inclusion projection");
+      }
+      add(root, path);
+    }
+    boolean inclusive = inclusion == null ? includeId : inclusion;
+    if (inclusive == includeId && !root.children.containsKey(ID)) {
+      add(root, ID);
+    }
+    return new Projection(root, inclusive);
+  }
+
+  /** The projected copy of the document; the document itself is not changed. */
+  public BsonDocument apply(BsonDocument doc) {
+    if (root == null) {
+      return BsonValues.copy(doc);
+    }
+    return inclusion ? include(doc, root) : exclude(doc, root);
+  }
+
+  private static boolean flag(String path, BsonValue value) {
+    if (path.isEmpty() || path.startsWith("$") || path.contains("..") || path.startsWith(".") || path.endsWith(".")) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "projection path '" + path + "' is not valid");
+    }
+    if (value.isBoolean()) {
+      return value.asBoolean().getValue();
+    }
+    if (BsonValues.isNumber(value)) {
+      return FieldOperators.truthy(value);
+    }
+    throw new SluiceException(ErrorCode.BAD_VALUE, "projection values other than 0, 1, true and false are not supported: '"
+        + path + "': " + BsonValues.render(value));
+  }
+
+  private static void add(Node root, String path) {
+    String[] parts = FieldPath.split(path);
+    Node node = root;
+    for (int i = 0; i < parts.length; i++) {
+      if (node.leaf) {
+        throw new SluiceException(ErrorCode.BAD_VALUE, "Path collision at " + path + " remaining portion "
+            + String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length)));
+      }
+      if (parts[i].startsWith("$")) {
+        throw new SluiceException(ErrorCode.BAD_VALUE, "projection path '" + path + "' is not valid: positional and "
+            + "$-prefixed projections are not supported");
+      }
+      node = node.children.computeIfAbsent(parts[i], k -> new Node());
+    }
+    if (!node.children.isEmpty()) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "Path collision at " + path);
+    }
+    node.leaf = true;
+  }
+
+  private static BsonDocument include(BsonDocument doc, Node node) {
+    BsonDocument out = new BsonDocument();
+    for (Map.Entry<String, BsonValue> e : doc.entrySet()) {
+      Node child = node.children.get(e.getKey());
+      if (child == null) {
+        continue;
+      }
+      BsonValue value = e.getValue();
+      if (child.leaf) {
+        out.put(e.getKey(), BsonValues.copy(value));
+      } else if (value.isDocument()) {
+        out.put(e.getKey(), include(value.asDocument(), child));
+      } else if (value.isArray()) {
+        out.put(e.getKey(), includeArray(value.asArray(), child));
+      }
+    }
+    return out;
+  }
+
+  private static BsonArray includeArray(BsonArray array, Node node) {
+    BsonArray out = new BsonArray();
+    for (BsonValue element : array) {
+      if (element.isDocument()) {
+        out.add(include(element.asDocument(), node));
+      } else if (element.isArray()) {
+        out.add(includeArray(element.asArray(), node));
+      }
+    }
+    return out;
+  }
+
+  private static BsonDocument exclude(BsonDocument doc, Node node) {
+    BsonDocument out = new BsonDocument();
+    for (Map.Entry<String, BsonValue> e : doc.entrySet()) {
+      Node child = node.children.get(e.getKey());
+      BsonValue value = e.getValue();
+      if (child == null) {
+        out.put(e.getKey(), BsonValues.copy(value));
+      } else if (child.leaf) {
+        continue;
+      } else if (value.isDocument()) {
+        out.put(e.getKey(), exclude(value.asDocument(), child));
+      } else if (value.isArray()) {
+        out.put(e.getKey(), excludeArray(value.asArray(), child));
+      } else {
+        out.put(e.getKey(), value);
+      }
+    }
+    return out;
+  }
+
+  private static BsonArray excludeArray(BsonArray array, Node node) {
+    BsonArray out = new BsonArray();
+    for (BsonValue element : array) {
+      if (element.isDocument()) {
+        out.add(exclude(element.asDocument(), node));
+      } else if (element.isArray()) {
+        out.add(excludeArray(element.asArray(), node));
+      } else {
+        out.add(element);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,174 @@
+package io.sluice.statemachine.engine;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+
+/**
+ * A compiled update: a replacement document, or operators ({@code $set $unset $inc}, registered in
+ * {@link #OPERATORS}). Applying never changes the original; it returns a new document. Operator
+ * paths are applied in MongoDB's order ({@link UpdatePaths#ORDER}), so new fields are appended in it.
+ */
+public final class Update {
+  /** Looked up by name only; the names are listed sorted in messages. */
+  private static final Map<String, UpdateOperator> OPERATORS = Map.of(
+      "$set", new SetOperator(),
+      "$unset", new UnsetOperator(),
+      "$inc", new IncOperator());
+
+  private static final String ID = "_id";
+
+  /**
+   * What an update did: the new document, whether it differs from the original at all, and the
+   * change in the shape of a change event's updateDescription (dotted paths set to new values, dotted
+   * paths removed; both empty for a replacement).
+   */
+  public record UpdateOutcome(BsonDocument after, boolean modified, BsonDocument updatedFields, List<String> removedFields) {
+    public UpdateOutcome {
+      removedFields = List.copyOf(removedFields);
+    }
+  }
+
+  private record Modification(String[] path, UpdateOperator operator, BsonValue argument) {}
+
+  private final BsonDocument replacement;
+  private final List<Modification> modifications;
+
+  private Update(BsonDocument replacement, List<Modification> modifications) {
+    this.replacement = replacement;
+    this.modifications = modifications;
+  }
+
+  /** Compiles an update document; throws FAILED_TO_PARSE, TYPE_MISMATCH or CONFLICTING_UPDATE_OPERATORS. */
+  public static Update compile(BsonDocument u) {
+    String operator = null;
+    String plain = null;
+    for (String key : u.keySet()) {
+      if (key.startsWith("$")) {
+        operator = operator == null ? key : operator;
+      } else {
+        plain = plain == null ? key : plain;
+      }
+    }
+    if (operator != null && plain != null) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "An update document holds either only update operators or only "
+          + "replacement fields, but this one has both '" + operator + "' and '" + plain + "'");
+    }
+    if (operator == null) {
+      return new Update(BsonValues.copy(u), List.of());
+    }
+    List<Modification> modifications = new ArrayList<>();
+    for (Map.Entry<String, BsonValue> e : u.entrySet()) {
+      UpdateOperator op = OPERATORS.get(e.getKey());
+      if (op == null) {
+        throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Unknown modifier: " + e.getKey()
+            + ". Expected one of " + String.join(", ", new TreeSet<>(OPERATORS.keySet())));
+      }
+      if (!e.getValue().isDocument()) {
+        throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Modifiers operate on fields but we found type "
+            + BsonValues.typeName(e.getValue()) + " instead. For example: {$mod: {<field>: ...}} not {" + e.getKey()
+            + ": " + BsonValues.render(e.getValue()) + "}");
+      }
+      for (Map.Entry<String, BsonValue> field : e.getValue().asDocument().entrySet()) {
+        String[] path = UpdatePaths.parse(field.getKey());
+        op.checkArgument(field.getKey(), field.getValue());
+        modifications.add(new Modification(path, op, BsonValues.copy(field.getValue())));
+      }
+    }
+    modifications.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
+    UpdatePaths.checkNoConflicts(modifications.stream().map(Modification::path).toList());
+    return new Update(null, List.copyOf(modifications));
+  }
+
+  public boolean isReplacement() {
+    return replacement != null;
+  }
+
+  /** Applies the update to a copy of the original; throws IMMUTABLE_FIELD if {@code _id} would change. */
+  public UpdateOutcome apply(BsonDocument original) {
+    if (isReplacement()) {
+      BsonDocument after = replaceKeepingId(original.get(ID));
+      return new UpdateOutcome(after, !BsonValues.identical(original, after), new BsonDocument(), List.of());
+    }
+    BsonDocument after = BsonValues.copy(original);
+    ChangeLog log = ChangeLog.recording();
+    applyOperators(after, log);
+    BsonValue id = original.get(ID);
+    if (id != null && (!after.containsKey(ID) || !BsonValues.identical(id, after.get(ID)))) {
+      throw immutableId();
+    }
+    boolean modified = !BsonValues.identical(original, after);
+    return modified ? new UpdateOutcome(after, true, log.updatedFields(), log.removedFields())
+        : new UpdateOutcome(after, false, new BsonDocument(), List.of());
+  }
+
+  /**
+   * The document an upsert inserts when the filter matched nothing: the filter's equality fields with
+   * the operators applied (for a replacement: the replacement plus the filter's {@code _id}), with
+   * {@code _id} first; {@code generatedIdIfMissing} is used only if there is still no {@code _id}.
+   */
+  public BsonDocument applyForUpsert(BsonDocument filterDoc, BsonValue generatedIdIfMissing) {
+    BsonDocument seed = UpsertSeed.of(filterDoc);
+    BsonValue filterId = seed.get(ID);
+    BsonDocument doc;
+    if (isReplacement()) {
+      doc = replaceKeepingId(filterId);
+    } else {
+      doc = seed;
+      applyOperators(doc, ChangeLog.DISCARD);
+      if (filterId != null && (!doc.containsKey(ID) || !BsonValues.identical(filterId, doc.get(ID)))) {
+        throw immutableId();
+      }
+    }
+    BsonValue id = doc.get(ID);
+    if (id == null) {
+      id = Objects.requireNonNull(generatedIdIfMissing, "the upsert document has no _id and none was given");
+    }
+    BsonDocument result = new BsonDocument(ID, BsonValues.copy(id));
+    for (Map.Entry<String, BsonValue> e : doc.entrySet()) {
+      if (!e.getKey().equals(ID)) {
+        result.put(e.getKey(), e.getValue());
+      }
+    }
+    return result;
+  }
+
+  private void applyOperators(BsonDocument doc, ChangeLog log) {
+    for (Modification m : modifications) {
+      m.operator().apply(doc, m.path(), m.argument(), log);
+    }
+  }
+
+  /**
+   * The replacement with {@code id} (when not null) as its first field. The replacement may repeat the
+   * id, as a value that compares equal (1 for 1.0); any other {@code _id} is an IMMUTABLE_FIELD error.
+   */
+  private BsonDocument replaceKeepingId(BsonValue id) {
+    BsonValue replacementId = replacement.get(ID);
+    if (id != null && replacementId != null && !BsonOrder.equal(id, replacementId)) {
+      throw immutableId();
+    }
+    BsonValue keptId = id != null ? id : replacementId;
+    BsonDocument after = new BsonDocument();
+    if (keptId != null) {
+      after.put(ID, BsonValues.copy(keptId));
+    }
+    for (Map.Entry<String, BsonValue> e : replacement.entrySet()) {
+      if (!e.getKey().equals(ID)) {
+        after.put(e.getKey(), BsonValues.copy(e.getValue()));
+      }
+    }
+    return after;
+  }
+
+  private static SluiceException immutableId() {
+    return new SluiceException(ErrorCode.IMMUTABLE_FIELD,
+        "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+}
