@@ -33,15 +33,15 @@ final class StatusCommand implements Callable<Integer> {
       Thread.sleep(200);
       statuses = fetchAll(http);
     }
-    String format = "%-4s %-16s %-22s %-10s %6s %10s  %s%n";
-    System.out.printf(format, "NODE", "ID", "ADDRESS", "ROLE", "TERM", "APPLIED", "DIGEST");
+    String format = "%-4s %-16s %-22s %-10s %6s %10s %10s  %s%n";
+    System.out.printf(format, "NODE", "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST");
     for (int i = 0; i < adminAddresses.size(); i++) {
       JsonNode s = statuses.get(i);
       if (s == null) {
-        System.out.printf(format, i + 1, "-", "-", "DOWN", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
+        System.out.printf(format, i + 1, "-", "-", "DOWN", "-", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
       } else {
         System.out.printf(format, i + 1, s.path("id").asText(), s.path("address").asText(), s.path("role").asText(),
-            s.path("term").asLong(), s.path("appliedIndex").asLong(), s.path("digest").asText().substring(0, 12));
+            s.path("term").asLong(), s.path("commitIndex").asLong(), s.path("appliedIndex").asLong(), s.path("digest").asText().substring(0, 12));
       }
     }
     return waitSeconds > 0 && !hasLeader(statuses) ? 1 : 0;

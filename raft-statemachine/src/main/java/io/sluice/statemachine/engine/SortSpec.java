@@ -46,7 +46,7 @@ public final class SortSpec {
   private static boolean direction(BsonValue value) {
     if (BsonValues.isNumber(value) && !BsonOrder.isNaN(value)) {
       int sign = BsonOrder.compare(value, new org.bson.BsonInt32(0));
-      if (BsonOrder.equal(value, new org.bson.BsonInt32(sign))) {
+      if (sign != 0 && BsonOrder.equal(value, new org.bson.BsonInt32(sign))) {
         return sign > 0;
       }
     }

@@ -54,7 +54,7 @@ class BsonOrderTest {
     return Stream.of(
         arguments("int below long", val("1"), val("NumberLong(2)")),
         arguments("int below fractional double", val("1"), val("1.5")),
-        arguments("long beyond 2^53 above nearest double", new BsonInt64((1L << 53) + 1), new BsonDouble(9007199254740992.0)),
+        arguments("long beyond 2^53 above nearest double", new BsonDouble(9007199254740992.0), new BsonInt64((1L << 53) + 1)),
         arguments("NaN below negative infinity", new BsonDouble(Double.NaN), new BsonDouble(Double.NEGATIVE_INFINITY)),
         arguments("decimal NaN below every long", new BsonDecimal128(Decimal128.NaN), new BsonInt64(Long.MIN_VALUE)),
         arguments("long max below decimal infinity", new BsonInt64(Long.MAX_VALUE), new BsonDecimal128(Decimal128.POSITIVE_INFINITY)),

@@ -1,0 +1,144 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's promise, with real processes: {@code ./sluice cluster up} starts three nodes, a Java
+ * client writes, {@code ./sluice cluster kill} takes the leader down, writes go on, and
+ * {@code ./sluice cluster down} stops everything. Runs on its own ports and data directory.
+ */
+class ClusterScriptIT {
+  private static final Path ROOT = Path.of(System.getProperty("sluice.root", "..")).toAbsolutePath().normalize();
+  private static final Pattern LEADER_ROW = Pattern.compile("(?m)^(\\d)\\s+\\S+\\s+\\S+\\s+LEADER\\b");
+
+  @TempDir
+  Path data;
+  private int raftBase;
+  private int adminBase;
+
+  @BeforeEach
+  void choosePorts() {
+    raftBase = freeBase();
+    adminBase = freeBase();
+  }
+
+  @AfterEach
+  void down() throws Exception {
+    run("cluster", "down");
+  }
+
+  @Test
+  void upWriteKillTheLeaderWriteAgainDown() throws Exception {
+    String up = run("cluster", "up");
+    assertThat(up).contains("LEADER").contains("sluice://127.0.0.1:" + (raftBase + 1) + ",127.0.0.1:" + (raftBase + 2)
+        + ",127.0.0.1:" + (raftBase + 3));
+    for (int n = 1; n <= 3; n++) {
+      assertThat(data.resolve("node" + n + "/node.log")).exists();
+    }
+    List<String> pids = pids();
+    assertThat(run("cluster", "up")).contains("node 1 is already running");
+    assertThat(pids()).isEqualTo(pids);
+
+    String connection = "sluice://127.0.0.1:" + (raftBase + 1) + ",127.0.0.1:" + (raftBase + 2) + ",127.0.0.1:" + (raftBase + 3);
+    try (SluiceClient client = SluiceClient.connect(connection + "/?timeoutMS=30000")) {
+      SluiceCollection orders = client.getDatabase("shop").getCollection("orders");
+      orders.insertOne(new Document("_id", 1).append("status", "pending"));
+
+      int leader = leaderNode(run("cluster", "status"));
+      assertThat(run("cluster", "kill", String.valueOf(leader))).contains("node " + leader + " stopped (KILL)");
+
+      orders.insertOne(new Document("_id", 2).append("status", "after-failover"));
+      assertThat(orders.countDocuments()).isEqualTo(2);
+      assertThat(orders.find(eq("_id", 1)).first().getString("status")).isEqualTo("pending");
+
+      run("cluster", "start", String.valueOf(leader));
+      await().atMost(Duration.ofSeconds(60)).until(() -> !run("cluster", "status").contains("DOWN"));
+    }
+    assertThat(run("cluster", "down")).contains("node 1 stopped", "node 2 stopped", "node 3 stopped");
+    for (String pid : pids) {
+      assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)).as("pid %s", pid).isFalse();
+    }
+  }
+
+  @Test
+  void aBadNodeNumberIsAClearErrorWithExitCode2() throws Exception {
+    Process p = start("cluster", "kill", "7");
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("node number must be 1..3, got '7'");
+  }
+
+  private List<String> pids() throws IOException {
+    return List.of(Files.readString(data.resolve("node1/node.pid")).trim(), Files.readString(data.resolve("node2/node.pid")).trim(),
+        Files.readString(data.resolve("node3/node.pid")).trim());
+  }
+
+  private static int leaderNode(String status) {
+    Matcher m = LEADER_ROW.matcher(status);
+    assertThat(m.find()).as("a LEADER row in:%n%s", status).isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  private String run(String... args) throws Exception {
+    Process p = start(args);
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("./sluice %s finished", String.join(" ", args)).isTrue();
+    assertThat(p.exitValue()).as("exit code of ./sluice %s; output:%n%s", String.join(" ", args), output).isZero();
+    return output;
+  }
+
+  private Process start(String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("sluice").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    env.put("SLUICE_DATA_DIR", data.toString());
+    env.put("SLUICE_RAFT_PORT_BASE", String.valueOf(raftBase));
+    env.put("SLUICE_ADMIN_PORT_BASE", String.valueOf(adminBase));
+    env.put("SLUICE_JAVA_OPTS", "-Xmx256m");
+    return builder.start();
+  }
+
+  /** A base port whose next three ports are free now. */
+  private static int freeBase() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20000, 60000);
+      if (free(base + 1) && free(base + 2) && free(base + 3)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no three free consecutive ports found");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.sluice.statemachine.engine;
+
+import static io.sluice.statemachine.engine.Bson.assertFails;
+import static io.sluice.statemachine.engine.Bson.doc;
+import static io.sluice.statemachine.engine.Bson.val;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.sluice.protocol.ErrorCode;
+import java.util.stream.Stream;
+import org.bson.BsonDocument;
+import org.bson.BsonDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class FilterTest {
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        // implicit equality, numbers across types
+        arguments("equality on a field", "{a: 1}", "{a: 1}", true),
+        arguments("equality fails on another value", "{a: 1}", "{a: 2}", false),
+        arguments("int equals long equals double", "{a: 1}", "{a: NumberLong(1)}", true),
+        arguments("double equals int", "{a: 1.0}", "{a: 1}", true),
+        arguments("decimal equals int", "{a: NumberDecimal('1.00')}", "{a: 1}", true),
+        arguments("equality does not cross type brackets", "{a: 1}", "{a: '1'}", false),
+        arguments("equality to a whole document", "{a: {x: 1, y: 2}}", "{a: {x: 1, y: 2}}", true),
+        arguments("document equality is order sensitive", "{a: {x: 1, y: 2}}", "{a: {y: 2, x: 1}}", false),
+        arguments("equality to a whole array", "{a: [1, 2]}", "{a: [1, 2]}", true),
+        arguments("array equality is order sensitive", "{a: [1, 2]}", "{a: [2, 1]}", false),
+        arguments("scalar equality matches an array element", "{a: 2}", "{a: [1, 2, 3]}", true),
+        arguments("array equality matches a nested array element", "{a: [1, 2]}", "{a: [[1, 2], 3]}", true),
+        arguments("equality on a missing field fails", "{a: 1}", "{b: 1}", false),
+        arguments("null matches a missing field", "{a: null}", "{b: 1}", true),
+        arguments("null matches a null field", "{a: null}", "{a: null}", true),
+        arguments("null does not match a value", "{a: null}", "{a: 0}", false),
+        arguments("null matches a null array element", "{a: null}", "{a: [1, null]}", true),
+        arguments("null does not match an empty array", "{a: null}", "{a: []}", false),
+        arguments("null matches an array document missing the field", "{'a.b': null}", "{a: [{b: 1}, {c: 1}]}", true),
+        arguments("null on a path through scalars in an array fails", "{'a.b': null}", "{a: [1, 2]}", false),
+        arguments("null on a path through a scalar matches", "{'a.b': null}", "{a: 5}", true),
+        // dotted paths and arrays
+        arguments("dotted path into a document", "{'a.b': 1}", "{a: {b: 1}}", true),
+        arguments("dotted path through an array of documents", "{'a.b': 2}", "{a: [{b: 1}, {b: 2}]}", true),
+        arguments("dotted path through an array matches no element", "{'a.b': 3}", "{a: [{b: 1}, {b: 2}]}", false),
+        arguments("numeric component indexes the array", "{'a.1': 'y'}", "{a: ['x', 'y']}", true),
+        arguments("numeric component checks only that index", "{'a.0': 'y'}", "{a: ['x', 'y']}", false),
+        arguments("numeric component then field", "{'a.0.b': 1}", "{a: [{b: 1}, {b: 2}]}", true),
+        arguments("numeric component on a document is a field name", "{'a.0': 1}", "{a: {'0': 1}}", true),
+        arguments("path through nested arrays of documents", "{'a.b.c': 3}", "{a: [{b: [{c: 1}, {c: 3}]}]}", true),
+        // $eq $ne
+        arguments("$eq like implicit equality", "{a: {$eq: 5}}", "{a: [4, 5]}", true),
+        arguments("$eq with an operator-looking document is literal", "{a: {$eq: {$gt: 1}}}", "{a: {$gt: 1}}", true),
+        arguments("$ne on a different value", "{a: {$ne: 5}}", "{a: 4}", true),
+        arguments("$ne on the value", "{a: {$ne: 5}}", "{a: 5}", false),
+        arguments("$ne on a missing field", "{a: {$ne: 5}}", "{}", true),
+        arguments("$ne fails if any array element equals", "{a: {$ne: 5}}", "{a: [4, 5]}", false),
+        arguments("$ne null fails on missing", "{a: {$ne: null}}", "{}", false),
+        arguments("$ne null matches a value", "{a: {$ne: null}}", "{a: 0}", true),
+        // comparisons
+        arguments("$gt on a number", "{a: {$gt: 5}}", "{a: 6}", true),
+        arguments("$gt equal value", "{a: {$gt: 5}}", "{a: 5}", false),
+        arguments("$gt across numeric types", "{a: {$gt: 5}}", "{a: NumberDecimal('5.0000001')}", true),
+        arguments("$gt does not match a string", "{a: {$gt: 5}}", "{a: 'zzz'}", false),
+        arguments("$lt does not match null", "{a: {$lt: 5}}", "{a: null}", false),
+        arguments("$lt does not match missing", "{a: {$lt: 5}}", "{}", false),
+        arguments("$gte equal value", "{a: {$gte: 5}}", "{a: 5.0}", true),
+        arguments("$lte on a string", "{a: {$lte: 'b'}}", "{a: 'abc'}", true),
+        arguments("$lte on an array element", "{a: {$lte: 1}}", "{a: [3, 1]}", true),
+        arguments("range may be met by different elements", "{a: {$gt: 5, $lt: 3}}", "{a: [1, 9]}", true),
+        arguments("range on a scalar", "{a: {$gt: 1, $lt: 3}}", "{a: 5}", false),
+        arguments("$gte null matches missing", "{a: {$gte: null}}", "{}", true),
+        arguments("$gt null matches nothing", "{a: {$gt: null}}", "{a: 1}", false),
+        arguments("$gt MinKey matches any value", "{a: {$gt: MinKey}}", "{a: 'x'}", true),
+        arguments("$lt MaxKey matches any value", "{a: {$lt: MaxKey}}", "{a: {b: 1}}", true),
+        arguments("NaN is not below a number", "{a: {$lt: 5}}", "{a: NaN}", false),
+        arguments("$gte NaN matches NaN", "{a: {$gte: NaN}}", "{a: NaN}", true),
+        arguments("$gt on dates", "{a: {$gt: {$date: 1000}}}", "{a: {$date: 2000}}", true),
+        arguments("$gt compares documents", "{a: {$gt: {x: 1}}}", "{a: {x: 2}}", true),
+        // $in $nin
+        arguments("$in matches a listed value", "{a: {$in: [1, 'x']}}", "{a: 'x'}", true),
+        arguments("$in across numeric types", "{a: {$in: [1]}}", "{a: 1.0}", true),
+        arguments("$in against an array field", "{a: {$in: [5, 6]}}", "{a: [1, 6]}", true),
+        arguments("$in with a whole array", "{a: {$in: [[1, 2]]}}", "{a: [1, 2]}", true),
+        arguments("$in misses", "{a: {$in: [5, 6]}}", "{a: [1, 2]}", false),
+        arguments("$in with null matches missing", "{a: {$in: [null]}}", "{}", true),
+        arguments("$in empty matches nothing", "{a: {$in: []}}", "{a: 1}", false),
+        arguments("$nin matches an unlisted value", "{a: {$nin: [1, 2]}}", "{a: 3}", true),
+        arguments("$nin fails if an array element is listed", "{a: {$nin: [1, 2]}}", "{a: [3, 2]}", false),
+        arguments("$nin matches missing", "{a: {$nin: [1]}}", "{}", true),
+        // $exists
+        arguments("$exists true on a null field", "{a: {$exists: true}}", "{a: null}", true),
+        arguments("$exists true on missing", "{a: {$exists: true}}", "{b: 1}", false),
+        arguments("$exists false on missing", "{a: {$exists: false}}", "{b: 1}", true),
+        arguments("$exists 1 is true", "{a: {$exists: 1}}", "{a: 1}", true),
+        arguments("$exists 0 is false", "{a: {$exists: 0}}", "{a: 1}", false),
+        arguments("$exists through an array of documents", "{'a.b': {$exists: true}}", "{a: [{c: 1}, {b: 1}]}", true),
+        arguments("$exists false needs every branch missing", "{'a.b': {$exists: false}}", "{a: [{c: 1}, {b: 1}]}", false),
+        arguments("$exists on an empty array", "{a: {$exists: true}}", "{a: []}", true),
+        // $not
+        arguments("$not negates a comparison", "{a: {$not: {$gt: 5}}}", "{a: 3}", true),
+        arguments("$not matches a missing field", "{a: {$not: {$gt: 5}}}", "{}", true),
+        arguments("$not matches another type", "{a: {$not: {$gt: 5}}}", "{a: 'x'}", true),
+        arguments("$not of a range", "{a: {$not: {$gt: 1, $lt: 5}}}", "{a: 3}", false),
+        // logical
+        arguments("top-level fields are all required", "{a: 1, b: 2}", "{a: 1, b: 3}", false),
+        arguments("$and of clauses", "{$and: [{a: 1}, {b: 2}]}", "{a: 1, b: 2}", true),
+        arguments("$and fails on one clause", "{$and: [{a: 1}, {b: 2}]}", "{a: 1}", false),
+        arguments("$or of clauses", "{$or: [{a: 1}, {b: 2}]}", "{b: 2}", true),
+        arguments("$or fails on all clauses", "{$or: [{a: 1}, {b: 2}]}", "{a: 2, b: 1}", false),
+        arguments("$nor of clauses", "{$nor: [{a: 1}, {b: 2}]}", "{a: 2}", true),
+        arguments("$nor fails on one clause", "{$nor: [{a: 1}, {b: 2}]}", "{b: 2}", false),
+        arguments("nested logical operators", "{$or: [{$and: [{a: 1}, {b: 1}]}, {c: {$exists: true}}]}", "{a: 1, b: 1}", true),
+        arguments("$comment is ignored", "{a: 1, $comment: 'why'}", "{a: 1}", true),
+        arguments("empty filter matches", "{}", "{a: 1}", true),
+        arguments("DBRef-like document is compared literally", "{a: {$ref: 'c', $id: 1}}", "{a: {$ref: 'c', $id: 1}}", true));
+  }
+
+  @ParameterizedTest(name = "{0}: {1} on {2} -> {3}")
+  @MethodSource("cases")
+  void matchesLikeMongoDb(String behaviour, String filter, String document, boolean expected) {
+    assertThat(Filter.compile(doc(filter)).matches(doc(document))).as(behaviour).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        arguments("{a: {$foo: 1}}", ErrorCode.BAD_VALUE, "unknown operator: $foo"),
+        arguments("{a: {$gt: 1, b: 1}}", ErrorCode.BAD_VALUE, "unknown operator: b"),
+        arguments("{$foo: 1}", ErrorCode.BAD_VALUE, "unknown top level operator: $foo"),
+        arguments("{a: {$in: 1}}", ErrorCode.BAD_VALUE, "$in needs an array|'a'"),
+        arguments("{a: {$nin: {x: 1}}}", ErrorCode.BAD_VALUE, "$in needs an array"),
+        arguments("{a: {$in: [{$gt: 1}]}}", ErrorCode.BAD_VALUE, "cannot nest $ under $in"),
+        arguments("{$and: {a: 1}}", ErrorCode.BAD_VALUE, "$and must be a nonempty array"),
+        arguments("{$or: []}", ErrorCode.BAD_VALUE, "$or must be a nonempty array"),
+        arguments("{$nor: [1]}", ErrorCode.BAD_VALUE, "$nor entries need to be full objects"),
+        arguments("{$and: [{a: {$bad: 1}}]}", ErrorCode.BAD_VALUE, "unknown operator: $bad"),
+        arguments("{a: {$not: 5}}", ErrorCode.BAD_VALUE, "$not needs a regex or a document"),
+        arguments("{a: {$not: {}}}", ErrorCode.BAD_VALUE, "$not cannot be empty"),
+        arguments("{a: {$not: {b: 1}}}", ErrorCode.BAD_VALUE, "unknown operator: b"),
+        arguments("{a: /x/}", ErrorCode.BAD_VALUE, "regular expression|'a'"));
+  }
+
+  @ParameterizedTest(name = "{0} -> {2}")
+  @MethodSource("invalid")
+  void invalidFiltersFailToCompileWithBadValue(String filter, ErrorCode code, String fragments) {
+    assertFails(() -> Filter.compile(doc(filter)), code, fragments.split("\\|"));
+  }
+
+  static Stream<Arguments> idEqualities() {
+    return Stream.of(
+        arguments("{_id: 5}", "5"),
+        arguments("{_id: 'k', a: 1}", "'k'"),
+        arguments("{_id: {$eq: 7}}", "7"),
+        arguments("{_id: {x: 1}}", "{x: 1}"),
+        arguments("{_id: null}", "null"),
+        arguments("{_id: {$gt: 7}}", null),
+        arguments("{_id: {$in: [1]}}", null),
+        arguments("{_id: {$eq: /x/}}", null),
+        arguments("{_id: [1, 2]}", null),
+        arguments("{$or: [{_id: 1}, {_id: 2}]}", null),
+        arguments("{a: 1}", null),
+        arguments("{}", null));
+  }
+
+  @ParameterizedTest(name = "idEquality of {0} is {1}")
+  @MethodSource("idEqualities")
+  void idEqualityIsOnlyOfferedForOnePlainTopLevelValue(String filter, String expected) {
+    if (expected == null) {
+      assertThat(Filter.compile(doc(filter)).idEquality()).isEmpty();
+    } else {
+      assertThat(Filter.compile(doc(filter)).idEquality()).contains(val(expected));
+    }
+  }
+
+  @Test
+  void allMatchesEveryDocumentAndPinsNoId() {
+    assertThat(Filter.all().matches(doc("{_id: 1, a: [1]}"))).isTrue();
+    assertThat(Filter.all().matches(new BsonDocument())).isTrue();
+    assertThat(Filter.all().idEquality()).isEmpty();
+  }
+
+  @Test
+  void compiledFilterIsNotAffectedByLaterChangesToTheFilterDocument() {
+    BsonDocument spec = doc("{a: {$in: [1]}}");
+    Filter filter = Filter.compile(spec);
+    spec.getDocument("a").getArray("$in").set(0, new BsonDouble(2));
+    assertThat(filter.matches(doc("{a: 1}"))).isTrue();
+    assertThat(filter.matches(doc("{a: 2}"))).isFalse();
+  }
+}

@@ -1,0 +1,66 @@
+package io.sluice.statemachine.engine;
+
+import static io.sluice.statemachine.engine.Bson.assertFails;
+import static io.sluice.statemachine.engine.Bson.assertSameDocument;
+import static io.sluice.statemachine.engine.Bson.doc;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.sluice.protocol.ErrorCode;
+import java.util.stream.Stream;
+import org.bson.BsonDocument;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ProjectionTest {
+  private static final String DOC = "{_id: 1, a: 1, b: {c: 2, d: 3}, e: [{c: 1, d: 1}, {d: 2}, 5, [{c: 3}]], f: 'x'}";
+
+  static Stream<Arguments> projections() {
+    return Stream.of(
+        arguments("empty spec is the identity", "{}", DOC),
+        arguments("inclusion keeps _id", "{a: 1}", "{_id: 1, a: 1}"),
+        arguments("inclusion keeps document order, not spec order", "{f: 1, a: true}", "{_id: 1, a: 1, f: 'x'}"),
+        arguments("inclusion without _id", "{a: 1, _id: 0}", "{a: 1}"),
+        arguments("dotted inclusion into a document", "{'b.c': 1}", "{_id: 1, b: {c: 2}}"),
+        arguments("dotted inclusion projects each array element", "{'e.c': 1}", "{_id: 1, e: [{c: 1}, {}, [{c: 3}]]}"),
+        arguments("inclusion of a missing field", "{zz: 1}", "{_id: 1}"),
+        arguments("dotted inclusion through a scalar drops it", "{'a.x': 1}", "{_id: 1}"),
+        arguments("only _id included", "{_id: 1}", "{_id: 1}"),
+        arguments("exclusion of a field", "{a: 0}", "{_id: 1, b: {c: 2, d: 3}, e: [{c: 1, d: 1}, {d: 2}, 5, [{c: 3}]], f: 'x'}"),
+        arguments("exclusion of _id only", "{_id: 0}", "{a: 1, b: {c: 2, d: 3}, e: [{c: 1, d: 1}, {d: 2}, 5, [{c: 3}]], f: 'x'}"),
+        arguments("dotted exclusion through arrays", "{'e.c': 0, b: false, _id: 0}", "{a: 1, e: [{d: 1}, {d: 2}, 5, [{}]], f: 'x'}"),
+        arguments("numeric non-zero means include", "{a: 2.5}", "{_id: 1, a: 1}"));
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("projections")
+  void projectsLikeMongoDb(String behaviour, String spec, String expected) {
+    BsonDocument original = doc(DOC);
+    assertSameDocument(Projection.compile(doc(spec)).apply(original), doc(expected));
+    assertSameDocument(original, doc(DOC));
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        arguments("{a: 1, b: 0}", "Cannot do exclusion on field b in inclusion projection"),
+        arguments("{a: 0, b: 1}", "Cannot do inclusion on field b in exclusion projection"),
+        arguments("{a: 1, 'a.b': 1}", "Path collision at a.b"),
+        arguments("{'a.b': 1, a: 1}", "Path collision at a"),
+        arguments("{a: 'x'}", "'a'"),
+        arguments("{a: {$slice: 1}}", "'a'"),
+        arguments("{'a.$': 1}", "'a.$'"),
+        arguments("{'a..b': 1}", "'a..b'"));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("invalid")
+  void invalidProjectionsFailWithBadValue(String spec, String fragment) {
+    assertFails(() -> Projection.compile(doc(spec)), ErrorCode.BAD_VALUE, fragment);
+  }
+
+  @Test
+  void excludingIdIsAllowedInAnInclusionProjection() {
+    assertSameDocument(Projection.compile(doc("{_id: 0, f: 1}")).apply(doc(DOC)), doc("{f: 'x'}"));
+  }
+}
