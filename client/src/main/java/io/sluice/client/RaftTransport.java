@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import io.sluice.protocol.BsonBytes;
 import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
@@ -7,7 +8,6 @@ import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,13 +29,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
-import org.bson.BsonBinaryReader;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 
 /**
  * Sends command documents to the cluster through one Ratis client and turns replies and failures into
@@ -46,7 +40,6 @@ import org.bson.io.BasicOutputBuffer;
  * instead of applying it again; the servers keep that cache longer than this timeout.
  */
 final class RaftTransport implements AutoCloseable {
-  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS);
 
   private final RaftClient raft;
@@ -154,21 +147,16 @@ final class RaftTransport implements AutoCloseable {
   }
 
   static Message toMessage(BsonDocument command) {
-    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
-    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-      CODEC.encode(writer, command, EncoderContext.builder().build());
-    }
-    if (buffer.getSize() > Limits.MAX_COMMAND_BYTES) {
-      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the command is " + buffer.getSize()
+    byte[] bytes = BsonBytes.encode(command);
+    if (bytes.length > Limits.MAX_COMMAND_BYTES) {
+      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the command is " + bytes.length
           + " bytes; the largest a node accepts is " + Limits.MAX_COMMAND_BYTES + " (documents up to 16 MiB)");
     }
-    return Message.valueOf(ByteString.copyFrom(buffer.getInternalBuffer(), 0, buffer.getSize()));
+    return Message.valueOf(ByteString.copyFrom(bytes));
   }
 
   static BsonDocument fromMessage(Message message) {
-    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(message.getContent().toByteArray()))) {
-      return CODEC.decode(reader, DecoderContext.builder().build());
-    }
+    return BsonBytes.decode(message.getContent().asReadOnlyByteBuffer());
   }
 
   /** Checks a reply, throwing the error it carries. */

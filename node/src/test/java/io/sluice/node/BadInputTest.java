@@ -156,6 +156,20 @@ class BadInputTest {
   }
 
   @Test
+  void aFindWhoseResultWouldExceedOneReplyFailsClearlyAndALimitedOneWorks() {
+    String nineMiB = "z".repeat(9 * 1024 * 1024);
+    orders.insertOne(new Document("_id", "a").append("blob", nineMiB));
+    orders.insertOne(new Document("_id", "b").append("blob", nineMiB));
+    assertThatThrownBy(() -> orders.find(new Document("blob", new Document("$exists", true))).into(new java.util.ArrayList<>()))
+        .isInstanceOfSatisfying(SluiceException.class, e -> {
+          assertThat(e.errorCode()).isEqualTo(ErrorCode.BSON_OBJECT_TOO_LARGE);
+          assertThat(e.reason()).contains("set a limit");
+        });
+    assertThat(orders.find(new Document("blob", new Document("$exists", true))).limit(1).first().getString("_id")).isEqualTo("a");
+    acknowledgedWriteIsIntactOnEveryNode();
+  }
+
+  @Test
   void wrongTypesInACommandAreTypeMismatches() throws Exception {
     BsonDocument insert = new BsonDocument("insert", new BsonString("orders")).append("$db", new BsonString("shop"))
         .append("documents", new BsonString("not an array"));

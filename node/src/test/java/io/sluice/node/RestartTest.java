@@ -41,6 +41,7 @@ class RestartTest {
       for (int i = 0; i < 10; i++) {
         c.insertOne(new Document("_id", i));
       }
+      cluster.awaitIdenticalState();
       String digestBefore = cluster.node(0).digest();
       for (int i = 0; i < 3; i++) {
         cluster.stop(i);

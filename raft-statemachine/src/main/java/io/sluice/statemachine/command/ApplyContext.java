@@ -20,6 +20,10 @@ public record ApplyContext(Position position, long wallTimeMillis, BsonTimestamp
     if (seconds > Integer.toUnsignedLong(previous.getTime())) {
       return new BsonTimestamp((int) seconds, 1);
     }
+    if (previous.getInc() == -1) {
+      // The increment is an unsigned 32-bit counter: once full, time moves to the next second.
+      return new BsonTimestamp(previous.getTime() + 1, 1);
+    }
     return new BsonTimestamp(previous.getTime(), previous.getInc() + 1);
   }
 }

@@ -1,16 +1,11 @@
 package io.sluice.statemachine.command;
 
+import io.sluice.protocol.BsonBytes;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.bson.BsonBinaryReader;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 
 /**
  * The state machine's part of a Raft log entry: the leader's wall time when it accepted the write,
@@ -21,7 +16,6 @@ import org.bson.io.BasicOutputBuffer;
 public record LogEntry(long wallTimeMillis, byte[] commandBytes) {
   private static final byte VERSION = 1;
   private static final int HEADER_BYTES = 1 + Long.BYTES;
-  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
 
   public byte[] encode() {
     return ByteBuffer.allocate(HEADER_BYTES + commandBytes.length).order(ByteOrder.BIG_ENDIAN)
@@ -50,18 +44,14 @@ public record LogEntry(long wallTimeMillis, byte[] commandBytes) {
       throw new SluiceException(ErrorCode.INVALID_BSON, "command is not a BSON document: its length prefix does not match its "
           + bytes.length + " bytes");
     }
-    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(bytes))) {
-      return CODEC.decode(reader, DecoderContext.builder().build());
+    try {
+      return BsonBytes.decode(bytes);
     } catch (org.bson.BSONException | IllegalStateException | IllegalArgumentException e) {
       throw new SluiceException(ErrorCode.INVALID_BSON, "command is not valid BSON: " + e.getMessage());
     }
   }
 
   public static byte[] toBytes(BsonDocument document) {
-    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
-    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-      CODEC.encode(writer, document, EncoderContext.builder().build());
-    }
-    return buffer.toByteArray();
+    return BsonBytes.encode(document);
   }
 }

@@ -15,7 +15,7 @@ public final class Namespaces {
       throw new SluiceException(ErrorCode.INVALID_NAMESPACE, "Invalid collection name: '" + collection + "'");
     }
     String namespace = database + "." + collection;
-    if (namespace.length() > MAX_NAMESPACE_BYTES) {
+    if (namespace.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAMESPACE_BYTES) {
       throw new SluiceException(ErrorCode.INVALID_NAMESPACE, "Fully qualified namespace is too long. Namespace: " + namespace
           + " Max: " + MAX_NAMESPACE_BYTES);
     }

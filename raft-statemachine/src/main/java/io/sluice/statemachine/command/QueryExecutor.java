@@ -1,8 +1,10 @@
 package io.sluice.statemachine.command;
 
 import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Limits;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.DocumentLimits;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Projection;
 import io.sluice.statemachine.engine.SortSpec;
@@ -22,6 +24,9 @@ import org.bson.BsonString;
  * some position) and holds the store's read lock so that no half-applied entry is seen.
  */
 public final class QueryExecutor {
+  /** A reply must fit one message: the largest document plus room for the reply's own fields. */
+  private static final long MAX_REPLY_BYTES = Limits.MAX_DOCUMENT_BYTES;
+
   private final DocumentStore store;
 
   public QueryExecutor(DocumentStore store) {
@@ -53,7 +58,7 @@ public final class QueryExecutor {
     BsonDocument sortSpec = reader.documentOr("sort", new BsonDocument());
     Projection projection = Projection.compile(reader.documentOr("projection", new BsonDocument()));
     long skip = nonNegative(reader, "skip");
-    long limit = Math.abs(reader.longOr("limit", 0));
+    long limit = limit(reader);
     // Without a sort, the scan can stop as soon as skip + limit documents matched.
     long needed = sortSpec.isEmpty() && limit > 0 ? skip + limit : 0;
     List<BsonDocument> matches = new ArrayList<>(Matching.find(store, ns, filter, needed));
@@ -61,7 +66,20 @@ public final class QueryExecutor {
       matches.sort(SortSpec.compile(sortSpec).comparator());
     }
     BsonArray batch = new BsonArray();
-    matches.stream().skip(skip).limit(limit == 0 ? Long.MAX_VALUE : limit).map(projection::apply).forEach(batch::add);
+    long bytes = 0;
+    for (BsonDocument doc : matches.subList((int) Math.min(skip, matches.size()), matches.size())) {
+      if (limit != 0 && batch.size() >= limit) {
+        break;
+      }
+      BsonDocument projected = projection.apply(doc);
+      bytes += DocumentLimits.encodedSize(projected);
+      if (bytes > MAX_REPLY_BYTES) {
+        throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the result of this find on " + ns + " is larger than "
+            + MAX_REPLY_BYTES + " bytes after " + batch.size() + " documents; narrow the filter, project fewer fields or set a "
+            + "limit (find returns one batch; getMore cursors are not supported yet)");
+      }
+      batch.add(projected);
+    }
     return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
         .append("id", new BsonInt64(0)).append("ns", new BsonString(ns)));
   }
@@ -71,7 +89,7 @@ public final class QueryExecutor {
     String ns = reader.namespace();
     BsonDocument query = reader.documentOr("query", new BsonDocument());
     long skip = nonNegative(reader, "skip");
-    long limit = Math.abs(reader.longOr("limit", 0));
+    long limit = limit(reader);
     long n = query.isEmpty() ? store.count(ns) : Matching.find(store, ns, Filter.compile(query), 0).size();
     n = Math.max(0, n - skip);
     return Replies.ok().append("n", new BsonInt64(limit == 0 ? n : Math.min(n, limit)));
@@ -95,6 +113,12 @@ public final class QueryExecutor {
     }
     return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
         .append("id", new BsonInt64(0)).append("ns", new BsonString(db + ".$cmd.listCollections")));
+  }
+
+  /** MongoDB reads a negative limit as its absolute value (for find: one batch). */
+  private static long limit(CommandReader reader) {
+    long limit = reader.longOr("limit", 0);
+    return limit == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(limit);
   }
 
   private static long nonNegative(CommandReader reader, String field) {

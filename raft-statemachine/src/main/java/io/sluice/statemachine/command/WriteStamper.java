@@ -63,12 +63,20 @@ public final class WriteStamper {
     }
     boolean changed = false;
     for (BsonValue statement : updates.asArray()) {
-      if (statement.isDocument() && statement.asDocument().get("upsert", org.bson.BsonBoolean.FALSE).equals(org.bson.BsonBoolean.TRUE)
-          && !statement.asDocument().containsKey(UPSERT_ID)) {
+      if (statement.isDocument() && isUpsert(statement.asDocument()) && !statement.asDocument().containsKey(UPSERT_ID)) {
         statement.asDocument().put(UPSERT_ID, new BsonObjectId(ids.get()));
         changed = true;
       }
     }
     return changed;
+  }
+
+  /** The same reading of {@code upsert} as apply's, so that every statement apply upserts has an id. */
+  private static boolean isUpsert(BsonDocument statement) {
+    try {
+      return CommandReader.booleanField(statement, "upsert", "upsert", false);
+    } catch (SluiceException wrongType) {
+      return false;
+    }
   }
 }

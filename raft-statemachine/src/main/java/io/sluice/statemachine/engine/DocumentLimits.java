@@ -1,28 +1,19 @@
 package io.sluice.statemachine.engine;
 
+import io.sluice.protocol.BsonBytes;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 
 /** The size and shape rules a document must meet to be stored, MongoDB's. */
 public final class DocumentLimits {
   private DocumentLimits() {}
 
-  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
-
   /** The size of the document encoded as BSON, in bytes. */
   public static int encodedSize(BsonDocument doc) {
-    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
-    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-      CODEC.encode(writer, doc, EncoderContext.builder().build());
-    }
-    return buffer.getSize();
+    return BsonBytes.encode(doc).length;
   }
 
   /** Throws BSON_OBJECT_TOO_LARGE if the document is larger than {@link Limits#MAX_DOCUMENT_BYTES}. */

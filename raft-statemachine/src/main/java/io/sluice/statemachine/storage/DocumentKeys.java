@@ -1,16 +1,15 @@
 package io.sluice.statemachine.storage;
 
+import io.sluice.protocol.BsonBytes;
 import java.math.BigDecimal;
 import java.util.Map;
 import org.bson.BsonArray;
-import org.bson.BsonBinaryWriter;
+import org.bson.BsonDecimal128;
 import org.bson.BsonDocument;
 import org.bson.BsonDouble;
 import org.bson.BsonInt64;
 import org.bson.BsonValue;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
+import org.bson.types.Decimal128;
 
 /**
  * Turns an {@code _id} value into the storage key of its document. Values that MongoDB considers
@@ -21,14 +20,8 @@ import org.bson.io.BasicOutputBuffer;
 final class DocumentKeys {
   private DocumentKeys() {}
 
-  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
-
   static byte[] key(BsonValue id) {
-    BasicOutputBuffer buffer = new BasicOutputBuffer(64);
-    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-      CODEC.encode(writer, new BsonDocument("", canonical(id)), EncoderContext.builder().build());
-    }
-    return buffer.toByteArray();
+    return BsonBytes.encode(new BsonDocument("", canonical(id)));
   }
 
   static BsonValue canonical(BsonValue value) {
@@ -36,14 +29,16 @@ final class DocumentKeys {
       case INT32:
       case INT64:
         return new BsonInt64(value.asNumber().longValue());
-      case DOUBLE:
-        return canonicalNumber(new BigDecimal(Double.toString(value.asDouble().getValue())), value.asDouble().getValue());
+      case DOUBLE: {
+        double d = value.asDouble().getValue();
+        return Double.isFinite(d) ? canonicalNumber(new BigDecimal(d)) : new BsonDouble(d);
+      }
       case DECIMAL128: {
-        var decimal = value.asDecimal128().getValue();
+        Decimal128 decimal = value.asDecimal128().getValue();
         if (decimal.isNaN() || decimal.isInfinite()) {
           return new BsonDouble(decimal.doubleValue());
         }
-        return canonicalNumber(decimal.bigDecimalValue(), decimal.doubleValue());
+        return canonicalNumber(exactValue(decimal));
       }
       case DOCUMENT: {
         BsonDocument copy = new BsonDocument();
@@ -64,14 +59,32 @@ final class DocumentKeys {
     }
   }
 
-  private static BsonValue canonicalNumber(BigDecimal exact, double approx) {
-    if (Double.isNaN(approx) || Double.isInfinite(approx)) {
-      return new BsonDouble(approx);
-    }
+  private static BigDecimal exactValue(Decimal128 decimal) {
     try {
-      return new BsonInt64(exact.longValueExact());
-    } catch (ArithmeticException notIntegral) {
-      return new BsonDouble(approx == 0 ? 0.0 : approx);
+      return decimal.bigDecimalValue();
+    } catch (ArithmeticException negativeZero) {
+      // The only value Decimal128 refuses to convert; it equals 0.
+      return BigDecimal.ZERO;
     }
   }
+
+  /**
+   * One form per numeric value: a long if the value is an integer in long's range, else a double
+   * if a double holds it exactly, else the exact decimal.
+   */
+  private static BsonValue canonicalNumber(BigDecimal exact) {
+    if (exact.signum() == 0) {
+      return new BsonInt64(0);
+    }
+    BigDecimal stripped = exact.stripTrailingZeros();
+    if (stripped.scale() <= 0 && stripped.toBigIntegerExact().bitLength() < 64) {
+      return new BsonInt64(stripped.longValueExact());
+    }
+    double approx = stripped.doubleValue();
+    if (Double.isFinite(approx) && new BigDecimal(approx).compareTo(stripped) == 0) {
+      return new BsonDouble(approx);
+    }
+    return new BsonDecimal128(new Decimal128(stripped));
+  }
+
 }

@@ -1,5 +1,6 @@
 package io.sluice.statemachine.storage;
 
+import io.sluice.protocol.BsonBytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,14 +16,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.bson.BsonBinaryReader;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
@@ -34,7 +29,6 @@ import org.mapdb.Serializer;
  * the same file, so one MapDB commit covers all of them.
  */
 public final class MapDbDocumentStore implements DocumentStore {
-  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
   private static final String CATALOG = "catalog";
   private static final String META = "meta";
   private static final String APPLIED_KEY = "applied";
@@ -211,17 +205,11 @@ public final class MapDbDocumentStore implements DocumentStore {
   }
 
   private static byte[] encode(BsonDocument doc) {
-    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
-    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-      CODEC.encode(writer, doc, EncoderContext.builder().build());
-    }
-    return buffer.toByteArray();
+    return BsonBytes.encode(doc);
   }
 
   private static BsonDocument decode(byte[] bytes) {
-    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(bytes))) {
-      return CODEC.decode(reader, DecoderContext.builder().build());
-    }
+    return BsonBytes.decode(bytes);
   }
 
   private static MessageDigest sha256() {

@@ -14,6 +14,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import org.bson.BsonArray;
 import org.bson.BsonBinaryWriter;
 import org.bson.BsonBoolean;
@@ -40,6 +41,7 @@ class EnginePropertiesTest {
     String before = encode(original);
     String first = outcome(spec, original);
     String second = outcome(spec, original);
+    Statistics.label("update").collect(first.startsWith("error") ? "failed" : first.contains("|true|") ? "modified" : "unchanged");
     assertThat(second).isEqualTo(first);
     assertThat(encode(original)).as("the original is never changed").isEqualTo(before);
   }
@@ -52,6 +54,7 @@ class EnginePropertiesTest {
     boolean inOrder = Filter.compile(new BsonDocument("$and", new BsonArray(clauses))).matches(doc);
     boolean reordered = Filter.compile(new BsonDocument("$and", new BsonArray(shuffled))).matches(doc);
     boolean each = clauses.stream().allMatch(c -> Filter.compile(c).matches(doc));
+    Statistics.label("matched").collect(inOrder);
     assertThat(reordered).isEqualTo(inOrder);
     assertThat(inOrder).isEqualTo(each);
   }
@@ -81,7 +84,7 @@ class EnginePropertiesTest {
         Arbitraries.longs().between(-3, 3).map(l -> (BsonValue) new BsonInt64(l)),
         Arbitraries.doubles().between(-3, 3).ofScale(1).map(d -> (BsonValue) new BsonDouble(d)),
         Arbitraries.strings().withChars("abx").ofMaxLength(2).map(s -> (BsonValue) new BsonString(s)),
-        Arbitraries.of(BsonNull.VALUE, BsonBoolean.TRUE, BsonBoolean.FALSE).map(v -> (BsonValue) v));
+        Arbitraries.<BsonValue>of(BsonNull.VALUE, BsonBoolean.TRUE, BsonBoolean.FALSE));
   }
 
   private static Arbitrary<BsonValue> values() {

@@ -1,0 +1,38 @@
+package io.sluice.protocol;
+
+import java.nio.ByteBuffer;
+import org.bson.BsonBinaryReader;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
+
+/** BSON documents to bytes and back: the one encoding of commands, replies, log entries and stored documents. */
+public final class BsonBytes {
+  private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
+  private static final EncoderContext ENCODE = EncoderContext.builder().build();
+  private static final DecoderContext DECODE = DecoderContext.builder().build();
+
+  private BsonBytes() {}
+
+  public static byte[] encode(BsonDocument document) {
+    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
+    try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
+      CODEC.encode(writer, document, ENCODE);
+    }
+    return buffer.toByteArray();
+  }
+
+  /** Decodes one document; malformed input throws {@link org.bson.BSONException} or a runtime exception of the reader. */
+  public static BsonDocument decode(ByteBuffer bytes) {
+    try (BsonBinaryReader reader = new BsonBinaryReader(bytes)) {
+      return CODEC.decode(reader, DECODE);
+    }
+  }
+
+  public static BsonDocument decode(byte[] bytes) {
+    return decode(ByteBuffer.wrap(bytes));
+  }
+}

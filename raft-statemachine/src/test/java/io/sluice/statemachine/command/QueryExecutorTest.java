@@ -1,0 +1,197 @@
+package io.sluice.statemachine.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.storage.MapDbDocumentStore;
+import java.util.Arrays;
+import java.util.List;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class QueryExecutorTest {
+  private final MapDbDocumentStore store = MapDbDocumentStore.inMemory();
+  private final QueryExecutor executor = new QueryExecutor(store);
+
+  private static BsonDocument doc(String json) {
+    return BsonDocument.parse(json);
+  }
+
+  @BeforeEach
+  void fill() {
+    store.createCollection("db.people", new BsonDocument());
+    store.put("db.people", doc("{_id: 3, name: 'cid', age: 35, city: 'x'}"));
+    store.put("db.people", doc("{_id: 1, name: 'ann', age: 30, city: 'x'}"));
+    store.put("db.people", doc("{_id: 4, name: 'dee', age: 25, city: 'x'}"));
+    store.put("db.people", doc("{_id: 2, name: 'bob', age: 25, city: 'y'}"));
+    store.createCollection("db.other", doc("{changeStreamPreAndPostImages: {enabled: true}}"));
+    store.createCollection("dbx.c", new BsonDocument());
+    store.createCollection("otherdb.c", new BsonDocument());
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private BsonDocument run(String json) {
+    return executor.execute(doc(json));
+  }
+
+  private List<BsonDocument> find(String options) {
+    BsonDocument reply = run("{find: 'people', '$db': 'db'" + (options.isEmpty() ? "" : ", " + options) + "}");
+    return reply.getDocument("cursor").getArray("firstBatch").stream().map(BsonValue::asDocument).toList();
+  }
+
+  private List<Integer> findIds(String options) {
+    return find(options).stream().map(d -> d.getInt32("_id").getValue()).toList();
+  }
+
+  private long count(String options) {
+    return run("{count: 'people', '$db': 'db'" + (options.isEmpty() ? "" : ", " + options) + "}").getInt64("n").getValue();
+  }
+
+  private static List<Integer> ids(String csv) {
+    return csv.isBlank() ? List.of() : Arrays.stream(csv.split(" ")).map(Integer::valueOf).toList();
+  }
+
+  @Test
+  void findReplyHasMongoCursorShape() {
+    BsonDocument reply = run("{find: 'people', filter: {_id: 1}, '$db': 'db'}");
+    assertThat(reply).isEqualTo(doc("{ok: 1.0, cursor: {firstBatch: [{_id: 1, name: 'ann', age: 30, city: 'x'}], "
+        + "id: NumberLong(0), ns: 'db.people'}}"));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "                                             | 1 2 3 4",
+      "filter: {city: 'x'}                          | 1 3 4",
+      "filter: {age: {$gte: 30}}                    | 1 3",
+      "filter: {_id: 2.0}                           | 2",
+      "filter: {_id: 2, city: 'x'}                  | ",
+      "filter: {city: 'nowhere'}                    | ",
+      "sort: {age: 1, name: -1}                     | 4 2 1 3",
+      "sort: {name: -1}                             | 4 3 2 1",
+      "limit: 2                                     | 1 2",
+      "limit: -2                                    | 1 2",
+      "skip: 3                                      | 4",
+      "skip: 10                                     | ",
+      "skip: 1, limit: 2                            | 2 3",
+      "filter: {city: 'x'}, skip: 1, limit: 1       | 3",
+      "sort: {age: -1, _id: 1}, skip: 1, limit: 2   | 1 2",
+      "filter: {city: 'x'}, sort: {age: 1}, limit: 2 | 4 1"})
+  void findFiltersSortsSkipsAndLimits(String options, String expectedIds) {
+    assertThat(findIds(options == null ? "" : options)).isEqualTo(ids(expectedIds == null ? "" : expectedIds));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "{name: 1}          | {_id: 1, name: 'ann'}",
+      "{name: 1, _id: 0}  | {name: 'ann'}",
+      "{age: 0, city: 0}  | {_id: 1, name: 'ann'}",
+      "{}                 | {_id: 1, name: 'ann', age: 30, city: 'x'}"})
+  void findAppliesProjection(String projection, String expected) {
+    assertThat(find("filter: {_id: 1}, projection: " + projection)).containsExactly(doc(expected));
+  }
+
+  @Test
+  void findOnMissingCollectionIsEmpty() {
+    BsonDocument reply = run("{find: 'none', '$db': 'db'}");
+    assertThat(reply.getDocument("cursor").getArray("firstBatch")).isEmpty();
+    assertThat(reply.getDocument("cursor").getString("ns").getValue()).isEqualTo("db.none");
+  }
+
+  @Test
+  void findDoesNotReturnLiveStoreDocumentsThatCallersCouldChange() {
+    find("filter: {_id: 1}").get(0).put("name", new org.bson.BsonString("changed"));
+    assertThat(findIds("filter: {name: 'ann'}")).containsExactly(1);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "                                     | 4",
+      "query: {city: 'x'}                   | 3",
+      "query: {city: 'x'}, skip: 1          | 2",
+      "query: {city: 'x'}, limit: 2         | 2",
+      "query: {city: 'x'}, skip: 2, limit: 5 | 1",
+      "skip: 9                              | 0",
+      "limit: 3                             | 3",
+      "limit: -3                            | 3",
+      "query: {age: 25}, limit: 1           | 1",
+      "query: {_id: 4}                      | 1"})
+  void countHonoursQuerySkipAndLimit(String options, long expected) {
+    assertThat(count(options == null ? "" : options)).isEqualTo(expected);
+  }
+
+  @Test
+  void countOfMissingCollectionIsZero() {
+    assertThat(run("{count: 'none', '$db': 'db'}")).isEqualTo(doc("{ok: 1.0, n: NumberLong(0)}"));
+  }
+
+  @Test
+  void listCollectionsListsOnlyThisDatabaseByName() {
+    BsonDocument reply = run("{listCollections: 1, '$db': 'db'}");
+    BsonDocument cursor = reply.getDocument("cursor");
+    assertThat(cursor.getString("ns").getValue()).isEqualTo("db.$cmd.listCollections");
+    assertThat(cursor.getArray("firstBatch")).containsExactly(
+        doc("{name: 'other', type: 'collection', options: {changeStreamPreAndPostImages: {enabled: true}}, info: {readOnly: false}}"),
+        doc("{name: 'people', type: 'collection', options: {}, info: {readOnly: false}}"));
+  }
+
+  @Test
+  void listCollectionsOfAnotherDatabase() {
+    BsonDocument reply = run("{listCollections: 1, '$db': 'otherdb'}");
+    assertThat(reply.getDocument("cursor").getArray("firstBatch")).extracting(v -> v.asDocument().getString("name").getValue())
+        .containsExactly("c");
+  }
+
+  @Test
+  void listCollectionsAppliesItsFilter() {
+    BsonDocument reply = run("{listCollections: 1, filter: {name: 'people'}, nameOnly: true, '$db': 'db'}");
+    assertThat(reply.getDocument("cursor").getArray("firstBatch")).extracting(v -> v.asDocument().getString("name").getValue())
+        .containsExactly("people");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "{insert: 'people', documents: [], '$db': 'db'}  | COMMAND_NOT_FOUND | 'insert'",
+      "{find: 'people'}                                | FAILED_TO_PARSE   | '$db'",
+      "{find: 'people', bogus: 1, '$db': 'db'}         | UNKNOWN_FIELD     | find.bogus",
+      "{find: 'people', skip: -1, '$db': 'db'}         | BAD_VALUE         | find.skip",
+      "{count: 'people', skip: -1, '$db': 'db'}        | BAD_VALUE         | count.skip",
+      "{find: 'people', filter: 5, '$db': 'db'}        | TYPE_MISMATCH     | find.filter",
+      "{find: 'people', limit: 'x', '$db': 'db'}       | TYPE_MISMATCH     | find.limit",
+      "{find: 'people', filter: {$nope: 1}, '$db': 'db'} | BAD_VALUE       | $nope",
+      "{find: '$bad', '$db': 'db'}                     | INVALID_NAMESPACE | '$bad'",
+      "{listCollections: 1, '$db': ''}                 | INVALID_NAMESPACE | ''"})
+  void badReadsAreRejected(String command, ErrorCode code, String fragment) {
+    SluiceException e = catchThrowableOfType(SluiceException.class, () -> run(command));
+    assertThat(e).isNotNull();
+    assertThat(e.errorCode()).as(e.getMessage()).isEqualTo(code);
+    assertThat(e.reason()).contains(fragment);
+  }
+
+  @Test
+  void countWithMostNegativeLimitIsNeverNegative() {
+    assertThat(count("limit: NumberLong('-9223372036854775808')")).isNotNegative();
+  }
+
+  @Test
+  void readAndWriteCommandNamesAreDisjoint() {
+    for (String name : List.of("find", "count", "listCollections")) {
+      assertThat(QueryExecutor.isRead(name)).as(name).isTrue();
+      assertThat(WriteExecutor.isWrite(name)).as(name).isFalse();
+    }
+    for (String name : List.of("insert", "update", "delete", "create", "drop")) {
+      assertThat(WriteExecutor.isWrite(name)).as(name).isTrue();
+      assertThat(QueryExecutor.isRead(name)).as(name).isFalse();
+    }
+  }
+}

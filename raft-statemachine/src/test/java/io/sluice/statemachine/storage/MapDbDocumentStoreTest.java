@@ -1,0 +1,305 @@
+package io.sluice.statemachine.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.protocol.Position;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.BsonValue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MapDbDocumentStoreTest {
+  private static final String NS = "db.c";
+
+  @TempDir
+  Path dir;
+
+  private final List<MapDbDocumentStore> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(MapDbDocumentStore::close);
+  }
+
+  private MapDbDocumentStore open() {
+    MapDbDocumentStore store = MapDbDocumentStore.open(dir.resolve("store"));
+    opened.add(store);
+    return store;
+  }
+
+  private MapDbDocumentStore memory() {
+    MapDbDocumentStore store = MapDbDocumentStore.inMemory();
+    opened.add(store);
+    return store;
+  }
+
+  private static BsonDocument doc(String json) {
+    return BsonDocument.parse(json);
+  }
+
+  private static BsonValue val(String json) {
+    return doc("{v: " + json + "}").get("v");
+  }
+
+  private static List<BsonDocument> scanAll(DocumentStore store, String ns) {
+    List<BsonDocument> out = new ArrayList<>();
+    store.scan(ns).forEachRemaining(out::add);
+    return out;
+  }
+
+  private static AppliedState state(long term, long index) {
+    return new AppliedState(new Position(term, index), new BsonTimestamp(1000 + (int) index, 1));
+  }
+
+  @Test
+  void putThenFindReturnsTheDocument() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1, a: 'x'}"));
+    assertThat(store.find(NS, val("1"))).contains(doc("{_id: 1, a: 'x'}"));
+    assertThat(store.find(NS, val("2"))).isEmpty();
+  }
+
+  @Test
+  void putWithSameIdReplaces() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 'k', v: 1}"));
+    store.put(NS, doc("{_id: 'k', v: 2}"));
+    assertThat(store.count(NS)).isEqualTo(1);
+    assertThat(store.find(NS, val("'k'"))).contains(doc("{_id: 'k', v: 2}"));
+  }
+
+  @Test
+  void putIntoMissingCollectionFails() {
+    MapDbDocumentStore store = memory();
+    assertThatThrownBy(() -> store.put("db.none", doc("{_id: 1}")))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("db.none");
+  }
+
+  @Test
+  void missingCollectionReadsAsEmpty() {
+    MapDbDocumentStore store = memory();
+    assertThat(store.find("db.none", val("1"))).isEmpty();
+    assertThat(store.count("db.none")).isZero();
+    assertThat(store.scan("db.none").hasNext()).isFalse();
+    assertThat(store.remove("db.none", val("1"))).isFalse();
+    assertThat(store.collectionExists("db.none")).isFalse();
+  }
+
+  @Test
+  void removeReportsWhetherADocumentWasThere() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1}"));
+    assertThat(store.remove(NS, val("1"))).isTrue();
+    assertThat(store.remove(NS, val("1"))).isFalse();
+    assertThat(store.find(NS, val("1"))).isEmpty();
+    assertThat(store.count(NS)).isZero();
+  }
+
+  @Test
+  void scanReturnsDocumentsInKeyOrderWhateverTheInsertOrder() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    for (String id : List.of("c", "a", "d", "b")) {
+      store.put(NS, doc("{_id: '" + id + "'}"));
+    }
+    assertThat(scanAll(store, NS)).extracting(d -> d.getString("_id").getValue()).containsExactly("a", "b", "c", "d");
+    assertThat(store.count(NS)).isEqualTo(4);
+  }
+
+  @Test
+  void scanOrderIsTheSameForTwoStoresFilledInDifferentOrders() {
+    MapDbDocumentStore one = memory();
+    MapDbDocumentStore two = memory();
+    List<String> ids = List.of("3", "'x'", "{a: 1}", "-7", "2.5", "'abc'", "[1, 2]", "true", "100000");
+    one.createCollection(NS, new BsonDocument());
+    two.createCollection(NS, new BsonDocument());
+    for (int i = 0; i < ids.size(); i++) {
+      one.put(NS, doc("{_id: " + ids.get(i) + "}"));
+      two.put(NS, doc("{_id: " + ids.get(ids.size() - 1 - i) + "}"));
+    }
+    assertThat(scanAll(one, NS)).hasSize(ids.size()).isEqualTo(scanAll(two, NS));
+  }
+
+  @Test
+  void collectionsAreListedByNameWithOptions() {
+    MapDbDocumentStore store = memory();
+    store.createCollection("db.b", doc("{x: 1}"));
+    store.createCollection("db.a", new BsonDocument());
+    assertThat(store.collections().keySet()).containsExactly("db.a", "db.b");
+    assertThat(store.collections().get("db.b")).isEqualTo(doc("{x: 1}"));
+  }
+
+  @Test
+  void dropCollectionRemovesItsDocumentsAndRecreatingStartsEmpty() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.createCollection("db.other", new BsonDocument());
+    store.put(NS, doc("{_id: 1}"));
+    store.put("db.other", doc("{_id: 1}"));
+    store.dropCollection(NS);
+    assertThat(store.collectionExists(NS)).isFalse();
+    assertThat(store.count(NS)).isZero();
+    store.createCollection(NS, new BsonDocument());
+    assertThat(store.count(NS)).isZero();
+    assertThat(store.find(NS, val("1"))).isEmpty();
+    assertThat(store.count("db.other")).isEqualTo(1);
+    store.dropCollection("db.never"); // no-op
+    assertThat(store.collections().keySet()).containsExactly(NS, "db.other");
+  }
+
+  @Test
+  void freshStoreIsAtTheInitialAppliedState() {
+    assertThat(open().appliedState()).isEqualTo(AppliedState.INITIAL);
+  }
+
+  @Test
+  void committedDataAndAppliedStateSurviveCloseAndReopen() {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, doc("{changeStreamPreAndPostImages: {enabled: true}}"));
+    store.put(NS, doc("{_id: 1, a: [1, 2]}"));
+    store.commit(state(3, 7));
+    String digest = store.digest();
+    store.close();
+
+    MapDbDocumentStore reopened = open();
+    assertThat(reopened.appliedState()).isEqualTo(state(3, 7));
+    assertThat(reopened.find(NS, val("1"))).contains(doc("{_id: 1, a: [1, 2]}"));
+    assertThat(reopened.collections().get(NS)).isEqualTo(doc("{changeStreamPreAndPostImages: {enabled: true}}"));
+    assertThat(reopened.digest()).isEqualTo(digest);
+  }
+
+  @Test
+  void rollbackDropsUncommittedChanges() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1, v: 'committed'}"));
+    store.commit(state(1, 1));
+
+    store.put(NS, doc("{_id: 1, v: 'changed'}"));
+    store.put(NS, doc("{_id: 2}"));
+    store.createCollection("db.new", new BsonDocument());
+    store.put("db.new", doc("{_id: 1}"));
+    store.rollback();
+
+    assertThat(store.find(NS, val("1"))).contains(doc("{_id: 1, v: 'committed'}"));
+    assertThat(store.count(NS)).isEqualTo(1);
+    assertThat(store.collectionExists("db.new")).isFalse();
+    assertThat(store.appliedState()).isEqualTo(state(1, 1));
+  }
+
+  @Test
+  void rollbackUndoesAnUncommittedDrop() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1}"));
+    store.commit(state(1, 1));
+    store.dropCollection(NS);
+    store.rollback();
+    assertThat(store.collectionExists(NS)).isTrue();
+    assertThat(store.find(NS, val("1"))).isPresent();
+  }
+
+  @Test
+  void uncommittedChangesAreGoneAfterCloseWithoutCommitAndReopen() {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1, v: 'committed'}"));
+    store.commit(state(2, 5));
+    store.put(NS, doc("{_id: 1, v: 'lost'}"));
+    store.put(NS, doc("{_id: 2}"));
+    store.createCollection("db.lost", new BsonDocument());
+    store.close();
+
+    MapDbDocumentStore reopened = open();
+    assertThat(reopened.find(NS, val("1"))).contains(doc("{_id: 1, v: 'committed'}"));
+    assertThat(reopened.find(NS, val("2"))).isEmpty();
+    assertThat(reopened.collectionExists("db.lost")).isFalse();
+    assertThat(reopened.appliedState()).isEqualTo(state(2, 5));
+  }
+
+  private static void build(DocumentStore store) {
+    store.createCollection("db.a", new BsonDocument());
+    store.createCollection("db.b", doc("{o: 1}"));
+    store.put("db.a", doc("{_id: 1, x: 'one'}"));
+    store.put("db.a", doc("{_id: 2, x: 'two'}"));
+    store.put("db.b", doc("{_id: 'k', y: [1, {z: null}]}"));
+    store.remove("db.a", val("2"));
+    store.commit(state(1, 4));
+  }
+
+  @Test
+  void digestIsEqualForStoresBuiltByTheSameOperations() {
+    MapDbDocumentStore one = memory();
+    MapDbDocumentStore two = open();
+    build(one);
+    build(two);
+    assertThat(one.digest()).isEqualTo(two.digest()).matches("[0-9a-f]{64}");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "changed field       | put db.a {_id: 1, x: 'ONE'}",
+      "new document        | put db.a {_id: 3}",
+      "removed document    | remove db.a 1",
+      "new empty coll      | create db.c",
+      "dropped collection  | drop db.b",
+      "applied position    | commit 5"})
+  void digestDiffersAfterOneMoreChange(String what, String change) {
+    MapDbDocumentStore base = memory();
+    MapDbDocumentStore changed = memory();
+    build(base);
+    build(changed);
+    String[] parts = change.split(" ", 3);
+    Consumer<DocumentStore> op = switch (parts[0]) {
+      case "put" -> s -> s.put(parts[1], doc(parts[2]));
+      case "remove" -> s -> s.remove(parts[1], val(parts[2]));
+      case "create" -> s -> s.createCollection(parts[1], new BsonDocument());
+      case "drop" -> s -> s.dropCollection(parts[1]);
+      default -> s -> s.commit(state(1, Long.parseLong(parts[1])));
+    };
+    op.accept(changed);
+    assertThat(changed.digest()).as(what).isNotEqualTo(base.digest());
+  }
+
+  @ParameterizedTest(name = "{0} and {1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "1                     | NumberLong(1)",
+      "1                     | 1.0",
+      "NumberLong(1)         | NumberDecimal('1.00')",
+      "0                     | -0.0",
+      "{a: 1, b: [2, 3]}     | {a: 1.0, b: [NumberLong(2), 3.0]}",
+      "{k: {n: 5}}           | {k: {n: NumberDecimal('5')}}"})
+  void numericallyEqualIdsAddressTheSameDocument(String stored, String lookup) {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: " + stored + ", v: 'first'}"));
+    assertThat(store.find(NS, val(lookup))).isPresent();
+    assertThat(DocumentKeys.key(val(lookup))).isEqualTo(DocumentKeys.key(val(stored)));
+    store.put(NS, doc("{_id: " + lookup + ", v: 'second'}"));
+    assertThat(store.count(NS)).isEqualTo(1);
+    assertThat(store.find(NS, val(stored)).orElseThrow().getString("v").getValue()).isEqualTo("second");
+    assertThat(store.remove(NS, val(lookup))).isTrue();
+    assertThat(store.count(NS)).isZero();
+  }
+
+  @Test
+  void storedDocumentKeepsItsOriginalIdType() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: {a: 1}}"));
+    BsonDocument found = store.find(NS, val("{a: NumberLong(1)}")).orElseThrow();
+    assertThat(found.getDocument("_id").get("a").isInt32()).isTrue();
+  }
+}
