@@ -1,6 +1,15 @@
 package io.sluice.client;
 
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.SluiceException;
+import java.util.List;
 import java.util.Objects;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.conversions.Bson;
 
 /**
  * A connection to a Sluice cluster. Thread-safe; one per application is enough.
@@ -19,10 +28,12 @@ import java.util.Objects;
 public final class SluiceClient implements AutoCloseable {
   private final ConnectionString connection;
   private final RaftTransport transport;
+  private final Streams streams;
 
   private SluiceClient(ConnectionString connection) {
     this.connection = connection;
     this.transport = new RaftTransport(connection);
+    this.streams = new Streams(connection);
   }
 
   /** Connects to the cluster named by a {@code sluice://} connection string (see {@link ConnectionString}). */
@@ -35,7 +46,16 @@ public final class SluiceClient implements AutoCloseable {
   }
 
   public SluiceDatabase getDatabase(String name) {
-    return new SluiceDatabase(name, transport);
+    return new SluiceDatabase(name, transport, streams);
+  }
+
+  /** A change stream of every collection of every database. */
+  public ChangeStreamIterable watch() {
+    return watch(List.of());
+  }
+
+  public ChangeStreamIterable watch(List<? extends Bson> pipeline) {
+    return new ChangeStreamIterable(streams, null, null, pipeline);
   }
 
   public ConnectionString connectionString() {
@@ -44,6 +64,52 @@ public final class SluiceClient implements AutoCloseable {
 
   @Override
   public void close() {
+    streams.close();
     transport.close();
+  }
+
+  /** The change streams' own connection, opened on first use, and the choice of node to serve a stream. */
+  static final class Streams implements AutoCloseable {
+    private final ConnectionString connection;
+    private StreamTransport transport;
+
+    Streams(ConnectionString connection) {
+      this.connection = connection;
+    }
+
+    synchronized StreamTransport transport() {
+      if (transport == null) {
+        transport = new StreamTransport(connection);
+      }
+      return transport;
+    }
+
+    /** The node at {@code address}, or else the first follower that answers, or else any node that answers. */
+    RaftPeerId firstNode(String address) {
+      StreamTransport t = transport();
+      if (address != null) {
+        return t.node(address);
+      }
+      RaftPeerId anyAnswering = null;
+      for (RaftPeerId node : t.nodes()) {
+        try {
+          BsonDocument hello = t.send(node, new BsonDocument("hello", new BsonInt32(1)).append("$db", new BsonString("admin")));
+          if (Replies.isOk(hello) && !hello.getBoolean("isWritablePrimary", BsonBoolean.FALSE).getValue()) {
+            return node;
+          }
+          anyAnswering = anyAnswering == null ? node : anyAnswering;
+        } catch (SluiceException unreachable) {
+          // Try the next node.
+        }
+      }
+      return anyAnswering != null ? anyAnswering : t.nodes().get(0);
+    }
+
+    @Override
+    public synchronized void close() {
+      if (transport != null) {
+        transport.close();
+      }
+    }
   }
 }

@@ -25,13 +25,36 @@ public final class SluiceCollection {
   private final String database;
   private final String name;
   private final RaftTransport transport;
+  private final SluiceClient.Streams streams;
   private final ReadPreference readPreference;
 
-  SluiceCollection(String database, String name, RaftTransport transport, ReadPreference readPreference) {
+  SluiceCollection(String database, String name, RaftTransport transport, SluiceClient.Streams streams, ReadPreference readPreference) {
     this.database = database;
     this.name = name;
     this.transport = transport;
+    this.streams = streams;
     this.readPreference = readPreference;
+  }
+
+  /** A change stream of this collection; it ends with an invalidate event if the collection is dropped or renamed. */
+  public ChangeStreamIterable watch() {
+    return watch(List.of());
+  }
+
+  public ChangeStreamIterable watch(List<? extends Bson> pipeline) {
+    return new ChangeStreamIterable(streams, database, name, pipeline);
+  }
+
+  /** Turns pre- and post-images for change streams on or off ({@code collMod changeStreamPreAndPostImages}). */
+  public void setPreAndPostImages(boolean enabled) {
+    Replies.check(transport.write(command("collMod").append("changeStreamPreAndPostImages",
+        new BsonDocument("enabled", BsonBoolean.valueOf(enabled)))));
+  }
+
+  /** Renames this collection (within or across databases); streams on it end with an invalidate. */
+  public void renameCollection(String newDatabase, String newName) {
+    Replies.check(transport.write(new BsonDocument("renameCollection", new BsonString(getNamespace()))
+        .append("to", new BsonString(newDatabase + "." + newName)).append("$db", new BsonString("admin"))));
   }
 
   public String getNamespace() {
@@ -43,7 +66,7 @@ public final class SluiceCollection {
   }
 
   public SluiceCollection withReadPreference(ReadPreference preference) {
-    return new SluiceCollection(database, name, transport, preference);
+    return new SluiceCollection(database, name, transport, streams, preference);
   }
 
   /** Inserts one document; an {@code _id} is generated here (an ObjectId) if it has none. */

@@ -11,10 +11,26 @@ import org.bson.BsonValue;
 public final class SluiceDatabase {
   private final String name;
   private final RaftTransport transport;
+  private final SluiceClient.Streams streams;
 
-  SluiceDatabase(String name, RaftTransport transport) {
+  SluiceDatabase(String name, RaftTransport transport, SluiceClient.Streams streams) {
     this.name = name;
     this.transport = transport;
+    this.streams = streams;
+  }
+
+  /** A change stream of every collection of this database; it ends with invalidate if the database is dropped. */
+  public ChangeStreamIterable watch() {
+    return watch(List.of());
+  }
+
+  public ChangeStreamIterable watch(List<? extends org.bson.conversions.Bson> pipeline) {
+    return new ChangeStreamIterable(streams, name, null, pipeline);
+  }
+
+  /** Drops the database and all its collections. */
+  public void drop() {
+    RaftTransport.check(transport.write(new BsonDocument("dropDatabase", new BsonInt32(1)).append("$db", new BsonString(name))));
   }
 
   public String getName() {
@@ -22,12 +38,24 @@ public final class SluiceDatabase {
   }
 
   public SluiceCollection getCollection(String collectionName) {
-    return new SluiceCollection(name, collectionName, transport, ReadPreference.linearizable());
+    return new SluiceCollection(name, collectionName, transport, streams, ReadPreference.linearizable());
   }
 
   /** Creates a collection explicitly; inserting into a missing collection creates it too. */
   public void createCollection(String collectionName) {
-    RaftTransport.check(transport.write(new BsonDocument("create", new BsonString(collectionName)).append("$db", new BsonString(name))));
+    createCollection(collectionName, false);
+  }
+
+  /**
+   * Creates a collection; with {@code preAndPostImages} its change events keep the document before and
+   * after each change, for {@code fullDocumentBeforeChange} and {@code fullDocument: whenAvailable/required}.
+   */
+  public void createCollection(String collectionName, boolean preAndPostImages) {
+    BsonDocument create = new BsonDocument("create", new BsonString(collectionName)).append("$db", new BsonString(name));
+    if (preAndPostImages) {
+      create.append("changeStreamPreAndPostImages", new BsonDocument("enabled", org.bson.BsonBoolean.TRUE));
+    }
+    RaftTransport.check(transport.write(create));
   }
 
   /** The names of this database's collections, in name order (a linearizable read). */

@@ -3,10 +3,13 @@ package io.sluice.node;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import io.sluice.protocol.ClusterNaming;
+import io.sluice.statemachine.changestream.HistoryWindow;
+import io.sluice.statemachine.changestream.StreamSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything one node needs to start. Built by {@link Builder}, which the YAML file is read into
@@ -22,11 +25,12 @@ import java.util.List;
  * @param retryCacheExpiry    how long a leader remembers a write's reply for retries; must exceed the
  *                            clients' operation timeout so a retried write is never applied twice
  * @param staleReadWait       how long a follower read waits for this node to reach the asked position
+ * @param streams             change streams: the history window kept for resuming, the shared tail, idle cursors
  */
 @JsonDeserialize(builder = NodeConfig.Builder.class)
 public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers,
                          Duration electionTimeoutMin, Duration electionTimeoutMax, Duration retryCacheExpiry,
-                         Duration staleReadWait) {
+                         Duration staleReadWait, StreamSettings streams) {
 
   public NodeConfig {
     peers = List.copyOf(peers);
@@ -44,7 +48,10 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
   public Builder toBuilder() {
     return new Builder().cluster(cluster).address(address).adminAddress(adminAddress).dataDir(dataDir.toString())
         .peers(peers).electionTimeoutMinMs(electionTimeoutMin.toMillis()).electionTimeoutMaxMs(electionTimeoutMax.toMillis())
-        .retryCacheExpirySeconds(retryCacheExpiry.toSeconds()).staleReadWaitMs(staleReadWait.toMillis());
+        .retryCacheExpirySeconds(retryCacheExpiry.toSeconds()).staleReadWaitMs(staleReadWait.toMillis())
+        .historyMaxEntries(streams.window().maxEntries()).historyMaxBytes(streams.window().maxBytes())
+        .historyMaxAgeSeconds(streams.window().maxAge().map(Duration::toSeconds).orElse(0L))
+        .streamTailEntries(streams.tailEntries()).streamCursorIdleSeconds(streams.cursorIdle().toSeconds());
   }
 
   /** Defaults suit a local cluster; every setter is a key of the YAML file. */
@@ -60,6 +67,11 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private long electionTimeoutMaxMs = 2000;
     private long retryCacheExpirySeconds = 90;
     private long staleReadWaitMs = 5000;
+    private long historyMaxEntries = HistoryWindow.DEFAULT.maxEntries();
+    private long historyMaxBytes = HistoryWindow.DEFAULT.maxBytes();
+    private long historyMaxAgeSeconds = 0;
+    private int streamTailEntries = StreamSettings.DEFAULT.tailEntries();
+    private long streamCursorIdleSeconds = StreamSettings.DEFAULT.cursorIdle().toSeconds();
 
     public Builder cluster(String value) { this.cluster = value; return this; }
     public Builder address(String value) { this.address = value; return this; }
@@ -70,6 +82,11 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder electionTimeoutMaxMs(long value) { this.electionTimeoutMaxMs = value; return this; }
     public Builder retryCacheExpirySeconds(long value) { this.retryCacheExpirySeconds = value; return this; }
     public Builder staleReadWaitMs(long value) { this.staleReadWaitMs = value; return this; }
+    public Builder historyMaxEntries(long value) { this.historyMaxEntries = value; return this; }
+    public Builder historyMaxBytes(long value) { this.historyMaxBytes = value; return this; }
+    public Builder historyMaxAgeSeconds(long value) { this.historyMaxAgeSeconds = value; return this; }
+    public Builder streamTailEntries(int value) { this.streamTailEntries = value; return this; }
+    public Builder streamCursorIdleSeconds(long value) { this.streamCursorIdleSeconds = value; return this; }
 
     public NodeConfig build() {
       require(cluster != null && !cluster.isBlank(), "cluster", "must be a non-empty name");
@@ -87,8 +104,17 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(retryCacheExpirySeconds >= 30, "retryCacheExpirySeconds",
           "must be at least 30 (longer than any client's operation timeout), got " + retryCacheExpirySeconds);
       require(staleReadWaitMs > 0, "staleReadWaitMs", "must be positive, got " + staleReadWaitMs);
+      require(historyMaxEntries >= 1, "historyMaxEntries", "must be at least 1, got " + historyMaxEntries);
+      require(historyMaxBytes >= 1024, "historyMaxBytes", "must be at least 1024, got " + historyMaxBytes);
+      require(historyMaxAgeSeconds >= 0, "historyMaxAgeSeconds", "must be 0 (no age limit) or positive, got " + historyMaxAgeSeconds);
+      require(streamTailEntries >= 1, "streamTailEntries", "must be at least 1, got " + streamTailEntries);
+      require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
+      HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,
+          historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
+      StreamSettings streams = new StreamSettings(window, streamTailEntries, Duration.ofSeconds(streamCursorIdleSeconds),
+          Duration.ofMillis(staleReadWaitMs));
       return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
-          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs));
+          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams);
     }
 
     private static void checkAddress(String key, String value) {

@@ -6,6 +6,11 @@ package io.sluice.node;
  * @param role        LEADER, FOLLOWER, CANDIDATE, LISTENER or STARTING
  * @param leaderId    the node this one believes leads, or null
  * @param digest      SHA-256 over the store's contents and applied position: equal on nodes at the same index
+ * @param historyFirstIndex  the oldest entry whose change events this node still has (resumable from there)
+ * @param historyLastIndex   the newest such entry
+ * @param historyEntries     how many entries the history window holds
+ * @param openStreams        change-stream cursors open on this node
  */
 public record NodeStatus(String id, String address, String adminAddress, String role, long term, String leaderId,
-                         long commitIndex, long appliedIndex, long appliedTerm, String digest) {}
+                         long commitIndex, long appliedIndex, long appliedTerm, String digest, long historyFirstIndex,
+                         long historyLastIndex, long historyEntries, int openStreams) {}

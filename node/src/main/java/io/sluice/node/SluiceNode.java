@@ -36,7 +36,7 @@ public final class SluiceNode implements AutoCloseable {
     List<RaftPeer> peers = config.peers().stream()
         .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
     MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
-    this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait());
+    this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams());
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -79,6 +79,10 @@ public final class SluiceNode implements AutoCloseable {
     return stateMachine.store().appliedState().position();
   }
 
+  public SluiceStateMachine stateMachine() {
+    return stateMachine;
+  }
+
   public String digest() {
     return stateMachine.store().digest();
   }
@@ -94,8 +98,10 @@ public final class SluiceNode implements AutoCloseable {
     long term = division.map(DivisionInfo::getCurrentTerm).orElse(0L);
     String leader = division.map(DivisionInfo::getLeaderId).map(RaftPeerId::toString).orElse(null);
     long commit = division.isPresent() ? commitIndex() : 0;
+    var history = stateMachine.store().history();
     return new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader, commit,
-        applied.index(), applied.term(), digest());
+        applied.index(), applied.term(), digest(), history.firstIndex().orElse(0), history.lastIndex().orElse(0),
+        history.count(), stateMachine.streams().openCursors());
   }
 
   private long commitIndex() {

@@ -20,6 +20,8 @@ public enum ErrorCode {
   NAMESPACE_NOT_FOUND(26, "NamespaceNotFound", false),
   CONFLICTING_UPDATE_OPERATORS(40, "ConflictingUpdateOperators", false),
   NAMESPACE_EXISTS(48, "NamespaceExists", false),
+  CURSOR_NOT_FOUND(43, "CursorNotFound", true),
+  NO_MATCHING_DOCUMENT(47, "NoMatchingDocument", false),
   EXCEEDED_TIME_LIMIT(50, "MaxTimeMSExpired", true),
   COMMAND_NOT_FOUND(59, "CommandNotFound", false),
   IMMUTABLE_FIELD(66, "ImmutableField", false),
@@ -29,6 +31,7 @@ public enum ErrorCode {
   NETWORK_TIMEOUT(89, "NetworkTimeout", true),
   SHUTDOWN_IN_PROGRESS(91, "ShutdownInProgress", true),
   NOT_YET_APPLIED(133, "FailedToSatisfyReadPreference", true),
+  INVALID_PIPELINE_OPERATOR(168, "InvalidPipelineOperator", false),
   INVALID_RESUME_TOKEN(260, "InvalidResumeToken", false),
   CHANGE_STREAM_FATAL_ERROR(280, "ChangeStreamFatalError", false),
   CHANGE_STREAM_HISTORY_LOST(286, "ChangeStreamHistoryLost", false),
@@ -36,6 +39,7 @@ public enum ErrorCode {
   BSON_OBJECT_TOO_LARGE(10334, "BSONObjectTooLarge", false),
   DUPLICATE_KEY(11000, "DuplicateKey", false),
   DOCUMENT_AFTER_UPDATE_TOO_LARGE(17419, "BSONObjectTooLarge", false),
+  UNRECOGNIZED_PIPELINE_STAGE(40324, "Location40324", false),
   UNKNOWN_FIELD(40415, "Location40415", false);
 
   private static final Map<Integer, ErrorCode> BY_CODE =

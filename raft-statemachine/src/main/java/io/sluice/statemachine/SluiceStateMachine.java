@@ -4,6 +4,11 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.changestream.ChangeHub;
+import io.sluice.statemachine.changestream.ChangeRecorder;
+import io.sluice.statemachine.changestream.ChangeStreamService;
+import io.sluice.statemachine.changestream.HistoryWindow;
+import io.sluice.statemachine.changestream.StreamSettings;
 import io.sluice.statemachine.command.ApplyContext;
 import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.QueryExecutor;
@@ -13,6 +18,8 @@ import io.sluice.statemachine.storage.AppliedState;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.Message;
@@ -56,8 +63,12 @@ public class SluiceStateMachine extends BaseStateMachine {
   private final LongSupplier wallClockMillis;
   private final Duration staleReadWait;
   private final AppliedIndexWaiter appliedWaiter;
+  private final HistoryWindow historyWindow;
+  private final ScheduledExecutorService streamTimers;
+  private final ChangeHub changeHub;
+  private final ChangeStreamService streams;
 
-  public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait) {
+  public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings) {
     this.store = store;
     this.writes = new WriteExecutor(store);
     this.reads = new QueryExecutor(store);
@@ -68,10 +79,27 @@ public class SluiceStateMachine extends BaseStateMachine {
     if (applied.index() > 0) {
       setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
     }
+    this.historyWindow = streamSettings.window();
+    this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
+    this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamTimers);
+    this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
+        streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
   }
 
   public DocumentStore store() {
     return store;
+  }
+
+  public ChangeStreamService streams() {
+    return streams;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   @Override
@@ -101,23 +129,30 @@ public class SluiceStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
     Position position = new Position(termIndex.getTerm(), termIndex.getIndex());
-    BsonDocument reply;
+    Applied applied;
+    BsonDocument record;
     store.writeLock().lock();
     try {
-      AppliedState before = store.appliedState();
       LogEntry entry = decode(trx);
       ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
-          ApplyContext.nextClusterTime(before.clusterTime(), entry.wallTimeMillis()));
-      reply = execute(context, entry);
+          ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
+      applied = execute(context, entry);
+      record = applied.changes().record();
+      store.history().append(position.index(), record);
+      historyWindow.trim(store.history(), entry.wallTimeMillis());
       store.commit(new AppliedState(position, context.clusterTime()));
-      reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
+      applied.reply().append("opTime", position.toBson()).append("operationTime", context.clusterTime());
     } finally {
       store.writeLock().unlock();
     }
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
-    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(LogEntry.toBytes(reply))));
+    changeHub.publish(position.index(), record);
+    return CompletableFuture.completedFuture(toMessage(applied.reply()));
   }
+
+  /** An entry's reply and the change events it caused. */
+  private record Applied(BsonDocument reply, ChangeRecorder changes) {}
 
   private static LogEntry decode(TransactionContext trx) {
     try {
@@ -128,16 +163,19 @@ public class SluiceStateMachine extends BaseStateMachine {
     }
   }
 
-  private BsonDocument execute(ApplyContext context, LogEntry entry) {
+  private Applied execute(ApplyContext context, LogEntry entry) {
+    ChangeRecorder changes = new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis());
     try {
-      return writes.apply(context, entry.command());
+      return new Applied(writes.apply(context, entry.command(), changes), changes);
     } catch (SluiceException e) {
-      return Replies.error(e);
+      return new Applied(Replies.error(e), changes);
     } catch (RuntimeException e) {
       // A bug, and the same one on every replica: undo the entry's partial effects everywhere alike.
+      // The entry keeps an (empty) history record, so its position stays resumable.
       store.rollback();
       LOG.error("{}: applying the entry at {} failed; its effects were rolled back", getId(), context.position(), e);
-      return Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e);
+      return new Applied(Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e),
+          new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis()));
     }
   }
 
@@ -150,21 +188,52 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(toMessage(read(request)));
+    return answer(request);
   }
 
   @Override
   public CompletableFuture<Message> queryStale(Message request, long minIndex) {
     return appliedWaiter.whenApplied(minIndex)
         .orTimeout(staleReadWait.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((ok, timeout) -> toMessage(timeout == null ? read(request)
-            : Replies.error(ErrorCode.NOT_YET_APPLIED, "node " + getId() + " has applied up to "
-                + getLastAppliedTermIndex() + " and did not reach index " + minIndex + " within " + staleReadWait.toMillis() + " ms")));
+        .handle((ok, timeout) -> timeout)
+        .thenCompose(timeout -> timeout == null ? answer(request)
+            : CompletableFuture.completedFuture(toMessage(Replies.error(ErrorCode.NOT_YET_APPLIED, "node " + getId()
+                + " has applied up to " + getLastAppliedTermIndex() + " and did not reach index " + minIndex + " within "
+                + staleReadWait.toMillis() + " ms"))));
   }
 
-  private BsonDocument read(Message request) {
+  /** Answers a read: change-stream cursor commands asynchronously, every other read at once. */
+  private CompletableFuture<Message> answer(Message request) {
+    BsonDocument command;
     try {
-      BsonDocument command = LogEntry.parseCommand(request.getContent().toByteArray());
+      command = LogEntry.parseCommand(request.getContent().toByteArray());
+    } catch (SluiceException e) {
+      return CompletableFuture.completedFuture(toMessage(Replies.error(e)));
+    }
+    if (!command.isEmpty() && ChangeStreamService.handles(command.getFirstKey())) {
+      return streams.execute(command).thenApply(SluiceStateMachine::toMessage);
+    }
+    if (!command.isEmpty() && command.getFirstKey().equals("hello")) {
+      return CompletableFuture.completedFuture(toMessage(hello()));
+    }
+    return CompletableFuture.completedFuture(toMessage(read(command)));
+  }
+
+  /** MongoDB's {@code hello}, answered from this node's own view: is it the leader, and how far has it applied. */
+  private BsonDocument hello() {
+    boolean leader;
+    try {
+      leader = getServer().get().getDivision(getGroupId()).getInfo().isLeader();
+    } catch (java.io.IOException | InterruptedException | java.util.concurrent.ExecutionException | RuntimeException e) {
+      leader = false;
+    }
+    return Replies.ok().append("isWritablePrimary", org.bson.BsonBoolean.valueOf(leader))
+        .append("me", new org.bson.BsonString(String.valueOf(getId())))
+        .append("appliedIndex", new org.bson.BsonInt64(store.appliedState().position().index()));
+  }
+
+  private BsonDocument read(BsonDocument command) {
+    try {
       store.readLock().lock();
       try {
         return reads.execute(command);
@@ -185,6 +254,8 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   @Override
   public void close() {
+    streams.close();
+    streamTimers.shutdownNow();
     store.close();
   }
 }

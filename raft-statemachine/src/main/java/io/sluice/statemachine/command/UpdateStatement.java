@@ -2,6 +2,7 @@ package io.sluice.statemachine.command;
 
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.changestream.ChangeRecorder;
 import io.sluice.statemachine.engine.DocumentLimits;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Update;
@@ -53,24 +54,30 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
         Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)));
   }
 
-  Result apply(DocumentStore store, String ns) {
+  Result apply(DocumentStore store, String ns, ChangeRecorder changes) {
     List<BsonDocument> matches = Matching.find(store, ns, filter, multi ? 0 : 1);
     if (matches.isEmpty()) {
-      return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns))) : new Result(0, 0, Optional.empty());
+      return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns, changes))) : new Result(0, 0, Optional.empty());
     }
+    boolean images = CollectionCommands.keepsImages(store, ns);
     long modified = 0;
     for (BsonDocument original : matches) {
       Update.UpdateOutcome outcome = update.apply(original);
       if (outcome.modified()) {
         DocumentLimits.checkUpdatedSize(outcome.after());
         store.put(ns, outcome.after());
+        if (update.isReplacement()) {
+          changes.replace(ns, original, outcome.after(), images);
+        } else {
+          changes.update(ns, original, outcome.after(), outcome.updatedFields(), outcome.removedFields(), images);
+        }
         modified++;
       }
     }
     return new Result(matches.size(), modified, Optional.empty());
   }
 
-  private BsonValue insertUpsert(DocumentStore store, String ns) {
+  private BsonValue insertUpsert(DocumentStore store, String ns, ChangeRecorder changes) {
     BsonValue generatedId = upsertId.orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE,
         "upsert statement " + index + " carries no leader-chosen _id, so this entry did not come through a Sluice leader"));
     BsonDocument inserted = update.applyForUpsert(query, generatedId);
@@ -83,6 +90,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
       throw WriteExecutor.duplicateKey(ns, inserted.get("_id"));
     }
     store.put(ns, inserted);
+    changes.insert(ns, inserted);
     return inserted.get("_id");
   }
 

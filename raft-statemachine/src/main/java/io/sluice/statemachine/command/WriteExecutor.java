@@ -3,6 +3,7 @@ package io.sluice.statemachine.command;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.changestream.ChangeRecorder;
 import io.sluice.statemachine.engine.DocumentLimits;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.storage.DocumentStore;
@@ -16,38 +17,51 @@ import org.bson.BsonValue;
 
 /**
  * Applies one write command to the store and builds its reply, in MongoDB's shapes: {@code insert},
- * {@code update}, {@code delete}, {@code create}, {@code drop}. Statement-level failures become
+ * {@code update}, {@code delete}, and the collection commands of {@link CollectionCommands}. Statement-level failures become
  * {@code writeErrors} (an ordered write stops at the first); command-level failures are thrown as
  * {@link SluiceException}. Deterministic: the same store and command give the same result anywhere.
  */
 public final class WriteExecutor {
+  private static final Set<String> DELETE_FIELDS = Set.of("q", "limit", "collation", "hint");
+
   private final DocumentStore store;
+  private final CollectionCommands collections;
 
   public WriteExecutor(DocumentStore store) {
     this.store = store;
+    this.collections = new CollectionCommands(store);
   }
 
   public static boolean isWrite(String commandName) {
     return switch (commandName) {
-      case "insert", "update", "delete", "create", "drop" -> true;
-      default -> false;
+      case "insert", "update", "delete" -> true;
+      default -> CollectionCommands.isCollectionCommand(commandName);
     };
   }
 
-  public BsonDocument apply(ApplyContext context, BsonDocument command) {
+  /** Applies the command, recording the change events it causes. */
+  public BsonDocument apply(ApplyContext context, BsonDocument command, ChangeRecorder changes) {
     CommandReader reader = new CommandReader(command);
     return switch (reader.name()) {
-      case "insert" -> insert(reader);
-      case "update" -> update(reader);
-      case "delete" -> delete(reader);
-      case "create" -> create(reader);
-      case "drop" -> drop(reader);
-      default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such write command: '" + reader.name()
-          + "'; writes are insert, update, delete, create and drop");
+      case "insert" -> insert(reader, changes);
+      case "update" -> update(reader, changes);
+      case "delete" -> delete(reader, changes);
+      default -> {
+        if (!CollectionCommands.isCollectionCommand(reader.name())) {
+          throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such write command: '" + reader.name()
+              + "'; writes are insert, update, delete, " + CollectionCommands.NAMES);
+        }
+        yield collections.apply(reader, changes);
+      }
     };
   }
 
-  private BsonDocument insert(CommandReader reader) {
+  /** Applies the command and discards its change events. */
+  public BsonDocument apply(ApplyContext context, BsonDocument command) {
+    return apply(context, command, new ChangeRecorder(context.position(), context.clusterTime(), context.wallTimeMillis()));
+  }
+
+  private BsonDocument insert(CommandReader reader, ChangeRecorder changes) {
     reader.checkFields(Set.of("documents", "ordered", "bypassDocumentValidation"));
     String ns = reader.namespace();
     BsonArray documents = reader.array("documents");
@@ -56,7 +70,7 @@ public final class WriteExecutor {
     int inserted = 0;
     for (int i = 0; i < documents.size() && errors.mayContinue(); i++) {
       try {
-        insertOne(ns, documents.get(i), i);
+        changes.insert(ns, insertOne(ns, documents.get(i), i));
         inserted++;
       } catch (SluiceException e) {
         errors.add(i, e);
@@ -65,7 +79,7 @@ public final class WriteExecutor {
     return errors.appendTo(Replies.ok().append("n", new BsonInt32(inserted)));
   }
 
-  private void insertOne(String ns, BsonValue value, int index) {
+  private BsonDocument insertOne(String ns, BsonValue value, int index) {
     if (!value.isDocument()) {
       throw CommandReader.wrongType("insert.documents." + index, value, "object");
     }
@@ -81,9 +95,10 @@ public final class WriteExecutor {
       throw duplicateKey(ns, doc.get("_id"));
     }
     store.put(ns, doc);
+    return doc;
   }
 
-  private BsonDocument update(CommandReader reader) {
+  private BsonDocument update(CommandReader reader, ChangeRecorder changes) {
     reader.checkFields(Set.of("updates", "ordered", "bypassDocumentValidation"));
     String ns = reader.namespace();
     BsonArray statements = reader.array("updates");
@@ -94,7 +109,7 @@ public final class WriteExecutor {
     for (int i = 0; i < statements.size() && errors.mayContinue(); i++) {
       try {
         UpdateStatement statement = UpdateStatement.read(statements.get(i), i);
-        UpdateStatement.Result result = statement.apply(store, ns);
+        UpdateStatement.Result result = statement.apply(store, ns, changes);
         matched += result.matched();
         modified += result.modified();
         result.upsertedId().ifPresent(id -> upserted.add(new BsonDocument("index", new BsonInt32(statement.index())).append("_id", id)));
@@ -111,7 +126,7 @@ public final class WriteExecutor {
     return errors.appendTo(reply);
   }
 
-  private BsonDocument delete(CommandReader reader) {
+  private BsonDocument delete(CommandReader reader, ChangeRecorder changes) {
     reader.checkFields(Set.of("deletes", "ordered"));
     String ns = reader.namespace();
     BsonArray statements = reader.array("deletes");
@@ -119,7 +134,7 @@ public final class WriteExecutor {
     long deleted = 0;
     for (int i = 0; i < statements.size() && errors.mayContinue(); i++) {
       try {
-        deleted += deleteOne(ns, statements.get(i), i);
+        deleted += deleteOne(ns, statements.get(i), i, changes);
       } catch (SluiceException e) {
         errors.add(i, e);
       }
@@ -127,14 +142,14 @@ public final class WriteExecutor {
     return errors.appendTo(Replies.ok().append("n", new org.bson.BsonInt64(deleted)));
   }
 
-  private long deleteOne(String ns, BsonValue value, int index) {
+  private long deleteOne(String ns, BsonValue value, int index, ChangeRecorder changes) {
     String field = "delete.deletes." + index;
     if (!value.isDocument()) {
       throw CommandReader.wrongType(field, value, "object");
     }
     BsonDocument statement = value.asDocument();
     for (String key : statement.keySet()) {
-      if (!Set.of("q", "limit", "collation", "hint").contains(key)) {
+      if (!DELETE_FIELDS.contains(key)) {
         throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + field + "." + key + "' is an unknown field.");
       }
     }
@@ -149,36 +164,12 @@ public final class WriteExecutor {
     }
     Filter filter = Filter.compile(q.asDocument());
     List<BsonDocument> victims = Matching.find(store, ns, filter, limit.asNumber().longValue());
+    boolean images = CollectionCommands.keepsImages(store, ns);
     for (BsonDocument doc : victims) {
       store.remove(ns, doc.get("_id"));
+      changes.delete(ns, doc, images);
     }
     return victims.size();
-  }
-
-  private BsonDocument create(CommandReader reader) {
-    reader.checkFields(Set.of("changeStreamPreAndPostImages"));
-    String ns = reader.namespace();
-    if (store.collectionExists(ns)) {
-      throw new SluiceException(ErrorCode.NAMESPACE_EXISTS, "Collection " + ns + " already exists.");
-    }
-    BsonDocument options = new BsonDocument();
-    BsonDocument images = reader.documentOr("changeStreamPreAndPostImages", null);
-    if (images != null) {
-      options.append("changeStreamPreAndPostImages", new BsonDocument("enabled",
-          org.bson.BsonBoolean.valueOf(CommandReader.booleanField(images, "create.changeStreamPreAndPostImages.enabled", "enabled", false))));
-    }
-    store.createCollection(ns, options);
-    return Replies.ok();
-  }
-
-  private BsonDocument drop(CommandReader reader) {
-    reader.checkFields(Set.of());
-    String ns = reader.namespace();
-    boolean existed = store.collectionExists(ns);
-    store.dropCollection(ns);
-    // Like MongoDB 7+, dropping a collection that does not exist succeeds.
-    BsonDocument reply = Replies.ok().append("ns", new BsonString(ns));
-    return existed ? reply.append("nIndexesWas", new BsonInt32(1)) : reply;
   }
 
   private void ensureCollection(String ns) {

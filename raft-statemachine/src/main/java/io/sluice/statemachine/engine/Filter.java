@@ -11,7 +11,7 @@ import org.bson.BsonValue;
 
 /**
  * A compiled MongoDB query filter. Top-level logical operators ({@code $and $or $nor}, and
- * {@code $comment}) live in {@link #TOP_LEVEL}; operators on a field live in {@link FieldOperators}.
+ * {@code $comment}, and {@code $expr} with an aggregation {@link Expression}) live in {@link #TOP_LEVEL}; operators on a field live in {@link FieldOperators}.
  * Compiling copies what it keeps, so later changes to the filter document do not affect it.
  */
 public final class Filter {
@@ -26,7 +26,8 @@ public final class Filter {
       "$and", (op, arg) -> Matcher.and(clauses(op, arg)),
       "$or", (op, arg) -> Matcher.or(clauses(op, arg)),
       "$nor", (op, arg) -> Matcher.or(clauses(op, arg)).negate(),
-      "$comment", (op, arg) -> Matcher.ALWAYS);
+      "$comment", (op, arg) -> Matcher.ALWAYS,
+      "$expr", (op, arg) -> Expression.compile(arg).matcher());
 
   private static final Filter ALL = new Filter(Matcher.ALWAYS, null);
 

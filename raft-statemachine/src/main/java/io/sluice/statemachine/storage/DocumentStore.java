@@ -25,6 +25,10 @@ public interface DocumentStore extends AutoCloseable {
 
   boolean collectionExists(String namespace);
 
+  /** The options the collection was created (or last modified) with, if it exists. */
+  Optional<BsonDocument> collectionOptions(String namespace);
+
+  /** Creates the collection, or replaces the options of an existing one. */
   void createCollection(String namespace, BsonDocument options);
 
   /** Removes the collection and all its documents; no-op if it does not exist. */
@@ -42,6 +46,9 @@ public interface DocumentStore extends AutoCloseable {
   Iterator<BsonDocument> scan(String namespace);
 
   long count(String namespace);
+
+  /** The change events of recent entries, committed with the data by {@link #commit}. */
+  ChangeHistory history();
 
   AppliedState appliedState();
 

@@ -38,6 +38,7 @@ public final class MapDbDocumentStore implements DocumentStore {
   private final BTreeMap<String, byte[]> catalog;
   private final BTreeMap<String, byte[]> meta;
   private final Map<String, BTreeMap<byte[], byte[]>> openCollections = new TreeMap<>();
+  private final MapDbChangeHistory history;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile AppliedState applied;
 
@@ -46,6 +47,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     this.catalog = db.treeMap(CATALOG, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     byte[] appliedBytes = meta.get(APPLIED_KEY);
+    this.history = new MapDbChangeHistory(db, meta);
     this.applied = appliedBytes == null ? AppliedState.INITIAL : AppliedState.fromBson(decode(appliedBytes));
   }
 
@@ -78,6 +80,12 @@ public final class MapDbDocumentStore implements DocumentStore {
   @Override
   public boolean collectionExists(String namespace) {
     return catalog.containsKey(namespace);
+  }
+
+  @Override
+  public Optional<BsonDocument> collectionOptions(String namespace) {
+    byte[] options = catalog.get(namespace);
+    return options == null ? Optional.empty() : Optional.of(decode(options));
   }
 
   @Override
@@ -139,6 +147,11 @@ public final class MapDbDocumentStore implements DocumentStore {
   }
 
   @Override
+  public ChangeHistory history() {
+    return history;
+  }
+
+  @Override
   public AppliedState appliedState() {
     return applied;
   }
@@ -153,6 +166,7 @@ public final class MapDbDocumentStore implements DocumentStore {
   @Override
   public void rollback() {
     db.rollback();
+    history.reload();
     // A collection opened inside the dropped transaction no longer exists in MapDB's name catalog.
     synchronized (openCollections) {
       openCollections.clear();

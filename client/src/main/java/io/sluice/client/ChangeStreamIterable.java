@@ -1,0 +1,175 @@
+package io.sluice.client;
+
+import com.mongodb.client.model.changestream.FullDocument;
+import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
+import io.sluice.protocol.ResumeToken;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+import java.util.concurrent.SubmissionPublisher;
+import java.util.concurrent.TimeUnit;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.BsonTimestamp;
+import org.bson.BsonValue;
+import org.bson.conversions.Bson;
+
+/**
+ * A change stream being configured, with the options of MongoDB's {@code watch()}: the pipeline, the
+ * {@code fullDocument} and {@code fullDocumentBeforeChange} modes, where to start
+ * ({@link #resumeAfter}, {@link #startAfter}, {@link #startAtOperationTime}; default: now), the batch
+ * size and the longest wait per round trip. {@link #cursor()} opens it; {@link #publisher()} offers it
+ * to reactive consumers. By default a follower serves the stream; {@link #onNode} picks one.
+ */
+public final class ChangeStreamIterable {
+  private final SluiceClient.Streams streams;
+  private final String database;
+  private final String collection;
+  private final BsonArray pipeline = new BsonArray();
+  private FullDocument fullDocument = FullDocument.DEFAULT;
+  private FullDocumentBeforeChange fullDocumentBeforeChange = FullDocumentBeforeChange.DEFAULT;
+  private ResumeToken resumeAfter;
+  private ResumeToken startAfter;
+  private BsonTimestamp startAtOperationTime;
+  private int batchSize = 101;
+  private long maxAwaitMillis = 1000;
+  private String node;
+
+  /** @param database null for the whole cluster; @param collection null for a whole database */
+  ChangeStreamIterable(SluiceClient.Streams streams, String database, String collection, List<? extends Bson> stages) {
+    this.streams = streams;
+    this.database = database;
+    this.collection = collection;
+    stages.forEach(stage -> pipeline.add(Documents.toBson(stage)));
+  }
+
+  public ChangeStreamIterable fullDocument(FullDocument mode) {
+    this.fullDocument = Objects.requireNonNull(mode, "fullDocument");
+    return this;
+  }
+
+  public ChangeStreamIterable fullDocumentBeforeChange(FullDocumentBeforeChange mode) {
+    this.fullDocumentBeforeChange = Objects.requireNonNull(mode, "fullDocumentBeforeChange");
+    return this;
+  }
+
+  /** Resume right after the event (or high-water mark) this token names; not after an invalidate. */
+  public ChangeStreamIterable resumeAfter(ResumeToken token) {
+    this.resumeAfter = token;
+    return this;
+  }
+
+  /** Like {@link #resumeAfter}, and also accepts an invalidate event's token: a new stream after it. */
+  public ChangeStreamIterable startAfter(ResumeToken token) {
+    this.startAfter = token;
+    return this;
+  }
+
+  /** Start with the first entry whose cluster time is at or after {@code time}. */
+  public ChangeStreamIterable startAtOperationTime(BsonTimestamp time) {
+    this.startAtOperationTime = time;
+    return this;
+  }
+
+  public ChangeStreamIterable batchSize(int size) {
+    if (size < 0) {
+      throw new IllegalArgumentException("batchSize must not be negative, got " + size);
+    }
+    this.batchSize = size;
+    return this;
+  }
+
+  /** How long one round trip waits for an event before it returns with none (at most 10 s). */
+  public ChangeStreamIterable maxAwaitTime(long time, TimeUnit unit) {
+    long millis = unit.toMillis(time);
+    if (millis < 0 || millis > 10_000) {
+      throw new IllegalArgumentException("maxAwaitTime must be between 0 and 10 s, got " + millis + " ms");
+    }
+    this.maxAwaitMillis = millis;
+    return this;
+  }
+
+  /** Serve the stream from the node at this address (host:port of the connection string) first. */
+  public ChangeStreamIterable onNode(String address) {
+    this.node = address;
+    return this;
+  }
+
+  /** Opens the stream. */
+  public ChangeStreamCursor<ChangeStreamDocument> cursor() {
+    int starts = (resumeAfter != null ? 1 : 0) + (startAfter != null ? 1 : 0) + (startAtOperationTime != null ? 1 : 0);
+    if (starts > 1) {
+      throw new IllegalArgumentException("use only one of resumeAfter, startAfter and startAtOperationTime");
+    }
+    return new ChangeStreamCursor<>(streams.transport(), this, streams.firstNode(node), ChangeStreamDocument::new);
+  }
+
+  /**
+   * The stream as a {@link Flow.Publisher}: each subscriber gets its own stream, fed by a daemon thread
+   * that honours the subscriber's demand and ends with onError for failures resuming cannot fix, or
+   * onComplete after an invalidate. Cancelling closes the stream.
+   */
+  public Flow.Publisher<ChangeStreamDocument> publisher() {
+    return subscriber -> {
+      SubmissionPublisher<ChangeStreamDocument> publisher = new SubmissionPublisher<>();
+      publisher.subscribe(subscriber);
+      Thread feeder = new Thread(() -> {
+        try (ChangeStreamCursor<ChangeStreamDocument> cursor = cursor()) {
+          while (publisher.getNumberOfSubscribers() > 0 && !cursor.isClosed()) {
+            ChangeStreamDocument event = cursor.tryNext();
+            if (event != null) {
+              publisher.submit(event);
+            }
+          }
+          publisher.close();
+        } catch (RuntimeException e) {
+          publisher.closeExceptionally(e);
+        }
+      }, "sluice-change-stream");
+      feeder.setDaemon(true);
+      feeder.start();
+    };
+  }
+
+  int batchSize() {
+    return batchSize;
+  }
+
+  long maxAwaitMillis() {
+    return maxAwaitMillis;
+  }
+
+  Optional<ResumeToken> initialToken() {
+    return Optional.ofNullable(resumeAfter != null ? resumeAfter : startAfter);
+  }
+
+  /** The aggregate command that opens the stream after {@code from}, or at its configured start if nothing was seen yet. */
+  BsonDocument aggregateCommand(Optional<ResumeToken> from) {
+    BsonDocument options = new BsonDocument();
+    if (fullDocument != FullDocument.DEFAULT) {
+      options.append("fullDocument", new BsonString(fullDocument.getValue()));
+    }
+    if (fullDocumentBeforeChange != FullDocumentBeforeChange.DEFAULT) {
+      options.append("fullDocumentBeforeChange", new BsonString(fullDocumentBeforeChange.getValue()));
+    }
+    if (from.isPresent()) {
+      // Only the user's own startAfter token is sent as startAfter; every later resume is a resumeAfter.
+      options.append(from.get().equals(startAfter) ? "startAfter" : "resumeAfter", from.get().toBson());
+    } else if (startAtOperationTime != null) {
+      options.append("startAtOperationTime", startAtOperationTime);
+    }
+    BsonValue target = collection == null ? new BsonInt32(1) : new BsonString(collection);
+    if (database == null) {
+      options.append("allChangesForCluster", BsonBoolean.TRUE);
+    }
+    BsonArray stages = new BsonArray();
+    stages.add(new BsonDocument("$changeStream", options));
+    stages.addAll(pipeline);
+    return new BsonDocument("aggregate", target).append("$db", new BsonString(database == null ? "admin" : database))
+        .append("pipeline", stages).append("cursor", new BsonDocument("batchSize", new BsonInt32(batchSize)));
+  }
+}

@@ -1,0 +1,97 @@
+package io.sluice.client;
+
+import io.sluice.protocol.BsonBytes;
+import io.sluice.protocol.ClusterNaming;
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Limits;
+import io.sluice.protocol.SluiceException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.bson.BsonDocument;
+
+/**
+ * Sends change-stream cursor commands to one chosen node, without retries: a failure goes back to
+ * the stream, which resumes from its last token on another node (a retried {@code getMore} could
+ * skip a batch). Requests may wait on the node up to a getMore's await time, so the request timeout
+ * is longer than the server's longest await.
+ */
+final class StreamTransport implements AutoCloseable {
+  /** The server's longest getMore await (ChangeStreamService.MAX_AWAIT) plus room for the reply. */
+  private static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
+
+  private final RaftClient raft;
+  private final List<RaftPeer> peers = new ArrayList<>();
+
+  StreamTransport(ConnectionString connection) {
+    for (String address : connection.addresses()) {
+      peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
+    }
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
+    GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
+    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
+    this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(RetryPolicies.noRetry()).build();
+  }
+
+  List<RaftPeerId> nodes() {
+    return peers.stream().map(RaftPeer::getId).toList();
+  }
+
+  /** The node with this address, or an IllegalArgumentException naming the known ones. */
+  RaftPeerId node(String address) {
+    return peers.stream().filter(p -> p.getAddress().equals(address)).map(RaftPeer::getId).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no node at " + address + " in this connection; nodes are "
+            + peers.stream().map(RaftPeer::getAddress).toList()));
+  }
+
+  String address(RaftPeerId node) {
+    return peers.stream().filter(p -> p.getId().equals(node)).map(RaftPeer::getAddress).findFirst().orElse(node.toString());
+  }
+
+  /** Sends the command to {@code node}; transport failures are retryable {@link SluiceException}s. */
+  BsonDocument send(RaftPeerId node, BsonDocument command) {
+    RaftClientReply reply;
+    try {
+      reply = raft.io().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), 0, node);
+    } catch (IOException e) {
+      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(e), e);
+    }
+    if (!reply.isSuccess()) {
+      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " failed: " + reply.getException(), reply.getException());
+    }
+    return BsonBytes.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.toString();
+  }
+
+  @Override
+  public void close() {
+    try {
+      raft.close();
+    } catch (IOException e) {
+      throw new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the stream client failed", e);
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package io.sluice.statemachine.changestream;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.ResumeToken;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.storage.ChangeHistory;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+
+/**
+ * Serves change streams from this node's applied history, in MongoDB's cursor protocol:
+ * {@code aggregate} with a first {@code $changeStream} stage opens a cursor, {@code getMore} returns
+ * its next batch or waits up to {@code maxTimeMS} for one (woken by {@link ChangeHub}, no polling),
+ * and {@code killCursors} closes it. Every reply carries a {@code postBatchResumeToken}.
+ *
+ * <p>Cursors live in this node's memory only; a client that loses its node resumes elsewhere from its
+ * last token. Idle cursors are closed after {@code idleTimeout}.
+ */
+public final class ChangeStreamService implements AutoCloseable {
+  /** Longest wait a getMore may ask for: below the clients' request timeout. */
+  public static final Duration MAX_AWAIT = Duration.ofSeconds(10);
+  private static final Duration DEFAULT_AWAIT = Duration.ofSeconds(1);
+
+  private final DocumentStore store;
+  private final ChangeHub hub;
+  private final ScheduledExecutorService timers;
+  private final LongSupplier nanoClock;
+  private final Duration idleTimeout;
+  private final Duration catchUpWait;
+  private final Map<Long, StreamCursor> cursors = new ConcurrentHashMap<>();
+  private final AtomicLong nextCursorId;
+
+  public ChangeStreamService(DocumentStore store, ChangeHub hub, ScheduledExecutorService timers, LongSupplier nanoClock,
+                             Duration idleTimeout, Duration catchUpWait, long cursorIdSeed) {
+    this.store = store;
+    this.hub = hub;
+    this.timers = timers;
+    this.nanoClock = nanoClock;
+    this.idleTimeout = idleTimeout;
+    this.catchUpWait = catchUpWait;
+    this.nextCursorId = new AtomicLong(cursorIdSeed & 0x3FFF_FFFF_FFFF_FFFFL | 1);
+    long period = Math.max(1, idleTimeout.toMillis() / 4);
+    timers.scheduleWithFixedDelay(this::closeIdleCursors, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  public static boolean handles(String commandName) {
+    return switch (commandName) {
+      case "aggregate", "getMore", "killCursors" -> true;
+      default -> false;
+    };
+  }
+
+  public int openCursors() {
+    return cursors.size();
+  }
+
+  /** Runs one cursor command; errors come back as error replies, never as a failed future. */
+  public CompletableFuture<BsonDocument> execute(BsonDocument command) {
+    CompletableFuture<BsonDocument> reply;
+    try {
+      reply = switch (command.getFirstKey()) {
+        case "aggregate" -> open(command);
+        case "getMore" -> getMore(command);
+        case "killCursors" -> CompletableFuture.completedFuture(kill(command));
+        default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "not a cursor command: " + command.getFirstKey());
+      };
+    } catch (SluiceException e) {
+      reply = CompletableFuture.completedFuture(Replies.error(e));
+    }
+    return reply.exceptionally(ChangeStreamService::toErrorReply);
+  }
+
+  private CompletableFuture<BsonDocument> open(BsonDocument command) {
+    if (!StreamSpec.isChangeStream(command)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "aggregate supports only pipelines that start with $changeStream for now");
+    }
+    StreamSpec spec = StreamSpec.read(command);
+    Optional<ResumeToken> token = spec.resumeAfter().or(spec::startAfter);
+    long needed = token.map(ResumeToken::index).orElse(0L);
+    return whenPublished(needed).thenApply(ignored -> {
+      Start start = start(spec, token);
+      StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
+          nanoClock.getAsLong());
+      StreamCursor.Batch batch = cursor.fill(spec.batchSize());
+      if (!batch.closed()) {
+        cursors.put(cursor.id, cursor);
+      }
+      return reply(cursor, batch, "firstBatch");
+    });
+  }
+
+  /** Waits (bounded) until this node has published the record at {@code index}, so a token can be checked against it. */
+  private CompletableFuture<Void> whenPublished(long index) {
+    if (hub.lastPublished() >= index) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return hub.whenPublishedAfter(index - 1).thenCompose(v -> whenPublished(index))
+        .orTimeout(catchUpWait.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(timeout -> {
+          throw new SluiceException(ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished()
+              + " and did not reach the resume token's index " + index + " within " + catchUpWait.toMillis() + " ms; try another node");
+        });
+  }
+
+  /** Where a new cursor starts: after {@code position}, which is a token to report unless only "before an operation time". */
+  private record Start(ResumeToken position, boolean isToken) {}
+
+  private Start start(StreamSpec spec, Optional<ResumeToken> token) {
+    ChangeHistory history = store.history();
+    if (token.isPresent()) {
+      check(token.get(), history);
+      return new Start(token.get(), true);
+    }
+    if (spec.startAtOperationTime().isPresent()) {
+      OptionalLong first = history.firstAtOrAfter(spec.startAtOperationTime().get());
+      if (history.trimmedThrough() > 0 && history.firstIndex().isPresent()
+          && history.at(history.firstIndex().getAsLong()).orElseThrow().getTimestamp("clusterTime").compareTo(spec.startAtOperationTime().get()) > 0) {
+        throw historyLost("startAtOperationTime " + spec.startAtOperationTime().get() + " is older than this node's history", history);
+      }
+      return first.isPresent() ? new Start(ResumeToken.highWaterMark(0, first.getAsLong() - 1), false) : new Start(now(history), true);
+    }
+    return new Start(now(history), true);
+  }
+
+  private ResumeToken now(ChangeHistory history) {
+    long last = hub.lastPublished();
+    OptionalLong lastRecord = history.lastIndex();
+    if (lastRecord.isEmpty()) {
+      return ResumeToken.highWaterMark(0, last);
+    }
+    long term = history.at(lastRecord.getAsLong()).orElseThrow().getInt64("term").getValue();
+    return ResumeToken.highWaterMark(term, lastRecord.getAsLong());
+  }
+
+  /** A token is good here if this node's history has its entry, from the same term, and the event in it. */
+  private void check(ResumeToken token, ChangeHistory history) {
+    if (token.index() == 0) {
+      if (history.trimmedThrough() > 0) {
+        throw historyLost("the resume token is from the start of the log", history);
+      }
+      return;
+    }
+    Optional<BsonDocument> record = history.at(token.index());
+    if (record.isEmpty()) {
+      if (token.index() <= history.trimmedThrough()) {
+        throw historyLost("the resume token " + token + " points at index " + token.index(), history);
+      }
+      throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " names index " + token.index()
+          + ", where this node's log has no write: the token is from another cluster or history");
+    }
+    long term = record.get().getInt64("term").getValue();
+    if (term != token.term()) {
+      throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " says index " + token.index() + " has term "
+          + token.term() + ", but here it has term " + term + ": the token is from another history (another cluster, or a restored backup)");
+    }
+    int events = record.get().getArray("events").size();
+    if (token.kind() != ResumeToken.Kind.HIGH_WATER_MARK && Integer.compareUnsigned(token.ordinal(), events) >= 0) {
+      throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " names event " + token.ordinal()
+          + " of index " + token.index() + ", which has " + events + " events here");
+    }
+  }
+
+  private SluiceException historyLost(String what, ChangeHistory history) {
+    return new SluiceException(ErrorCode.CHANGE_STREAM_HISTORY_LOST, what + ", which is older than this node's change history (it begins "
+        + "after index " + history.trimmedThrough() + "); the events in between are gone, so the stream cannot resume without a gap. "
+        + "Start a new stream, and widen the history window if this happens often");
+  }
+
+  private CompletableFuture<BsonDocument> getMore(BsonDocument command) {
+    BsonValue id = command.get("getMore");
+    if (id == null || !id.isNumber()) {
+      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "getMore takes a cursor id (a long), got " + id);
+    }
+    StreamCursor cursor = cursors.get(id.asNumber().longValue());
+    if (cursor == null) {
+      throw new SluiceException(ErrorCode.CURSOR_NOT_FOUND, "cursor id " + id.asNumber().longValue() + " not found on this node "
+          + "(closed, timed out, or the node restarted); resume the stream from its last token");
+    }
+    int batchSize = StreamSpec.batchSizeOf(command.get("batchSize"), cursor.spec.batchSize());
+    Duration await = awaitTime(command.get("maxTimeMS"));
+    cursor.touch(nanoClock.getAsLong());
+    return poll(cursor, batchSize == 0 ? StreamSpec.DEFAULT_BATCH_SIZE : batchSize, nanoClock.getAsLong() + await.toNanos());
+  }
+
+  private CompletableFuture<BsonDocument> poll(StreamCursor cursor, int batchSize, long deadlineNanos) {
+    StreamCursor.Batch batch;
+    synchronized (cursor) {
+      try {
+        batch = cursor.fill(batchSize);
+      } catch (RuntimeException e) {
+        // Like MongoDB, a stream that hit an error is over; the client decides whether to resume.
+        cursors.remove(cursor.id);
+        throw e;
+      }
+    }
+    long remaining = deadlineNanos - nanoClock.getAsLong();
+    if (!batch.events().isEmpty() || batch.closed() || remaining <= 0) {
+      if (batch.closed()) {
+        cursors.remove(cursor.id);
+      }
+      cursor.touch(nanoClock.getAsLong());
+      return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
+    }
+    CompletableFuture<Void> published = hub.whenPublishedAfter(cursor.positionIndex());
+    CompletableFuture<Void> timeout = new CompletableFuture<>();
+    timers.schedule(() -> timeout.complete(null), remaining, TimeUnit.NANOSECONDS);
+    return published.applyToEither(timeout, v -> v).thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
+  }
+
+  private static Duration awaitTime(BsonValue maxTimeMS) {
+    if (maxTimeMS == null) {
+      return DEFAULT_AWAIT;
+    }
+    if (!maxTimeMS.isNumber() || maxTimeMS.asNumber().longValue() < 0) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "getMore.maxTimeMS must be a non-negative number of milliseconds, got " + maxTimeMS);
+    }
+    long ms = maxTimeMS.asNumber().longValue();
+    if (ms > MAX_AWAIT.toMillis()) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "getMore.maxTimeMS is " + ms + " ms; a change stream waits at most "
+          + MAX_AWAIT.toMillis() + " ms per getMore");
+    }
+    return Duration.ofMillis(ms);
+  }
+
+  private BsonDocument kill(BsonDocument command) {
+    BsonValue ids = command.get("cursors");
+    if (ids == null || !ids.isArray()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "killCursors needs the array field 'cursors'");
+    }
+    BsonArray killed = new BsonArray();
+    BsonArray notFound = new BsonArray();
+    for (BsonValue id : ids.asArray()) {
+      boolean removed = id.isNumber() && cursors.remove(id.asNumber().longValue()) != null;
+      (removed ? killed : notFound).add(id);
+    }
+    return Replies.ok().append("cursorsKilled", killed).append("cursorsNotFound", notFound);
+  }
+
+  private static BsonDocument reply(StreamCursor cursor, StreamCursor.Batch batch, String batchField) {
+    BsonDocument body = new BsonDocument(batchField, batch.events());
+    batch.postBatchResumeToken().ifPresent(t -> body.append("postBatchResumeToken", t.toBson()));
+    body.append("id", new BsonInt64(batch.closed() ? 0 : cursor.id)).append("ns", new BsonString(cursor.spec.cursorNamespace()));
+    return Replies.ok().append("cursor", body);
+  }
+
+  private static BsonDocument toErrorReply(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof SluiceException e) {
+      return Replies.error(e);
+    }
+    return Replies.error(ErrorCode.INTERNAL_ERROR, "change stream failed: " + cause);
+  }
+
+  private void closeIdleCursors() {
+    long now = nanoClock.getAsLong();
+    cursors.values().removeIf(c -> now - c.lastUsedNanos() > idleTimeout.toNanos());
+  }
+
+  @Override
+  public void close() {
+    cursors.clear();
+  }
+}

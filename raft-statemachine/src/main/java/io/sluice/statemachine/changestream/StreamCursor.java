@@ -1,0 +1,156 @@
+package io.sluice.statemachine.changestream;
+
+import io.sluice.protocol.BsonBytes;
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Limits;
+import io.sluice.protocol.ResumeToken;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+
+/**
+ * One open change stream on this node: its spec, its compiled pipeline, and how far it has read.
+ * {@link #fill} reads the records after its position — from the node's shared tail, or from the
+ * store's history for older positions — renders and filters their events, and advances.
+ * Not thread-safe: the service lets one request at a time use a cursor.
+ */
+final class StreamCursor {
+  final long id;
+  final StreamSpec spec;
+  private final EventView view;
+  private final DocumentStore store;
+  private final ChangeHub hub;
+  /** Everything up to and including this position was read. */
+  private ResumeToken position;
+  /** False while the position only stands for "before the first record at startAtOperationTime": no token to report yet. */
+  private boolean positionIsToken;
+  private boolean invalidated;
+  private volatile long lastUsedNanos;
+
+  StreamCursor(long id, StreamSpec spec, DocumentStore store, ChangeHub hub, ResumeToken start, boolean startIsToken, long nowNanos) {
+    this.id = id;
+    this.spec = spec;
+    this.view = new EventView(spec, store);
+    this.store = store;
+    this.hub = hub;
+    this.position = start;
+    this.positionIsToken = startIsToken;
+    this.lastUsedNanos = nowNanos;
+  }
+
+  record Batch(BsonArray events, Optional<ResumeToken> postBatchResumeToken, boolean closed) {}
+
+  boolean isInvalidated() {
+    return invalidated;
+  }
+
+  long positionIndex() {
+    return position.index();
+  }
+
+  void touch(long nowNanos) {
+    lastUsedNanos = nowNanos;
+  }
+
+  long lastUsedNanos() {
+    return lastUsedNanos;
+  }
+
+  /** Reads up to {@code limit} events that this stream shows, stopping at the last published record. */
+  Batch fill(int limit) {
+    BsonArray batch = new BsonArray();
+    long bytes = 0;
+    long end = hub.lastPublished();
+    boolean partial = position.kind() != ResumeToken.Kind.HIGH_WATER_MARK;
+    long from = partial ? position.index() - 1 : position.index();
+    Iterator<Map.Entry<Long, BsonDocument>> records = hub.covers(from) ? hub.after(from).entrySet().iterator() : store.history().after(from);
+    while (records.hasNext() && !invalidated && batch.size() < limit) {
+      Map.Entry<Long, BsonDocument> entry = records.next();
+      long index = entry.getKey();
+      if (index > end) {
+        break;
+      }
+      BsonDocument record = entry.getValue();
+      positionIsToken = true;
+      long term = record.getInt64("term").getValue();
+      BsonArray events = record.getArray("events");
+      int first = index == position.index() && partial ? position.ordinal() + 1 : 0;
+      boolean full = false;
+      for (int ordinal = first; ordinal < events.size() && !invalidated; ordinal++) {
+        if (batch.size() >= limit || bytes > Limits.MAX_DOCUMENT_BYTES) {
+          full = true;
+          break;
+        }
+        BsonDocument stored = events.get(ordinal).asDocument();
+        position = ResumeToken.event(term, index, ordinal);
+        if (!inScope(stored)) {
+          continue;
+        }
+        Optional<BsonDocument> shown = show(stored);
+        if (shown.isPresent()) {
+          batch.add(shown.get());
+          bytes += BsonBytes.encode(shown.get()).length;
+        }
+        if (endsStream(stored)) {
+          BsonDocument invalidate = invalidateEvent(stored, term, index, ordinal);
+          batch.add(invalidate);
+          position = ResumeToken.invalidate(term, index, ordinal);
+          invalidated = true;
+        }
+      }
+      if (full) {
+        break;
+      }
+      if (!invalidated) {
+        position = ResumeToken.highWaterMark(term, index);
+      }
+    }
+    Optional<ResumeToken> pbrt = positionIsToken ? Optional.of(position) : Optional.empty();
+    return new Batch(batch, pbrt, invalidated);
+  }
+
+  private Optional<BsonDocument> show(BsonDocument stored) {
+    BsonDocument rendered = view.render(stored);
+    BsonValue token = rendered.get("_id");
+    Optional<BsonDocument> result = spec.pipeline().apply(rendered);
+    if (result.isPresent() && !token.equals(result.get().get("_id"))) {
+      throw new SluiceException(ErrorCode.CHANGE_STREAM_FATAL_ERROR, "Encountered an event whose _id field, which contains the resume "
+          + "token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from "
+          + "that point. Only transformations that retain the unmodified _id field are allowed. Event: " + token.toString());
+    }
+    return result;
+  }
+
+  private boolean inScope(BsonDocument event) {
+    BsonDocument ns = event.getDocument("ns");
+    return switch (spec.scope()) {
+      case CLUSTER -> true;
+      case DATABASE -> ns.getString("db").getValue().equals(spec.database());
+      case COLLECTION -> ns.getString("db").getValue().equals(spec.database()) && ns.containsKey("coll")
+          && ns.getString("coll").getValue().equals(spec.collection());
+    };
+  }
+
+  /** A collection stream ends when its collection is dropped or renamed; a database stream when its database is. */
+  private boolean endsStream(BsonDocument event) {
+    String type = event.getString("operationType").getValue();
+    return switch (spec.scope()) {
+      case COLLECTION -> type.equals("drop") || type.equals("rename");
+      case DATABASE -> type.equals("dropDatabase");
+      case CLUSTER -> false;
+    };
+  }
+
+  private static BsonDocument invalidateEvent(BsonDocument cause, long term, long index, int ordinal) {
+    return new BsonDocument("_id", ResumeToken.invalidate(term, index, ordinal).toBson())
+        .append("operationType", new BsonString("invalidate"))
+        .append("clusterTime", cause.get("clusterTime"))
+        .append("wallTime", cause.get("wallTime"));
+  }
+}
