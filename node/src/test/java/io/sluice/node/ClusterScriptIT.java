@@ -63,20 +63,37 @@ class ClusterScriptIT {
     assertThat(pids()).isEqualTo(pids);
 
     String connection = "sluice://127.0.0.1:" + (raftBase + 1) + ",127.0.0.1:" + (raftBase + 2) + ",127.0.0.1:" + (raftBase + 3);
+    Process watch = null;
     try (SluiceClient client = SluiceClient.connect(connection + "/?timeoutMS=30000")) {
       SluiceCollection orders = client.getDatabase("shop").getCollection("orders");
+      String beforeWrites;
+      try (var cursor = orders.watch().cursor()) {
+        beforeWrites = cursor.getResumeToken().toHex();
+      }
+      watch = start("watch", "shop.orders", "--filter", "{\"operationType\": \"insert\"}", "--node", "2", "--limit", "2",
+          "--resume-after", beforeWrites);
       orders.insertOne(new Document("_id", 1).append("status", "pending"));
 
       int leader = leaderNode(run("cluster", "status"));
       assertThat(run("cluster", "kill", String.valueOf(leader))).contains("node " + leader + " stopped (KILL)");
 
       orders.insertOne(new Document("_id", 2).append("status", "after-failover"));
+      assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as("watch stops after --limit 2 events").isTrue();
+      List<String> lines = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+          .filter(l -> l.startsWith("{")).toList();
+      assertThat(lines).hasSize(2);
+      assertThat(org.bson.BsonDocument.parse(lines.get(0)).getDocument("fullDocument").getString("status").getValue()).isEqualTo("pending");
+      assertThat(org.bson.BsonDocument.parse(lines.get(1)).getString("operationType").getValue()).isEqualTo("insert");
       assertThat(orders.countDocuments()).isEqualTo(2);
       assertThat(orders.find(eq("_id", 1)).first().getString("status")).isEqualTo("pending");
 
       run("cluster", "start", String.valueOf(leader));
       // The killed node restarts from its store and the log, and ends with the others' exact state.
       await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status")).size() == 1);
+    } finally {
+      if (watch != null) {
+        watch.destroyForcibly();
+      }
     }
     assertThat(run("cluster", "down")).contains("node 1 stopped", "node 2 stopped", "node 3 stopped");
     for (String pid : pids) {

@@ -5,16 +5,11 @@ import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.changestream.ChangeHub;
-import io.sluice.statemachine.changestream.ChangeRecorder;
 import io.sluice.statemachine.changestream.ChangeStreamService;
-import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.changestream.StreamSettings;
-import io.sluice.statemachine.command.ApplyContext;
 import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.QueryExecutor;
-import io.sluice.statemachine.command.WriteExecutor;
 import io.sluice.statemachine.command.WriteStamper;
-import io.sluice.statemachine.storage.AppliedState;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -44,33 +39,33 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #startTransaction} runs on the leader only, concurrently: it stamps the entry with the
  *       leader's wall time and fixes generated ids ({@link WriteStamper}). It is the only place that
  *       reads a clock or makes ids.</li>
- *   <li>{@link #applyTransaction} runs on every replica, on one thread, in commit order. It is a pure
- *       function of (store, entry): every command, valid or not, gets the same reply and the same
- *       effect on every node. Command errors become error replies; nothing but a storage failure
- *       escapes, and that one stops the server on purpose, since the node can no longer keep up.</li>
+ *   <li>{@link #applyTransaction} runs on every replica, on one thread, in commit order, and hands
+ *       the entry to {@link EntryApplier}: a pure function of (store, entry) that gives every command,
+ *       valid or not, the same reply, effect and change events on every node. Nothing but a storage
+ *       failure escapes, and that one stops the server on purpose: the node can no longer keep up.</li>
  *   <li>{@link #query} answers linearizable reads (Ratis calls it after ReadIndex);
  *       {@link #queryStale} answers reads that need this node to have applied at least an index,
- *       waiting for the apply thread up to {@code staleReadWait}.</li>
+ *       waiting for the apply thread up to {@code staleReadWait}. Both also serve change-stream cursor
+ *       commands ({@link ChangeStreamService}) from this node's own applied history, which is how a
+ *       follower serves streams without the leader.</li>
  * </ul>
  */
 public class SluiceStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SluiceStateMachine.class);
 
   private final DocumentStore store;
-  private final WriteExecutor writes;
+  private final EntryApplier applier;
   private final QueryExecutor reads;
   private final WriteStamper stamper = new WriteStamper(ObjectId::new);
   private final LongSupplier wallClockMillis;
   private final Duration staleReadWait;
   private final AppliedIndexWaiter appliedWaiter;
-  private final HistoryWindow historyWindow;
   private final ScheduledExecutorService streamTimers;
   private final ChangeHub changeHub;
   private final ChangeStreamService streams;
 
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings) {
     this.store = store;
-    this.writes = new WriteExecutor(store);
     this.reads = new QueryExecutor(store);
     this.wallClockMillis = wallClockMillis;
     this.staleReadWait = staleReadWait;
@@ -79,9 +74,9 @@ public class SluiceStateMachine extends BaseStateMachine {
     if (applied.index() > 0) {
       setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
     }
-    this.historyWindow = streamSettings.window();
     this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
     this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamTimers);
+    this.applier = new EntryApplier(store, streamSettings.window(), changeHub);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
   }
@@ -128,31 +123,11 @@ public class SluiceStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
-    Position position = new Position(termIndex.getTerm(), termIndex.getIndex());
-    Applied applied;
-    BsonDocument record;
-    store.writeLock().lock();
-    try {
-      LogEntry entry = decode(trx);
-      ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
-          ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
-      applied = execute(context, entry);
-      record = applied.changes().record();
-      store.history().append(position.index(), record);
-      historyWindow.trim(store.history(), entry.wallTimeMillis());
-      store.commit(new AppliedState(position, context.clusterTime()));
-      applied.reply().append("opTime", position.toBson()).append("operationTime", context.clusterTime());
-    } finally {
-      store.writeLock().unlock();
-    }
+    BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx));
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
-    changeHub.publish(position.index(), record);
-    return CompletableFuture.completedFuture(toMessage(applied.reply()));
+    return CompletableFuture.completedFuture(toMessage(reply));
   }
-
-  /** An entry's reply and the change events it caused. */
-  private record Applied(BsonDocument reply, ChangeRecorder changes) {}
 
   private static LogEntry decode(TransactionContext trx) {
     try {
@@ -160,22 +135,6 @@ public class SluiceStateMachine extends BaseStateMachine {
     } catch (SluiceException e) {
       // Not written by a Sluice leader: apply it as a command that fails to parse, with no time.
       return new LogEntry(0, new byte[0]);
-    }
-  }
-
-  private Applied execute(ApplyContext context, LogEntry entry) {
-    ChangeRecorder changes = new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis());
-    try {
-      return new Applied(writes.apply(context, entry.command(), changes), changes);
-    } catch (SluiceException e) {
-      return new Applied(Replies.error(e), changes);
-    } catch (RuntimeException e) {
-      // A bug, and the same one on every replica: undo the entry's partial effects everywhere alike.
-      // The entry keeps an (empty) history record, so its position stays resumable.
-      store.rollback();
-      LOG.error("{}: applying the entry at {} failed; its effects were rolled back", getId(), context.position(), e);
-      return new Applied(Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e),
-          new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis()));
     }
   }
 

@@ -63,7 +63,7 @@ final class ArithmeticOperators {
           throw Expression.typeMismatch("$add only supports numeric or date types, not " + typeName(v) + " " + BsonValues.render(v));
         }
       }
-      List<BsonValue> numbers = List.of(values).subList(0, n);
+      List<BsonValue> numbers = java.util.Arrays.asList(values).subList(0, n);
       if (date != null) {
         return new BsonDateTime(plusMillis(name, date.getValue(), numbers, false));
       }

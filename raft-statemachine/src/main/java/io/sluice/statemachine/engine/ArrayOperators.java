@@ -23,7 +23,10 @@ import org.bson.BsonValue;
 
 /**
  * Array operators: {@code $size $arrayElemAt $in $map $filter $reduce $anyElementTrue $allElementsTrue}.
- * Extension: {@code $map} and {@code $filter} iterate a document input as {@code $objectToArray} would.
+ * Extensions, so that pipelines written for MongoDB change streams work on every event type:
+ * {@code $map} and {@code $filter} iterate a document input as {@code $objectToArray} would, and
+ * {@code $anyElementTrue}/{@code $allElementsTrue} read a null or missing argument as an empty array
+ * (MongoDB fails: a {@code replace} event has no {@code updateDescription} to map over).
  */
 final class ArrayOperators {
   private ArrayOperators() {}
@@ -182,7 +185,10 @@ final class ArrayOperators {
     Evaluator operand = exactly(name, args, p, 1)[0];
     return vars -> {
       BsonValue v = operand.evaluate(vars);
-      if (v == null || !v.isArray()) {
+      if (v == null || v.isNull()) {
+        return BsonBoolean.valueOf(!any);
+      }
+      if (!v.isArray()) {
         throw Expression.typeMismatch(name + "'s argument must be an array, but is " + describe(v));
       }
       for (BsonValue element : v.asArray()) {

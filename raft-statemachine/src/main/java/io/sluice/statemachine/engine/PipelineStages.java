@@ -62,7 +62,7 @@ final class PipelineStages {
 
   private static Pipeline.Stage match(String name, BsonValue spec) {
     Filter filter = Filter.compile(document(name, spec, "the match filter must be an expression in an object"));
-    return doc -> filter.matches(doc) ? doc : null;
+    return doc -> filter.matches(UpdatedFieldsView.of(doc)) ? doc : null;
   }
 
   /**

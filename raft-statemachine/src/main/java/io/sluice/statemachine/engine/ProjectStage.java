@@ -20,6 +20,14 @@ final class ProjectStage {
 
   private static final String ID = "_id";
 
+  /**
+   * A field name no stored document can have (BSON names are NUL-terminated). Including
+   * {@code "a.b.<SKELETON>"} makes {@link Projection} keep the documents and arrays along {@code a.b}
+   * but none of their fields: the skeleton MongoDB's inclusion pass leaves for a computed
+   * {@code "a.b.c"}, so {@code {"e.k": 1}} on {@code {e: [{c: 1}, 7]}} gives {@code {e: [{k: 1}]}}.
+   */
+  private static final String SKELETON = "\0";
+
   static Pipeline.Stage compile(String name, BsonValue spec) {
     if (!spec.isDocument()) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "$project specification must be an object, found: "
@@ -34,17 +42,14 @@ final class ProjectStage {
     List<ComputedFields.Field> computed = new ArrayList<>();
     Boolean idFlag = null;
     String excluded = null;
-    String included = null;
     for (ComputedFields.Field f : fields) {
       BsonValue v = f.spec();
       if (v.isBoolean() || BsonValues.isNumber(v)) {
         boolean include = FieldOperators.truthy(v);
         if (f.path().equals(ID)) {
           idFlag = include;
-        } else if (include) {
-          included = included == null ? f.path() : included;
-        } else {
-          excluded = excluded == null ? f.path() : excluded;
+        } else if (!include && excluded == null) {
+          excluded = f.path();
         }
         flags.put(f.path(), new BsonInt32(include ? 1 : 0));
       } else {
@@ -65,8 +70,14 @@ final class ProjectStage {
     }
     boolean idComputed = computed.stream().anyMatch(f -> f.path().equals(ID) || f.path().startsWith(ID + "."));
     boolean keepId = !idComputed && (idFlag == null || idFlag);
+    flags.remove(ID);
+    for (ComputedFields.Field f : computed) {
+      if (f.parts().length > 1) {
+        flags.put(f.path().substring(0, f.path().lastIndexOf('.')) + "." + SKELETON, new BsonInt32(1));
+      }
+    }
     Projection projection = null;
-    if (included != null) {
+    if (!flags.isEmpty()) {
       flags.put(ID, new BsonInt32(keepId ? 1 : 0));
       projection = Projection.compile(flags);
     }

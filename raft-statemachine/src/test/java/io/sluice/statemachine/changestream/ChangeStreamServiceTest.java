@@ -1,0 +1,127 @@
+package io.sluice.statemachine.changestream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.ResumeToken;
+import io.sluice.statemachine.storage.ChangeHistory;
+import io.sluice.statemachine.storage.DocumentStore;
+import io.sluice.statemachine.storage.MapDbDocumentStore;
+import java.lang.reflect.Proxy;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.junit.jupiter.api.Test;
+
+class ChangeStreamServiceTest {
+
+  /** A store whose history reads are counted: the fan-out claim is about them. */
+  private static DocumentStore countingHistoryReads(DocumentStore store, AtomicInteger reads) {
+    ChangeHistory history = store.history();
+    ChangeHistory counting = (ChangeHistory) Proxy.newProxyInstance(ChangeHistory.class.getClassLoader(),
+        new Class<?>[] {ChangeHistory.class}, (proxy, method, args) -> {
+          if (method.getName().equals("after") || method.getName().equals("at")) {
+            reads.incrementAndGet();
+          }
+          return method.invoke(history, args);
+        });
+    return (DocumentStore) Proxy.newProxyInstance(DocumentStore.class.getClassLoader(), new Class<?>[] {DocumentStore.class},
+        (proxy, method, args) -> method.getName().equals("history") ? counting : method.invoke(store, args));
+  }
+
+  @Test
+  void tenThousandStreamsOnOneNodeShareTheTailWithoutReadingTheStore() {
+    AtomicInteger historyReads = new AtomicInteger();
+    try (StreamHarness node = new StreamHarness(countingHistoryReads(MapDbDocumentStore.inMemory(), historyReads),
+        HistoryWindow.DEFAULT, 1000)) {
+      node.insert("c", new BsonInt32(0));
+      Set<Long> cursorIds = new HashSet<>();
+      for (int i = 0; i < 10_000; i++) {
+        BsonDocument reply = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument())));
+        cursorIds.add(reply.getDocument("cursor").getInt64("id").getValue());
+      }
+      assertThat(cursorIds).hasSize(10_000);
+      assertThat(node.service.openCursors()).isEqualTo(10_000);
+      int readsAfterOpening = historyReads.get();
+
+      node.insert("c", new BsonInt32(1));
+      int delivered = 0;
+      for (long id : cursorIds) {
+        BsonDocument reply = Replies.check(node.call(StreamHarness.getMore(id, "c", 0)));
+        delivered += reply.getDocument("cursor").getArray("nextBatch").size();
+      }
+      assertThat(delivered).isEqualTo(10_000);
+      // Every stream read the new event from the shared tail: no store read per stream.
+      assertThat(historyReads.get()).isEqualTo(readsAfterOpening);
+    }
+  }
+
+  @Test
+  void aWaitingGetMoreIsWokenByTheNextEntryNotByItsTimeout() {
+    try (StreamHarness node = new StreamHarness()) {
+      long id = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      CompletableFuture<BsonDocument> waiting = node.service.execute(StreamHarness.getMore(id, "c", 10_000));
+      assertThat(waiting).isNotDone();
+      node.insert("c", new BsonInt32(7));
+      BsonDocument reply = Replies.check(waiting.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join());
+      assertThat(reply.getDocument("cursor").getArray("nextBatch")).hasSize(1);
+    }
+  }
+
+  @Test
+  void aStreamBehindTheTailReadsTheStoreAndSeesEveryEvent() {
+    try (StreamHarness node = new StreamHarness(MapDbDocumentStore.inMemory(), HistoryWindow.DEFAULT, 3)) {
+      BsonDocument open = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument())));
+      ResumeToken start = ResumeToken.fromBson(open.getDocument("cursor").get("postBatchResumeToken"));
+      for (int i = 0; i < 20; i++) {
+        node.insert("c", new BsonInt32(i));
+      }
+      BsonDocument resumed = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", start.toBson()))));
+      assertThat(resumed.getDocument("cursor").getArray("firstBatch")).hasSize(20);
+    }
+  }
+
+  @Test
+  void resumingBeforeTheHistoryWindowFailsWithHistoryLost() {
+    try (StreamHarness node = new StreamHarness(MapDbDocumentStore.inMemory(), new HistoryWindow(5, 1L << 30, Optional.empty()), 100)) {
+      BsonDocument first = node.insert("c", new BsonInt32(0));
+      ResumeToken old = ResumeToken.event(1, first.getDocument("opTime").getInt64("index").getValue(), 0);
+      for (int i = 1; i < 10; i++) {
+        node.insert("c", new BsonInt32(i));
+      }
+      assertThat(node.store.history().count()).isEqualTo(5);
+      BsonDocument reply = node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", old.toBson())));
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CHANGE_STREAM_HISTORY_LOST);
+    }
+  }
+
+  @Test
+  void aGetMoreOnAnUnknownCursorIsCursorNotFoundAndRetryable() {
+    try (StreamHarness node = new StreamHarness()) {
+      BsonDocument reply = node.call(StreamHarness.getMore(12345, "c", 0));
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CURSOR_NOT_FOUND);
+      assertThat(Replies.toException(reply).isRetryable()).isTrue();
+    }
+  }
+
+  @Test
+  void badOptionsAreRejectedWithTheirNames() {
+    try (StreamHarness node = new StreamHarness()) {
+      assertThat(Replies.toException(node.call(StreamHarness.watch("c", new BsonDocument("fullDocument", new org.bson.BsonString("sometimes")))))
+          .reason()).contains("sometimes");
+      assertThat(Replies.toException(node.call(StreamHarness.watch("c", new BsonDocument("frobnicate", new BsonInt32(1)))))
+          .errorCode()).isEqualTo(ErrorCode.UNKNOWN_FIELD);
+      assertThat(Replies.toException(node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", new BsonDocument("_data",
+          new org.bson.BsonString("zz")))))).errorCode()).isEqualTo(ErrorCode.INVALID_RESUME_TOKEN);
+      BsonDocument tooLong = StreamHarness.getMore(1, "c", 60_000);
+      long id = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      tooLong.put("getMore", new org.bson.BsonInt64(id));
+      assertThat(Replies.toException(node.call(tooLong)).reason()).contains("60000");
+    }
+  }
+}
