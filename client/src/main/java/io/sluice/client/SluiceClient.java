@@ -58,6 +58,11 @@ public final class SluiceClient implements AutoCloseable {
     return new ChangeStreamIterable(streams, null, null, pipeline);
   }
 
+  /** Asks every node of the connection about itself, in connection-string order. */
+  public List<NodeDescription> describeNodes() {
+    return streams.describeNodes();
+  }
+
   public ConnectionString connectionString() {
     return connection;
   }
@@ -90,19 +95,25 @@ public final class SluiceClient implements AutoCloseable {
       if (address != null) {
         return t.node(address);
       }
-      RaftPeerId anyAnswering = null;
+      List<NodeDescription> nodes = describeNodes();
+      return nodes.stream().filter(n -> n.reachable() && !n.leader()).findFirst()
+          .or(() -> nodes.stream().filter(NodeDescription::reachable).findFirst())
+          .map(n -> t.node(n.address())).orElse(t.nodes().get(0));
+    }
+
+    List<NodeDescription> describeNodes() {
+      StreamTransport t = transport();
+      List<NodeDescription> nodes = new java.util.ArrayList<>();
       for (RaftPeerId node : t.nodes()) {
         try {
-          BsonDocument hello = t.send(node, new BsonDocument("hello", new BsonInt32(1)).append("$db", new BsonString("admin")));
-          if (Replies.isOk(hello) && !hello.getBoolean("isWritablePrimary", BsonBoolean.FALSE).getValue()) {
-            return node;
-          }
-          anyAnswering = anyAnswering == null ? node : anyAnswering;
+          BsonDocument hello = Replies.check(t.send(node, new BsonDocument("hello", new BsonInt32(1)).append("$db", new BsonString("admin"))));
+          nodes.add(new NodeDescription(t.address(node), true, hello.getBoolean("isWritablePrimary", BsonBoolean.FALSE).getValue(),
+              hello.getInt64("appliedIndex", new org.bson.BsonInt64(0)).getValue()));
         } catch (SluiceException unreachable) {
-          // Try the next node.
+          nodes.add(new NodeDescription(t.address(node), false, false, 0));
         }
       }
-      return anyAnswering != null ? anyAnswering : t.nodes().get(0);
+      return nodes;
     }
 
     @Override

@@ -1,25 +1,34 @@
 package io.sluice.statemachine.changestream;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import org.bson.BsonDocument;
+import org.bson.BsonValue;
 
 /**
  * The node's shared tail of recent history records, and the wake-up of streams waiting for new ones.
  * The apply thread {@link #publish}es each record after it is committed; every open stream reads the
  * tail (one decoded copy for all of them) and falls back to the store only for older positions.
- * Waiting streams are woken on {@code wakeups}, never on the apply thread.
+ * Waiting streams are woken on {@code wakeups}, never on the apply thread, and only those whose scope
+ * the record touches ({@link #wakeKeys}): a write to one collection does not wake the streams of
+ * another, which is what keeps thousands of streams cheap.
  */
 public final class ChangeHub {
   private final ConcurrentSkipListMap<Long, BsonDocument> tail = new ConcurrentSkipListMap<>();
   private final int capacity;
   private final Executor wakeups;
   private final Object waitersLock = new Object();
-  private List<CompletableFuture<Void>> waiters = new ArrayList<>();
+  /** Waiting futures by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
+  private final Map<String, List<CompletableFuture<Void>>> waiters = new HashMap<>();
+  static final String ANY = "";
   private int size;
   private volatile long coversAfter;
   private volatile long lastPublished;
@@ -41,7 +50,33 @@ public final class ChangeHub {
       size--;
     }
     lastPublished = index;
-    wakeAll();
+    wake(wakeKeys(record));
+  }
+
+  /** The wake keys of the streams a record concerns: its collections, their databases, the cluster, and {@link #ANY}. */
+  static Set<String> wakeKeys(BsonDocument record) {
+    Set<String> keys = new HashSet<>();
+    keys.add(ANY);
+    for (BsonValue event : record.getArray("events")) {
+      BsonDocument ns = event.asDocument().getDocument("ns");
+      String db = ns.getString("db").getValue();
+      keys.add(CLUSTER_KEY);
+      keys.add(databaseKey(db));
+      if (ns.containsKey("coll")) {
+        keys.add(collectionKey(db + "." + ns.getString("coll").getValue()));
+      }
+    }
+    return keys;
+  }
+
+  static final String CLUSTER_KEY = "*";
+
+  static String databaseKey(String db) {
+    return "d:" + db;
+  }
+
+  static String collectionKey(String namespace) {
+    return "c:" + namespace;
   }
 
   /** The index of the newest published record: streams read no further. */
@@ -59,34 +94,51 @@ public final class ChangeHub {
     return tail.tailMap(index, false);
   }
 
-  /** Completes (on the wake-up executor) once a record after {@code index} has been published. */
-  CompletableFuture<Void> whenPublishedAfter(long index) {
+  /**
+   * Completes (on the wake-up executor) once a record after {@code index} has been published that
+   * concerns {@code wakeKey} — at once if one may already have been.
+   */
+  CompletableFuture<Void> whenPublishedAfter(long index, String wakeKey) {
     CompletableFuture<Void> future = new CompletableFuture<>();
     synchronized (waitersLock) {
       if (lastPublished > index) {
         future.complete(null);
       } else {
-        waiters.add(future);
+        waiters.computeIfAbsent(wakeKey, k -> new ArrayList<>()).add(future);
       }
     }
     return future;
   }
 
-  int waiting() {
+  /** Drops a waiter whose wait ended another way (its getMore timed out), so quiet scopes do not pile up futures. */
+  void forget(String wakeKey, CompletableFuture<Void> future) {
     synchronized (waitersLock) {
-      return waiters.size();
+      List<CompletableFuture<Void>> list = waiters.get(wakeKey);
+      if (list != null && list.remove(future) && list.isEmpty()) {
+        waiters.remove(wakeKey);
+      }
     }
   }
 
-  private void wakeAll() {
-    List<CompletableFuture<Void>> ready;
+  /** How many waiters are parked (for tests and status). */
+  int waiting() {
     synchronized (waitersLock) {
-      if (waiters.isEmpty()) {
-        return;
-      }
-      ready = waiters;
-      waiters = new ArrayList<>();
+      return waiters.values().stream().mapToInt(List::size).sum();
     }
-    wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+  }
+
+  private void wake(Set<String> keys) {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    synchronized (waitersLock) {
+      for (String key : keys) {
+        List<CompletableFuture<Void>> woken = waiters.remove(key);
+        if (woken != null) {
+          ready.addAll(woken);
+        }
+      }
+    }
+    if (!ready.isEmpty()) {
+      wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+    }
   }
 }

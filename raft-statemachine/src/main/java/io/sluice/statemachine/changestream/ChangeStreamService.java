@@ -109,7 +109,7 @@ public final class ChangeStreamService implements AutoCloseable {
     if (hub.lastPublished() >= index) {
       return CompletableFuture.completedFuture(null);
     }
-    return hub.whenPublishedAfter(index - 1).thenCompose(v -> whenPublished(index))
+    return hub.whenPublishedAfter(index - 1, ChangeHub.ANY).thenCompose(v -> whenPublished(index))
         .orTimeout(catchUpWait.toMillis(), TimeUnit.MILLISECONDS)
         .exceptionally(timeout -> {
           throw new SluiceException(ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished()
@@ -216,9 +216,12 @@ public final class ChangeStreamService implements AutoCloseable {
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
-    CompletableFuture<Void> published = hub.whenPublishedAfter(cursor.positionIndex());
+    CompletableFuture<Void> published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.spec.wakeKey());
     CompletableFuture<Void> timeout = new CompletableFuture<>();
-    timers.schedule(() -> timeout.complete(null), remaining, TimeUnit.NANOSECONDS);
+    timers.schedule(() -> {
+      timeout.complete(null);
+      hub.forget(cursor.spec.wakeKey(), published);
+    }, remaining, TimeUnit.NANOSECONDS);
     return published.applyToEither(timeout, v -> v).thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
   }
 

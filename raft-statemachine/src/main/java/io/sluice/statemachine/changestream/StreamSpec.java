@@ -46,6 +46,15 @@ record StreamSpec(Scope scope, String database, String collection, FullDocument 
     }
   }
 
+  /** The key under which this stream waits in {@link ChangeHub}: woken only by records in its scope. */
+  String wakeKey() {
+    return switch (scope) {
+      case COLLECTION -> ChangeHub.collectionKey(database + "." + collection);
+      case DATABASE -> ChangeHub.databaseKey(database);
+      case CLUSTER -> ChangeHub.CLUSTER_KEY;
+    };
+  }
+
   /** The namespace string of cursor replies. */
   String cursorNamespace() {
     return scope == Scope.COLLECTION ? database + "." + collection : database + ".$cmd.aggregate";

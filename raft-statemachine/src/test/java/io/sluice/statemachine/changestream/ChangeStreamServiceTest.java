@@ -124,4 +124,20 @@ class ChangeStreamServiceTest {
       assertThat(Replies.toException(node.call(tooLong)).reason()).contains("60000");
     }
   }
+
+  @Test
+  void aWriteWakesOnlyTheStreamsOfItsCollectionAndTimedOutWaitsLeaveNothingParked() throws Exception {
+    try (StreamHarness node = new StreamHarness()) {
+      long onA = Replies.check(node.call(StreamHarness.watch("a", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      long onB = Replies.check(node.call(StreamHarness.watch("b", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      CompletableFuture<BsonDocument> waitingA = node.service.execute(StreamHarness.getMore(onA, "a", 10_000));
+      CompletableFuture<BsonDocument> waitingB = node.service.execute(StreamHarness.getMore(onB, "b", 300));
+      node.insert("a", new BsonInt32(1));
+      assertThat(Replies.check(waitingA.get(5, java.util.concurrent.TimeUnit.SECONDS)).getDocument("cursor").getArray("nextBatch")).hasSize(1);
+      // b's getMore was not woken by a's write: it ends at its own timeout, with nothing, and leaves no waiter behind.
+      BsonDocument b = Replies.check(waitingB.get(5, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(b.getDocument("cursor").getArray("nextBatch")).isEmpty();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> node.hub.waiting() == 0);
+    }
+  }
 }

@@ -1,0 +1,72 @@
+package io.sluice.node.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sluice.client.SluiceClient;
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice bench streams}: change-stream figures from a running cluster. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure a running cluster. Scenario: streams.")
+public final class BenchCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams")
+  String scenario;
+
+  @Option(names = "--connect", required = true, description = "connection string of the cluster to measure")
+  String connect;
+
+  @Option(names = "--rate", defaultValue = "200", description = "writes per second for ack-to-event (default ${DEFAULT-VALUE})")
+  int rate;
+
+  @Option(names = "--seconds", defaultValue = "20", description = "measured seconds of ack-to-event (default ${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds before measuring (default ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--opens", defaultValue = "200", description = "streams opened one after another (default ${DEFAULT-VALUE})")
+  int opens;
+
+  @Option(names = "--resume-back", defaultValue = "20000", description = "entries written to resume across (default ${DEFAULT-VALUE})")
+  int resumeBack;
+
+  @Option(names = "--fanout", split = ",", defaultValue = "1,100,10000", description = "open stream counts (default ${DEFAULT-VALUE})")
+  List<Integer> fanout;
+
+  @Option(names = "--fanout-rate", defaultValue = "20", description = "writes per second during fan-out (default ${DEFAULT-VALUE})")
+  int fanoutRate;
+
+  @Option(names = "--fanout-seconds", defaultValue = "10", description = "seconds of writes per fan-out step (default ${DEFAULT-VALUE})")
+  int fanoutSeconds;
+
+  @Option(names = "--json", description = "also write the results to this file as JSON")
+  File json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!scenario.equals("streams")) {
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams");
+    }
+    if (rate < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
+        || fanout.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2)");
+    }
+    try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
+      StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
+      Map<String, Object> results = new StreamBench(client, options, spec.commandLine().getOut()).run();
+      if (json != null) {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, results);
+      }
+    }
+    return 0;
+  }
+}
