@@ -51,7 +51,8 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
         .retryCacheExpirySeconds(retryCacheExpiry.toSeconds()).staleReadWaitMs(staleReadWait.toMillis())
         .historyMaxEntries(streams.window().maxEntries()).historyMaxBytes(streams.window().maxBytes())
         .historyMaxAgeSeconds(streams.window().maxAge().map(Duration::toSeconds).orElse(0L))
-        .streamTailEntries(streams.tailEntries()).streamCursorIdleSeconds(streams.cursorIdle().toSeconds());
+        .streamTailEntries(streams.tailEntries()).streamTailBytes(streams.tailBytes())
+        .streamCursorIdleSeconds(streams.cursorIdle().toSeconds());
   }
 
   /** Defaults suit a local cluster; every setter is a key of the YAML file. */
@@ -71,6 +72,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private long historyMaxBytes = HistoryWindow.DEFAULT.maxBytes();
     private long historyMaxAgeSeconds = 0;
     private int streamTailEntries = StreamSettings.DEFAULT.tailEntries();
+    private long streamTailBytes = StreamSettings.DEFAULT.tailBytes();
     private long streamCursorIdleSeconds = StreamSettings.DEFAULT.cursorIdle().toSeconds();
 
     public Builder cluster(String value) { this.cluster = value; return this; }
@@ -86,6 +88,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder historyMaxBytes(long value) { this.historyMaxBytes = value; return this; }
     public Builder historyMaxAgeSeconds(long value) { this.historyMaxAgeSeconds = value; return this; }
     public Builder streamTailEntries(int value) { this.streamTailEntries = value; return this; }
+    public Builder streamTailBytes(long value) { this.streamTailBytes = value; return this; }
     public Builder streamCursorIdleSeconds(long value) { this.streamCursorIdleSeconds = value; return this; }
 
     public NodeConfig build() {
@@ -108,10 +111,11 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(historyMaxBytes >= 1024, "historyMaxBytes", "must be at least 1024, got " + historyMaxBytes);
       require(historyMaxAgeSeconds >= 0, "historyMaxAgeSeconds", "must be 0 (no age limit) or positive, got " + historyMaxAgeSeconds);
       require(streamTailEntries >= 1, "streamTailEntries", "must be at least 1, got " + streamTailEntries);
+      require(streamTailBytes >= 1024, "streamTailBytes", "must be at least 1024, got " + streamTailBytes);
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,
           historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
-      StreamSettings streams = new StreamSettings(window, streamTailEntries, Duration.ofSeconds(streamCursorIdleSeconds),
+      StreamSettings streams = new StreamSettings(window, streamTailEntries, streamTailBytes, Duration.ofSeconds(streamCursorIdleSeconds),
           Duration.ofMillis(staleReadWaitMs));
       return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
           Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams);

@@ -42,20 +42,21 @@ public final class EntryApplier {
   public BsonDocument apply(Position position, LogEntry entry) {
     Applied applied;
     BsonDocument record;
+    int recordBytes;
     store.writeLock().lock();
     try {
       ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
           ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
       applied = execute(context, entry);
       record = applied.changes().record();
-      store.history().append(position.index(), record);
+      recordBytes = store.history().append(position.index(), record);
       window.trim(store.history(), entry.wallTimeMillis());
       store.commit(new AppliedState(position, context.clusterTime()));
       applied.reply().append("opTime", position.toBson()).append("operationTime", context.clusterTime());
     } finally {
       store.writeLock().unlock();
     }
-    hub.publish(position.index(), record);
+    hub.publish(position.index(), record, recordBytes);
     return applied.reply();
   }
 

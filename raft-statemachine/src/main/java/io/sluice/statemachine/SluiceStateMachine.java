@@ -75,7 +75,7 @@ public class SluiceStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
     }
     this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
-    this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamTimers);
+    this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamSettings.tailBytes(), streamTimers);
     this.applier = new EntryApplier(store, streamSettings.window(), changeHub);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());

@@ -31,11 +31,17 @@ import org.bson.BsonValue;
 
 /**
  * Many change streams on one node, each a cursor kept in a long-poll {@code getMore} loop, all
- * asynchronous on one Ratis client: thousands of open streams without a thread each. Records the
- * arrival time of every event, keyed by the document's integer {@code _id}.
+ * asynchronous: thousands of open streams without a thread each. Ratis' async client keeps the
+ * replies of one client in request order, so streams are spread over one client per
+ * {@value #STREAMS_PER_CLIENT} to keep one slow reply from holding up the rest. Records the arrival
+ * time of every event, keyed by the document's integer {@code _id}.
  */
 final class AsyncStreams implements AutoCloseable {
-  private final RaftClient raft;
+  private static final int STREAMS_PER_CLIENT = 250;
+
+  private final List<RaftClient> clients = new ArrayList<>();
+  private final RaftGroup group;
+  private final RaftProperties properties;
   private final RaftPeerId node;
   private final String database;
   private final String collection;
@@ -49,10 +55,10 @@ final class AsyncStreams implements AutoCloseable {
     for (String address : connection.addresses()) {
       peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
     }
-    RaftProperties properties = new RaftProperties();
+    this.properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
-    this.raft = RaftClient.newBuilder().setProperties(properties).setRetryPolicy(RetryPolicies.noRetry())
-        .setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers)).build();
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 2 * STREAMS_PER_CLIENT);
+    this.group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
     this.node = RaftPeerId.valueOf(ClusterNaming.peerId(nodeAddress));
     this.database = database;
     this.collection = collection;
@@ -66,23 +72,31 @@ final class AsyncStreams implements AutoCloseable {
         BsonDocument aggregate = new BsonDocument("aggregate", new BsonString(collection)).append("$db", new BsonString(database))
             .append("pipeline", new BsonArray(List.of(new BsonDocument("$changeStream", new BsonDocument()))))
             .append("cursor", new BsonDocument("batchSize", new BsonInt32(0)));
-        batch.add(send(aggregate).thenAccept(reply -> {
+        RaftClient raft = clientFor(opened);
+        batch.add(send(raft, aggregate).thenAccept(reply -> {
           long id = reply.getDocument("cursor").getInt64("id").getValue();
           cursors.add(id);
-          poll(id);
+          poll(raft, id);
         }));
       }
       CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
     }
   }
 
-  private void poll(long cursorId) {
+  private RaftClient clientFor(int stream) {
+    if (stream / STREAMS_PER_CLIENT >= clients.size()) {
+      clients.add(RaftClient.newBuilder().setProperties(properties).setRetryPolicy(RetryPolicies.noRetry()).setRaftGroup(group).build());
+    }
+    return clients.get(stream / STREAMS_PER_CLIENT);
+  }
+
+  private void poll(RaftClient raft, long cursorId) {
     if (stopped) {
       return;
     }
     BsonDocument getMore = new BsonDocument("getMore", new BsonInt64(cursorId)).append("collection", new BsonString(collection))
         .append("$db", new BsonString(database)).append("maxTimeMS", new BsonInt32(1000));
-    send(getMore).whenComplete((reply, failure) -> {
+    send(raft, getMore).whenComplete((reply, failure) -> {
       if (failure != null || !reply.isDocument("cursor")) {
         failures.incrementAndGet();
         return;
@@ -91,11 +105,11 @@ final class AsyncStreams implements AutoCloseable {
       for (BsonValue event : reply.getDocument("cursor").getArray("nextBatch")) {
         arrivals.add(new long[] {event.asDocument().getDocument("documentKey").getNumber("_id").longValue(), now});
       }
-      poll(cursorId);
+      poll(raft, cursorId);
     });
   }
 
-  private CompletableFuture<BsonDocument> send(BsonDocument command) {
+  private CompletableFuture<BsonDocument> send(RaftClient raft, BsonDocument command) {
     return raft.async().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), 0, node)
         .thenApply(RaftClientReply::getMessage).thenApply(m -> BsonBytes.decode(m.getContent().asReadOnlyByteBuffer()));
   }
@@ -114,8 +128,12 @@ final class AsyncStreams implements AutoCloseable {
     stopped = true;
     BsonArray ids = new BsonArray();
     cursors.forEach(id -> ids.add(new BsonInt64(id)));
-    send(new BsonDocument("killCursors", new BsonString(collection)).append("$db", new BsonString(database)).append("cursors", ids))
-        .get(30, TimeUnit.SECONDS);
-    raft.close();
+    if (!clients.isEmpty()) {
+      send(clients.get(0), new BsonDocument("killCursors", new BsonString(collection)).append("$db", new BsonString(database))
+          .append("cursors", ids)).get(30, TimeUnit.SECONDS);
+    }
+    for (RaftClient raft : clients) {
+      raft.close();
+    }
   }
 }

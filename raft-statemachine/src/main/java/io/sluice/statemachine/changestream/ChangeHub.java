@@ -23,31 +23,39 @@ import org.bson.BsonValue;
  */
 public final class ChangeHub {
   private final ConcurrentSkipListMap<Long, BsonDocument> tail = new ConcurrentSkipListMap<>();
-  private final int capacity;
+  private final int maxEntries;
+  private final long maxBytes;
+  private final java.util.ArrayDeque<Integer> sizes = new java.util.ArrayDeque<>();
+  private long bytes;
   private final Executor wakeups;
   private final Object waitersLock = new Object();
   /** Waiting futures by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
   private final Map<String, List<CompletableFuture<Void>>> waiters = new HashMap<>();
   static final String ANY = "";
-  private int size;
   private volatile long coversAfter;
   private volatile long lastPublished;
 
-  /** @param lastApplied the index the store is at: the tail will hold every record after it */
-  public ChangeHub(long lastApplied, int capacity, Executor wakeups) {
-    this.capacity = capacity;
+  /**
+   * @param lastApplied the index the store is at: the tail will hold every record after it
+   * @param maxEntries  the most records the tail keeps
+   * @param maxBytes    the most encoded bytes it keeps (the newest record always stays)
+   */
+  public ChangeHub(long lastApplied, int maxEntries, long maxBytes, Executor wakeups) {
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
     this.wakeups = wakeups;
     this.coversAfter = lastApplied;
     this.lastPublished = lastApplied;
   }
 
-  /** Called by the apply thread, in index order, once the record is committed. */
-  public void publish(long index, BsonDocument record) {
+  /** Called by the apply thread, in index order, once the record ({@code encodedBytes} long) is committed. */
+  public void publish(long index, BsonDocument record, int encodedBytes) {
     tail.put(index, record);
-    size++;
-    while (size > capacity) {
+    sizes.addLast(encodedBytes);
+    bytes += encodedBytes;
+    while (sizes.size() > maxEntries || (bytes > maxBytes && sizes.size() > 1)) {
       coversAfter = tail.pollFirstEntry().getKey();
-      size--;
+      bytes -= sizes.removeFirst();
     }
     lastPublished = index;
     wake(wakeKeys(record));

@@ -18,7 +18,8 @@ import org.bson.BsonTimestamp;
  */
 public interface ChangeHistory {
 
-  void append(long index, BsonDocument record);
+  /** Appends the record of entry {@code index}; returns its encoded size in bytes. */
+  int append(long index, BsonDocument record);
 
   Optional<BsonDocument> at(long index);
 

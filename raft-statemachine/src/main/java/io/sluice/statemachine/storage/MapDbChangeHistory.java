@@ -43,12 +43,13 @@ final class MapDbChangeHistory implements ChangeHistory {
   }
 
   @Override
-  public void append(long index, BsonDocument record) {
+  public int append(long index, BsonDocument record) {
     byte[] encoded = BsonBytes.encode(record);
     records.put(index, encoded);
     byClusterTime.putIfAbsent(record.getTimestamp("clusterTime").getValue(), index);
     bytes += encoded.length;
     saveBounds();
+    return encoded.length;
   }
 
   @Override
