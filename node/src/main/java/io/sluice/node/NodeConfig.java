@@ -26,14 +26,19 @@ import java.util.Optional;
  *                            clients' operation timeout so a retried write is never applied twice
  * @param staleReadWait       how long a follower read waits for this node to reach the asked position
  * @param streams             change streams: the history window kept for resuming, the shared tail, idle cursors
+ * @param storeFsync          force every store commit to disk (default); off saves a flush per entry, and is safe
+ *                            against a killed process since the Raft log (always forced) is replayed at start
+ * @param raftProperties      further Ratis properties ({@code raft.*} keys) set verbatim, after Sluice's own
  */
 @JsonDeserialize(builder = NodeConfig.Builder.class)
 public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers,
                          Duration electionTimeoutMin, Duration electionTimeoutMax, Duration retryCacheExpiry,
-                         Duration staleReadWait, StreamSettings streams) {
+                         Duration staleReadWait, StreamSettings streams, boolean storeFsync,
+                         java.util.SortedMap<String, String> raftProperties) {
 
   public NodeConfig {
     peers = List.copyOf(peers);
+    raftProperties = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(raftProperties));
   }
 
   /** This node's Raft peer id, derived from its address. */
@@ -52,7 +57,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
         .historyMaxEntries(streams.window().maxEntries()).historyMaxBytes(streams.window().maxBytes())
         .historyMaxAgeSeconds(streams.window().maxAge().map(Duration::toSeconds).orElse(0L))
         .streamTailEntries(streams.tailEntries()).streamTailBytes(streams.tailBytes())
-        .streamCursorIdleSeconds(streams.cursorIdle().toSeconds());
+        .streamCursorIdleSeconds(streams.cursorIdle().toSeconds()).storeFsync(storeFsync).raftProperties(raftProperties);
   }
 
   /** Defaults suit a local cluster; every setter is a key of the YAML file. */
@@ -74,6 +79,8 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private int streamTailEntries = StreamSettings.DEFAULT.tailEntries();
     private long streamTailBytes = StreamSettings.DEFAULT.tailBytes();
     private long streamCursorIdleSeconds = StreamSettings.DEFAULT.cursorIdle().toSeconds();
+    private boolean storeFsync = true;
+    private java.util.SortedMap<String, String> raftProperties = new java.util.TreeMap<>();
 
     public Builder cluster(String value) { this.cluster = value; return this; }
     public Builder address(String value) { this.address = value; return this; }
@@ -90,6 +97,8 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder streamTailEntries(int value) { this.streamTailEntries = value; return this; }
     public Builder streamTailBytes(long value) { this.streamTailBytes = value; return this; }
     public Builder streamCursorIdleSeconds(long value) { this.streamCursorIdleSeconds = value; return this; }
+    public Builder storeFsync(boolean value) { this.storeFsync = value; return this; }
+    public Builder raftProperties(java.util.Map<String, String> value) { this.raftProperties = new java.util.TreeMap<>(value); return this; }
 
     public NodeConfig build() {
       require(cluster != null && !cluster.isBlank(), "cluster", "must be a non-empty name");
@@ -112,13 +121,15 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(historyMaxAgeSeconds >= 0, "historyMaxAgeSeconds", "must be 0 (no age limit) or positive, got " + historyMaxAgeSeconds);
       require(streamTailEntries >= 1, "streamTailEntries", "must be at least 1, got " + streamTailEntries);
       require(streamTailBytes >= 1024, "streamTailBytes", "must be at least 1024, got " + streamTailBytes);
+      raftProperties.forEach((key, value) -> require(key.startsWith("raft.") && value != null, "raftProperties",
+          "takes Ratis keys (raft.*) with values, got '" + key + "': " + value));
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,
           historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
       StreamSettings streams = new StreamSettings(window, streamTailEntries, streamTailBytes, Duration.ofSeconds(streamCursorIdleSeconds),
           Duration.ofMillis(staleReadWaitMs));
       return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
-          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams);
+          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams, storeFsync, raftProperties);
     }
 
     private static void checkAddress(String key, String value) {

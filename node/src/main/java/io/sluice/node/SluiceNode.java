@@ -35,7 +35,7 @@ public final class SluiceNode implements AutoCloseable {
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
     List<RaftPeer> peers = config.peers().stream()
         .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-    MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
+    MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"), config.storeFsync());
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams());
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
     this.server = RaftServer.newBuilder()

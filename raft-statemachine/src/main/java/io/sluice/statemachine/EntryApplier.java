@@ -18,10 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies one committed log entry, the same way on every replica: executes its command, records the
- * change events, appends them to the history and trims it, commits all of it with the applied
- * position, and then publishes the events to waiting streams. A pure function of (store, entry):
- * time comes from the entry, and a command that fails gets an error reply, never an exception.
- * Only a storage failure escapes, and it should stop the node, which can no longer keep up.
+ * change events, appends them to the history and trims it, records the applied position, and then
+ * publishes the events to waiting streams. A pure function of (store, entry): time comes from the
+ * entry, and a command that fails gets an error reply, never an exception. Only a storage failure
+ * escapes, and it should stop the node, which can no longer keep up.
+ *
+ * <p>The store is committed every {@code commitEvery} entries and by {@link #commitIfDirty} (called
+ * when the node is quiet), not per entry: a MapDB commit costs milliseconds, and the Raft log
+ * already holds every entry after the store's last commit, which Raft replays at start.
  */
 public final class EntryApplier {
   private static final Logger LOG = LoggerFactory.getLogger(EntryApplier.class);
@@ -30,12 +34,28 @@ public final class EntryApplier {
   private final WriteExecutor writes;
   private final HistoryWindow window;
   private final ChangeHub hub;
+  private final int commitEvery;
+  private int sinceCommit;
 
-  public EntryApplier(DocumentStore store, HistoryWindow window, ChangeHub hub) {
+  public EntryApplier(DocumentStore store, HistoryWindow window, ChangeHub hub, int commitEvery) {
     this.store = store;
     this.writes = new WriteExecutor(store);
     this.window = window;
     this.hub = hub;
+    this.commitEvery = commitEvery;
+  }
+
+  /** Commits the store if entries were applied since its last commit. */
+  public void commitIfDirty() {
+    store.writeLock().lock();
+    try {
+      if (store.hasUncommittedChanges()) {
+        store.commit();
+        sinceCommit = 0;
+      }
+    } finally {
+      store.writeLock().unlock();
+    }
   }
 
   /** Applies the entry at {@code position}; returns the reply for the writer, with opTime and operationTime. */
@@ -51,7 +71,11 @@ public final class EntryApplier {
       record = applied.changes().record();
       recordBytes = store.history().append(position.index(), record);
       window.trim(store.history(), entry.wallTimeMillis());
-      store.commit(new AppliedState(position, context.clusterTime()));
+      store.setApplied(new AppliedState(position, context.clusterTime()));
+      if (++sinceCommit >= commitEvery) {
+        store.commit();
+        sinceCommit = 0;
+      }
       applied.reply().append("opTime", position.toBson()).append("operationTime", context.clusterTime());
     } finally {
       store.writeLock().unlock();
@@ -70,12 +94,10 @@ public final class EntryApplier {
     } catch (SluiceException e) {
       return new Applied(Replies.error(e), changes);
     } catch (RuntimeException e) {
-      // A bug, and the same one on every replica: undo the entry's partial effects everywhere alike.
-      // The entry keeps an (empty) history record, so its position stays resumable.
-      store.rollback();
-      LOG.error("applying the entry at {} failed; its effects were rolled back", context.position(), e);
-      return new Applied(Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e),
-          new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis()));
+      // A bug, and the same one on every replica, with the same partial effects: keep them and their
+      // events on every node alike (the store is not transactional per entry), and tell the writer.
+      LOG.error("applying the entry at {} failed part way; its effects so far stand on every node", context.position(), e);
+      return new Applied(Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed part way: " + e), changes);
     }
   }
 }

@@ -76,9 +76,22 @@ public class SluiceStateMachine extends BaseStateMachine {
     }
     this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
     this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamSettings.tailBytes(), streamTimers);
-    this.applier = new EntryApplier(store, streamSettings.window(), changeHub);
+    this.applier = new EntryApplier(store, streamSettings.window(), changeHub, COMMIT_EVERY);
+    // A quiet node commits what it applied within a fraction of a second.
+    streamTimers.scheduleWithFixedDelay(this::commitQuietly, 100, 100, TimeUnit.MILLISECONDS);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
+  }
+
+  /** Store commits are batched: every this many entries, and every 100 ms when entries were applied. */
+  private static final int COMMIT_EVERY = 256;
+
+  private void commitQuietly() {
+    try {
+      applier.commitIfDirty();
+    } catch (RuntimeException e) {
+      LOG.error("{}: committing the store failed", getId(), e);
+    }
   }
 
   public DocumentStore store() {
@@ -105,7 +118,7 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    Position applied = store.appliedState().position();
+    Position applied = store.durableState().position();
     return applied.index() == 0 ? null : new AppliedSnapshotInfo(TermIndex.valueOf(applied.term(), applied.index()));
   }
 
@@ -215,6 +228,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   public void close() {
     streams.close();
     streamTimers.shutdownNow();
+    applier.commitIfDirty();
     store.close();
   }
 }

@@ -2,15 +2,12 @@ package io.sluice.statemachine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
-import io.sluice.protocol.SluiceException;
-import io.sluice.statemachine.command.ApplyContext;
+import io.sluice.statemachine.changestream.ChangeHub;
+import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.command.LogEntry;
-import io.sluice.statemachine.command.WriteExecutor;
 import io.sluice.statemachine.command.WriteStamper;
-import io.sluice.statemachine.storage.AppliedState;
 import io.sluice.statemachine.storage.DocumentStore;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.ByteBuffer;
@@ -125,27 +122,17 @@ class StateMachineDeterminismTest {
     }
   }
 
-  /** Applies entries like the state machine: command errors become replies, a bug rolls back, then commit. */
+  /** A replica that applies entries with the state machine's own applier (and its own commit rhythm). */
   private static final class Replica {
     final MapDbDocumentStore store = MapDbDocumentStore.inMemory();
-    final WriteExecutor writes = new WriteExecutor(store);
+    final EntryApplier applier;
+
+    Replica(int commitEvery) {
+      this.applier = new EntryApplier(store, HistoryWindow.DEFAULT, new ChangeHub(0, 1000, 1L << 20, Runnable::run), commitEvery);
+    }
 
     BsonDocument apply(Position position, byte[] encodedEntry) {
-      LogEntry entry = LogEntry.decode(ByteBuffer.wrap(encodedEntry));
-      AppliedState before = store.appliedState();
-      ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
-          ApplyContext.nextClusterTime(before.clusterTime(), entry.wallTimeMillis()));
-      BsonDocument reply;
-      try {
-        reply = writes.apply(context, entry.command());
-      } catch (SluiceException e) {
-        reply = Replies.error(e);
-      } catch (RuntimeException e) {
-        store.rollback();
-        reply = Replies.error(ErrorCode.INTERNAL_ERROR, "applying the write failed: " + e);
-      }
-      store.commit(new AppliedState(position, context.clusterTime()));
-      return reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
+      return applier.apply(position, LogEntry.decode(ByteBuffer.wrap(encodedEntry)));
     }
   }
 
@@ -176,8 +163,9 @@ class StateMachineDeterminismTest {
   @ValueSource(longs = {1, 42, 20240601, -7})
   void replicasApplyingTheSameLogAgreeOnEveryReplyAndTheFinalState(long seed) {
     List<byte[]> log = log(seed);
-    Replica one = new Replica();
-    Replica two = new Replica();
+    // Different commit rhythms must not change anything a replica shows.
+    Replica one = new Replica(1);
+    Replica two = new Replica(37);
     try {
       List<BsonDocument> first = new ArrayList<>();
       List<BsonDocument> second = new ArrayList<>();
@@ -226,8 +214,9 @@ class StateMachineDeterminismTest {
 
   @Test
   void differentLogsGiveDifferentDigests() {
-    Replica one = new Replica();
-    Replica two = new Replica();
+    // Different commit rhythms must not change anything a replica shows.
+    Replica one = new Replica(1);
+    Replica two = new Replica(37);
     try {
       replay(one, log(1));
       replay(two, log(2));

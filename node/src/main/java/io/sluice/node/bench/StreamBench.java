@@ -146,6 +146,9 @@ final class StreamBench {
     writers.awaitTermination(1, TimeUnit.HOURS);
     List<WriteResult> inLogOrder = new ArrayList<>(writes);
     inLogOrder.sort(Comparator.comparing(WriteResult::position));
+    // Measure the seek, not the follower catching up with the burst of writes.
+    long last = inLogOrder.get(inLogOrder.size() - 1).position().index();
+    waitFor(() -> client.describeNodes().stream().filter(n -> n.address().equals(follower)).allMatch(n -> n.appliedIndex() >= last), 60);
     Map<String, Object> resume = new LinkedHashMap<>();
     for (int back : List.of(1, 1000, options.resumeBack() - 1)) {
       if (back >= inLogOrder.size()) {

@@ -11,8 +11,8 @@ import org.bson.BsonValue;
  * collections, and the applied position.
  *
  * <p>Threading: one writer (the apply thread) and any number of readers. Changes made by the writer
- * become durable together, with the applied position, at {@link #commit}; a crash before that leaves
- * the store at the previous commit. Readers that must not see a half-applied entry hold the store's
+ * are visible at once and become durable together, with the applied position, at {@link #commit}; a
+ * crash before that leaves the store at the previous commit, from which Raft replays the log. Readers that must not see a half-applied entry hold the store's
  * read lock ({@link #readLock()}), which the writer's entry-sized updates exclude.
  *
  * <p>Iteration orders are deterministic (collections by name, documents by key), so every replica
@@ -50,10 +50,26 @@ public interface DocumentStore extends AutoCloseable {
   /** The change events of recent entries, committed with the data by {@link #commit}. */
   ChangeHistory history();
 
+  /** The position of the last entry applied, committed or not. */
   AppliedState appliedState();
 
-  /** Makes every change since the last commit durable, atomically with {@code state}. */
-  void commit(AppliedState state);
+  /** The position the store would restart from: the last committed one. */
+  AppliedState durableState();
+
+  /** Records that the changes so far are those of the entry at {@code state}; {@link #commit} makes it durable. */
+  void setApplied(AppliedState state);
+
+  /** Makes every change since the last commit durable, atomically with the applied position. */
+  void commit();
+
+  /** Records {@code state} and commits. */
+  default void commit(AppliedState state) {
+    setApplied(state);
+    commit();
+  }
+
+  /** True if changes were made since the last commit. */
+  boolean hasUncommittedChanges();
 
   /** Drops every change since the last commit. */
   void rollback();

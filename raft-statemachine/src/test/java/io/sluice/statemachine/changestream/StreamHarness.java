@@ -27,7 +27,7 @@ final class StreamHarness implements AutoCloseable {
   StreamHarness(DocumentStore store, HistoryWindow window, int tailEntries) {
     this.store = store;
     this.hub = new ChangeHub(store.appliedState().position().index(), tailEntries, 64L << 20, timers);
-    this.applier = new EntryApplier(store, window, hub);
+    this.applier = new EntryApplier(store, window, hub, 16);
     this.service = new ChangeStreamService(store, hub, timers, System::nanoTime, Duration.ofMinutes(10), Duration.ofSeconds(1), 42);
     this.index = store.appliedState().position().index();
   }
