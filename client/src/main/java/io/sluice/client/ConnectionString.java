@@ -6,6 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * A parsed {@code sluice://host:port[,host:port...][/?cluster=NAME&timeoutMS=N]} connection string.
@@ -69,6 +72,13 @@ public record ConnectionString(List<String> addresses, String clusterName, Durat
       }
     }
     return new ConnectionString(addresses, cluster, timeout);
+  }
+
+  /** The Raft group these addresses form: peer ids from the addresses, the group id from the cluster name. */
+  public RaftGroup raftGroup() {
+    List<RaftPeer> peers = addresses.stream()
+        .map(address -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build()).toList();
+    return RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(clusterName)), peers);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.sluice.client;
 
 import io.sluice.protocol.BsonBytes;
-import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.Position;
@@ -20,7 +19,6 @@ import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
@@ -50,11 +48,8 @@ final class RaftTransport implements AutoCloseable {
 
   RaftTransport(ConnectionString connection) {
     this.connection = connection;
-    this.peers = new ArrayList<>();
-    for (String address : connection.addresses()) {
-      peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
-    }
-    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
+    RaftGroup group = connection.raftGroup();
+    this.peers = List.copyOf(group.getPeers());
     TimeDuration deadline = TimeDuration.valueOf(connection.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     RequestTypeDependentRetryPolicy.Builder retry = RequestTypeDependentRetryPolicy.newBuilder();
     for (TypeCase type : List.of(TypeCase.WRITE, TypeCase.READ)) {

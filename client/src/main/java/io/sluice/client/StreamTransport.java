@@ -1,12 +1,10 @@
 package io.sluice.client;
 
 import io.sluice.protocol.BsonBytes;
-import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -16,7 +14,6 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
@@ -36,16 +33,14 @@ final class StreamTransport implements AutoCloseable {
   private static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
 
   private final RaftClient raft;
-  private final List<RaftPeer> peers = new ArrayList<>();
+  private final List<RaftPeer> peers;
 
   StreamTransport(ConnectionString connection) {
-    for (String address : connection.addresses()) {
-      peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
-    }
+    RaftGroup group = connection.raftGroup();
+    this.peers = List.copyOf(group.getPeers());
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
-    RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
     this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(RetryPolicies.noRetry()).build();
   }
 

@@ -16,8 +16,6 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -51,14 +49,10 @@ final class AsyncStreams implements AutoCloseable {
   private volatile boolean stopped;
 
   AsyncStreams(ConnectionString connection, String nodeAddress, String database, String collection) {
-    List<RaftPeer> peers = new ArrayList<>();
-    for (String address : connection.addresses()) {
-      peers.add(RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).build());
-    }
     this.properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 2 * STREAMS_PER_CLIENT);
-    this.group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(connection.clusterName())), peers);
+    this.group = connection.raftGroup();
     this.node = RaftPeerId.valueOf(ClusterNaming.peerId(nodeAddress));
     this.database = database;
     this.collection = collection;
