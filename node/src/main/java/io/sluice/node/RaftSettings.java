@@ -4,8 +4,6 @@ import io.sluice.protocol.Limits;
 import java.io.File;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import io.sluice.node.raft.PromptCommitRpcType;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -24,10 +22,9 @@ final class RaftSettings {
     GrpcConfigKeys.Server.setHost(p, config.address().substring(0, colon));
     GrpcConfigKeys.Server.setPort(p, Integer.parseInt(config.address().substring(colon + 1)));
 
-    // Followers hear of each commit at once, by heartbeat, instead of through a metadata entry they
-    // must flush first: a follower's change stream then trails the leader's by about one round trip.
-    RaftConfigKeys.Rpc.setType(p, new PromptCommitRpcType());
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    // Log metadata stays on (Ratis' default): followers learn each commit index from a metadata entry
+    // right after the commit instead of at the next heartbeat, which is what makes follower streams prompt.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, true);
 
     // Followers answer linearizable reads through ReadIndex instead of sending every read to the leader.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);

@@ -142,8 +142,12 @@ final class StreamBench {
         }
       });
     }
+    long started = System.nanoTime();
     writers.shutdown();
     writers.awaitTermination(1, TimeUnit.HOURS);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    say("  wrote %d entries in %.1f s: %.0f writes/s with 16 writers", options.resumeBack(), seconds, options.resumeBack() / seconds);
+    results.put("write_throughput_16_writers", options.resumeBack() / seconds);
     List<WriteResult> inLogOrder = new ArrayList<>(writes);
     inLogOrder.sort(Comparator.comparing(WriteResult::position));
     // Measure the seek, not the follower catching up with the burst of writes.
