@@ -14,11 +14,16 @@ public final class SluiceCli {
   }
 
   static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command line, with errors printed as one line: exit code 2 for bad input, 1 for failures. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new SluiceCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + e.getMessage());
       return e instanceof io.sluice.node.ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
     });
-    return cli.execute(args);
+    return cli;
   }
 }

@@ -65,6 +65,8 @@ final class WatchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<BsonDocument> stages = stages();
+    ResumeToken after = resumeAfter == null ? null : token(resumeAfter);
+    ResumeToken startAt = startAfter == null ? null : token(startAfter);
     PrintWriter out = spec.commandLine().getOut();
     try (SluiceClient client = SluiceClient.connect(connect)) {
       ChangeStreamIterable stream = stream(client, stages);
@@ -74,11 +76,11 @@ final class WatchCommand implements Callable<Integer> {
       if (fullDocumentBeforeChange != null) {
         stream.fullDocumentBeforeChange(FullDocumentBeforeChange.fromString(fullDocumentBeforeChange));
       }
-      if (resumeAfter != null) {
-        stream.resumeAfter(token(resumeAfter));
+      if (after != null) {
+        stream.resumeAfter(after);
       }
-      if (startAfter != null) {
-        stream.startAfter(token(startAfter));
+      if (startAt != null) {
+        stream.startAfter(startAt);
       }
       if (node != null) {
         stream.onNode(nodeAddress(client));
@@ -136,7 +138,11 @@ final class WatchCommand implements Callable<Integer> {
 
   private static ResumeToken token(String text) {
     String trimmed = text.trim();
-    return trimmed.startsWith("{") ? ResumeToken.fromBson(parse("token", trimmed)) : ResumeToken.parse(trimmed);
+    try {
+      return trimmed.startsWith("{") ? ResumeToken.fromBson(parse("token", trimmed)) : ResumeToken.parse(trimmed);
+    } catch (io.sluice.protocol.SluiceException e) {
+      throw new IllegalArgumentException("bad resume token: " + e.reason());
+    }
   }
 
   private static BsonDocument parse(String option, String json) {
