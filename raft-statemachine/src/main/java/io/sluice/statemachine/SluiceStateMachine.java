@@ -196,7 +196,10 @@ public class SluiceStateMachine extends BaseStateMachine {
     boolean leader;
     try {
       leader = getServer().get().getDivision(getGroupId()).getInfo().isLeader();
-    } catch (java.io.IOException | InterruptedException | java.util.concurrent.ExecutionException | RuntimeException e) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      leader = false;
+    } catch (java.io.IOException | java.util.concurrent.ExecutionException | RuntimeException e) {
       leader = false;
     }
     return Replies.ok().append("isWritablePrimary", org.bson.BsonBoolean.valueOf(leader))

@@ -13,16 +13,22 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice bench streams}: change-stream figures from a running cluster. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure a running cluster. Scenario: streams.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+    "Measure Sluice. Scenarios:",
+    "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
+    "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)"})
 public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams or resume-depth")
   String scenario;
 
-  @Option(names = "--connect", required = true, description = "connection string of the cluster to measure")
+  @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
   String connect;
+
+  @Option(names = "--entries", defaultValue = "1000000", description = "entries applied before resuming (resume-depth; default ${DEFAULT-VALUE})")
+  int entries;
 
   @Option(names = "--rate", defaultValue = "200", description = "writes per second for ack-to-event (default ${DEFAULT-VALUE})")
   int rate;
@@ -53,8 +59,25 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (scenario.equals("resume-depth")) {
+      if (entries < 2) {
+        throw new IllegalArgumentException("--entries must be at least 2, got " + entries);
+      }
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-resume-depth");
+      try {
+        write(new ResumeDepthBench(entries, dir, spec.commandLine().getOut()).run());
+      } finally {
+        try (var files = java.nio.file.Files.walk(dir)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+      return 0;
+    }
     if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams");
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth");
+    }
+    if (connect == null) {
+      throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");
     }
     if (rate < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
         || fanout.stream().anyMatch(n -> n < 1)) {
@@ -62,11 +85,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
       StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
-      Map<String, Object> results = new StreamBench(client, options, spec.commandLine().getOut()).run();
-      if (json != null) {
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, results);
-      }
+      write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
     return 0;
+  }
+
+  private void write(Map<String, Object> results) throws java.io.IOException {
+    if (json != null) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, results);
+    }
   }
 }
