@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 import org.bson.codecs.EncoderContext;
@@ -18,6 +19,13 @@ public final class BsonBytes {
   private BsonBytes() {}
 
   public static byte[] encode(BsonDocument document) {
+    if (document instanceof RawBsonDocument raw) {
+      // Already encoded: copy its bytes instead of encoding it again.
+      ByteBuffer bytes = raw.getByteBuffer().asNIO();
+      byte[] copy = new byte[bytes.remaining()];
+      bytes.get(copy);
+      return copy;
+    }
     BasicOutputBuffer buffer = new BasicOutputBuffer(256);
     try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
       CODEC.encode(writer, document, ENCODE);
@@ -30,6 +38,11 @@ public final class BsonBytes {
     try (BsonBinaryReader reader = new BsonBinaryReader(bytes)) {
       return CODEC.decode(reader, DECODE);
     }
+  }
+
+  /** The document in its encoded form, which later encodings copy rather than redo. */
+  public static RawBsonDocument raw(BsonDocument document) {
+    return document instanceof RawBsonDocument raw ? raw : new RawBsonDocument(encode(document));
   }
 
   public static BsonDocument decode(byte[] bytes) {

@@ -64,12 +64,13 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     for (BsonDocument original : matches) {
       Update.UpdateOutcome outcome = update.apply(original);
       if (outcome.modified()) {
-        DocumentLimits.checkUpdatedSize(outcome.after());
-        store.put(ns, outcome.after());
+        // Encoded once: the store and the history record both copy these bytes.
+        BsonDocument after = DocumentLimits.encodeForUpdate(outcome.after());
+        store.put(ns, after);
         if (update.isReplacement()) {
-          changes.replace(ns, original, outcome.after(), images);
+          changes.replace(ns, original, after, images);
         } else {
-          changes.update(ns, original, outcome.after(), outcome.updatedFields(), outcome.removedFields(), images);
+          changes.update(ns, original, after, outcome.updatedFields(), outcome.removedFields(), images);
         }
         modified++;
       }
@@ -82,15 +83,15 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
         "upsert statement " + index + " carries no leader-chosen _id, so this entry did not come through a Sluice leader"));
     BsonDocument inserted = update.applyForUpsert(query, generatedId);
     DocumentLimits.checkStorable(inserted);
-    DocumentLimits.checkInsertSize(inserted);
+    BsonDocument encoded = DocumentLimits.encodeForInsert(inserted);
     if (!store.collectionExists(ns)) {
       store.createCollection(ns, new BsonDocument());
     }
     if (store.find(ns, inserted.get("_id")).isPresent()) {
       throw WriteExecutor.duplicateKey(ns, inserted.get("_id"));
     }
-    store.put(ns, inserted);
-    changes.insert(ns, inserted);
+    store.put(ns, encoded);
+    changes.insert(ns, encoded);
     return inserted.get("_id");
   }
 

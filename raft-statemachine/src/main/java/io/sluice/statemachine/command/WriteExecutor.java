@@ -89,13 +89,13 @@ public final class WriteExecutor {
           + "so this entry did not come through a Sluice leader");
     }
     DocumentLimits.checkStorable(doc);
-    DocumentLimits.checkInsertSize(doc);
+    BsonDocument encoded = DocumentLimits.encodeForInsert(doc);
     ensureCollection(ns);
     if (store.find(ns, doc.get("_id")).isPresent()) {
       throw duplicateKey(ns, doc.get("_id"));
     }
-    store.put(ns, doc);
-    return doc;
+    store.put(ns, encoded);
+    return encoded;
   }
 
   private BsonDocument update(CommandReader reader, ChangeRecorder changes) {

@@ -5,6 +5,7 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
 import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 import org.bson.BsonValue;
 
 /** The size and shape rules a document must meet to be stored, MongoDB's. */
@@ -18,20 +19,37 @@ public final class DocumentLimits {
 
   /** Throws BSON_OBJECT_TOO_LARGE if the document is larger than {@link Limits#MAX_DOCUMENT_BYTES}. */
   public static void checkInsertSize(BsonDocument doc) {
-    int size = encodedSize(doc);
+    encodeForInsert(doc);
+  }
+
+  /**
+   * The document encoded once, as the store will keep it, after checking its size like
+   * {@link #checkInsertSize}: callers store the returned document, so it is not encoded twice.
+   */
+  public static RawBsonDocument encodeForInsert(BsonDocument doc) {
+    RawBsonDocument encoded = BsonBytes.raw(doc);
+    int size = encoded.getByteBuffer().remaining();
     if (size > Limits.MAX_DOCUMENT_BYTES) {
       throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "object to insert too large: " + size
           + " bytes, the maximum document size is " + Limits.MAX_DOCUMENT_BYTES + " bytes" + idSuffix(doc));
     }
+    return encoded;
   }
 
   /** Throws DOCUMENT_AFTER_UPDATE_TOO_LARGE if the updated document is larger than {@link Limits#MAX_DOCUMENT_BYTES}. */
   public static void checkUpdatedSize(BsonDocument doc) {
-    int size = encodedSize(doc);
+    encodeForUpdate(doc);
+  }
+
+  /** Like {@link #encodeForInsert}, with the error of a document grown too large by an update. */
+  public static RawBsonDocument encodeForUpdate(BsonDocument doc) {
+    RawBsonDocument encoded = BsonBytes.raw(doc);
+    int size = encoded.getByteBuffer().remaining();
     if (size > Limits.MAX_DOCUMENT_BYTES) {
       throw new SluiceException(ErrorCode.DOCUMENT_AFTER_UPDATE_TOO_LARGE, "Resulting document after update is larger than "
           + Limits.MAX_DOCUMENT_BYTES + " bytes: " + size + " bytes" + idSuffix(doc));
     }
+    return encoded;
   }
 
   /**
