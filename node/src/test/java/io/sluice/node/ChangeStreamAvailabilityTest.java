@@ -88,6 +88,8 @@ class ChangeStreamAvailabilityTest {
         c.insertOne(new Document("_id", next[0]++));
         return !received.isEmpty();
       });
+      // The loop may stop right after the first event it saw; one more write guarantees a second.
+      c.insertOne(new Document("_id", "second"));
       await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
       c.insertOne(new Document("_id", "more"));
       await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> received.size() == 2);
