@@ -1,0 +1,183 @@
+package io.sluice.chaos.cluster;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * One node of a chaos cluster: a container of the node image on the host network, bound to its own
+ * loopback address, running under its own UID (so the firewall can tell its traffic apart), with
+ * its data directory on the host so it survives a kill and can be wiped. Its output is appended to
+ * {@code nodeN.log} next to the data directory, across restarts.
+ */
+public final class ChaosNode {
+  /** Every container the harness starts carries this label, so leftovers can always be removed. */
+  public static final String LABEL = "io.sluice.chaos";
+  private static final int RAFT_PORT = 7000;
+  private static final int ADMIN_PORT = 7001;
+
+  private final int number;
+  private final Path dataDir;
+  private final Path logFile;
+  private final GenericContainer<?> container;
+  private boolean paused;
+
+  ChaosNode(int number, String image, String cluster, List<String> peers, Path runDir) {
+    this.number = number;
+    this.dataDir = runDir.toAbsolutePath().resolve("node" + number);
+    this.logFile = runDir.toAbsolutePath().resolve("node" + number + ".log");
+    this.container = new GenericContainer<>(DockerImageName.parse(image))
+        .withImagePullPolicy(imageName -> false)
+        .withNetworkMode("host")
+        .withLabel(LABEL, "true")
+        .withEnv("JAVA_TOOL_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+        .withCreateContainerCmdModifier(cmd -> {
+          cmd.withUser(Integer.toString(uid()));
+          cmd.getHostConfig().withBinds(new Bind(dataDir.toString(), new Volume("/data")));
+        })
+        .withCommand(command(cluster, peers))
+        .withLogConsumer(this::appendToLog)
+        .waitingFor(Wait.forLogMessage(".* started: raft/clients on .*", 1).withStartupTimeout(Duration.ofSeconds(90)));
+  }
+
+  public static String address(int number) {
+    return host(number) + ":" + RAFT_PORT;
+  }
+
+  static String host(int number) {
+    return "127.0.10." + number;
+  }
+
+  public int number() {
+    return number;
+  }
+
+  /** host:port for Raft and clients. */
+  public String address() {
+    return address(number);
+  }
+
+  /** The loopback address the node's traffic comes from. */
+  public String host() {
+    return host(number);
+  }
+
+  public String adminAddress() {
+    return host() + ":" + ADMIN_PORT;
+  }
+
+  int uid() {
+    return 20000 + number;
+  }
+
+  public boolean isRunning() {
+    return container.getContainerId() != null && container.isRunning();
+  }
+
+  public boolean isPaused() {
+    return paused;
+  }
+
+  /** Starts the node (a new container on the same data directory) and waits until it listens. */
+  public void start() {
+    prepareDataDir();
+    container.start();
+  }
+
+  /** SIGKILL: the process dies at once, its data directory stays as it was. */
+  public void kill() {
+    if (container.getContainerId() == null) {
+      return;
+    }
+    if (paused) {
+      resume();
+    }
+    try {
+      docker().killContainerCmd(container.getContainerId()).withSignal("KILL").exec();
+    } catch (RuntimeException e) {
+      // Already dead: nothing to kill.
+    }
+    container.stop();
+  }
+
+  /** SIGSTOP-like: {@code docker pause} freezes every thread of the node. */
+  public void pause() {
+    docker().pauseContainerCmd(container.getContainerId()).exec();
+    paused = true;
+  }
+
+  public void resume() {
+    docker().unpauseContainerCmd(container.getContainerId()).exec();
+    paused = false;
+  }
+
+  /** Kills the node and deletes its data directory: it must rejoin from the others. */
+  public void killAndWipe() {
+    kill();
+    deleteRecursively(dataDir);
+  }
+
+  void remove() {
+    container.stop();
+  }
+
+  private String[] command(String cluster, List<String> peers) {
+    return new String[] {"node", "--cluster", cluster, "--address", address(), "--admin-address", adminAddress(),
+        "--data-dir", "/data", "--peers", String.join(",", peers)};
+  }
+
+  private void prepareDataDir() {
+    try {
+      Files.createDirectories(dataDir);
+      Files.setAttribute(dataDir, "unix:uid", uid());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + dataDir, e);
+    }
+  }
+
+  private void appendToLog(OutputFrame frame) {
+    try {
+      Files.writeString(logFile, frame.getUtf8String(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + logFile, e);
+    }
+  }
+
+  private static DockerClient docker() {
+    return DockerClientFactory.instance().client();
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot wipe " + dir, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "n" + number + "(" + address() + ")";
+  }
+}

@@ -1,0 +1,50 @@
+package io.sluice.chaos.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.client.SluiceCollection;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The fixture's own faults do what they say: a partition deposes a leader, a killed or wiped node rejoins. */
+@ExtendWith(ChaosEnvironment.class)
+class ChaosClusterIT {
+  private static final Path RUNS = Path.of("target/chaos-runs");
+
+  @Test
+  void anIsolatedLeaderIsReplacedAndAKilledOrWipedNodeCatchesUp() {
+    try (ChaosCluster cluster = ChaosCluster.start(3, RUNS.resolve("fixture"))) {
+      SluiceCollection c = cluster.client().getDatabase("chaos").getCollection("fixture");
+      c.insertOne(new Document("_id", 1));
+      ChaosNode leader = await().atMost(Duration.ofSeconds(30)).until(cluster::leader, l -> l.isPresent()).get();
+      long term = cluster.status(leader).orElseThrow().term();
+
+      List<String> others = cluster.nodes().stream().filter(n -> n != leader).map(ChaosNode::host).toList();
+      cluster.firewall().apply(Firewall.between(Set.of(leader.host()), others));
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream().filter(n -> n != leader)
+          .anyMatch(n -> cluster.status(n).map(s -> s.isLeader() && s.term() > term).orElse(false)));
+      c.insertOne(new Document("_id", 2));
+      cluster.firewall().heal();
+
+      ChaosNode victim = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+      victim.killAndWipe();
+      c.insertOne(new Document("_id", 3));
+      victim.start();
+      leader.kill();
+      leader.start();
+      c.insertOne(new Document("_id", 4));
+
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+          assertThat(cluster.isConverged()).as("converged:%s", cluster.describe()).isTrue());
+      assertThat(cluster.statuses()).hasSize(3).extracting(NodeStatus::digest).containsOnly(
+          cluster.statuses().get(0).digest());
+      assertThat(c.countDocuments()).isEqualTo(4);
+    }
+  }
+}

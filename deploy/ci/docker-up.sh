@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine answers on this machine, for the chaos tests. As root:
+# installs Debian's docker.io (plus nftables for the network faults) if missing, starts dockerd by
+# hand if no daemon answers, and waits for it. No bridge, no iptables rules of Docker's own: the
+# chaos containers use host networking on loopback, and no private-range address is ever created.
+set -euo pipefail
+
+log() { echo "docker-up: $*"; }
+
+if ! command -v dockerd > /dev/null || ! command -v nft > /dev/null; then
+  log "installing docker.io and nftables"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends docker.io nftables iptables > /dev/null
+fi
+
+if docker version > /dev/null 2>&1; then
+  log "a Docker engine already answers"
+  exit 0
+fi
+
+log "starting dockerd (log in /var/log/sluice-dockerd.log)"
+nohup dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
+  > /var/log/sluice-dockerd.log 2>&1 < /dev/null &
+for _ in $(seq 1 120); do
+  if docker version > /dev/null 2>&1; then
+    log "Docker engine $(docker version --format '{{.Server.Version}}') is up"
+    exit 0
+  fi
+  sleep 0.5
+done
+log "dockerd did not answer within 60 s; its log:" >&2
+tail -20 /var/log/sluice-dockerd.log >&2
+exit 1
