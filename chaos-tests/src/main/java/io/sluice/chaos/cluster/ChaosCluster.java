@@ -1,8 +1,11 @@
 package io.sluice.chaos.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.client.ConnectionString;
 import io.sluice.client.SluiceClient;
+import io.sluice.protocol.ClusterNaming;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +95,19 @@ public final class ChaosCluster implements AutoCloseable {
     return client;
   }
 
+  /**
+   * Asks the group to make {@code node} its leader, through Ratis' admin API (the operator's command
+   * for it comes with the membership work).
+   */
+  public RaftClientReply transferLeadership(ChaosNode node) {
+    RaftGroup group = ConnectionString.parse(connectionString()).raftGroup();
+    try (RaftClient admin = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build()) {
+      return admin.admin().transferLeadership(RaftPeerId.valueOf(ClusterNaming.peerId(node.address())), 10_000);
+    } catch (IOException e) {
+      throw new UncheckedIOException("transferring the leadership to " + node + " failed", e);
+    }
+  }
+
   /** The node's status from its admin HTTP, or empty when it does not answer promptly. */
   public Optional<NodeStatus> status(ChaosNode node) {
     if (!node.isRunning() || node.isPaused()) {
@@ -128,6 +149,17 @@ public final class ChaosCluster implements AutoCloseable {
     return all.size() == nodes.size()
         && all.stream().filter(NodeStatus::isLeader).count() == 1
         && all.stream().map(s -> s.commitIndex() + ":" + s.appliedIndex()).distinct().count() == 1;
+  }
+
+  /**
+   * True when every node answers, one leads, and every node has applied at least {@code index}: the
+   * test of a cluster healed while clients keep writing, when indexes never stand still.
+   */
+  public boolean hasCaughtUpTo(long index) {
+    List<NodeStatus> all = statuses();
+    return all.size() == nodes.size()
+        && all.stream().anyMatch(NodeStatus::isLeader)
+        && all.stream().allMatch(s -> s.appliedIndex() >= index);
   }
 
   /** The statuses of the nodes that answer. */
