@@ -20,8 +20,10 @@ if docker version > /dev/null 2>&1; then
 fi
 
 log "starting dockerd (log in /var/log/sluice-dockerd.log)"
+# The daemon outlives this script: close every inherited descriptor beyond stdio, or it keeps
+# whatever its caller held open (a build lock, a pipe a CI runner waits on).
 nohup dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-  > /var/log/sluice-dockerd.log 2>&1 < /dev/null &
+  > /var/log/sluice-dockerd.log 2>&1 < /dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 for _ in $(seq 1 120); do
   if docker version > /dev/null 2>&1; then
     log "Docker engine $(docker version --format '{{.Server.Version}}') is up"

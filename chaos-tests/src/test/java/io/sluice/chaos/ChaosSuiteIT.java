@@ -36,20 +36,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ChaosSuiteIT {
   @Test
   void crashes() {
-    check(new Scenario("crashes", 3, List.of(KILL_LEADER, KILL_FOLLOWER, KILL_STREAM_NODE), Duration.ofSeconds(60),
+    check(new Scenario("crashes", 3, List.of(KILL_LEADER, KILL_FOLLOWER, KILL_STREAM_NODE), Duration.ofSeconds(120),
         Scenario.seedFromProperty()));
   }
 
   @Test
   void pausesAndLeaderTransfers() {
-    check(new Scenario("pauses", 3, List.of(PAUSE_LEADER, PAUSE_FOLLOWER, TRANSFER_LEADER), Duration.ofSeconds(30),
+    check(new Scenario("pauses", 3, List.of(PAUSE_LEADER, PAUSE_FOLLOWER, TRANSFER_LEADER), Duration.ofSeconds(60),
         Scenario.seedFromProperty()));
   }
 
   @Test
   void partitionsOfFiveNodes() {
     check(new Scenario("partitions", 5, List.of(ISOLATE_LEADER, SPLIT_HALVES, MAJORITY_RING, ONE_WAY_FROM_LEADER),
-        Duration.ofSeconds(60), Scenario.seedFromProperty()));
+        Duration.ofSeconds(120), Scenario.seedFromProperty()));
   }
 
   @Test

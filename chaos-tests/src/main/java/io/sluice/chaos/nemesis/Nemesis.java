@@ -5,6 +5,7 @@ import io.sluice.chaos.cluster.ChaosNode;
 import io.sluice.chaos.cluster.Firewall;
 import io.sluice.chaos.cluster.NodeStatus;
 import io.sluice.chaos.history.History;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -96,9 +97,14 @@ public final class Nemesis {
   private String transferLeadership() {
     ChaosNode from = leader();
     ChaosNode to = follower();
-    RaftClientReply reply = cluster.transferLeadership(to);
-    return "moved the leadership from " + from + " to " + to
-        + (reply.isSuccess() ? "" : " (refused: " + reply.getException() + ")");
+    try {
+      RaftClientReply reply = cluster.transferLeadership(to);
+      return "moved the leadership from " + from + " to " + to
+          + (reply.isSuccess() ? "" : " (refused: " + reply.getException() + ")");
+    } catch (UncheckedIOException e) {
+      // The group may have elected someone else meanwhile: the attempt is the fault either way.
+      return "tried to move the leadership from " + from + " to " + to + ": " + e.getCause();
+    }
   }
 
   private String isolate(ChaosNode node) {

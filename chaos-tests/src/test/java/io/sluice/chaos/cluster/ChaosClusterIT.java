@@ -12,13 +12,13 @@ import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The fixture's own faults do what they say: a partition deposes a leader, a killed or wiped node rejoins. */
+/** The fixture's own faults do what they say: a partition deposes a leader, killed nodes rejoin and catch up. */
 @ExtendWith(ChaosEnvironment.class)
 class ChaosClusterIT {
   private static final Path RUNS = Path.of("target/chaos-runs");
 
   @Test
-  void anIsolatedLeaderIsReplacedAndAKilledOrWipedNodeCatchesUp() {
+  void anIsolatedLeaderIsReplacedAndKilledNodesCatchUp() {
     try (ChaosCluster cluster = ChaosCluster.start(3, RUNS.resolve("fixture"))) {
       SluiceCollection c = cluster.client().getDatabase("chaos").getCollection("fixture");
       c.insertOne(new Document("_id", 1));
@@ -33,7 +33,7 @@ class ChaosClusterIT {
       cluster.firewall().heal();
 
       ChaosNode victim = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-      victim.killAndWipe();
+      victim.kill();
       c.insertOne(new Document("_id", 3));
       victim.start();
       leader.kill();
