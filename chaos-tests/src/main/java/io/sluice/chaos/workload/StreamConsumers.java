@@ -67,6 +67,8 @@ public final class StreamConsumers implements AutoCloseable {
     private final Random random;
     private ChangeStreamCursor<ChangeStreamDocument> cursor;
     private volatile String node;
+    /** The node served from last, so that a reopen goes elsewhere. */
+    private String lastNode;
     private volatile ResumeToken lastToken;
     private String pendingResumeReason;
 
@@ -140,7 +142,7 @@ public final class StreamConsumers implements AutoCloseable {
       String target;
       do {
         target = nodes.get(random.nextInt(nodes.size()));
-      } while (target.equals(node) && nodes.size() > 1);
+      } while (target.equals(lastNode) && nodes.size() > 1);
       return target;
     }
 
@@ -157,6 +159,7 @@ public final class StreamConsumers implements AutoCloseable {
           // The node may be gone; the cursor is dropped either way.
         }
         cursor = null;
+        lastNode = node;
         node = null;
       }
     }
