@@ -75,6 +75,16 @@ public final class ChaosRun {
       RegisterWorkload registers = new RegisterWorkload(clients, history, REGISTER_PROCESSES, REGISTER_KEYS, scenario.seed());
       try {
         runFaults(scenario, cluster, history, new Nemesis(cluster, history, scenario.seed(), () -> consumers.servingNode(0)));
+      } catch (RuntimeException e) {
+        // The run stopped early (the cluster did not recover in time): still judge what was recorded,
+        // so that a liveness failure also says whether anything unsafe happened before it.
+        registers.close();
+        set.close();
+        consumers.close();
+        results.put("registers (linearizable)", new LinearizabilityChecker().check(history.ops()));
+        results.put("change streams (up to each consumer's last token)",
+            new ChangeStreamChecker().check(history.ops(), history.streams()));
+        throw e;
       } finally {
         registers.close();
         set.close();
