@@ -85,10 +85,9 @@ public final class ChaosRun {
         results.put("change streams (up to each consumer's last token)",
             new ChangeStreamChecker().check(history.ops(), history.streams()));
         throw e;
-      } finally {
-        registers.close();
-        set.close();
       }
+      registers.close();
+      set.close();
       awaitConverged(cluster, "the healed cluster");
       set.readAll(FIRST_SET_PROCESS - 1);
       long lastIndex = cluster.statuses().stream().mapToLong(NodeStatus::appliedIndex).max().orElseThrow();

@@ -71,7 +71,7 @@ public final class Firewall implements AutoCloseable {
 
   static void deleteTable() {
     String tables = Commands.run(List.of("nft", "list", "tables"), "", 30);
-    if (tables.contains("table ip " + TABLE + "\n") || tables.endsWith("table ip " + TABLE)) {
+    if (tables.lines().anyMatch(line -> line.strip().equals("table ip " + TABLE))) {
       nft("delete table ip " + TABLE + "\n");
     }
   }
