@@ -26,14 +26,15 @@ import java.util.Optional;
  *                            clients' operation timeout so a retried write is never applied twice
  * @param staleReadWait       how long a follower read waits for this node to reach the asked position
  * @param streams             change streams: the history window kept for resuming, the shared tail, idle cursors
- * @param storeFsync          force every store commit to disk (default); off saves a flush per entry, and is safe
- *                            against a killed process since the Raft log (always forced) is replayed at start
+ * @param sessionLifetime     how long the replicated session table remembers a write's reply, so that a retry
+ *                            after a leader restart is still applied once
+ * @param durability          snapshots, log retention and what to do with a damaged log
  * @param raftProperties      further Ratis properties ({@code raft.*} keys) set verbatim, after Sluice's own
  */
 @JsonDeserialize(builder = NodeConfig.Builder.class)
 public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers,
                          Duration electionTimeoutMin, Duration electionTimeoutMax, Duration retryCacheExpiry,
-                         Duration staleReadWait, StreamSettings streams, boolean storeFsync,
+                         Duration staleReadWait, StreamSettings streams, Duration sessionLifetime, Durability durability,
                          java.util.SortedMap<String, String> raftProperties) {
 
   public NodeConfig {
@@ -57,7 +58,10 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
         .historyMaxEntries(streams.window().maxEntries()).historyMaxBytes(streams.window().maxBytes())
         .historyMaxAgeSeconds(streams.window().maxAge().map(Duration::toSeconds).orElse(0L))
         .streamTailEntries(streams.tailEntries()).streamTailBytes(streams.tailBytes())
-        .streamCursorIdleSeconds(streams.cursorIdle().toSeconds()).storeFsync(storeFsync).raftProperties(raftProperties);
+        .streamCursorIdleSeconds(streams.cursorIdle().toSeconds()).sessionLifetimeSeconds(sessionLifetime.toSeconds())
+        .snapshotEveryEntries(durability.snapshotEveryEntries()).snapshotsRetained(durability.snapshotsRetained())
+        .logEntriesKeptAfterSnapshot(durability.logEntriesKeptAfterSnapshot()).raftSegmentSizeMb(durability.segmentSizeMb())
+        .corruptLogPolicy(durability.corruptLogPolicy().configValue()).raftProperties(raftProperties);
   }
 
   /** Defaults suit a local cluster; every setter is a key of the YAML file. */
@@ -79,7 +83,12 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private int streamTailEntries = StreamSettings.DEFAULT.tailEntries();
     private long streamTailBytes = StreamSettings.DEFAULT.tailBytes();
     private long streamCursorIdleSeconds = StreamSettings.DEFAULT.cursorIdle().toSeconds();
-    private boolean storeFsync = true;
+    private long sessionLifetimeSeconds = 1800;
+    private long snapshotEveryEntries = Durability.DEFAULT.snapshotEveryEntries();
+    private int snapshotsRetained = Durability.DEFAULT.snapshotsRetained();
+    private long logEntriesKeptAfterSnapshot = Durability.DEFAULT.logEntriesKeptAfterSnapshot();
+    private int raftSegmentSizeMb = Durability.DEFAULT.segmentSizeMb();
+    private String corruptLogPolicy = Durability.DEFAULT.corruptLogPolicy().configValue();
     private java.util.SortedMap<String, String> raftProperties = new java.util.TreeMap<>();
 
     public Builder cluster(String value) { this.cluster = value; return this; }
@@ -97,7 +106,12 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder streamTailEntries(int value) { this.streamTailEntries = value; return this; }
     public Builder streamTailBytes(long value) { this.streamTailBytes = value; return this; }
     public Builder streamCursorIdleSeconds(long value) { this.streamCursorIdleSeconds = value; return this; }
-    public Builder storeFsync(boolean value) { this.storeFsync = value; return this; }
+    public Builder sessionLifetimeSeconds(long value) { this.sessionLifetimeSeconds = value; return this; }
+    public Builder snapshotEveryEntries(long value) { this.snapshotEveryEntries = value; return this; }
+    public Builder snapshotsRetained(int value) { this.snapshotsRetained = value; return this; }
+    public Builder logEntriesKeptAfterSnapshot(long value) { this.logEntriesKeptAfterSnapshot = value; return this; }
+    public Builder raftSegmentSizeMb(int value) { this.raftSegmentSizeMb = value; return this; }
+    public Builder corruptLogPolicy(String value) { this.corruptLogPolicy = value; return this; }
     public Builder raftProperties(java.util.Map<String, String> value) { this.raftProperties = new java.util.TreeMap<>(value); return this; }
 
     public NodeConfig build() {
@@ -124,12 +138,21 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       raftProperties.forEach((key, value) -> require(key.startsWith("raft.") && value != null, "raftProperties",
           "takes Ratis keys (raft.*) with values, got '" + key + "': " + value));
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
+      require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);
+      require(snapshotEveryEntries >= 100, "snapshotEveryEntries", "must be at least 100, got " + snapshotEveryEntries);
+      require(snapshotsRetained >= 1, "snapshotsRetained", "must be at least 1, got " + snapshotsRetained);
+      require(logEntriesKeptAfterSnapshot >= 0, "logEntriesKeptAfterSnapshot", "must be 0 or more, got " + logEntriesKeptAfterSnapshot);
+      require(raftSegmentSizeMb >= 1 && raftSegmentSizeMb <= 1024, "raftSegmentSizeMb", "must be 1 to 1024, got " + raftSegmentSizeMb);
+      Optional<Durability.CorruptLogPolicy> policy = Durability.CorruptLogPolicy.parse(corruptLogPolicy);
+      require(policy.isPresent(), "corruptLogPolicy", "must be 'fail' or 'truncate', got '" + corruptLogPolicy + "'");
+      Durability durability = new Durability(snapshotEveryEntries, snapshotsRetained, logEntriesKeptAfterSnapshot, raftSegmentSizeMb,
+          policy.get());
       HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,
           historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
       StreamSettings streams = new StreamSettings(window, streamTailEntries, streamTailBytes, Duration.ofSeconds(streamCursorIdleSeconds),
           Duration.ofMillis(staleReadWaitMs));
       return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
-          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams, storeFsync, raftProperties);
+          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams, Duration.ofSeconds(sessionLifetimeSeconds), durability, raftProperties);
     }
 
     private static void checkAddress(String key, String value) {

@@ -10,7 +10,11 @@ package io.sluice.node;
  * @param historyLastIndex   the newest such entry
  * @param historyEntries     how many entries the history window holds
  * @param openStreams        change-stream cursors open on this node
+ * @param snapshotIndex      the index of this node's newest snapshot (0: none)
+ * @param logStartIndex      the oldest entry still in this node's Raft log (older ones were purged after a snapshot)
+ * @param sessions           writes the session table remembers for retries
  */
 public record NodeStatus(String id, String address, String adminAddress, String role, long term, String leaderId,
                          long commitIndex, long appliedIndex, long appliedTerm, String digest, long historyFirstIndex,
-                         long historyLastIndex, long historyEntries, int openStreams) {}
+                         long historyLastIndex, long historyEntries, int openStreams, long snapshotIndex,
+                         long logStartIndex, long sessions) {}

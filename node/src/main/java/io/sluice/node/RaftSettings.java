@@ -38,11 +38,29 @@ final class RaftSettings {
     SizeInBytes entryLimit = SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES);
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, entryLimit);
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit.getSize() + 8));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(4 * entryLimit.getSize()));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit.getSize() + 1024 * 1024));
+    durability(p, config.durability());
     // The operator's own Ratis settings come last, so they can override any of the above.
     config.raftProperties().forEach(p::set);
     return p;
+  }
+
+  /**
+   * Snapshots every N entries, then the log is purged up to the snapshot (less the entries kept for
+   * followers a little behind) even if a follower is further behind: that one installs the snapshot,
+   * and no member that is down can make the others' disks grow without bound.
+   */
+  private static void durability(RaftProperties p, Durability d) {
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, d.snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, d.snapshotsRetained());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, d.logEntriesKeptAfterSnapshot());
+    // Ratis purges only when this many entries can go at once (1,024 by default): never more than a snapshot's worth.
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, d.snapshotEveryEntries()));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(d.segmentSizeMb() + "MB"));
+    RaftServerConfigKeys.Log.setCorruptionPolicy(p, d.corruptLogPolicy() == Durability.CorruptLogPolicy.TRUNCATE
+        ? RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN : RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
   }
 
   private static TimeDuration millis(long ms) {

@@ -13,6 +13,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,9 @@ public final class SluiceNode implements AutoCloseable {
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
     List<RaftPeer> peers = config.peers().stream()
         .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-    MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"), config.storeFsync());
-    this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams());
+    MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
+    this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
+        config.sessionLifetime());
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -50,16 +52,22 @@ public final class SluiceNode implements AutoCloseable {
 
   /** Starts a node and returns once it accepts connections (it may not have joined a leader yet). */
   public static SluiceNode start(NodeConfig config) {
+    SluiceNode node;
     try {
-      SluiceNode node = new SluiceNode(config);
-      node.server.start();
-      node.admin.start();
-      LOG.info("node {} started: raft/clients on {}, admin on {}, data in {}", config.nodeId(), config.address(),
-          config.adminAddress(), config.dataDir());
-      return node;
+      node = new SluiceNode(config);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + config.nodeId() + " failed to start", e);
     }
+    try {
+      node.server.start();
+      node.admin.start();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw new NodeStartException(config, e);
+    }
+    LOG.info("node {} started: raft/clients on {}, admin on {}, data in {}", config.nodeId(), config.address(),
+        config.adminAddress(), config.dataDir());
+    return node;
   }
 
   public NodeConfig config() {
@@ -91,24 +99,38 @@ public final class SluiceNode implements AutoCloseable {
     return info().map(DivisionInfo::isLeader).orElse(false);
   }
 
+  /** Leader and ready: it has committed an entry of its own term, so it takes writes. */
+  public boolean isReadyLeader() {
+    return info().map(DivisionInfo::isLeaderReady).orElse(false);
+  }
+
   public NodeStatus status() {
     Position applied = appliedPosition();
     var division = info();
     String role = division.map(d -> d.getCurrentRole().name()).orElse("STARTING");
     long term = division.map(DivisionInfo::getCurrentTerm).orElse(0L);
     String leader = division.map(DivisionInfo::getLeaderId).map(RaftPeerId::toString).orElse(null);
-    long commit = division.isPresent() ? commitIndex() : 0;
-    var history = stateMachine.store().history();
-    return new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader, commit,
-        applied.index(), applied.term(), digest(), history.firstIndex().orElse(0), history.lastIndex().orElse(0),
-        history.count(), stateMachine.streams().openCursors());
+    var log = raftLog();
+    var snapshot = stateMachine.getLatestSnapshot();
+    var store = stateMachine.store();
+    // Under the read lock: a snapshot installed from the leader may be replacing the store.
+    store.readLock().lock();
+    try {
+      var history = store.history();
+      return new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader,
+          log.map(RaftLog::getLastCommittedIndex).orElse(0L), applied.index(), applied.term(), digest(),
+          history.firstIndex().orElse(0), history.lastIndex().orElse(0), history.count(), stateMachine.streams().openCursors(),
+          snapshot == null ? 0 : snapshot.getIndex(), log.map(RaftLog::getStartIndex).orElse(0L), store.sessions().count());
+    } finally {
+      store.readLock().unlock();
+    }
   }
 
-  private long commitIndex() {
+  private java.util.Optional<RaftLog> raftLog() {
     try {
-      return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
-    } catch (IOException e) {
-      return 0;
+      return java.util.Optional.of(server.getDivision(groupId).getRaftLog());
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -25,7 +26,7 @@ final class LocalCluster implements AutoCloseable {
   private final SluiceNode[] nodes;
   private final List<SluiceClient> clients = new ArrayList<>();
 
-  private LocalCluster(Path dir, int size) {
+  private LocalCluster(Path dir, int size, UnaryOperator<NodeConfig.Builder> settings) {
     List<String> raftAddresses = new ArrayList<>();
     List<String> adminAddresses = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -33,15 +34,20 @@ final class LocalCluster implements AutoCloseable {
       adminAddresses.add("127.0.0.1:" + freePort());
     }
     for (int i = 0; i < size; i++) {
-      configs.add(NodeConfig.builder().address(raftAddresses.get(i)).adminAddress(adminAddresses.get(i))
+      configs.add(settings.apply(NodeConfig.builder().address(raftAddresses.get(i)).adminAddress(adminAddresses.get(i))
           .dataDir(dir.resolve("node" + (i + 1)).toString()).peers(raftAddresses)
-          .electionTimeoutMinMs(600).electionTimeoutMaxMs(1200).build());
+          .electionTimeoutMinMs(600).electionTimeoutMaxMs(1200)).build());
     }
     nodes = new SluiceNode[size];
   }
 
   static LocalCluster start(Path dir, int size) {
-    LocalCluster cluster = new LocalCluster(dir, size);
+    return start(dir, size, UnaryOperator.identity());
+  }
+
+  /** A cluster whose node configurations are changed by {@code settings} (small snapshot thresholds, say). */
+  static LocalCluster start(Path dir, int size, UnaryOperator<NodeConfig.Builder> settings) {
+    LocalCluster cluster = new LocalCluster(dir, size, settings);
     for (int i = 0; i < size; i++) {
       cluster.start(i);
     }
@@ -59,6 +65,20 @@ final class LocalCluster implements AutoCloseable {
     nodes[i] = null;
   }
 
+  /** Stops node i as a crash leaves it: its store is found cut off at the next start, and rebuilt. */
+  void crash(int i) {
+    stop(i);
+    try {
+      java.nio.file.Files.write(configs.get(i).dataDir().resolve("store").resolve("store.open"), new byte[0]);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  NodeConfig config(int i) {
+    return configs.get(i);
+  }
+
   SluiceNode node(int i) {
     return Objects.requireNonNull(nodes[i], "node " + i + " is stopped");
   }
@@ -71,8 +91,9 @@ final class LocalCluster implements AutoCloseable {
     return nodes[i] != null;
   }
 
+  /** Waits for a leader that is ready to take writes, and returns its index. */
   int awaitLeader() {
-    return await().atMost(Duration.ofSeconds(30)).until(this::leaderIndex, i -> i >= 0);
+    return await().atMost(Duration.ofSeconds(30)).until(this::leaderIndex, i -> i >= 0 && nodes[i] != null && nodes[i].isReadyLeader());
   }
 
   /** The index of the node that is leader now, or -1. */

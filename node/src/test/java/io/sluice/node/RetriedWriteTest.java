@@ -74,6 +74,49 @@ class RetriedWriteTest {
     }
   }
 
+  /**
+   * After every node restarted, no retry cache remembers the call; the replicated session table does,
+   * so the resent call still gets the first reply and is not applied again.
+   */
+  @Test
+  void theSameCallResentAfterTheWholeClusterRestartedIsAppliedOnce() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
+          .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
+      RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
+      ClientId clientId = ClientId.randomId();
+      BsonDocument increment = new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
+          .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
+              .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
+              .append("upsert", BsonBoolean.TRUE))));
+      Message message = Message.valueOf(ByteString.copyFrom(new RawBsonDocument(increment, new BsonDocumentCodec()).getByteBuffer().asNIO()));
+
+      try (RaftClient raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
+          .setProperties(new RaftProperties()).build()) {
+        BsonDocument firstReply = Replies.check(decode(raft.getClientRpc().sendRequest(
+            request(clientId, groupId, cluster, cluster.awaitLeader(), message))));
+        cluster.awaitIdenticalState();
+        for (int i = 0; i < 3; i++) {
+          cluster.stop(i);
+        }
+        for (int i = 0; i < 3; i++) {
+          cluster.start(i);
+        }
+        BsonDocument retryReply = Replies.check(decode(raft.getClientRpc().sendRequest(
+            request(clientId, groupId, cluster, cluster.awaitLeader(), message))));
+
+        assertThat(retryReply).isEqualTo(firstReply);
+        cluster.awaitIdenticalState();
+        BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
+        RaftClientReply found = raft.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
+            new RawBsonDocument(read, new BsonDocumentCodec()).getByteBuffer().asNIO())));
+        BsonDocument doc = Replies.check(decode(found)).getDocument("cursor").getArray("firstBatch").get(0).asDocument();
+        assertThat(doc.getInt32("n").getValue()).as("applied once").isEqualTo(1);
+        assertThat(cluster.node(0).status().sessions()).isPositive();
+      }
+    }
+  }
+
   private static RaftClientRequest request(ClientId clientId, RaftGroupId groupId, LocalCluster cluster, int target, Message message) {
     return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(RaftPeerId.valueOf(cluster.node(target).id()))
         .setGroupId(groupId).setCallId(42).setMessage(message).setType(RaftClientRequest.writeRequestType()).build();

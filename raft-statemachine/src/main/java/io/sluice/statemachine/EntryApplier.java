@@ -12,6 +12,10 @@ import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.WriteExecutor;
 import io.sluice.statemachine.storage.AppliedState;
 import io.sluice.statemachine.storage.DocumentStore;
+import io.sluice.statemachine.storage.SessionTable;
+import io.sluice.statemachine.storage.SessionTable.ClientCall;
+import java.time.Duration;
+import java.util.Optional;
 import org.bson.BsonDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * entry, and a command that fails gets an error reply, never an exception. Only a storage failure
  * escapes, and it should stop the node, which can no longer keep up.
  *
- * <p>The store is committed every {@code commitEvery} entries and by {@link #commitIfDirty} (called
- * when the node is quiet), not per entry: a MapDB commit costs milliseconds, and the Raft log
- * already holds every entry after the store's last commit, which Raft replays at start.
+ * <p>A write whose client call is already in the store's {@link SessionTable} is a retry of one
+ * applied before (resent after the leader's in-memory retry cache forgot it): it changes nothing and
+ * gets the first reply again.
  */
 public final class EntryApplier {
   private static final Logger LOG = LoggerFactory.getLogger(EntryApplier.class);
@@ -34,61 +38,54 @@ public final class EntryApplier {
   private final WriteExecutor writes;
   private final HistoryWindow window;
   private final ChangeHub hub;
-  private final int commitEvery;
-  private int sinceCommit;
+  private final Duration sessionLifetime;
 
-  public EntryApplier(DocumentStore store, HistoryWindow window, ChangeHub hub, int commitEvery) {
+  public EntryApplier(DocumentStore store, HistoryWindow window, ChangeHub hub, Duration sessionLifetime) {
     this.store = store;
     this.writes = new WriteExecutor(store);
     this.window = window;
     this.hub = hub;
-    this.commitEvery = commitEvery;
+    this.sessionLifetime = sessionLifetime;
   }
 
-  /** Commits the store if entries were applied since its last commit. */
-  public void commitIfDirty() {
-    store.writeLock().lock();
-    try {
-      if (store.hasUncommittedChanges()) {
-        store.commit();
-        sinceCommit = 0;
-      }
-    } finally {
-      store.writeLock().unlock();
-    }
-  }
-
-  /** Applies the entry at {@code position}; returns the reply for the writer, with opTime and operationTime. */
-  public BsonDocument apply(Position position, LogEntry entry) {
-    Applied applied;
+  /** Applies the entry at {@code position}, sent by {@code call} if a client sent it; returns the reply for the writer. */
+  public BsonDocument apply(Position position, LogEntry entry, Optional<ClientCall> call) {
+    BsonDocument reply;
     BsonDocument record;
     int recordBytes;
     store.writeLock().lock();
     try {
       ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
           ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
-      applied = execute(context, entry);
+      SessionTable sessions = store.sessions();
+      sessions.expireBefore(entry.wallTimeMillis() - sessionLifetime.toMillis());
+      Optional<BsonDocument> firstReply = call.flatMap(sessions::reply);
+      Applied applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry);
       record = applied.changes().record();
       recordBytes = store.history().append(position.index(), record);
       window.trim(store.history(), entry.wallTimeMillis());
       store.setApplied(new AppliedState(position, context.clusterTime()));
-      if (++sinceCommit >= commitEvery) {
-        store.commit();
-        sinceCommit = 0;
+      reply = applied.reply();
+      if (firstReply.isEmpty()) {
+        reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
+        call.ifPresent(c -> sessions.record(c, entry.wallTimeMillis(), reply));
       }
-      applied.reply().append("opTime", position.toBson()).append("operationTime", context.clusterTime());
     } finally {
       store.writeLock().unlock();
     }
     hub.publish(position.index(), record, recordBytes);
-    return applied.reply();
+    return reply;
+  }
+
+  private static ChangeRecorder noChanges(ApplyContext context, LogEntry entry) {
+    return new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis());
   }
 
   /** An entry's reply and the change events it caused. */
   private record Applied(BsonDocument reply, ChangeRecorder changes) {}
 
   private Applied execute(ApplyContext context, LogEntry entry) {
-    ChangeRecorder changes = new ChangeRecorder(context.position(), context.clusterTime(), entry.wallTimeMillis());
+    ChangeRecorder changes = noChanges(context, entry);
     try {
       return new Applied(writes.apply(context, entry.command(), changes), changes);
     } catch (SluiceException e) {

@@ -12,6 +12,8 @@ import io.sluice.statemachine.command.QueryExecutor;
 import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.time.Duration;
+import io.sluice.statemachine.storage.SessionTable.ClientCall;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +25,13 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import java.util.List;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.raftlog.segmented.LogSegmentPath;
 import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -64,34 +72,21 @@ public class SluiceStateMachine extends BaseStateMachine {
   private final ChangeHub changeHub;
   private final ChangeStreamService streams;
 
-  public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings) {
+  private final StoreSnapshots snapshots = new StoreSnapshots();
+
+  public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
+                            Duration sessionLifetime) {
     this.store = store;
     this.reads = new QueryExecutor(store);
     this.wallClockMillis = wallClockMillis;
     this.staleReadWait = staleReadWait;
     Position applied = store.appliedState().position();
     this.appliedWaiter = new AppliedIndexWaiter(applied.index());
-    if (applied.index() > 0) {
-      setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
-    }
     this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
     this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamSettings.tailBytes(), streamTimers);
-    this.applier = new EntryApplier(store, streamSettings.window(), changeHub, COMMIT_EVERY);
-    // A quiet node commits what it applied within a fraction of a second.
-    streamTimers.scheduleWithFixedDelay(this::commitQuietly, 100, 100, TimeUnit.MILLISECONDS);
+    this.applier = new EntryApplier(store, streamSettings.window(), changeHub, sessionLifetime);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
-  }
-
-  /** Store commits are batched: every this many entries, and every 100 ms when entries were applied. */
-  private static final int COMMIT_EVERY = 256;
-
-  private void commitQuietly() {
-    try {
-      applier.commitIfDirty();
-    } catch (RuntimeException e) {
-      LOG.error("{}: committing the store failed", getId(), e);
-    }
   }
 
   public DocumentStore store() {
@@ -110,17 +105,105 @@ public class SluiceStateMachine extends BaseStateMachine {
     };
   }
 
+  /**
+   * Finds the snapshots and, if the store is behind the newest (it was cut off by a crash and
+   * discarded, or it is new), restores it from that snapshot. Ratis then replays the log after the
+   * snapshot; entries the store already holds are skipped ({@link #applyTransaction}).
+   */
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
-    LOG.info("{}: store is at {}; Raft replays the log after it", getId(), store.appliedState().position());
+    snapshots.init(storage);
+    checkLogContinues(storage, snapshots.latest());
+    restoreIfBehind(snapshots.latest());
+    getLifeCycle().startAndTransition(() -> {});
+    LOG.info("{}: store is at {}, latest snapshot {}; Raft replays the log after the snapshot", getId(),
+        store.appliedState().position(), snapshots.latest());
+  }
+
+  /**
+   * Ratis replays the log from the snapshot on. If the log starts later (it was purged up to a newer
+   * snapshot, since found damaged and set aside), the entries between exist nowhere on this node.
+   */
+  private static void checkLogContinues(RaftStorage storage, SnapshotInfo snapshot) throws java.io.IOException {
+    List<LogSegmentPath> segments = LogSegmentPath.getLogSegmentPaths(storage);
+    if (segments.isEmpty()) {
+      return;
+    }
+    // Segment files are named log_<start>-<end> or log_inprogress_<start>.
+    java.util.regex.Matcher name = java.util.regex.Pattern.compile("log_(?:inprogress_)?(\\d+).*")
+        .matcher(segments.get(0).getPath().getFileName().toString());
+    if (!name.matches()) {
+      return;
+    }
+    long firstInLog = Long.parseLong(name.group(1));
+    long snapshotIndex = snapshot == null ? -1 : snapshot.getIndex();
+    if (firstInLog > snapshotIndex + 1) {
+      throw new java.io.IOException("the Raft log starts at index " + firstInLog + " but the newest intact snapshot ends at "
+          + snapshotIndex + ": the entries between are on no local disk (a newer snapshot was damaged and set aside, or deleted)."
+          + " Wipe this node and rejoin it to the cluster");
+    }
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots.storage();
   }
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    Position applied = store.durableState().position();
-    return applied.index() == 0 ? null : new AppliedSnapshotInfo(TermIndex.valueOf(applied.term(), applied.index()));
+    return snapshots.latest();
   }
+
+  /**
+   * Writes a snapshot of the store at the last applied index. Ratis calls this on the apply thread,
+   * so no entry is applied meanwhile; readers go on. Ratis then purges the log up to it.
+   */
+  @Override
+  public long takeSnapshot() throws java.io.IOException {
+    TermIndex applied = getLastAppliedTermIndex();
+    SnapshotInfo latest = snapshots.latest();
+    if (applied == null || applied.getIndex() <= 0) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    if (latest != null && latest.getIndex() >= applied.getIndex()) {
+      return latest.getIndex();
+    }
+    long started = System.nanoTime();
+    snapshots.take(applied, store);
+    LOG.info("{}: took snapshot at {} in {} ms", getId(), applied, (System.nanoTime() - started) / 1_000_000);
+    return applied.getIndex();
+  }
+
+  /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** Loads the snapshot just installed from the leader; Ratis applies the log after it. */
+  @Override
+  public void reinitialize() throws java.io.IOException {
+    SnapshotInfo installed = snapshots.reload();
+    LOG.info("{}: loading the snapshot installed from the leader: {}", getId(), installed);
+    restoreIfBehind(installed);
+    getLifeCycle().startAndTransition(() -> {});
+  }
+
+  private void restoreIfBehind(SnapshotInfo snapshot) {
+    long storeIndex = store.appliedState().position().index();
+    if (snapshot != null && snapshot.getIndex() > storeIndex) {
+      store.restore(snapshot.getFiles().get(0).getPath());
+      changeHub.restart(store.appliedState().position().index());
+    }
+    // Ratis applies the log from the snapshot on: that is its applied index, even if the store is further.
+    if (snapshot != null) {
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+    appliedWaiter.advance(store.appliedState().position().index());
+  }
+
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) {
@@ -136,10 +219,23 @@ public class SluiceStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
-    BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx));
+    if (termIndex.getIndex() <= store.appliedState().position().index()) {
+      // The store was closed cleanly after this entry: Raft replays from the older snapshot.
+      updateLastAppliedTermIndex(termIndex);
+      appliedWaiter.advance(termIndex.getIndex());
+      return CompletableFuture.completedFuture(toMessage(Replies.ok()));
+    }
+    BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx), clientCall(trx));
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
     return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  /** Who sent the entry, for the session table; entries without a client id (none today) have no caller. */
+  private static Optional<ClientCall> clientCall(TransactionContext trx) {
+    StateMachineLogEntryProto entry = trx.getLogEntry().getStateMachineLogEntry();
+    byte[] clientId = entry.getClientId().toByteArray();
+    return clientId.length == 16 ? Optional.of(new ClientCall(clientId, entry.getCallId())) : Optional.empty();
   }
 
   private static LogEntry decode(TransactionContext trx) {
@@ -231,7 +327,6 @@ public class SluiceStateMachine extends BaseStateMachine {
   public void close() {
     streams.close();
     streamTimers.shutdownNow();
-    applier.commitIfDirty();
     store.close();
   }
 }

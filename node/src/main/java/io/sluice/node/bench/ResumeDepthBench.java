@@ -45,22 +45,21 @@ final class ResumeDepthBench {
   Map<String, Object> run() {
     Map<String, Object> results = new LinkedHashMap<>();
     ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
-    try (MapDbDocumentStore store = MapDbDocumentStore.open(dir, false)) {
+    try (MapDbDocumentStore store = MapDbDocumentStore.open(dir)) {
       ChangeHub hub = new ChangeHub(0, 10_000, 64L << 20, timers);
-      EntryApplier applier = new EntryApplier(store, new HistoryWindow(entries + 1L, 1L << 40, Optional.empty()), hub, 1024);
+      EntryApplier applier = new EntryApplier(store, new HistoryWindow(entries + 1L, 1L << 40, Optional.empty()), hub, Duration.ofMinutes(30));
       ChangeStreamService streams = new ChangeStreamService(store, hub, timers, System::nanoTime, Duration.ofMinutes(10),
           Duration.ofSeconds(1), 1);
       long start = System.nanoTime();
       for (int i = 1; i <= entries; i++) {
         BsonDocument insert = new BsonDocument("insert", new BsonString("c")).append("$db", new BsonString("bench"))
             .append("documents", new BsonArray(List.of(new BsonDocument("_id", new BsonInt32(i)).append("pad", new BsonString("x".repeat(100))))));
-        applier.apply(new Position(1, i), new LogEntry(1_700_000_000_000L + i, LogEntry.toBytes(insert)));
+        applier.apply(new Position(1, i), new LogEntry(1_700_000_000_000L + i, LogEntry.toBytes(insert)), Optional.empty());
         if (i % 100_000 == 0) {
           out.printf("  applied %,d entries (%.0f/s)%n", i, i / ((System.nanoTime() - start) / 1e9));
           out.flush();
         }
       }
-      applier.commitIfDirty();
       for (int back : new int[] {1, 1_000, 100_000, entries - 1}) {
         if (back < 1 || back >= entries) {
           continue;

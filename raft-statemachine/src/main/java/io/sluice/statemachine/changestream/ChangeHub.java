@@ -61,6 +61,24 @@ public final class ChangeHub {
     wake(wakeKeys(record));
   }
 
+  /**
+   * Starts over at {@code lastApplied} after the store was replaced by a snapshot from the leader:
+   * the records up to it are in the store's history now, not in the tail. Wakes every waiting stream.
+   */
+  public void restart(long lastApplied) {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    synchronized (waitersLock) {
+      tail.clear();
+      sizes.clear();
+      bytes = 0;
+      coversAfter = lastApplied;
+      lastPublished = lastApplied;
+      waiters.values().forEach(ready::addAll);
+      waiters.clear();
+    }
+    wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+  }
+
   /** The wake keys of the streams a record concerns: its collections, their databases, the cluster, and {@link #ANY}. */
   static Set<String> wakeKeys(BsonDocument record) {
     Set<String> keys = new HashSet<>();

@@ -93,7 +93,7 @@ public final class ChangeStreamService implements AutoCloseable {
     Optional<ResumeToken> token = spec.resumeAfter().or(spec::startAfter);
     long needed = token.map(ResumeToken::index).orElse(0L);
     return whenPublished(needed).thenApply(ignored -> {
-      Start start = start(spec, token);
+      Start start = startLocked(spec, token);
       StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
           nanoClock.getAsLong());
       StreamCursor.Batch batch = cursor.fill(spec.batchSize());
@@ -119,6 +119,15 @@ public final class ChangeStreamService implements AutoCloseable {
 
   /** Where a new cursor starts: after {@code position}, which is a token to report unless only "before an operation time". */
   private record Start(ResumeToken position, boolean isToken) {}
+
+  private Start startLocked(StreamSpec spec, Optional<ResumeToken> token) {
+    store.readLock().lock();
+    try {
+      return start(spec, token);
+    } finally {
+      store.readLock().unlock();
+    }
+  }
 
   private Start start(StreamSpec spec, Optional<ResumeToken> token) {
     ChangeHistory history = store.history();

@@ -62,8 +62,20 @@ final class StreamCursor {
     return lastUsedNanos;
   }
 
-  /** Reads up to {@code limit} events that this stream shows, stopping at the last published record. */
+  /**
+   * Reads up to {@code limit} events that this stream shows, stopping at the last published record.
+   * Holds the store's read lock: a snapshot from the leader may replace the store, never mid-batch.
+   */
   Batch fill(int limit) {
+    store.readLock().lock();
+    try {
+      return read(limit);
+    } finally {
+      store.readLock().unlock();
+    }
+  }
+
+  private Batch read(int limit) {
     BsonArray batch = new BsonArray();
     long bytes = 0;
     long end = hub.lastPublished();

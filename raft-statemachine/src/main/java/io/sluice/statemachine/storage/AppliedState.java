@@ -6,8 +6,8 @@ import org.bson.BsonTimestamp;
 
 /**
  * What the store has applied: the position of the last applied log entry and the cluster time given
- * to it. Written in the same commit as the data, so that after a crash the store is at exactly one
- * applied position and Raft replays the log from there.
+ * to it. Stored with the data, so that a store (or a snapshot of it) is at exactly one applied
+ * position and Raft replays the log after it.
  */
 public record AppliedState(Position position, BsonTimestamp clusterTime) {
 

@@ -9,7 +9,7 @@ import org.bson.BsonTimestamp;
 
 /**
  * The change events of recent log entries, one record per applied write entry, keyed by log index
- * and written in the same commit as the data it describes. A record is
+ * and stored with the data it describes (so a snapshot carries it). A record is
  * {@code {term, clusterTime, wallTime, bytes, events: [...]}}; an entry that changed nothing still has
  * one (with no events), so that every applied position can be checked against its term.
  *

@@ -11,9 +11,11 @@ import org.bson.BsonValue;
  * collections, and the applied position.
  *
  * <p>Threading: one writer (the apply thread) and any number of readers. Changes made by the writer
- * are visible at once and become durable together, with the applied position, at {@link #commit}; a
- * crash before that leaves the store at the previous commit, from which Raft replays the log. Readers that must not see a half-applied entry hold the store's
- * read lock ({@link #readLock()}), which the writer's entry-sized updates exclude.
+ * are visible at once. Readers that must not see a half-applied entry hold the store's read lock
+ * ({@link #readLock()}), which the writer's entry-sized updates exclude.
+ *
+ * <p>Durability: a store closed cleanly reopens at its applied position; one cut off by a crash is
+ * rebuilt from its latest {@link #checkpoint} and the Raft log after it.
  *
  * <p>Iteration orders are deterministic (collections by name, documents by key), so every replica
  * enumerates the same state the same way.
@@ -47,32 +49,26 @@ public interface DocumentStore extends AutoCloseable {
 
   long count(String namespace);
 
-  /** The change events of recent entries, committed with the data by {@link #commit}. */
+  /** The change events of recent entries, stored with the data they describe. */
   ChangeHistory history();
 
-  /** The position of the last entry applied, committed or not. */
+  /** The replies of recently applied writes, so that a retried write is applied once. */
+  SessionTable sessions();
+
+  /** The position of the last entry applied. */
   AppliedState appliedState();
 
-  /** The position the store would restart from: the last committed one. */
-  AppliedState durableState();
-
-  /** Records that the changes so far are those of the entry at {@code state}; {@link #commit} makes it durable. */
+  /** Records that the changes so far are those of the entry at {@code state}. */
   void setApplied(AppliedState state);
 
-  /** Makes every change since the last commit durable, atomically with the applied position. */
-  void commit();
+  /**
+   * Writes a consistent copy of the whole store to {@code target} and forces it to disk. The caller
+   * makes sure no entry is being applied meanwhile (Ratis takes snapshots on the apply thread).
+   */
+  void checkpoint(java.nio.file.Path target);
 
-  /** Records {@code state} and commits. */
-  default void commit(AppliedState state) {
-    setApplied(state);
-    commit();
-  }
-
-  /** True if changes were made since the last commit. */
-  boolean hasUncommittedChanges();
-
-  /** Drops every change since the last commit. */
-  void rollback();
+  /** Replaces the whole store with a copy made by {@link #checkpoint}; readers wait meanwhile. */
+  void restore(java.nio.file.Path checkpoint);
 
   /** A hex SHA-256 over every collection's options and documents and the applied position. */
   String digest();

@@ -34,8 +34,7 @@ final class MapDbChangeHistory implements ChangeHistory {
     reload();
   }
 
-  /** Re-reads the running totals after a rollback. */
-  void reload() {
+  private void reload() {
     byte[] stored = meta.get(BOUNDS_KEY);
     BsonDocument bounds = stored == null ? new BsonDocument() : BsonBytes.decode(stored);
     this.bytes = bounds.getInt64("bytes", new BsonInt64(0)).getValue();

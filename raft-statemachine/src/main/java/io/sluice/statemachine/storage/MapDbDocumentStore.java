@@ -1,16 +1,19 @@
 package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.BsonBytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -18,95 +21,104 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
-import org.mapdb.BTreeMap;
-import org.mapdb.DB;
-import org.mapdb.DBMaker;
-import org.mapdb.Serializer;
+import org.mapdb.DBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@link DocumentStore} on one MapDB file with its write-ahead log: every collection is a B-tree
- * from canonical {@code _id} key to document BSON; the catalog and the applied state are B-trees in
- * the same file, so one MapDB commit covers all of them.
+ * {@link DocumentStore} on one memory-mapped MapDB file: every collection is a B-tree from canonical
+ * {@code _id} key to document BSON; the catalog, the change history and the applied state are
+ * B-trees in the same file.
+ *
+ * <p>Crash safety does not come from MapDB's write-ahead log (a kill -9 during its replay was seen
+ * to leave a file MapDB cannot read): the file is trusted only if it was closed cleanly. A marker
+ * file exists while the store is open; a store found with its marker was cut off mid-write and is
+ * discarded, and the node rebuilds its state from its latest snapshot ({@link #checkpoint}, a
+ * consistent copy of the file) plus the Raft log after it.
  */
 public final class MapDbDocumentStore implements DocumentStore {
-  private static final String CATALOG = "catalog";
-  private static final String META = "meta";
-  private static final String APPLIED_KEY = "applied";
-  private static final String COLLECTION_PREFIX = "collection:";
+  private static final Logger LOG = LoggerFactory.getLogger(MapDbDocumentStore.class);
+  private static final String STORE_FILE = "store.mapdb";
+  private static final String OPEN_MARKER = "store.open";
 
-  private final DB db;
-  private final BTreeMap<String, byte[]> catalog;
-  private final BTreeMap<String, byte[]> meta;
-  private final Map<String, BTreeMap<byte[], byte[]>> openCollections = new TreeMap<>();
-  private final MapDbChangeHistory history;
+  private final Path directory;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile MapDbFile file;
   private volatile AppliedState applied;
-  private volatile AppliedState durable;
-  private boolean dirty;
+  private final boolean foundDamaged;
 
-  private MapDbDocumentStore(DB db) {
-    this.db = db;
-    this.catalog = db.treeMap(CATALOG, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    this.meta = db.treeMap(META, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    byte[] appliedBytes = meta.get(APPLIED_KEY);
-    this.history = new MapDbChangeHistory(db, meta);
-    this.applied = appliedBytes == null ? AppliedState.INITIAL : AppliedState.fromBson(decode(appliedBytes));
-    this.durable = applied;
-  }
-
-  /** Opens (or creates) the store in {@code directory}, forcing each commit to disk. */
-  public static MapDbDocumentStore open(Path directory) {
-    return open(directory, true);
+  private MapDbDocumentStore(Path directory, MapDbFile file, boolean foundDamaged) {
+    this.directory = directory;
+    this.file = file;
+    this.applied = file.readApplied();
+    this.foundDamaged = foundDamaged;
   }
 
   /**
-   * Opens (or creates) the store in {@code directory}. Every commit is atomic (MapDB's write-ahead
-   * log); with {@code fsync} false it reaches the OS but is not forced to disk. That is safe against
-   * a killed process, and the Raft log (always forced) holds every entry after the store's applied
-   * position, which Raft replays at start; it saves a disk flush per applied entry on every node.
+   * Opens the store in {@code directory}, or creates an empty one. A store that was not closed
+   * cleanly (or that MapDB cannot read) is discarded and reopened empty; {@link #foundDamaged} says so.
    */
-  public static MapDbDocumentStore open(Path directory, boolean fsync) {
+  public static MapDbDocumentStore open(Path directory) {
+    Path storeFile = directory.resolve(STORE_FILE);
+    Path marker = directory.resolve(OPEN_MARKER);
     try {
       Files.createDirectories(directory);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot create the store directory " + directory, e);
+      boolean damaged = Files.exists(marker) || hasWriteAheadLog(directory);
+      if (damaged) {
+        LOG.warn("the store in {} was not closed cleanly; discarding it (the latest snapshot and the Raft log rebuild it)", directory);
+        deleteStoreFiles(directory);
+      }
+      Files.write(marker, new byte[0]);
+      syncDirectory(directory);
+      try {
+        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), damaged);
+      } catch (DBException e) {
+        LOG.warn("the store file {} cannot be read ({}); discarding it", storeFile, e.getMessage());
+        deleteStoreFiles(directory);
+        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the store in " + directory, e);
     }
-    DBMaker.Maker maker = DBMaker.fileDB(directory.resolve("store.mapdb").toFile()).transactionEnable().closeOnJvmShutdown();
-    return new MapDbDocumentStore((fsync ? maker : maker.fileSyncDisable()).make());
   }
 
-  /** A store in memory only, for tests of the layers above. */
+  /** A store in memory only, for tests of the layers above; it cannot checkpoint. */
   public static MapDbDocumentStore inMemory() {
-    return new MapDbDocumentStore(DBMaker.memoryDB().transactionEnable().make());
+    return new MapDbDocumentStore(null, MapDbFile.inMemory(), false);
+  }
+
+  /** True if {@link #open} found a store cut off by a crash (or unreadable) and started empty instead. */
+  public boolean foundDamaged() {
+    return foundDamaged;
   }
 
   @Override
   public SortedMap<String, BsonDocument> collections() {
     SortedMap<String, BsonDocument> result = new TreeMap<>();
-    catalog.forEach((ns, options) -> result.put(ns, decode(options)));
+    file.catalog().forEach((ns, options) -> result.put(ns, decode(options)));
     return Collections.unmodifiableSortedMap(result);
   }
 
   @Override
   public boolean collectionExists(String namespace) {
-    return catalog.containsKey(namespace);
+    return file.catalog().containsKey(namespace);
   }
 
   @Override
   public Optional<BsonDocument> collectionOptions(String namespace) {
-    byte[] options = catalog.get(namespace);
+    byte[] options = file.catalog().get(namespace);
     return options == null ? Optional.empty() : Optional.of(decode(options));
   }
 
   @Override
   public void createCollection(String namespace, BsonDocument options) {
-    catalog.put(namespace, encode(options));
+    file.catalog().put(namespace, encode(options));
   }
 
   @Override
   public void dropCollection(String namespace) {
-    if (catalog.remove(namespace) != null) {
-      documents(namespace).clear();
+    if (file.catalog().remove(namespace) != null) {
+      file.documents(namespace).clear();
     }
   }
 
@@ -115,7 +127,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       return Optional.empty();
     }
-    byte[] bytes = documents(namespace).get(DocumentKeys.key(id));
+    byte[] bytes = file.documents(namespace).get(DocumentKeys.key(id));
     return bytes == null ? Optional.empty() : Optional.of(decode(bytes));
   }
 
@@ -124,12 +136,12 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       throw new IllegalStateException("collection " + namespace + " does not exist");
     }
-    documents(namespace).put(DocumentKeys.key(document.get("_id")), encode(document));
+    file.documents(namespace).put(DocumentKeys.key(document.get("_id")), encode(document));
   }
 
   @Override
   public boolean remove(String namespace, BsonValue id) {
-    return collectionExists(namespace) && documents(namespace).remove(DocumentKeys.key(id)) != null;
+    return collectionExists(namespace) && file.documents(namespace).remove(DocumentKeys.key(id)) != null;
   }
 
   @Override
@@ -137,7 +149,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       return Collections.emptyIterator();
     }
-    Iterator<byte[]> values = documents(namespace).values().iterator();
+    Iterator<byte[]> values = file.documents(namespace).values().iterator();
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -153,12 +165,17 @@ public final class MapDbDocumentStore implements DocumentStore {
 
   @Override
   public long count(String namespace) {
-    return collectionExists(namespace) ? documents(namespace).sizeLong() : 0;
+    return collectionExists(namespace) ? file.documents(namespace).sizeLong() : 0;
   }
 
   @Override
   public ChangeHistory history() {
-    return history;
+    return file.history();
+  }
+
+  @Override
+  public SessionTable sessions() {
+    return file.sessions();
   }
 
   @Override
@@ -167,39 +184,36 @@ public final class MapDbDocumentStore implements DocumentStore {
   }
 
   @Override
-  public AppliedState durableState() {
-    return durable;
-  }
-
-  @Override
   public void setApplied(AppliedState state) {
-    meta.put(APPLIED_KEY, encode(state.toBson()));
+    file.writeApplied(state);
     applied = state;
-    dirty = true;
   }
 
   @Override
-  public void commit() {
-    db.commit();
-    durable = applied;
-    dirty = false;
-  }
-
-  @Override
-  public boolean hasUncommittedChanges() {
-    return dirty;
-  }
-
-  @Override
-  public void rollback() {
-    db.rollback();
-    applied = durable;
-    dirty = false;
-    history.reload();
-    // A collection opened inside the dropped transaction no longer exists in MapDB's name catalog.
-    synchronized (openCollections) {
-      openCollections.clear();
+  public void checkpoint(Path target) {
+    requireFile("checkpoint");
+    lock.readLock().lock();
+    try {
+      file.flush();
+      copy(directory.resolve(STORE_FILE), target);
+    } finally {
+      lock.readLock().unlock();
     }
+  }
+
+  @Override
+  public void restore(Path checkpoint) {
+    requireFile("restore");
+    lock.writeLock().lock();
+    try {
+      file.close();
+      copy(checkpoint, directory.resolve(STORE_FILE));
+      file = MapDbFile.open(directory.resolve(STORE_FILE));
+      applied = file.readApplied();
+    } finally {
+      lock.writeLock().unlock();
+    }
+    LOG.info("store restored from {}: now at {}", checkpoint, applied.position());
   }
 
   @Override
@@ -207,10 +221,10 @@ public final class MapDbDocumentStore implements DocumentStore {
     MessageDigest sha = sha256();
     lock.readLock().lock();
     try {
-      catalog.forEach((ns, options) -> {
+      file.catalog().forEach((ns, options) -> {
         sha.update(ns.getBytes(StandardCharsets.UTF_8));
         sha.update(options);
-        documents(ns).forEach((key, doc) -> {
+        file.documents(ns).forEach((key, doc) -> {
           sha.update(key);
           sha.update(doc);
         });
@@ -233,17 +247,63 @@ public final class MapDbDocumentStore implements DocumentStore {
     return lock.writeLock();
   }
 
+  /** Closes the file cleanly and removes the open marker: the next {@link #open} trusts the file. */
   @Override
   public void close() {
-    if (!db.isClosed()) {
-      db.close();
+    lock.writeLock().lock();
+    try {
+      if (file.isClosed()) {
+        return;
+      }
+      file.close();
+      if (directory != null) {
+        Files.deleteIfExists(directory.resolve(OPEN_MARKER));
+        syncDirectory(directory);
+      }
+    } catch (IOException e) {
+      LOG.warn("removing the open marker of {} failed; the next start rebuilds the store from its snapshot", directory, e);
+    } finally {
+      lock.writeLock().unlock();
     }
   }
 
-  private BTreeMap<byte[], byte[]> documents(String namespace) {
-    synchronized (openCollections) {
-      return openCollections.computeIfAbsent(namespace, ns ->
-          db.treeMap(COLLECTION_PREFIX + ns, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen());
+  private void requireFile(String what) {
+    if (directory == null) {
+      throw new UnsupportedOperationException("an in-memory store cannot " + what);
+    }
+  }
+
+  /** Copies {@code from} to {@code to} and forces the copy to disk. */
+  private static void copy(Path from, Path to) {
+    try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+         FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      long size = in.size();
+      for (long done = 0; done < size; ) {
+        done += in.transferTo(done, size - done, out);
+      }
+      out.force(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("copying " + from + " to " + to + " failed", e);
+    }
+  }
+
+  private static boolean hasWriteAheadLog(Path directory) throws IOException {
+    try (var files = Files.list(directory)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith(STORE_FILE + ".wal"));
+    }
+  }
+
+  private static void deleteStoreFiles(Path directory) throws IOException {
+    try (var files = Files.list(directory)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(STORE_FILE)).toList()) {
+        Files.delete(f);
+      }
+    }
+  }
+
+  static void syncDirectory(Path directory) throws IOException {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
     }
   }
 
@@ -262,5 +322,4 @@ public final class MapDbDocumentStore implements DocumentStore {
       throw new IllegalStateException("the JDK always has SHA-256", e);
     }
   }
-
 }

@@ -27,7 +27,7 @@ final class StreamHarness implements AutoCloseable {
   StreamHarness(DocumentStore store, HistoryWindow window, int tailEntries) {
     this.store = store;
     this.hub = new ChangeHub(store.appliedState().position().index(), tailEntries, 64L << 20, timers);
-    this.applier = new EntryApplier(store, window, hub, 16);
+    this.applier = new EntryApplier(store, window, hub, java.time.Duration.ofMinutes(30));
     this.service = new ChangeStreamService(store, hub, timers, System::nanoTime, Duration.ofMinutes(10), Duration.ofSeconds(1), 42);
     this.index = store.appliedState().position().index();
   }
@@ -40,7 +40,7 @@ final class StreamHarness implements AutoCloseable {
   BsonDocument write(BsonDocument command) {
     index += index % 5 == 4 ? 2 : 1;
     wallTime += 10;
-    return applier.apply(new Position(1, index), new LogEntry(wallTime, LogEntry.toBytes(command)));
+    return applier.apply(new Position(1, index), new LogEntry(wallTime, LogEntry.toBytes(command)), java.util.Optional.empty());
   }
 
   BsonDocument insert(String collection, BsonValue id) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.protocol.Position;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,15 +167,16 @@ class MapDbDocumentStoreTest {
   }
 
   @Test
-  void committedDataAndAppliedStateSurviveCloseAndReopen() {
+  void dataAndAppliedStateSurviveACleanCloseAndReopen() {
     MapDbDocumentStore store = open();
     store.createCollection(NS, doc("{changeStreamPreAndPostImages: {enabled: true}}"));
     store.put(NS, doc("{_id: 1, a: [1, 2]}"));
-    store.commit(state(3, 7));
+    store.setApplied(state(3, 7));
     String digest = store.digest();
     store.close();
 
     MapDbDocumentStore reopened = open();
+    assertThat(reopened.foundDamaged()).isFalse();
     assertThat(reopened.appliedState()).isEqualTo(state(3, 7));
     assertThat(reopened.find(NS, val("1"))).contains(doc("{_id: 1, a: [1, 2]}"));
     assertThat(reopened.collections().get(NS)).isEqualTo(doc("{changeStreamPreAndPostImages: {enabled: true}}"));
@@ -181,52 +184,65 @@ class MapDbDocumentStoreTest {
   }
 
   @Test
-  void rollbackDropsUncommittedChanges() {
-    MapDbDocumentStore store = memory();
-    store.createCollection(NS, new BsonDocument());
-    store.put(NS, doc("{_id: 1, v: 'committed'}"));
-    store.commit(state(1, 1));
-
-    store.put(NS, doc("{_id: 1, v: 'changed'}"));
-    store.put(NS, doc("{_id: 2}"));
-    store.createCollection("db.new", new BsonDocument());
-    store.put("db.new", doc("{_id: 1}"));
-    store.rollback();
-
-    assertThat(store.find(NS, val("1"))).contains(doc("{_id: 1, v: 'committed'}"));
-    assertThat(store.count(NS)).isEqualTo(1);
-    assertThat(store.collectionExists("db.new")).isFalse();
-    assertThat(store.appliedState()).isEqualTo(state(1, 1));
-  }
-
-  @Test
-  void rollbackUndoesAnUncommittedDrop() {
-    MapDbDocumentStore store = memory();
-    store.createCollection(NS, new BsonDocument());
-    store.put(NS, doc("{_id: 1}"));
-    store.commit(state(1, 1));
-    store.dropCollection(NS);
-    store.rollback();
-    assertThat(store.collectionExists(NS)).isTrue();
-    assertThat(store.find(NS, val("1"))).isPresent();
-  }
-
-  @Test
-  void uncommittedChangesAreGoneAfterCloseWithoutCommitAndReopen() {
+  void aStoreCutOffWhileOpenIsDiscardedAtTheNextOpen() throws IOException {
     MapDbDocumentStore store = open();
     store.createCollection(NS, new BsonDocument());
-    store.put(NS, doc("{_id: 1, v: 'committed'}"));
-    store.commit(state(2, 5));
-    store.put(NS, doc("{_id: 1, v: 'lost'}"));
-    store.put(NS, doc("{_id: 2}"));
-    store.createCollection("db.lost", new BsonDocument());
-    store.close();
+    store.put(NS, doc("{_id: 1}"));
+    store.setApplied(state(1, 1));
+    // What a kill -9 leaves: the files as they are while the store is open.
+    Path crashed = dir.resolve("crashed");
+    Files.createDirectories(crashed);
+    try (var files = Files.list(dir.resolve("store"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, crashed.resolve(f.getFileName()));
+      }
+    }
+    MapDbDocumentStore reopened = MapDbDocumentStore.open(crashed);
+    opened.add(reopened);
+    assertThat(reopened.foundDamaged()).isTrue();
+    assertThat(reopened.appliedState()).isEqualTo(AppliedState.INITIAL);
+    assertThat(reopened.collections()).isEmpty();
+  }
 
-    MapDbDocumentStore reopened = open();
-    assertThat(reopened.find(NS, val("1"))).contains(doc("{_id: 1, v: 'committed'}"));
-    assertThat(reopened.find(NS, val("2"))).isEmpty();
-    assertThat(reopened.collectionExists("db.lost")).isFalse();
-    assertThat(reopened.appliedState()).isEqualTo(state(2, 5));
+  @Test
+  void aStoreFileMapDbCannotReadIsDiscarded() throws IOException {
+    Files.createDirectories(dir.resolve("store"));
+    Files.write(dir.resolve("store").resolve("store.mapdb"), "not a MapDB file, and long enough to have a header".repeat(100).getBytes());
+    MapDbDocumentStore store = open();
+    assertThat(store.foundDamaged()).isTrue();
+    assertThat(store.appliedState()).isEqualTo(AppliedState.INITIAL);
+  }
+
+  @Test
+  void restoreReplacesTheWholeStoreWithACheckpoint() {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    store.put(NS, doc("{_id: 1, v: 'at the checkpoint'}"));
+    store.history().append(1, doc("{term: 1, clusterTime: Timestamp(5, 1), events: []}"));
+    store.sessions().record(new SessionTable.ClientCall(new byte[16], 9), 1000, doc("{ok: 1, n: 1}"));
+    store.setApplied(state(1, 1));
+    String digest = store.digest();
+    Path checkpoint = dir.resolve("checkpoint");
+    store.checkpoint(checkpoint);
+
+    store.put(NS, doc("{_id: 1, v: 'after'}"));
+    store.createCollection("db.later", new BsonDocument());
+    store.history().append(2, doc("{term: 1, clusterTime: Timestamp(6, 1), events: []}"));
+    store.setApplied(state(1, 2));
+    store.restore(checkpoint);
+
+    assertThat(store.digest()).isEqualTo(digest);
+    assertThat(store.appliedState()).isEqualTo(state(1, 1));
+    assertThat(store.find(NS, val("1"))).contains(doc("{_id: 1, v: 'at the checkpoint'}"));
+    assertThat(store.collectionExists("db.later")).isFalse();
+    assertThat(store.history().lastIndex()).hasValue(1);
+    assertThat(store.sessions().reply(new SessionTable.ClientCall(new byte[16], 9))).contains(doc("{ok: 1, n: 1}"));
+  }
+
+  @Test
+  void anInMemoryStoreRefusesToCheckpoint() {
+    assertThatThrownBy(() -> memory().checkpoint(dir.resolve("x"))).isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("in-memory");
   }
 
   private static void build(DocumentStore store) {
@@ -236,7 +252,7 @@ class MapDbDocumentStoreTest {
     store.put("db.a", doc("{_id: 2, x: 'two'}"));
     store.put("db.b", doc("{_id: 'k', y: [1, {z: null}]}"));
     store.remove("db.a", val("2"));
-    store.commit(state(1, 4));
+    store.setApplied(state(1, 4));
   }
 
   @Test
@@ -255,7 +271,7 @@ class MapDbDocumentStoreTest {
       "removed document    | remove db.a 1",
       "new empty coll      | create db.c",
       "dropped collection  | drop db.b",
-      "applied position    | commit 5"})
+      "applied position    | applied 5"})
   void digestDiffersAfterOneMoreChange(String what, String change) {
     MapDbDocumentStore base = memory();
     MapDbDocumentStore changed = memory();
@@ -267,7 +283,7 @@ class MapDbDocumentStoreTest {
       case "remove" -> s -> s.remove(parts[1], val(parts[2]));
       case "create" -> s -> s.createCollection(parts[1], new BsonDocument());
       case "drop" -> s -> s.dropCollection(parts[1]);
-      default -> s -> s.commit(state(1, Long.parseLong(parts[1])));
+      default -> s -> s.setApplied(state(1, Long.parseLong(parts[1])));
     };
     op.accept(changed);
     assertThat(changed.digest()).as(what).isNotEqualTo(base.digest());

@@ -1,0 +1,60 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.model.Updates;
+import io.sluice.client.SluiceCollection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Under a steady write load that keeps the data the same size, a node's data directory stops growing:
+ * snapshots replace each other, the log is purged behind them, the change history keeps its window
+ * and the session table forgets old writes.
+ */
+class BoundedDiskTest {
+  private static final int ROUNDS = 10;
+  private static final int WRITES_PER_ROUND = 300;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theDataDirectoryStopsGrowingUnderASteadyLoad() throws IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(200).snapshotsRetained(2)
+        .logEntriesKeptAfterSnapshot(0).raftSegmentSizeMb(1).historyMaxEntries(300).sessionLifetimeSeconds(2))) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      for (int i = 0; i < 100; i++) {
+        c.insertOne(new Document("_id", i).append("n", 0).append("pad", "x".repeat(1000)));
+      }
+      List<Long> sizes = new ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < WRITES_PER_ROUND; i++) {
+          c.updateOne(eq("_id", i % 100), Updates.combine(Updates.inc("n", 1), Updates.set("pad", (char) ('a' + round) + "x".repeat(1000))));
+        }
+        cluster.awaitIdenticalState();
+        sizes.add(size(cluster.config(0).dataDir()));
+      }
+      long early = Collections.max(sizes.subList(0, ROUNDS / 2));
+      long late = Collections.max(sizes.subList(ROUNDS / 2, ROUNDS));
+      // The last 1,500 writes of ~1 KB each would add over 1.5 MB to a log that is never purged.
+      assertThat(late).as("data directory sizes by round: %s", sizes).isLessThanOrEqualTo(early + early / 10);
+      assertThat(cluster.node(0).status().logStartIndex()).isGreaterThan(ROUNDS * WRITES_PER_ROUND / 2);
+    }
+  }
+
+  private static long size(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+}

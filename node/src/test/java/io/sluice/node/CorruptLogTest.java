@@ -1,0 +1,72 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.client.SluiceCollection;
+import io.sluice.protocol.ClusterNaming;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node whose last Raft log segment is damaged does what its {@code corruptLogPolicy} says. */
+class CorruptLogTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void withPolicyFailTheNodeRefusesToStartAndSaysWhatToDo() throws IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int follower = writeThenStopAFollowerWithADamagedLog(cluster);
+      assertThatThrownBy(() -> cluster.start(follower)).isInstanceOf(NodeStartException.class)
+          .hasMessageContaining("is damaged").hasMessageContaining("corruptLogPolicy: truncate").hasMessageContaining("--rejoin");
+    }
+  }
+
+  @Test
+  void withPolicyTruncateTheNodeDropsTheDamagedTailAndCatchesUp() throws IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.corruptLogPolicy("truncate"))) {
+      int follower = writeThenStopAFollowerWithADamagedLog(cluster);
+      cluster.start(follower);
+      cluster.awaitIdenticalState();
+      assertThat(cluster.client().getDatabase("db").getCollection("c").countDocuments()).isEqualTo(60);
+    }
+  }
+
+  private static int writeThenStopAFollowerWithADamagedLog(LocalCluster cluster) throws IOException {
+    SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+    for (int i = 0; i < 60; i++) {
+      c.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
+    }
+    int follower = cluster.aFollower();
+    cluster.awaitIdenticalState();
+    cluster.stop(follower);
+    // 60 entries of 5 KB: offset 150,000 is inside an entry of the only segment.
+    try (RandomAccessFile segment = new RandomAccessFile(lastSegment(cluster.config(follower)).toFile(), "rw")) {
+      segment.seek(150_000);
+      int b = segment.read();
+      segment.seek(150_000);
+      segment.write(b ^ 0x5a);
+    }
+    return follower;
+  }
+
+  private static Path lastSegment(NodeConfig config) throws IOException {
+    String group = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster())).getUuid().toString();
+    try (Stream<Path> files = Files.list(config.dataDir().resolve("raft").resolve(group).resolve("current"))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("log_")).max(Comparator.comparingLong(CorruptLogTest::startIndex))
+          .orElseThrow();
+    }
+  }
+
+  private static long startIndex(Path segment) {
+    return Long.parseLong(segment.getFileName().toString().replaceAll("log_(inprogress_)?(\\d+).*", "$2"));
+  }
+}

@@ -1,0 +1,202 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.mongodb.client.model.Updates;
+import io.sluice.client.ChangeStreamCursor;
+import io.sluice.client.ChangeStreamDocument;
+import io.sluice.client.SluiceCollection;
+import io.sluice.protocol.ClusterNaming;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import io.sluice.protocol.ResumeToken;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots: taken every few entries, the log purged behind them, installed by a follower that is
+ * behind the purged log or lost its disk, and used to rebuild a store cut off by a crash. Every test
+ * ends with all nodes at the same digest.
+ */
+class SnapshotTest {
+  private static final String GROUP = org.apache.ratis.protocol.RaftGroupId.valueOf(
+      ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME)).getUuid().toString();
+
+  @TempDir
+  Path dir;
+
+  /**
+   * Small thresholds, so that a few hundred writes take snapshots and purge the log (Ratis purges
+   * whole closed segments only: 1 MiB segments, and writes of 5 KB).
+   */
+  private LocalCluster startCluster() {
+    return LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(0).snapshotsRetained(2)
+        .raftSegmentSizeMb(1));
+  }
+
+  private static void insert(SluiceCollection c, int from, int to) {
+    for (int i = from; i < to; i++) {
+      c.insertOne(new Document("_id", i).append("n", 0).append("pad", "x".repeat(5000)));
+    }
+  }
+
+  @Test
+  void snapshotsAreTakenEveryNEntriesAndTheLogIsPurgedBehindThem() throws IOException {
+    try (LocalCluster cluster = startCluster()) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 450);
+      cluster.awaitIdenticalState();
+      for (int i = 0; i < cluster.size(); i++) {
+        NodeStatus status = cluster.node(i).status();
+        assertThat(status.snapshotIndex()).as("snapshot of node %d", i).isGreaterThanOrEqualTo(300);
+        assertThat(status.logStartIndex()).as("first log entry of node %d", i).isGreaterThan(1);
+        assertThat(snapshotFiles(cluster.config(i))).as("snapshots kept by node %d", i).hasSizeLessThanOrEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void aFollowerBehindThePurgedLogInstallsASnapshotAndServesTheSameEvents() {
+    try (LocalCluster cluster = startCluster()) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 20);
+      int leader = cluster.awaitLeader();
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      ResumeToken token = c.watch().onNode(cluster.node(leader).config().address()).cursor().getResumeToken();
+      long appliedBefore = cluster.node(follower).appliedPosition().index();
+
+      cluster.stop(follower);
+      for (int i = 0; i < 20; i++) {
+        c.updateOne(eq("_id", i), Updates.inc("n", 1));
+      }
+      insert(c, 20, 400);
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
+      cluster.start(follower);
+      cluster.awaitIdenticalState();
+
+      assertThat(cluster.node(follower).status().snapshotIndex()).as("the follower installed a snapshot").isGreaterThan(appliedBefore);
+      List<String> fromLeader = events(c, token, cluster.node(cluster.awaitLeader()).config().address(), 400);
+      List<String> fromFollower = events(c, token, cluster.node(follower).config().address(), 400);
+      assertThat(fromFollower).hasSize(400).isEqualTo(fromLeader);
+    }
+  }
+
+  @Test
+  void aFollowerThatLostItsDiskIsRebuiltFromASnapshotUnderWrites() throws IOException {
+    try (LocalCluster cluster = startCluster()) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 150);
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      long appliedBefore = cluster.node(follower).appliedPosition().index();
+      cluster.stop(follower);
+      deleteRecursively(cluster.config(follower).dataDir());
+      insert(c, 150, 400);
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
+
+      cluster.start(follower);
+      insert(c, 400, 450);
+      cluster.awaitIdenticalState();
+      assertThat(c.countDocuments()).isEqualTo(450);
+      assertThat(cluster.node(follower).status().snapshotIndex()).isGreaterThan(appliedBefore);
+    }
+  }
+
+  @Test
+  void aStoreCutOffByACrashIsRebuiltFromTheSnapshotAndTheLog() {
+    try (LocalCluster cluster = startCluster()) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 250);
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      cluster.crash(follower);
+      insert(c, 250, 260);
+      cluster.start(follower);
+      cluster.awaitIdenticalState();
+      assertThat(cluster.node(follower).stateMachine().store().appliedState().position())
+          .isEqualTo(cluster.node(cluster.awaitLeader()).appliedPosition());
+    }
+  }
+
+  @Test
+  void aSnapshotCutOffMidWriteOrDamagedIsNeverLoaded() throws IOException {
+    // The log is kept well below the snapshots, so the snapshot before the damaged one still meets it.
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(10_000))) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 250);
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      cluster.crash(follower);
+      Path newest = damageNewestSnapshot(cluster.config(follower));
+      Files.write(newest.resolveSibling("snapshot.99_100000.tmp"), new byte[] {1, 2, 3});
+
+      cluster.start(follower);
+      insert(c, 250, 260);
+      cluster.awaitIdenticalState();
+      assertThat(Files.exists(newest.resolveSibling(newest.getFileName() + ".corrupt"))).isTrue();
+      assertThat(Files.exists(newest.resolveSibling("snapshot.99_100000.tmp"))).isFalse();
+    }
+  }
+
+  @Test
+  void aDamagedSnapshotTheLogNoLongerCoversStopsTheNodeWithWhatToDo() throws IOException {
+    try (LocalCluster cluster = startCluster()) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 450);
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      cluster.crash(follower);
+      damageNewestSnapshot(cluster.config(follower));
+
+      assertThatThrownBy(() -> cluster.start(follower)).isInstanceOf(NodeStartException.class)
+          .hasMessageContaining("newest intact snapshot").hasMessageContaining("--rejoin");
+      insert(c, 450, 460);
+      assertThat(c.countDocuments()).as("the other two go on").isEqualTo(460);
+    }
+  }
+
+  private static Path damageNewestSnapshot(NodeConfig config) throws IOException {
+    List<Path> snapshots = snapshotFiles(config);
+    Path newest = snapshots.get(snapshots.size() - 1);
+    byte[] bytes = Files.readAllBytes(newest);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(newest, bytes);
+    return newest;
+  }
+
+  private static List<String> events(SluiceCollection c, ResumeToken token, String node, int count) {
+    List<String> out = new ArrayList<>();
+    try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().resumeAfter(token).onNode(node).cursor()) {
+      while (out.size() < count) {
+        ChangeStreamDocument event = stream.next();
+        out.add(event.getDocument().toJson());
+      }
+    }
+    return out;
+  }
+
+  static List<Path> snapshotFiles(NodeConfig config) throws IOException {
+    try (Stream<Path> files = Files.list(config.dataDir().resolve("raft").resolve(GROUP).resolve("sm"))) {
+      return files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
+          .sorted(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replaceAll(".*_", "")))).toList();
+    }
+  }
+
+  static void deleteRecursively(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

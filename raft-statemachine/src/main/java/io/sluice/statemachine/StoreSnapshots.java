@@ -1,0 +1,125 @@
+package io.sluice.statemachine;
+
+import io.sluice.statemachine.storage.DocumentStore;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.stream.Stream;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's snapshots: each one file, {@code snapshot.<term>_<index>}, a {@link DocumentStore#checkpoint}
+ * of the whole store, with its MD5 beside it, in the Raft storage's state-machine directory, where
+ * Ratis' {@link SimpleStateMachineStorage} finds them, keeps the configured number, and sends the
+ * latest to a follower that needs it.
+ *
+ * <p>A snapshot is written under a temporary name, forced to disk, given its MD5 file, and only then
+ * renamed to its final name: a snapshot cut off by a crash never has a snapshot's name. At start, a
+ * snapshot whose content does not match its MD5 is set aside (renamed {@code .corrupt}) and the one
+ * before it is used.
+ */
+final class StoreSnapshots {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreSnapshots.class);
+  private static final String TEMPORARY = ".tmp";
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private Path directory;
+
+  SimpleStateMachineStorage storage() {
+    return storage;
+  }
+
+  /** Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones and setting aside damaged ones. */
+  void init(RaftStorage raftStorage) throws IOException {
+    directory = raftStorage.getStorageDir().getStateMachineDir().toPath();
+    Files.createDirectories(directory);
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path leftover : files.filter(f -> f.getFileName().toString().endsWith(TEMPORARY)).toList()) {
+        LOG.info("deleting {}, a snapshot interrupted before it was complete", leftover);
+        Files.delete(leftover);
+      }
+    }
+    setAsideDamagedNewest();
+    storage.init(raftStorage);
+  }
+
+  /** The newest complete snapshot, or null. */
+  SingleFileSnapshotInfo latest() {
+    return storage.getLatestSnapshot();
+  }
+
+  /** Re-reads the directory, after Ratis replaced it with a snapshot installed from the leader. */
+  SingleFileSnapshotInfo reload() {
+    return storage.loadLatestSnapshot();
+  }
+
+  /** Writes a snapshot of {@code store}, which is at {@code termIndex} and not being written meanwhile. */
+  SingleFileSnapshotInfo take(TermIndex termIndex, DocumentStore store) throws IOException {
+    File target = storage.getSnapshotFile(termIndex.getTerm(), termIndex.getIndex());
+    Path temporary = target.toPath().resolveSibling(target.getName() + TEMPORARY);
+    store.checkpoint(temporary);
+    MD5Hash md5 = MD5FileUtil.computeMd5ForFile(temporary.toFile());
+    MD5FileUtil.saveMD5File(target, md5);
+    Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory();
+    SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), termIndex);
+    storage.updateLatestSnapshot(taken);
+    return taken;
+  }
+
+  private void setAsideDamagedNewest() throws IOException {
+    for (Path snapshot : newestFirst()) {
+      try {
+        MD5Hash saved = MD5FileUtil.readStoredMd5ForFile(snapshot.toFile());
+        if (saved == null) {
+          throw new IOException("it has no MD5 file");
+        }
+        MD5FileUtil.verifySavedMD5(snapshot.toFile(), MD5FileUtil.computeMd5ForFile(snapshot.toFile()));
+        return;
+      } catch (IOException e) {
+        Path corrupt = snapshot.resolveSibling(snapshot.getFileName() + ".corrupt");
+        LOG.error("snapshot {} is damaged ({}); moving it to {} and using the one before", snapshot, e.getMessage(), corrupt);
+        Files.move(snapshot, corrupt, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  private List<Path> newestFirst() throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.filter(f -> SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(f.getFileName().toString()).matches())
+          .sorted(Comparator.comparingLong(StoreSnapshots::index).reversed()).toList();
+    }
+  }
+
+  private static long index(Path snapshot) {
+    Matcher m = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(snapshot.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(snapshot + " is not a snapshot file");
+    }
+    return Long.parseLong(m.group(2));
+  }
+
+  private void syncDirectory() {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("forcing " + directory + " to disk failed", e);
+    }
+  }
+}
