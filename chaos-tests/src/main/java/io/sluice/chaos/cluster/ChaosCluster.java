@@ -21,7 +21,12 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,16 +100,39 @@ public final class ChaosCluster implements AutoCloseable {
     return client;
   }
 
-  /**
-   * Asks the group to make {@code node} its leader, through Ratis' admin API (the operator's command
-   * for it comes with the membership work).
-   */
+  /** Asks the group to make {@code node} its leader, through Ratis' admin API. */
   public RaftClientReply transferLeadership(ChaosNode node) {
+    return admin("transferring the leadership to " + node, PERSISTENT,
+        raft -> raft.admin().transferLeadership(RaftPeerId.valueOf(ClusterNaming.peerId(node.address())), 10_000));
+  }
+
+  /** Asks {@code node} to take a snapshot now (Ratis' snapshot management API); one try, the node may be killed meanwhile. */
+  public RaftClientReply takeSnapshot(ChaosNode node) {
+    return admin("a snapshot on " + node, RetryPolicies.noRetry(),
+        raft -> raft.getSnapshotManagementApi(RaftPeerId.valueOf(ClusterNaming.peerId(node.address()))).create(true, 20_000));
+  }
+
+  /** Makes {@code voters} the group's members (Ratis' setConfiguration, List form: the array form drops servers). */
+  public RaftClientReply setMembers(List<ChaosNode> voters) {
+    List<RaftPeer> peers = voters.stream().map(n -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(n.address()))
+        .setAddress(n.address()).build()).toList();
+    return admin("making the members " + voters, PERSISTENT, raft -> raft.admin().setConfiguration(peers));
+  }
+
+  private interface AdminCall {
+    RaftClientReply call(RaftClient raft) throws IOException;
+  }
+
+  /** Up to 20 s while a leader is elected; bounded, since Ratis' default policy retries forever without sleeping. */
+  private static final RetryPolicy PERSISTENT =
+      RetryPolicies.retryUpToMaximumCountWithFixedSleep(100, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
+
+  private RaftClientReply admin(String what, RetryPolicy retry, AdminCall call) {
     RaftGroup group = ConnectionString.parse(connectionString()).raftGroup();
-    try (RaftClient admin = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).build()) {
-      return admin.admin().transferLeadership(RaftPeerId.valueOf(ClusterNaming.peerId(node.address())), 10_000);
+    try (RaftClient raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(new RaftProperties()).setRetryPolicy(retry).build()) {
+      return call.call(raft);
     } catch (IOException e) {
-      throw new UncheckedIOException("transferring the leadership to " + node + " failed", e);
+      throw new UncheckedIOException(what + " failed", e);
     }
   }
 

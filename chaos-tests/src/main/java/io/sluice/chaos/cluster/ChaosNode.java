@@ -136,9 +136,15 @@ public final class ChaosNode {
     container.stop();
   }
 
+  /**
+   * Snapshots every 1,000 entries, with little log kept behind them and small segments, so that
+   * during a run nodes take snapshots often, purge their logs, and a node back from a fault is
+   * often behind the purged log and must install a snapshot: every fault also tests those paths.
+   */
   private String[] command(String cluster, List<String> peers) {
     return new String[] {"node", "--cluster", cluster, "--address", address(), "--admin-address", adminAddress(),
-        "--data-dir", "/data", "--peers", String.join(",", peers)};
+        "--data-dir", "/data", "--peers", String.join(",", peers), "--set", "snapshotEveryEntries=1000",
+        "--set", "logEntriesKeptAfterSnapshot=200", "--set", "raftSegmentSizeMb=1"};
   }
 
   private void prepareDataDir() {

@@ -23,5 +23,12 @@ public enum Fault {
   /** Move the leadership to a follower (Ratis' transferLeadership): an election without a failure. */
   TRANSFER_LEADER,
   /** Kill a follower, delete its data directory, restart it empty: it must rejoin from the others. */
-  WIPE_FOLLOWER
+  WIPE_FOLLOWER,
+  /** Ask a node for a snapshot and SIGKILL it a few milliseconds later: mid-snapshot, or just before or after. */
+  KILL_DURING_SNAPSHOT,
+  /**
+   * Remove a follower from the membership (Ratis then closes the group on it); when healing, restart
+   * it and add it back, so that the leader catches it up as a new member.
+   */
+  REMOVE_FOLLOWER
 }

@@ -12,6 +12,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.awaitility.Awaitility;
@@ -28,6 +31,7 @@ public final class Nemesis {
   private final Supplier<String> streamNode;
   private final List<ChaosNode> stopped = new ArrayList<>();
   private final List<ChaosNode> paused = new ArrayList<>();
+  private final List<ChaosNode> removed = new ArrayList<>();
 
   /** {@code streamNode} gives the address of the node a stream consumer reads from, or null. */
   public Nemesis(ChaosCluster cluster, History history, long seed, Supplier<String> streamNode) {
@@ -55,6 +59,8 @@ public final class Nemesis {
       case ONE_WAY_FROM_LEADER -> oneWayFrom(leader());
       case TRANSFER_LEADER -> transferLeadership();
       case WIPE_FOLLOWER -> wipe(follower());
+      case KILL_DURING_SNAPSHOT -> killDuringSnapshot(random.nextBoolean() ? leader() : follower());
+      case REMOVE_FOLLOWER -> removeMember(follower());
     };
     history.fault(fault + ": " + what);
   }
@@ -64,6 +70,16 @@ public final class Nemesis {
    * has applied what the leader had committed once it was back.
    */
   public void heal() {
+    if (!removed.isEmpty()) {
+      // Ratis closes the Raft group on a server that learns it was removed: restart it, then add it.
+      for (ChaosNode node : removed) {
+        node.kill();
+        node.start();
+      }
+      RaftClientReply reply = cluster.setMembers(cluster.nodes());
+      history.fault("added back " + removed + (reply.isSuccess() ? "" : " (failed: " + reply.getException() + ")"));
+      removed.clear();
+    }
     cluster.firewall().heal();
     paused.forEach(ChaosNode::resume);
     paused.clear();
@@ -86,6 +102,33 @@ public final class Nemesis {
     node.killAndWipe();
     stopped.add(node);
     return "killed and wiped " + node;
+  }
+
+  private String killDuringSnapshot(ChaosNode node) {
+    CompletableFuture<String> snapshot = CompletableFuture.supplyAsync(() -> {
+      try {
+        RaftClientReply reply = cluster.takeSnapshot(node);
+        return reply.isSuccess() ? "snapshot at " + reply.getLogIndex() : "snapshot refused: " + reply.getException();
+      } catch (UncheckedIOException e) {
+        return "snapshot call failed: " + e.getCause();
+      }
+    });
+    int delayMillis = random.nextInt(40);
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMillis));
+    node.kill();
+    stopped.add(node);
+    String outcome = snapshot.completeOnTimeout("snapshot call still running", 25, TimeUnit.SECONDS).join();
+    return "asked " + node + " for a snapshot and killed it " + delayMillis + " ms later (" + outcome + ")";
+  }
+
+  private String removeMember(ChaosNode node) {
+    List<ChaosNode> others = cluster.nodes().stream().filter(n -> n != node).toList();
+    RaftClientReply reply = cluster.setMembers(others);
+    if (reply.isSuccess()) {
+      removed.add(node);
+      return "removed " + node + " from the members";
+    }
+    return "tried to remove " + node + " from the members: " + reply.getException();
   }
 
   private String pause(ChaosNode node) {

@@ -34,9 +34,12 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--peers", split = ",", description = "every member's host:port, comma-separated")
   String[] peers;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any configuration key, as in the file; repeatable")
+  Map<String, String> settings = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws InterruptedException {
-    Map<String, Object> overrides = new LinkedHashMap<>();
+    Map<String, Object> overrides = new LinkedHashMap<>(settings);
     if (cluster != null) overrides.put("cluster", cluster);
     if (address != null) overrides.put("address", address);
     if (adminAddress != null) overrides.put("adminAddress", adminAddress);
