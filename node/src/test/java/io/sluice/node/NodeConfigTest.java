@@ -42,7 +42,13 @@ class NodeConfigTest {
         Arguments.of(valid().dataDir(""), "dataDir is required"),
         Arguments.of(valid().electionTimeoutMinMs(2000).electionTimeoutMaxMs(1000), "electionTimeoutMaxMs must be greater"),
         Arguments.of(valid().retryCacheExpirySeconds(5), "retryCacheExpirySeconds must be at least 30"),
-        Arguments.of(valid().cluster(" "), "cluster must be a non-empty name"));
+        Arguments.of(valid().cluster(" "), "cluster must be a non-empty name"),
+        Arguments.of(valid().sessionLifetimeSeconds(0), "sessionLifetimeSeconds must be at least 1"),
+        Arguments.of(valid().snapshotEveryEntries(5), "snapshotEveryEntries must be at least 100"),
+        Arguments.of(valid().snapshotsRetained(0), "snapshotsRetained must be at least 1"),
+        Arguments.of(valid().logEntriesKeptAfterSnapshot(-1), "logEntriesKeptAfterSnapshot must be 0 or more"),
+        Arguments.of(valid().raftSegmentSizeMb(0), "raftSegmentSizeMb must be 1 to 1024"),
+        Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'truncate', got 'ignore'"));
   }
 
   @ParameterizedTest
@@ -66,6 +72,16 @@ class NodeConfigTest {
     assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/other"));
     assertThat(config.electionTimeoutMin().toMillis()).isEqualTo(500);
     assertThat(config.peers()).containsExactly("127.0.0.1:7101", "127.0.0.1:7102");
+  }
+
+  @Test
+  void setFlagsOverrideAnyKeyAndAreValidatedLikeTheFile() {
+    NodeConfig config = NodeConfigFile.load(null, Map.of("address", "127.0.0.1:7101", "adminAddress", "127.0.0.1:7201",
+        "dataDir", "/tmp/x", "peers", List.of("127.0.0.1:7101"), "snapshotEveryEntries", "500", "corruptLogPolicy", "truncate"));
+    assertThat(config.durability().snapshotEveryEntries()).isEqualTo(500);
+    assertThat(config.durability().corruptLogPolicy()).isEqualTo(Durability.CorruptLogPolicy.TRUNCATE);
+    assertThatThrownBy(() -> NodeConfigFile.load(null, Map.of("address", "127.0.0.1:7101", "snapshotEveryEntries", "often")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("snapshotEveryEntries");
   }
 
   @Test
