@@ -40,6 +40,12 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit.getSize() + 8));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(4 * entryLimit.getSize()));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit.getSize() + 1024 * 1024));
+    // A new member is first sent the leader's latest snapshot. Ratis' own transfer ships the snapshot's
+    // files, and the state machine's snapshot (its applied position, see getLatestSnapshot) has none: the
+    // leader then fails to build the request forever and the member never joins. Notification mode asks
+    // the new member's state machine instead; it has no snapshot to fetch, so the leader sends the whole
+    // log, which is never purged while no snapshot is taken.
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
     // The operator's own Ratis settings come last, so they can override any of the above.
     config.raftProperties().forEach(p::set);
     return p;
