@@ -19,7 +19,9 @@ import java.util.Optional;
  * @param address        host:port this node listens on for Raft peers and clients
  * @param adminAddress   host:port of the admin HTTP endpoint (/livez, /readyz, /status)
  * @param dataDir        where the Raft log and the store live
- * @param peers          every member's address, this node's included
+ * @param peers          every member's address, this node's included; in join mode, existing members to contact
+ * @param join           start with no membership and wait for the leader to add this node (see {@code sluice admin
+ *                       add-node}); ignored once the node has Raft storage, which holds its configuration
  * @param electionTimeoutMin  lower bound of Raft's randomized election timeout
  * @param electionTimeoutMax  upper bound of Raft's randomized election timeout
  * @param retryCacheExpiry    how long a leader remembers a write's reply for retries; must exceed the
@@ -32,7 +34,7 @@ import java.util.Optional;
  * @param raftProperties      further Ratis properties ({@code raft.*} keys) set verbatim, after Sluice's own
  */
 @JsonDeserialize(builder = NodeConfig.Builder.class)
-public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers,
+public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers, boolean join,
                          Duration electionTimeoutMin, Duration electionTimeoutMax, Duration retryCacheExpiry,
                          Duration staleReadWait, StreamSettings streams, Duration sessionLifetime, Durability durability,
                          java.util.SortedMap<String, String> raftProperties) {
@@ -53,7 +55,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
 
   public Builder toBuilder() {
     return new Builder().cluster(cluster).address(address).adminAddress(adminAddress).dataDir(dataDir.toString())
-        .peers(peers).electionTimeoutMinMs(electionTimeoutMin.toMillis()).electionTimeoutMaxMs(electionTimeoutMax.toMillis())
+        .peers(peers).join(join).electionTimeoutMinMs(electionTimeoutMin.toMillis()).electionTimeoutMaxMs(electionTimeoutMax.toMillis())
         .retryCacheExpirySeconds(retryCacheExpiry.toSeconds()).staleReadWaitMs(staleReadWait.toMillis())
         .historyMaxEntries(streams.window().maxEntries()).historyMaxBytes(streams.window().maxBytes())
         .historyMaxAgeSeconds(streams.window().maxAge().map(Duration::toSeconds).orElse(0L))
@@ -72,6 +74,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private String adminAddress;
     private String dataDir;
     private List<String> peers = new ArrayList<>();
+    private boolean join;
     // Ratis' defaults (150-300 ms) make a busy 2-core machine lose its leader under load.
     private long electionTimeoutMinMs = 1000;
     private long electionTimeoutMaxMs = 2000;
@@ -96,6 +99,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder adminAddress(String value) { this.adminAddress = value; return this; }
     public Builder dataDir(String value) { this.dataDir = value; return this; }
     public Builder peers(List<String> value) { this.peers = new ArrayList<>(value); return this; }
+    public Builder join(boolean value) { this.join = value; return this; }
     public Builder electionTimeoutMinMs(long value) { this.electionTimeoutMinMs = value; return this; }
     public Builder electionTimeoutMaxMs(long value) { this.electionTimeoutMaxMs = value; return this; }
     public Builder retryCacheExpirySeconds(long value) { this.retryCacheExpirySeconds = value; return this; }
@@ -119,9 +123,17 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       checkAddress("address", address);
       checkAddress("adminAddress", adminAddress);
       require(dataDir != null && !dataDir.isBlank(), "dataDir", "is required (the directory for the Raft log and the store)");
-      require(!peers.isEmpty(), "peers", "must list every member's host:port, this node's included");
-      peers.forEach(p -> checkAddress("peers", p));
-      require(peers.contains(address), "peers", "does not contain this node's address " + address + ": " + peers);
+      if (join) {
+        require(!peers.isEmpty(), "peers", "must list the host:port of at least one existing member to contact (join mode)");
+        peers.forEach(p -> checkAddress("peers", p));
+        require(peers.stream().anyMatch(p -> !p.equals(address)), "peers",
+            "must list at least one existing member other than this node " + address + " (join mode), got " + peers);
+      } else {
+        require(!peers.isEmpty(), "peers", "must list every member's host:port, this node's included");
+        peers.forEach(p -> checkAddress("peers", p));
+        require(peers.contains(address), "peers", "does not contain this node's address " + address + ": " + peers
+            + " (a node joining a running cluster sets join: true)");
+      }
       require(peers.stream().distinct().count() == peers.size(), "peers", "lists an address twice: " + peers);
       require(!adminAddress.equals(address), "adminAddress", "must differ from address " + address);
       require(electionTimeoutMinMs > 0, "electionTimeoutMinMs", "must be positive, got " + electionTimeoutMinMs);
@@ -151,8 +163,9 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
           historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
       StreamSettings streams = new StreamSettings(window, streamTailEntries, streamTailBytes, Duration.ofSeconds(streamCursorIdleSeconds),
           Duration.ofMillis(staleReadWaitMs));
-      return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, Duration.ofMillis(electionTimeoutMinMs),
-          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams, Duration.ofSeconds(sessionLifetimeSeconds), durability, raftProperties);
+      return new NodeConfig(cluster, address, adminAddress, Path.of(dataDir), peers, join, Duration.ofMillis(electionTimeoutMinMs),
+          Duration.ofMillis(electionTimeoutMaxMs), Duration.ofSeconds(retryCacheExpirySeconds), Duration.ofMillis(staleReadWaitMs), streams,
+          Duration.ofSeconds(sessionLifetimeSeconds), durability, raftProperties);
     }
 
     private static void checkAddress(String key, String value) {

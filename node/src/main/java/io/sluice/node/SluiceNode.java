@@ -6,7 +6,7 @@ import io.sluice.statemachine.SluiceStateMachine;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -31,18 +31,21 @@ public final class SluiceNode implements AutoCloseable {
   private final RaftServer server;
   private final AdminHttpServer admin;
 
-  private SluiceNode(NodeConfig config) throws IOException {
+  private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
-    List<RaftPeer> peers = config.peers().stream()
-        .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
     MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
         config.sessionLifetime());
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
+    if (formatted && entry != Entry.MEMBER) {
+      LOG.info("node {} has Raft storage: it restarts from its stored configuration, join has no effect", config.nodeId());
+    } else if (entry != Entry.MEMBER) {
+      LOG.info("node {} starts with no membership ({}): it waits for the leader to add it", config.nodeId(), entry);
+    }
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
-        .setGroup(RaftGroup.valueOf(groupId, peers))
+        .setGroup(initialGroup(entry))
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.of(config))
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
@@ -50,11 +53,37 @@ public final class SluiceNode implements AutoCloseable {
     this.admin = new AdminHttpServer(config.adminAddress(), this);
   }
 
+  /**
+   * How a node without Raft storage enters its Raft group. A node with storage ignores this: its log
+   * holds its configuration.
+   */
+  public enum Entry {
+    /** As a member of the group that {@code peers} lists: the nodes of a new cluster. */
+    MEMBER,
+    /**
+     * As the only listener of a group of its own. The leader's {@code setConfiguration} then sends it
+     * the log, as a learner or as a voter (it turns follower when a committed configuration says so).
+     * It serves reads and streams from the start, which a learner needs: Ratis 3.3.0 never marks a
+     * listener it adds as caught up, so a listener started as {@link #JOIN_AS_VOTER} would never run.
+     */
+    JOIN,
+    /**
+     * With an empty group: Ratis' own bootstrap of a new voter. The node stays "initializing" (no
+     * election timer, no clients) until the leader has caught it up and committed it as a voter.
+     */
+    JOIN_AS_VOTER
+  }
+
   /** Starts a node and returns once it accepts connections (it may not have joined a leader yet). */
   public static SluiceNode start(NodeConfig config) {
+    return start(config, config.join() ? Entry.JOIN : Entry.MEMBER);
+  }
+
+  /** Starts a node entering its group as {@code entry} says; returns once it accepts connections. */
+  public static SluiceNode start(NodeConfig config, Entry entry) {
     SluiceNode node;
     try {
-      node = new SluiceNode(config);
+      node = new SluiceNode(config, entry);
     } catch (IOException e) {
       throw new UncheckedIOException("node " + config.nodeId() + " failed to start", e);
     }
@@ -68,6 +97,19 @@ public final class SluiceNode implements AutoCloseable {
     LOG.info("node {} started: raft/clients on {}, admin on {}, data in {}", config.nodeId(), config.address(),
         config.adminAddress(), config.dataDir());
     return node;
+  }
+
+  private RaftGroup initialGroup(Entry entry) {
+    return switch (entry) {
+      case MEMBER -> RaftGroup.valueOf(groupId, config.peers().stream().map(a -> peer(a, RaftPeerRole.FOLLOWER)).toList());
+      case JOIN -> RaftGroup.valueOf(groupId, peer(config.address(), RaftPeerRole.LISTENER));
+      // Not RaftGroup.emptyGroup(): a server without this group id rejects the leader's appendEntries.
+      case JOIN_AS_VOTER -> RaftGroup.valueOf(groupId);
+    };
+  }
+
+  private static RaftPeer peer(String address, RaftPeerRole role) {
+    return RaftPeer.newBuilder().setId(ClusterNaming.peerId(address)).setAddress(address).setStartupRole(role).build();
   }
 
   public NodeConfig config() {

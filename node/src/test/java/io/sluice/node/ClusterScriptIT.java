@@ -103,10 +103,41 @@ class ClusterScriptIT {
 
   @Test
   void aBadNodeNumberIsAClearErrorWithExitCode2() throws Exception {
-    Process p = start("cluster", "kill", "7");
+    assertThat(fail("cluster", "kill", "10")).contains("node number must be 1..9, got '10'");
+    assertThat(fail("cluster", "kill", "7")).contains("node 7 is not a node of the local cluster (nodes: 1 2 3)");
+    assertThat(fail("cluster", "add", "2")).contains("cluster add takes a node number 4..9");
+  }
+
+  @Test
+  void addANodeRejoinAnotherAndRemoveTheFirst() throws Exception {
+    run("cluster", "up");
+    String fourth = "127.0.0.1:" + (raftBase + 4);
+    assertThat(run("cluster", "add", "4")).contains("added " + fourth + " as a voter");
+    assertThat(data.resolve("node4/node.yml")).content().contains("join: true");
+    try (SluiceClient client = SluiceClient.connect("sluice://127.0.0.1:" + (raftBase + 1) + "/?timeoutMS=30000")) {
+      SluiceCollection c = client.getDatabase("db").getCollection("c");
+      for (int i = 0; i < 10; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+      assertThat(run("admin", "members")).contains(fourth).containsPattern("(?m)^\\S+\\s+\\S+\\s+leader");
+      assertThat(run("cluster", "rejoin", "2")).contains("node 2 rejoined");
+      c.insertOne(new Document("_id", "after rejoin"));
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status"), 4).size() == 1);
+
+      assertThat(run("cluster", "remove", "4")).contains("removed " + fourth, "node 4 stopped");
+      assertThat(run("admin", "members")).doesNotContain(fourth);
+      c.insertOne(new Document("_id", "after remove"));
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status"), 3).size() == 1);
+      assertThat(c.countDocuments()).isEqualTo(12);
+    }
+  }
+
+  /** Runs a launcher command that must fail with exit code 2; returns its output. */
+  private String fail(String... args) throws Exception {
+    Process p = start(args);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(2);
-    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("node number must be 1..3, got '7'");
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
   private List<String> pids() throws IOException {
@@ -116,6 +147,10 @@ class ClusterScriptIT {
 
   /** The distinct "applied digest" pairs of the status table's rows; DOWN rows count as their own. */
   private static java.util.Set<String> appliedAndDigests(String status) {
+    return appliedAndDigests(status, 3);
+  }
+
+  private static java.util.Set<String> appliedAndDigests(String status, int nodes) {
     java.util.Set<String> distinct = new java.util.HashSet<>();
     Matcher row = Pattern.compile("(?m)^\\d\\s+(.*)$").matcher(status);
     int rows = 0;
@@ -124,7 +159,7 @@ class ClusterScriptIT {
       distinct.add(cells[2].equals("DOWN") ? "DOWN" + rows : cells[cells.length - 2] + " " + cells[cells.length - 1]);
       rows++;
     }
-    assertThat(rows).as("rows of:%n%s", status).isEqualTo(3);
+    assertThat(rows).as("rows of:%n%s", status).isEqualTo(nodes);
     return distinct;
   }
 
@@ -154,15 +189,15 @@ class ClusterScriptIT {
     return builder.start();
   }
 
-  /** A base port whose next three ports are free now. */
+  /** A base port whose next four ports are free now (nodes 1-3 and an added node 4). */
   private static int freeBase() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int base = ThreadLocalRandom.current().nextInt(20000, 60000);
-      if (free(base + 1) && free(base + 2) && free(base + 3)) {
+      if (free(base + 1) && free(base + 2) && free(base + 3) && free(base + 4)) {
         return base;
       }
     }
-    throw new IllegalStateException("no three free consecutive ports found");
+    throw new IllegalStateException("no four free consecutive ports found");
   }
 
   private static boolean free(int port) {

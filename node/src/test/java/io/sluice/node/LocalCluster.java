@@ -3,6 +3,7 @@ package io.sluice.node;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.client.SluiceClient;
+import io.sluice.node.admin.ClusterAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,7 +11,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -19,14 +19,21 @@ import java.util.stream.Collectors;
 /**
  * An in-JVM cluster of real nodes on loopback with ephemeral ports and per-test directories, for
  * tests that need Raft, the store and the client together. Nodes can be stopped (as by a crash:
- * the store keeps only what was committed) and started again from their data directory.
+ * the store keeps only what was committed) and started again from their data directory; further
+ * nodes can be started in join mode and added with {@link #admin()}.
  */
 final class LocalCluster implements AutoCloseable {
+  private final Path dir;
+  private final UnaryOperator<NodeConfig.Builder> settings;
   private final List<NodeConfig> configs = new ArrayList<>();
-  private final SluiceNode[] nodes;
+  /** Node i, or null while it is stopped. */
+  private final List<SluiceNode> nodes = new ArrayList<>();
   private final List<SluiceClient> clients = new ArrayList<>();
+  private final List<ClusterAdmin> admins = new ArrayList<>();
 
   private LocalCluster(Path dir, int size, UnaryOperator<NodeConfig.Builder> settings) {
+    this.dir = dir;
+    this.settings = settings;
     List<String> raftAddresses = new ArrayList<>();
     List<String> adminAddresses = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -34,11 +41,15 @@ final class LocalCluster implements AutoCloseable {
       adminAddresses.add("127.0.0.1:" + freePort());
     }
     for (int i = 0; i < size; i++) {
-      configs.add(settings.apply(NodeConfig.builder().address(raftAddresses.get(i)).adminAddress(adminAddresses.get(i))
-          .dataDir(dir.resolve("node" + (i + 1)).toString()).peers(raftAddresses)
-          .electionTimeoutMinMs(600).electionTimeoutMaxMs(1200)).build());
+      configs.add(config(raftAddresses.get(i), adminAddresses.get(i), raftAddresses, false));
+      nodes.add(null);
     }
-    nodes = new SluiceNode[size];
+  }
+
+  private NodeConfig config(String address, String adminAddress, List<String> peers, boolean join) {
+    return settings.apply(NodeConfig.builder().address(address).adminAddress(adminAddress)
+        .dataDir(dir.resolve("node" + (configs.size() + 1)).toString()).peers(peers).join(join)
+        .electionTimeoutMinMs(600).electionTimeoutMaxMs(1200)).build();
   }
 
   static LocalCluster start(Path dir, int size) {
@@ -56,13 +67,48 @@ final class LocalCluster implements AutoCloseable {
   }
 
   void start(int i) {
-    nodes[i] = SluiceNode.start(configs.get(i));
+    nodes.set(i, SluiceNode.start(configs.get(i)));
+  }
+
+  void start(int i, SluiceNode.Entry entry) {
+    nodes.set(i, SluiceNode.start(configs.get(i), entry));
+  }
+
+  /**
+   * Adds node {@code size()} with its own free ports, configured to join (its peers are the other
+   * nodes), and starts it as {@code entry} says; it is no member until an admin adds it.
+   *
+   * @return its index
+   */
+  int startJoiner(SluiceNode.Entry entry) {
+    List<String> others = configs.stream().map(NodeConfig::address).toList();
+    configs.add(config("127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), others, true));
+    nodes.add(null);
+    start(nodes.size() - 1, entry);
+    return nodes.size() - 1;
   }
 
   /** Stops node i; its data directory stays for a later {@link #start}. */
   void stop(int i) {
-    nodes[i].close();
-    nodes[i] = null;
+    nodes.get(i).close();
+    nodes.set(i, null);
+  }
+
+  /** Takes over a node started outside the fixture as node i (stopped until then), e.g. by a rejoin. */
+  void adopt(int i, SluiceNode running) {
+    Objects.requireNonNull(running);
+    if (nodes.get(i) != null) {
+      throw new IllegalStateException("node " + i + " is running");
+    }
+    nodes.set(i, running);
+  }
+
+  NodeConfig config(int i) {
+    return configs.get(i);
+  }
+
+  String address(int i) {
+    return configs.get(i).address();
   }
 
   /** Stops node i as a crash leaves it: its store is found cut off at the next start, and rebuilt. */
@@ -75,31 +121,27 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  NodeConfig config(int i) {
-    return configs.get(i);
-  }
-
   SluiceNode node(int i) {
-    return Objects.requireNonNull(nodes[i], "node " + i + " is stopped");
+    return Objects.requireNonNull(nodes.get(i), "node " + i + " is stopped");
   }
 
   int size() {
-    return nodes.length;
+    return nodes.size();
   }
 
   boolean isRunning(int i) {
-    return nodes[i] != null;
+    return nodes.get(i) != null;
   }
 
   /** Waits for a leader that is ready to take writes, and returns its index. */
   int awaitLeader() {
-    return await().atMost(Duration.ofSeconds(30)).until(this::leaderIndex, i -> i >= 0 && nodes[i] != null && nodes[i].isReadyLeader());
+    return await().atMost(Duration.ofSeconds(30)).until(this::leaderIndex, i -> i >= 0 && nodes.get(i) != null && nodes.get(i).isReadyLeader());
   }
 
   /** The index of the node that is leader now, or -1. */
   int leaderIndex() {
-    for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null && nodes[i].isLeader()) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i) != null && nodes.get(i).isLeader()) {
         return i;
       }
     }
@@ -108,8 +150,8 @@ final class LocalCluster implements AutoCloseable {
 
   int aFollower() {
     int leader = awaitLeader();
-    for (int i = 0; i < nodes.length; i++) {
-      if (i != leader && nodes[i] != null) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (i != leader && nodes.get(i) != null) {
         return i;
       }
     }
@@ -130,10 +172,17 @@ final class LocalCluster implements AutoCloseable {
     return client;
   }
 
+  /** An admin client of this cluster (closed with it). */
+  ClusterAdmin admin() {
+    ClusterAdmin admin = ClusterAdmin.connect(connectionString(), Duration.ofSeconds(60));
+    admins.add(admin);
+    return admin;
+  }
+
   /** Waits until every running node has applied the same entries and holds identical state. */
   void awaitIdenticalState() {
     await().atMost(Duration.ofSeconds(30)).until(() -> {
-      List<String> digests = Arrays.stream(nodes).filter(Objects::nonNull).map(n -> n.status().appliedIndex() + ":" + n.digest()).distinct().toList();
+      List<String> digests = nodes.stream().filter(Objects::nonNull).map(n -> n.status().appliedIndex() + ":" + n.digest()).distinct().toList();
       return digests.size() == 1;
     });
   }
@@ -141,8 +190,9 @@ final class LocalCluster implements AutoCloseable {
   @Override
   public void close() {
     clients.forEach(SluiceClient::close);
-    for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null) {
+    admins.forEach(ClusterAdmin::close);
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i) != null) {
         stop(i);
       }
     }

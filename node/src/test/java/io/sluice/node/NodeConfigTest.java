@@ -48,13 +48,31 @@ class NodeConfigTest {
         Arguments.of(valid().snapshotsRetained(0), "snapshotsRetained must be at least 1"),
         Arguments.of(valid().logEntriesKeptAfterSnapshot(-1), "logEntriesKeptAfterSnapshot must be 0 or more"),
         Arguments.of(valid().raftSegmentSizeMb(0), "raftSegmentSizeMb must be 1 to 1024"),
-        Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'truncate', got 'ignore'"));
+        Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'truncate', got 'ignore'"),
+        Arguments.of(valid().join(true).peers(List.of()), "peers must list the host:port of at least one existing member"),
+        Arguments.of(valid().join(true).peers(List.of("127.0.0.1:7101")), "peers must list at least one existing member other than this node"),
+        Arguments.of(valid().join(true).peers(List.of("127.0.0.1:7102", "localhost")), "peers must be host:port, got 'localhost'"));
   }
 
   @ParameterizedTest
   @MethodSource("badValues")
   void aBadValueIsRejectedNamingTheKey(NodeConfig.Builder builder, String message) {
     assertThatThrownBy(builder::build).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+
+  @Test
+  void aJoiningNodeListsExistingMembersWithoutItself() {
+    NodeConfig config = valid().join(true).peers(List.of("127.0.0.1:7102", "127.0.0.1:7103")).build();
+    assertThat(config.join()).isTrue();
+    assertThat(config.toBuilder().build()).isEqualTo(config);
+    assertThat(valid().build().join()).as("default").isFalse();
+  }
+
+  @Test
+  void joinIsAKeyOfTheFile() throws IOException {
+    Path file = dir.resolve("node.yml");
+    Files.writeString(file, "address: 127.0.0.1:7104\nadminAddress: 127.0.0.1:7204\ndataDir: /tmp/d\njoin: true\npeers: [127.0.0.1:7101]\n");
+    assertThat(NodeConfigFile.load(file, Map.of()).join()).isTrue();
   }
 
   @Test

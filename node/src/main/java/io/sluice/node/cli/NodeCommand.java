@@ -2,8 +2,10 @@ package io.sluice.node.cli;
 
 import io.sluice.node.NodeConfig;
 import io.sluice.node.NodeConfigFile;
+import io.sluice.node.NodeRejoin;
 import io.sluice.node.SluiceNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,9 +15,12 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code sluice node --config FILE [overrides]}: runs one node until the process is stopped. */
+/** {@code sluice node --config FILE [overrides] [--join | --rejoin]}: runs one node until the process is stopped. */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Sluice node in the foreground.")
 final class NodeCommand implements Callable<Integer> {
+  /** Removing the node, then the leader sending it the whole log. */
+  private static final Duration REJOIN_TIMEOUT = Duration.ofMinutes(5);
+
   @Option(names = "--config", description = "YAML configuration file")
   Path config;
 
@@ -37,6 +42,14 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any configuration key, as in the file; repeatable")
   Map<String, String> settings = new LinkedHashMap<>();
 
+  @Option(names = "--join", description = "start with no membership and wait for the leader to add this node"
+      + " (sluice admin add-node); --peers then lists existing members. No effect on a node that has data")
+  boolean join;
+
+  @Option(names = "--rejoin", description = "for a node whose disk was lost or damaged: delete its Raft log and store,"
+      + " have the cluster remove it, start it with no membership and have it added back")
+  boolean rejoin;
+
   @Override
   public Integer call() throws InterruptedException {
     Map<String, Object> overrides = new LinkedHashMap<>(settings);
@@ -45,9 +58,10 @@ final class NodeCommand implements Callable<Integer> {
     if (adminAddress != null) overrides.put("adminAddress", adminAddress);
     if (dataDir != null) overrides.put("dataDir", dataDir);
     if (peers != null) overrides.put("peers", Arrays.asList(peers));
+    if (join || rejoin) overrides.put("join", true);
     NodeConfig nodeConfig = NodeConfigFile.load(config, overrides);
     LoggerFactory.getLogger(NodeCommand.class).info("effective configuration: {}", nodeConfig);
-    SluiceNode node = SluiceNode.start(nodeConfig);
+    SluiceNode node = rejoin ? NodeRejoin.rejoin(nodeConfig, REJOIN_TIMEOUT) : SluiceNode.start(nodeConfig);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();

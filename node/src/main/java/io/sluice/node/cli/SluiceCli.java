@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code sluice-node <command>}: the entry point of the node jar, called by the {@code ./sluice} launcher. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
     description = "Sluice: a replicated document store with change streams.",
-    subcommands = {NodeCommand.class, StatusCommand.class, WatchCommand.class, io.sluice.node.bench.BenchCommand.class})
+    subcommands = {NodeCommand.class, StatusCommand.class, WatchCommand.class, AdminCommand.class, io.sluice.node.bench.BenchCommand.class})
 public final class SluiceCli {
 
   public static void main(String[] args) {
@@ -22,7 +22,9 @@ public final class SluiceCli {
     CommandLine cli = new CommandLine(new SluiceCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + e.getMessage());
-      return e instanceof io.sluice.node.ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
+      boolean badInput = e instanceof io.sluice.node.ConfigException || e instanceof IllegalArgumentException
+          || e instanceof io.sluice.node.admin.AdminException admin && admin.isBadInput();
+      return badInput ? 2 : 1;
     });
     return cli;
   }

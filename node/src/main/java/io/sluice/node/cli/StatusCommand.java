@@ -21,6 +21,9 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--admin", split = ",", required = true, description = "admin host:port of each node, comma-separated")
   List<String> adminAddresses;
 
+  @Option(names = "--numbers", split = ",", description = "the number to show for each node (default: 1, 2, ...)")
+  List<Integer> numbers;
+
   @Option(names = "--wait-for-leader", description = "wait up to this many seconds until one node is leader (0: don't wait)")
   int waitSeconds;
 
@@ -35,12 +38,16 @@ final class StatusCommand implements Callable<Integer> {
     }
     String format = "%-4s %-16s %-22s %-10s %6s %10s %10s  %s%n";
     System.out.printf(format, "NODE", "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST");
+    if (numbers != null && numbers.size() != adminAddresses.size()) {
+      throw new IllegalArgumentException("--numbers has " + numbers.size() + " entries for " + adminAddresses.size() + " --admin addresses");
+    }
     for (int i = 0; i < adminAddresses.size(); i++) {
       JsonNode s = statuses.get(i);
+      int number = numbers == null ? i + 1 : numbers.get(i);
       if (s == null) {
-        System.out.printf(format, i + 1, "-", "-", "DOWN", "-", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
+        System.out.printf(format, number, "-", "-", "DOWN", "-", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
       } else {
-        System.out.printf(format, i + 1, s.path("id").asText(), s.path("address").asText(), s.path("role").asText(),
+        System.out.printf(format, number, s.path("id").asText(), s.path("address").asText(), s.path("role").asText(),
             s.path("term").asLong(), s.path("commitIndex").asLong(), s.path("appliedIndex").asLong(), s.path("digest").asText().substring(0, 12));
       }
     }

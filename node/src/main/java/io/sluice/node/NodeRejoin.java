@@ -1,0 +1,82 @@
+package io.sluice.node;
+
+import io.sluice.client.ConnectionString;
+import io.sluice.node.admin.ClusterAdmin;
+import io.sluice.node.admin.Member;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code sluice node --rejoin}: brings back a node whose disk was lost or damaged as a fresh member.
+ * Restarting it empty is not enough: the leader keeps the node's old match index and sends it only
+ * entries after it, so it never catches up. Removing it from the configuration and adding it back
+ * makes the leader start it over from the beginning of the log.
+ */
+public final class NodeRejoin {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRejoin.class);
+
+  private NodeRejoin() {}
+
+  /**
+   * Wipes the node's Raft log and store, removes its address from the cluster (through the other
+   * peers of its configuration), starts it with no membership and has it added back in the role it
+   * had (a voter if it was no member). Returns the running node once the cluster has taken it back.
+   */
+  public static SluiceNode rejoin(NodeConfig config, Duration timeout) {
+    String address = config.address();
+    List<String> others = config.peers().stream().filter(p -> !p.equals(address)).toList();
+    try (ClusterAdmin admin = new ClusterAdmin(new ConnectionString(others, config.cluster(), Duration.ofSeconds(15)), timeout)) {
+      LOG.info("rejoin 1/4: deleting the Raft log and the store of {} in {}", address, config.dataDir());
+      wipe(config.dataDir());
+
+      Optional<Member> member = admin.members().stream().filter(m -> m.address().equals(address)).findFirst();
+      boolean learner = member.map(m -> m.role() == Member.Role.LEARNER).orElse(false);
+      if (member.isPresent()) {
+        // Before the node starts: a running follower that the leader drops would call an election,
+        // find itself outside the configuration and shut down.
+        LOG.info("rejoin 2/4: removing {} ({}) from the cluster", address, member.get().role());
+        admin.removeNode(address);
+      } else {
+        LOG.info("rejoin 2/4: {} is not a member; it will be added as a voter", address);
+      }
+
+      LOG.info("rejoin 3/4: starting {} with no membership", address);
+      SluiceNode node = SluiceNode.start(config, learner ? SluiceNode.Entry.JOIN : SluiceNode.Entry.JOIN_AS_VOTER);
+      try {
+        LOG.info("rejoin 4/4: adding {} back as a {}; the leader sends it the whole log", address, learner ? "learner" : "voter");
+        admin.addNode(address, learner);
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
+      LOG.info("rejoin done: {} is a {} again", address, learner ? "learner" : "voter");
+      return node;
+    }
+  }
+
+  /** Deletes what a node writes under its data directory (its log, its store); leaves config and log files. */
+  private static void wipe(Path dataDir) {
+    for (String owned : List.of("raft", "store")) {
+      Path dir = dataDir.resolve(owned);
+      if (!Files.exists(dir)) {
+        continue;
+      }
+      try (Stream<Path> paths = Files.walk(dir)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + dir + " for the rejoin", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.node.admin.AdminException;
+import io.sluice.node.admin.ClusterAdmin;
+import io.sluice.protocol.ClusterNaming;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link ClusterAdmin#transferLeader}: to any voter, whatever priorities Ratis' configuration holds. */
+class LeaderTransferTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void leadershipMovesToTheChosenVoterAndWritesGoOn() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      ClusterAdmin admin = cluster.admin();
+      int target = cluster.aFollower();
+      admin.transferLeader(cluster.address(target));
+      assertThat(cluster.awaitLeader()).isEqualTo(target);
+      cluster.client().getDatabase("db").getCollection("c").insertOne(new Document("_id", 1));
+      cluster.awaitIdenticalState();
+      admin.transferLeader(cluster.address(target)); // already leader: nothing to do
+      assertThat(cluster.awaitLeader()).isEqualTo(target);
+    }
+  }
+
+  @Test
+  void aVoterWithAHigherPriorityDoesNotBlockTheTransfer() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      // An operator gave one node a higher priority: Ratis moves leadership to it and refuses to
+      // transfer to any other voter until priorities change.
+      int favourite = cluster.awaitLeader();
+      int target = (favourite + 1) % 3;
+      List<RaftPeer> peers = IntStream.range(0, 3).mapToObj(i -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(cluster.address(i)))
+          .setAddress(cluster.address(i)).setPriority(i == favourite ? 5 : 0).build()).toList();
+      try (RaftClient raw = RaftClient.newBuilder().setProperties(new RaftProperties())
+          .setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME)), peers)).build()) {
+        assertThat(raw.admin().setConfiguration(peers).isSuccess()).isTrue();
+      }
+
+      cluster.admin().transferLeader(cluster.address(target));
+      assertThat(cluster.awaitLeader()).isEqualTo(target);
+      // Priorities are equal now, so nothing pulls leadership back to the favourite.
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> cluster.leaderIndex() == target);
+    }
+  }
+
+  @Test
+  void onlyAVoterCanBecomeLeader() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      assertThatThrownBy(() -> cluster.admin().transferLeader("127.0.0.1:1")).isInstanceOfSatisfying(AdminException.class, e -> {
+        assertThat(e.isBadInput()).isTrue();
+        assertThat(e).hasMessageContaining("127.0.0.1:1 is not a voter");
+      });
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.client.ChangeStreamCursor;
+import io.sluice.client.ChangeStreamDocument;
+import io.sluice.client.ReadPreference;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
+import io.sluice.client.WriteResult;
+import io.sluice.node.admin.AdminException;
+import io.sluice.node.admin.ClusterAdmin;
+import io.sluice.node.admin.Member;
+import io.sluice.node.cli.CliRunner;
+import io.sluice.protocol.SluiceException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Growing and shrinking a running cluster with {@link ClusterAdmin}: voters, learners, refusals. */
+class MembershipTest {
+  @TempDir
+  Path dir;
+
+  /** A writer inserting {_id: 0, 1, 2, ...} one at a time, so log order is _id order. */
+  private static final class Writer implements AutoCloseable {
+    final Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
+    final Set<Integer> unknown = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    Writer(SluiceCollection c) {
+      thread = new Thread(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          try {
+            c.insertOne(new Document("_id", i));
+            acknowledged.add(i);
+          } catch (SluiceException e) {
+            unknown.add(i);
+          }
+        }
+      }, "writer");
+      thread.start();
+    }
+
+    /** Waits until {@code n} more writes are acknowledged: the cluster is still taking writes. */
+    void awaitMore(int n) {
+      int target = acknowledged.size() + n;
+      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= target);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join();
+    }
+  }
+
+  /** Reads a stream on its own thread, keeping each event's _id. */
+  private static Thread reader(ChangeStreamCursor<ChangeStreamDocument> stream, List<Integer> ids) {
+    Thread thread = new Thread(() -> {
+      while (!stream.isClosed()) {
+        try {
+          ChangeStreamDocument event = stream.tryNext();
+          if (event != null) {
+            ids.add(event.getDocumentKey().getInt32("_id").getValue());
+          }
+        } catch (RuntimeException e) {
+          if (!stream.isClosed()) {
+            throw e;
+          }
+        }
+      }
+    }, "stream-reader");
+    thread.start();
+    return thread;
+  }
+
+  @Test
+  void growingToFiveAndShrinkingToThreeUnderLoadLosesNoWriteAndTheStreamSeesEachOnceInOrder() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      ClusterAdmin admin = cluster.admin();
+      SluiceCollection c = cluster.client("timeoutMS=30000").getDatabase("db").getCollection("c");
+      int streamNode = cluster.aFollower();
+      List<Integer> received = new CopyOnWriteArrayList<>();
+      Writer writer;
+      try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().onNode(cluster.address(streamNode)).cursor()) {
+        Thread reader = reader(stream, received);
+        writer = new Writer(c);
+        try (writer) {
+          writer.awaitMore(20);
+          int fourth = cluster.startJoiner(SluiceNode.Entry.JOIN);
+          admin.addNode(cluster.address(fourth), false);
+          writer.awaitMore(20);
+          int fifth = cluster.startJoiner(SluiceNode.Entry.JOIN);
+          admin.addNode(cluster.address(fifth), false);
+          assertThat(admin.members()).extracting(Member::role).containsOnly(Member.Role.LEADER, Member.Role.FOLLOWER).hasSize(5);
+          writer.awaitMore(20);
+
+          // Shrink by the leader (unless it serves the stream), then by a node added above.
+          int leader = cluster.awaitLeader();
+          int firstOut = leader != streamNode ? leader : otherOriginal(streamNode, leader);
+          int secondOut = firstOut != fourth ? fourth : fifth;
+          admin.removeNode(cluster.address(firstOut));
+          cluster.stop(firstOut);
+          writer.awaitMore(20);
+          admin.removeNode(cluster.address(secondOut));
+          cluster.stop(secondOut);
+          writer.awaitMore(20);
+        }
+        List<String> remaining = new ArrayList<>();
+        for (int i = 0; i < cluster.size(); i++) {
+          if (cluster.isRunning(i)) {
+            remaining.add(cluster.address(i));
+          }
+        }
+        assertThat(admin.members()).extracting(Member::address).containsExactlyInAnyOrderElementsOf(remaining).hasSize(3);
+        cluster.awaitIdenticalState();
+
+        assertThat(stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
+        int last = writer.acknowledged.stream().max(Integer::compare).orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.contains(last));
+        stream.close();
+        reader.join();
+      }
+      assertThat(received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
+          .containsAll(writer.acknowledged);
+      assertThat(stored(c)).as("no event for a write that is not stored").containsAll(received);
+    }
+  }
+
+  private static int otherOriginal(int streamNode, int leader) {
+    for (int i = 0; i < 3; i++) {
+      if (i != streamNode && i != leader) {
+        return i;
+      }
+    }
+    throw new IllegalStateException();
+  }
+
+  private static List<Integer> stored(SluiceCollection c) {
+    List<Integer> ids = new ArrayList<>();
+    c.find().forEach(d -> ids.add(d.getInteger("_id")));
+    return ids;
+  }
+
+  @Test
+  void aLearnerGetsTheDataServesAFollowerReadAndAStreamAndCanBePromoted() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      ClusterAdmin admin = cluster.admin();
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      for (int i = 0; i < 10; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+      int learner = cluster.startJoiner(SluiceNode.Entry.JOIN);
+      String address = cluster.address(learner);
+      admin.addNode(address, true);
+      assertThat(admin.members()).filteredOn(m -> m.address().equals(address)).extracting(Member::role).containsExactly(Member.Role.LEARNER);
+      assertThat(admin.members()).filteredOn(m -> m.role() != Member.Role.LEARNER).hasSize(3);
+      cluster.awaitIdenticalState();
+
+      try (SluiceClient onlyLearner = SluiceClient.connect("sluice://" + address)) {
+        SluiceCollection viaLearner = onlyLearner.getDatabase("db").getCollection("c");
+        WriteResult w = c.insertOne(new Document("_id", "after"));
+        assertThat(viaLearner.withReadPreference(ReadPreference.follower()).find(eq("_id", "after")).afterPosition(w.position()).first())
+            .isEqualTo(new Document("_id", "after"));
+        try (ChangeStreamCursor<ChangeStreamDocument> stream = viaLearner.watch().cursor()) {
+          assertThat(stream.servingNode()).isEqualTo(address);
+          c.insertOne(new Document("_id", "streamed"));
+          assertThat(stream.next().getDocumentKey().getString("_id").getValue()).isEqualTo("streamed");
+        }
+      }
+
+      admin.addNode(address, false);
+      assertThat(admin.members()).filteredOn(m -> m.address().equals(address)).extracting(Member::role).containsExactly(Member.Role.FOLLOWER);
+      c.insertOne(new Document("_id", "promoted"));
+      cluster.awaitIdenticalState();
+    }
+  }
+
+  @Test
+  void aNodeStartedWithAnEmptyGroupIsBootstrappedByTheLeaderAsAVoter() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      for (int i = 0; i < 10; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+      int fresh = cluster.startJoiner(SluiceNode.Entry.JOIN_AS_VOTER);
+      cluster.admin().addNode(cluster.address(fresh), false);
+      c.insertOne(new Document("_id", "after"));
+      cluster.awaitIdenticalState();
+      assertThat(cluster.node(fresh).status().role()).isIn("FOLLOWER", "LEADER");
+    }
+  }
+
+  @Test
+  void aFollowerWhoseDiskWasLostRejoinsAsAFreshMemberAndCatchesUp() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceCollection c = cluster.client("timeoutMS=30000").getDatabase("db").getCollection("c");
+      for (int i = 0; i < 20; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+      int lost = cluster.aFollower();
+      cluster.stop(lost);
+      for (int i = 20; i < 40; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+      // Rejoin wipes the node's Raft log and store itself.
+      cluster.adopt(lost, NodeRejoin.rejoin(cluster.config(lost), Duration.ofSeconds(60)));
+      c.insertOne(new Document("_id", "after"));
+      cluster.awaitIdenticalState();
+      assertThat(cluster.node(lost).status().appliedIndex()).isEqualTo(cluster.node(cluster.awaitLeader()).status().appliedIndex());
+      assertThat(cluster.admin().members()).filteredOn(m -> m.address().equals(cluster.address(lost)))
+          .extracting(Member::role).containsExactly(Member.Role.FOLLOWER);
+    }
+  }
+
+  @Test
+  void removeNodeRefusesTheLastVoterAndANonMemberWithAClearMessage() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 1)) {
+      ClusterAdmin admin = cluster.admin();
+      String only = cluster.address(0);
+      assertThatThrownBy(() -> admin.removeNode(only)).isInstanceOfSatisfying(AdminException.class, e -> {
+        assertThat(e.isBadInput()).isTrue();
+        assertThat(e).hasMessageContaining(only + " is the last voter");
+      });
+      assertThatThrownBy(() -> admin.removeNode("127.0.0.1:1")).isInstanceOfSatisfying(AdminException.class, e -> {
+        assertThat(e.isBadInput()).isTrue();
+        assertThat(e).hasMessageContaining("127.0.0.1:1 is not a member of the cluster (voters [" + only + "]");
+      });
+
+      String connect = "--connect=" + cluster.connectionString();
+      CliRunner.Result refused = CliRunner.capture("admin", "remove-node", only, connect);
+      assertThat(refused.exitCode()).isEqualTo(2);
+      assertThat(refused.err()).startsWith("error: " + only + " is the last voter").hasLineCount(1);
+      assertThat(CliRunner.capture("admin", "remove-node", "127.0.0.1:1", connect).exitCode()).isEqualTo(2);
+      CliRunner.Result members = CliRunner.capture("admin", "members", connect);
+      assertThat(members.exitCode()).isZero();
+      assertThat(members.out()).contains(only).contains("leader");
+      assertThat(admin.members()).singleElement().extracting(Member::role).isEqualTo(Member.Role.LEADER);
+    }
+  }
+}
