@@ -28,21 +28,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The chaos suite: every fault, with every workload running (registers, set, change-stream
  * consumers on every node), and every checker. Each run prints its seed; {@code -Dchaos.seed=N}
  * replays the same faults, victims and values. {@code -Dchaos.minutes=N} adds a soak of N minutes.
- *
- * <p>{@link Fault#WIPE_FOLLOWER} is not in the suite yet: a follower that lost its disk and rejoins
- * under its old identity never catches up, because the leader remembers how far it had replicated
- * to it (Ratis keeps nextIndex above the old matchIndex) — and voting with a wiped disk is unsafe in
- * Raft anyway. Rejoining needs the remove-and-re-add procedure of the durability issue.
  */
 @ExtendWith(ChaosEnvironment.class)
 class ChaosSuiteIT {
   /**
-   * SIGKILL at any moment, also right around a snapshot. This test first found that MapDB's own
-   * write-ahead log could leave a store unreadable after a kill; the store no longer uses it.
+   * SIGKILL at any moment, also right around a snapshot, and a follower that loses its disk and
+   * rejoins with {@code --rejoin}. This test first found that MapDB's own write-ahead log could leave
+   * a store unreadable after a kill; the store no longer uses it.
    */
   @Test
   void crashes() {
-    check(new Scenario("crashes", 3, List.of(KILL_LEADER, KILL_FOLLOWER, KILL_STREAM_NODE, KILL_DURING_SNAPSHOT),
+    check(new Scenario("crashes", 3, List.of(KILL_LEADER, KILL_FOLLOWER, KILL_STREAM_NODE, KILL_DURING_SNAPSHOT, WIPE_FOLLOWER),
         Duration.ofSeconds(120), Scenario.seedFromProperty()));
   }
 
@@ -62,7 +58,7 @@ class ChaosSuiteIT {
   void soak() {
     long minutes = Long.getLong("chaos.minutes", 0);
     Assumptions.assumeTrue(minutes > 0, "no soak: run with -Dchaos.minutes=N");
-    check(new Scenario("soak", 5, List.copyOf(EnumSet.complementOf(EnumSet.of(WIPE_FOLLOWER))),
+    check(new Scenario("soak", 5, List.copyOf(EnumSet.allOf(Fault.class)),
         Duration.ofMinutes(minutes), Scenario.seedFromProperty()));
   }
 

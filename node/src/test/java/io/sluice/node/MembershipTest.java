@@ -226,6 +226,33 @@ class MembershipTest {
     }
   }
 
+  /** Snapshots every 100 entries and 1 MiB segments of 5 KB writes: the leader's log is purged long before the joins. */
+  @Test
+  void nodesJoiningOrRejoiningAfterTheLogWasPurgedInstallTheLeadersSnapshot() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(0)
+        .raftSegmentSizeMb(1))) {
+      SluiceCollection c = cluster.client("timeoutMS=30000").getDatabase("db").getCollection("c");
+      for (int i = 0; i < 400; i++) {
+        c.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
+      }
+      int lost = cluster.aFollower();
+      cluster.stop(lost);
+      for (int i = 400; i < 450; i++) {
+        c.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
+      }
+      assertThat(cluster.node(cluster.awaitLeader()).status().logStartIndex()).as("the leader purged its log").isGreaterThan(100);
+
+      int added = cluster.startJoiner(SluiceNode.Entry.JOIN);
+      cluster.admin().addNode(cluster.address(added), false);
+      cluster.adopt(lost, NodeRejoin.rejoin(cluster.config(lost), Duration.ofSeconds(60)));
+      c.insertOne(new Document("_id", "after"));
+      cluster.awaitIdenticalState();
+      assertThat(cluster.node(added).status().snapshotIndex()).as("the added node installed a snapshot").isPositive();
+      assertThat(cluster.node(lost).status().snapshotIndex()).as("the rejoined node installed a snapshot").isPositive();
+      assertThat(c.countDocuments()).isEqualTo(451);
+    }
+  }
+
   @Test
   void removeNodeRefusesTheLastVoterAndANonMemberWithAClearMessage() {
     try (LocalCluster cluster = LocalCluster.start(dir, 1)) {

@@ -126,6 +126,22 @@ public final class ChaosNode {
     paused = false;
   }
 
+  /**
+   * Starts the node with {@code --rejoin}, as an operator does for a node whose disk was lost: it
+   * has the cluster remove it and add it back as a fresh member. Later restarts are plain again.
+   */
+  public void startRejoining() {
+    String[] plain = container.getCommandParts();
+    String[] rejoin = java.util.Arrays.copyOf(plain, plain.length + 1);
+    rejoin[plain.length] = "--rejoin";
+    container.setCommand(rejoin);
+    try {
+      start();
+    } finally {
+      container.setCommand(plain);
+    }
+  }
+
   /** Kills the node and deletes its data directory: it must rejoin from the others. */
   public void killAndWipe() {
     kill();

@@ -22,7 +22,7 @@ public enum Fault {
   ONE_WAY_FROM_LEADER,
   /** Move the leadership to a follower (Ratis' transferLeadership): an election without a failure. */
   TRANSFER_LEADER,
-  /** Kill a follower, delete its data directory, restart it empty: it must rejoin from the others. */
+  /** Kill a follower and delete its data directory; when healing, start it with {@code --rejoin}: it comes back as a fresh member. */
   WIPE_FOLLOWER,
   /** Ask a node for a snapshot and SIGKILL it a few milliseconds later: mid-snapshot, or just before or after. */
   KILL_DURING_SNAPSHOT,

@@ -32,6 +32,7 @@ public final class Nemesis {
   private final List<ChaosNode> stopped = new ArrayList<>();
   private final List<ChaosNode> paused = new ArrayList<>();
   private final List<ChaosNode> removed = new ArrayList<>();
+  private final List<ChaosNode> wiped = new ArrayList<>();
 
   /** {@code streamNode} gives the address of the node a stream consumer reads from, or null. */
   public Nemesis(ChaosCluster cluster, History history, long seed, Supplier<String> streamNode) {
@@ -85,6 +86,8 @@ public final class Nemesis {
     paused.clear();
     stopped.forEach(ChaosNode::start);
     stopped.clear();
+    wiped.forEach(ChaosNode::startRejoining);
+    wiped.clear();
     history.fault("healed");
     long committed = cluster.status(leader()).map(NodeStatus::commitIndex).orElse(0L);
     Awaitility.await("every node to apply index " + committed + " after healing").atMost(Duration.ofSeconds(90))
@@ -100,8 +103,8 @@ public final class Nemesis {
 
   private String wipe(ChaosNode node) {
     node.killAndWipe();
-    stopped.add(node);
-    return "killed and wiped " + node;
+    wiped.add(node);
+    return "killed and wiped " + node + " (it rejoins with --rejoin when healed)";
   }
 
   private String killDuringSnapshot(ChaosNode node) {
