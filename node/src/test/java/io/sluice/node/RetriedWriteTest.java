@@ -41,36 +41,15 @@ class RetriedWriteTest {
 
   @Test
   void theSameCallSentToTheOldAndTheNewLeaderIsAppliedOnce() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
-      List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
-          .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-      RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
-      ClientId clientId = ClientId.randomId();
-      BsonDocument increment = new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
-          .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
-              .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
-              .append("upsert", BsonBoolean.TRUE))));
-      Message message = Message.valueOf(ByteString.copyFrom(new RawBsonDocument(increment, new BsonDocumentCodec()).getByteBuffer().asNIO()));
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+      int oldLeader = cluster.awaitLeader();
+      BsonDocument firstReply = caller.sendIncrementTo(oldLeader);
+      cluster.awaitIdenticalState();
+      cluster.stop(oldLeader);
+      BsonDocument retryReply = caller.sendIncrementTo(cluster.awaitLeader());
 
-      try (RaftClient raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
-          .setProperties(new RaftProperties()).build()) {
-        int oldLeader = cluster.awaitLeader();
-        RaftClientReply first = raft.getClientRpc().sendRequest(request(clientId, groupId, cluster, oldLeader, message));
-        BsonDocument firstReply = Replies.check(decode(first));
-
-        cluster.awaitIdenticalState();
-        cluster.stop(oldLeader);
-        int newLeader = cluster.awaitLeader();
-        RaftClientReply retry = raft.getClientRpc().sendRequest(request(clientId, groupId, cluster, newLeader, message));
-        BsonDocument retryReply = Replies.check(decode(retry));
-
-        assertThat(retryReply.getDocument("opTime")).isEqualTo(firstReply.getDocument("opTime"));
-        BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
-        RaftClientReply found = raft.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
-            new RawBsonDocument(read, new BsonDocumentCodec()).getByteBuffer().asNIO())));
-        BsonDocument doc = Replies.check(decode(found)).getDocument("cursor").getArray("firstBatch").get(0).asDocument();
-        assertThat(doc.getInt32("n").getValue()).isEqualTo(1);
-      }
+      assertThat(retryReply.getDocument("opTime")).isEqualTo(firstReply.getDocument("opTime"));
+      assertThat(caller.counter()).as("applied once").isEqualTo(1);
     }
   }
 
@@ -80,46 +59,65 @@ class RetriedWriteTest {
    */
   @Test
   void theSameCallResentAfterTheWholeClusterRestartedIsAppliedOnce() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+      BsonDocument firstReply = caller.sendIncrementTo(cluster.awaitLeader());
+      cluster.awaitIdenticalState();
+      for (int i = 0; i < 3; i++) {
+        cluster.stop(i);
+      }
+      for (int i = 0; i < 3; i++) {
+        cluster.start(i);
+      }
+      BsonDocument retryReply = caller.sendIncrementTo(cluster.awaitLeader());
+
+      assertThat(retryReply).isEqualTo(firstReply);
+      cluster.awaitIdenticalState();
+      assertThat(caller.counter()).as("applied once").isEqualTo(1);
+      assertThat(cluster.node(0).status().sessions()).isPositive();
+    }
+  }
+
+  /** A raw Ratis client that sends one increment as call 42, to the node it is told, as often as asked. */
+  private static final class RawCaller implements AutoCloseable {
+    private final LocalCluster cluster;
+    private final ClientId clientId = ClientId.randomId();
+    private final RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
+    private final RaftClient raft;
+
+    RawCaller(LocalCluster cluster) {
+      this.cluster = cluster;
       List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
           .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-      RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
-      ClientId clientId = ClientId.randomId();
+      this.raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
+          .setProperties(new RaftProperties()).build();
+    }
+
+    BsonDocument sendIncrementTo(int node) throws java.io.IOException {
       BsonDocument increment = new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
           .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
               .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
               .append("upsert", BsonBoolean.TRUE))));
-      Message message = Message.valueOf(ByteString.copyFrom(new RawBsonDocument(increment, new BsonDocumentCodec()).getByteBuffer().asNIO()));
-
-      try (RaftClient raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
-          .setProperties(new RaftProperties()).build()) {
-        BsonDocument firstReply = Replies.check(decode(raft.getClientRpc().sendRequest(
-            request(clientId, groupId, cluster, cluster.awaitLeader(), message))));
-        cluster.awaitIdenticalState();
-        for (int i = 0; i < 3; i++) {
-          cluster.stop(i);
-        }
-        for (int i = 0; i < 3; i++) {
-          cluster.start(i);
-        }
-        BsonDocument retryReply = Replies.check(decode(raft.getClientRpc().sendRequest(
-            request(clientId, groupId, cluster, cluster.awaitLeader(), message))));
-
-        assertThat(retryReply).isEqualTo(firstReply);
-        cluster.awaitIdenticalState();
-        BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
-        RaftClientReply found = raft.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
-            new RawBsonDocument(read, new BsonDocumentCodec()).getByteBuffer().asNIO())));
-        BsonDocument doc = Replies.check(decode(found)).getDocument("cursor").getArray("firstBatch").get(0).asDocument();
-        assertThat(doc.getInt32("n").getValue()).as("applied once").isEqualTo(1);
-        assertThat(cluster.node(0).status().sessions()).isPositive();
-      }
+      RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
+          .setServerId(RaftPeerId.valueOf(cluster.node(node).id())).setGroupId(groupId).setCallId(42)
+          .setMessage(message(increment)).setType(RaftClientRequest.writeRequestType()).build();
+      return Replies.check(decode(raft.getClientRpc().sendRequest(request)));
     }
-  }
 
-  private static RaftClientRequest request(ClientId clientId, RaftGroupId groupId, LocalCluster cluster, int target, Message message) {
-    return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(RaftPeerId.valueOf(cluster.node(target).id()))
-        .setGroupId(groupId).setCallId(42).setMessage(message).setType(RaftClientRequest.writeRequestType()).build();
+    /** The counter the increments raise, read linearizably. */
+    int counter() throws java.io.IOException {
+      BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
+      BsonDocument reply = Replies.check(decode(raft.io().sendReadOnly(message(read))));
+      return reply.getDocument("cursor").getArray("firstBatch").get(0).asDocument().getInt32("n").getValue();
+    }
+
+    private static Message message(BsonDocument command) {
+      return Message.valueOf(ByteString.copyFrom(new RawBsonDocument(command, new BsonDocumentCodec()).getByteBuffer().asNIO()));
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      raft.close();
+    }
   }
 
   private static BsonDocument decode(RaftClientReply reply) {
