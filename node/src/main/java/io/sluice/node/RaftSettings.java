@@ -39,7 +39,7 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, entryLimit);
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit.getSize() + 8));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit.getSize() + 1024 * 1024));
-    durability(p, config.durability());
+    durability(p, config.durability(), config.nodeId());
     // The operator's own Ratis settings come last, so they can override any of the above.
     config.raftProperties().forEach(p::set);
     return p;
@@ -50,9 +50,9 @@ final class RaftSettings {
    * followers a little behind) even if a follower is further behind: that one installs the snapshot,
    * and no member that is down can make the others' disks grow without bound.
    */
-  private static void durability(RaftProperties p, Durability d) {
+  private static void durability(RaftProperties p, Durability d, String nodeId) {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, d.snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, d.snapshotEveryEntries() + staggering(d.snapshotEveryEntries(), nodeId));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, d.snapshotsRetained());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, d.logEntriesKeptAfterSnapshot());
@@ -61,6 +61,15 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(d.segmentSizeMb() + "MB"));
     RaftServerConfigKeys.Log.setCorruptionPolicy(p, d.corruptLogPolicy() == Durability.CorruptLogPolicy.TRUNCATE
         ? RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN : RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
+  }
+
+  /**
+   * A node applies no entry while it copies its store for a snapshot. With one threshold everywhere
+   * every node would snapshot at the same index and the cluster would stall together; each node
+   * adds its own offset (up to a quarter of the threshold, from its id), so their snapshots drift apart.
+   */
+  static long staggering(long snapshotEveryEntries, String nodeId) {
+    return Math.floorMod(nodeId.hashCode(), Math.max(1, snapshotEveryEntries / 4));
   }
 
   private static TimeDuration millis(long ms) {
