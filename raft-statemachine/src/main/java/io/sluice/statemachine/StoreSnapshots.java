@@ -73,11 +73,16 @@ final class StoreSnapshots {
   SingleFileSnapshotInfo take(TermIndex termIndex, DocumentStore store) throws IOException {
     File target = storage.getSnapshotFile(termIndex.getTerm(), termIndex.getIndex());
     Path temporary = target.toPath().resolveSibling(target.getName() + TEMPORARY);
+    long started = System.nanoTime();
     store.checkpoint(temporary);
+    long copied = System.nanoTime();
     MD5Hash md5 = MD5FileUtil.computeMd5ForFile(temporary.toFile());
+    long hashed = System.nanoTime();
     MD5FileUtil.saveMD5File(target, md5);
     Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
     syncDirectory();
+    LOG.info("snapshot {}: checkpoint {} ms, MD5 {} ms, rename and sync {} ms", target.getName(), (copied - started) / 1_000_000,
+        (hashed - copied) / 1_000_000, (System.nanoTime() - hashed) / 1_000_000);
     SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), termIndex);
     storage.updateLatestSnapshot(taken);
     return taken;
@@ -90,7 +95,9 @@ final class StoreSnapshots {
         if (saved == null) {
           throw new IOException("it has no MD5 file");
         }
+        long started = System.nanoTime();
         MD5FileUtil.verifySavedMD5(snapshot.toFile(), MD5FileUtil.computeMd5ForFile(snapshot.toFile()));
+        LOG.info("snapshot {} checked against its MD5 in {} ms", snapshot.getFileName(), (System.nanoTime() - started) / 1_000_000);
         return;
       } catch (IOException e) {
         Path corrupt = snapshot.resolveSibling(snapshot.getFileName() + ".corrupt");

@@ -12,16 +12,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice bench streams}: change-stream figures from a running cluster. */
+/** {@code sluice bench SCENARIO}: figures from a running cluster, one node's store, or nodes started in this JVM. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Measure Sluice. Scenarios:",
     "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
-    "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)"})
+    "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
+    "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
+    "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)"})
 public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams or resume-depth")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams, resume-depth or durability")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
@@ -54,6 +56,27 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--fanout-seconds", defaultValue = "10", description = "seconds of writes per fan-out step (default ${DEFAULT-VALUE})")
   int fanoutSeconds;
 
+  @Option(names = "--data-mb", defaultValue = "1024", description = "MiB of documents loaded before measuring (durability; default ${DEFAULT-VALUE})")
+  int dataMb;
+
+  @Option(names = "--runs", defaultValue = "3", description = "measured runs; the table gives medians (durability; default ${DEFAULT-VALUE})")
+  int runs;
+
+  @Option(names = "--writers", defaultValue = "8", description = "closed-loop writer threads of the steady load (durability; default ${DEFAULT-VALUE})")
+  int writers;
+
+  @Option(names = "--gap-seconds", defaultValue = "10", description = "seconds of steady writes before and after each snapshot (durability; default ${DEFAULT-VALUE})")
+  int gapSeconds;
+
+  @Option(names = "--behind", defaultValue = "2000", description = "writes made while a follower is down (durability; default ${DEFAULT-VALUE})")
+  int behind;
+
+  @Option(names = "--replay", defaultValue = "20000", description = "writes in the log after the snapshot of a crashing follower (durability; default ${DEFAULT-VALUE})")
+  int replay;
+
+  @Option(names = "--dir", description = "where the nodes' data goes (durability; default: the temporary directory)")
+  File dir;
+
   @Option(names = "--json", description = "also write the results to this file as JSON")
   File json;
 
@@ -73,8 +96,11 @@ public final class BenchCommand implements Callable<Integer> {
       }
       return 0;
     }
+    if (scenario.equals("durability")) {
+      return durability();
+    }
     if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth");
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth, durability");
     }
     if (connect == null) {
       throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");
@@ -87,6 +113,24 @@ public final class BenchCommand implements Callable<Integer> {
       StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
+    return 0;
+  }
+
+  private int durability() throws Exception {
+    if (dataMb < 1 || runs < 1 || writers < 1 || gapSeconds < 1 || warmup < 0 || behind < 0 || replay < 0) {
+      throw new IllegalArgumentException("--data-mb, --runs, --writers and --gap-seconds must be positive; --warmup, --behind and"
+          + " --replay 0 or more");
+    }
+    java.nio.file.Path base = (dir != null ? dir.toPath() : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))).toAbsolutePath();
+    java.nio.file.Files.createDirectories(base);
+    long free = java.nio.file.Files.getFileStore(base).getUsableSpace();
+    long needed = DurabilityBench.diskNeeded(dataMb);
+    if (free < needed) {
+      throw new IllegalArgumentException(String.format("bench durability with --data-mb %d needs about %,d MiB free in %s, which has %,d MiB;"
+          + " pass --dir on a disk with room, or a smaller --data-mb", dataMb, needed >> 20, base, free >> 20));
+    }
+    write(new DurabilityBench(new DurabilityBench.Options(dataMb, runs, writers, gapSeconds, warmup, behind, replay, base),
+        spec.commandLine().getOut()).run());
     return 0;
   }
 
