@@ -54,6 +54,9 @@ final class RaftSettings {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, d.snapshotEveryEntries() + staggering(d.snapshotEveryEntries(), nodeId));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, d.snapshotsRetained());
+    // No snapshot at a clean stop: the store closed cleanly is reopened as it is, and a snapshot of a
+    // large store would make every stop take seconds.
+    RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, d.logEntriesKeptAfterSnapshot());
     // Ratis purges only when this many entries can go at once (1,024 by default): never more than a snapshot's worth.

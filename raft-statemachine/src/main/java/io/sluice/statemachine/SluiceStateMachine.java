@@ -156,23 +156,26 @@ public class SluiceStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Writes a snapshot of the store at the last applied index. Ratis calls this on the apply thread,
-   * so no entry is applied meanwhile; readers go on. Ratis then purges the log up to it.
+   * Writes a snapshot of the store, named by the store's own applied position (not Ratis' applied
+   * index, which may be past it by metadata entries: a store restored from the snapshot must not look
+   * behind it). Ratis calls this on the apply thread, so no entry is applied meanwhile; readers go on.
+   * Ratis then purges the log up to it.
    */
   @Override
   public long takeSnapshot() throws java.io.IOException {
-    TermIndex applied = getLastAppliedTermIndex();
+    TermIndex ratisApplied = getLastAppliedTermIndex();
+    Position position = store.appliedState().position();
     SnapshotInfo latest = snapshots.latest();
-    if (applied == null || applied.getIndex() <= 0) {
-      return RaftLog.INVALID_LOG_INDEX;
+    long latestIndex = latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
+    // Nothing new, or Ratis is still replaying entries the store already holds.
+    if (position.index() <= 0 || position.index() <= latestIndex || ratisApplied == null || position.index() > ratisApplied.getIndex()) {
+      return latestIndex;
     }
-    if (latest != null && latest.getIndex() >= applied.getIndex()) {
-      return latest.getIndex();
-    }
+    TermIndex termIndex = TermIndex.valueOf(position.term(), position.index());
     long started = System.nanoTime();
-    snapshots.take(applied, store);
-    LOG.info("{}: took snapshot at {} in {} ms", getId(), applied, (System.nanoTime() - started) / 1_000_000);
-    return applied.getIndex();
+    snapshots.take(termIndex, store);
+    LOG.info("{}: took snapshot at {} in {} ms", getId(), termIndex, (System.nanoTime() - started) / 1_000_000);
+    return termIndex.getIndex();
   }
 
   /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */

@@ -4,11 +4,13 @@ import io.sluice.statemachine.storage.DocumentStore;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -76,7 +78,7 @@ final class StoreSnapshots {
     long started = System.nanoTime();
     store.checkpoint(temporary);
     long copied = System.nanoTime();
-    MD5Hash md5 = MD5FileUtil.computeMd5ForFile(temporary.toFile());
+    MD5Hash md5 = md5Of(temporary);
     long hashed = System.nanoTime();
     MD5FileUtil.saveMD5File(target, md5);
     Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
@@ -96,7 +98,7 @@ final class StoreSnapshots {
           throw new IOException("it has no MD5 file");
         }
         long started = System.nanoTime();
-        MD5FileUtil.verifySavedMD5(snapshot.toFile(), MD5FileUtil.computeMd5ForFile(snapshot.toFile()));
+        MD5FileUtil.verifySavedMD5(snapshot.toFile(), md5Of(snapshot));
         LOG.info("snapshot {} checked against its MD5 in {} ms", snapshot.getFileName(), (System.nanoTime() - started) / 1_000_000);
         return;
       } catch (IOException e) {
@@ -105,6 +107,21 @@ final class StoreSnapshots {
         Files.move(snapshot, corrupt, StandardCopyOption.REPLACE_EXISTING);
       }
     }
+  }
+
+  /**
+   * The file's MD5. Not Ratis' {@code MD5FileUtil.computeMd5ForFile}: in 3.3.0 it counts the position
+   * in an int and throws past 2 GiB, and a snapshot is as large as the store.
+   */
+  static MD5Hash md5Of(Path file) throws IOException {
+    MessageDigest md5 = MD5FileUtil.newMD5();
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (in.read(buffer.clear()) >= 0) {
+        md5.update(buffer.flip());
+      }
+    }
+    return MD5Hash.newInstance(md5.digest());
   }
 
   private List<Path> newestFirst() throws IOException {

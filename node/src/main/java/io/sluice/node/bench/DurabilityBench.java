@@ -25,7 +25,7 @@ import org.apache.ratis.server.RaftServerConfigKeys;
  * {@code bench durability}: what snapshots, restarts and snapshot installs cost on a node holding
  * {@code dataMb} MiB of documents. Starts three real nodes in this JVM, loads the documents through
  * the client, then in each run measures side by side: snapshot time on a follower, on the leader and
- * on all three at once (as the auto-trigger does), with the write throughput of a steady load in
+ * on all three at once, with the write throughput of a steady load in
  * one-second windows during each snapshot against the windows without one; the restart of a follower
  * after a clean stop, and after a crash (store discarded, rebuilt from its snapshot and its own log);
  * and the install of the leader's snapshot on a follower that lost its disk. Every run ends by
@@ -150,7 +150,7 @@ final class DurabilityBench {
         say("  the leader changed during its snapshot");
       }
       sleepSeconds(options.gapSeconds());
-      taken.put("all", timedSnapshot("snapshot on all 3 at once, as auto-trigger does (s)",
+      taken.put("all", timedSnapshot("snapshot on all 3 at once (s)",
           IntStream.range(0, cluster.size()).boxed().toList(), windows));
       sleepSeconds(options.gapSeconds());
     } finally {
@@ -188,20 +188,20 @@ final class DurabilityBench {
     return new Taken(label, windows.span(start, end), (end - start) / 1e9);
   }
 
-  /** Stop a follower cleanly (Ratis takes a snapshot at stop), write while it is down, start it and wait until it caught up. */
+  /** Stop a follower cleanly, write while it is down, start it and wait until it caught up. */
   private void cleanRestart(int run, Map<String, Object> details) throws Exception {
     int follower = cluster.aFollower();
     long start = System.nanoTime();
     cluster.stop(follower);
-    table.add(run, "stop", "clean stop of a follower, Ratis snapshots at stop (s)", "%.2f", (System.nanoTime() - start) / 1e9);
+    table.add(run, "stop", "clean stop of a follower (s)", "%.2f", (System.nanoTime() - start) / 1e9);
     writes.writeCount(options.behind());
     restartAndCatchUp(run, follower, "restart", "restart after a clean stop", details);
   }
 
   /**
    * A crash: the follower's store is discarded at start, restored from its snapshot, and its own log
-   * after the snapshot is replayed. So that there is a log to replay (a clean stop would snapshot),
-   * the follower first runs for {@code replay} entries with the snapshot at stop turned off.
+   * after the snapshot is replayed. So that there is a log to replay, the follower first runs for
+   * {@code replay} entries (with the snapshot at stop off, as it is by default since this was written).
    */
   private void crashRestart(int run, Map<String, Object> details) throws Exception {
     int follower = cluster.aFollower();
