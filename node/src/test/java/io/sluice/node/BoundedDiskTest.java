@@ -46,9 +46,11 @@ class BoundedDiskTest {
       }
       long early = Collections.max(sizes.subList(0, ROUNDS / 2));
       long late = Collections.max(sizes.subList(ROUNDS / 2, ROUNDS));
-      // The last 1,500 writes of ~1 KB each would add over 1.5 MB to a log that is never purged.
-      assertThat(late).as("data directory sizes by round: %s", sizes).isLessThanOrEqualTo(early + early / 10);
+      // MapDB grows its file in steps of a few MiB and reuses freed space, so the store levels off
+      // rather than stopping dead; what must not grow with the writes is the log and the snapshots.
+      assertThat(late).as("data directory sizes by round: %s", sizes).isLessThanOrEqualTo(early + early / 4);
       assertThat(cluster.node(0).status().logStartIndex()).isGreaterThan(ROUNDS * WRITES_PER_ROUND / 2);
+      assertThat(SnapshotTest.snapshotFiles(cluster.config(0))).hasSizeLessThanOrEqualTo(2);
     }
   }
 

@@ -149,14 +149,17 @@ class SnapshotTest {
   }
 
   @Test
-  void aDamagedSnapshotTheLogNoLongerCoversStopsTheNodeWithWhatToDo() throws IOException {
+  void damagedSnapshotsTheLogNoLongerCoversStopTheNodeWithWhatToDo() throws IOException {
     try (LocalCluster cluster = startCluster()) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
       insert(c, 0, 450);
       int follower = cluster.aFollower();
       cluster.awaitIdenticalState();
+      assertThat(cluster.node(follower).status().logStartIndex()).as("the follower purged its log").isGreaterThan(1);
       cluster.crash(follower);
-      damageNewestSnapshot(cluster.config(follower));
+      for (Path snapshot : snapshotFiles(cluster.config(follower))) {
+        damage(snapshot);
+      }
 
       assertThatThrownBy(() -> cluster.start(follower)).isInstanceOf(NodeStartException.class)
           .hasMessageContaining("newest intact snapshot").hasMessageContaining("--rejoin");
@@ -167,11 +170,14 @@ class SnapshotTest {
 
   private static Path damageNewestSnapshot(NodeConfig config) throws IOException {
     List<Path> snapshots = snapshotFiles(config);
-    Path newest = snapshots.get(snapshots.size() - 1);
-    byte[] bytes = Files.readAllBytes(newest);
+    return damage(snapshots.get(snapshots.size() - 1));
+  }
+
+  private static Path damage(Path snapshot) throws IOException {
+    byte[] bytes = Files.readAllBytes(snapshot);
     bytes[bytes.length / 2] ^= 0x5a;
-    Files.write(newest, bytes);
-    return newest;
+    Files.write(snapshot, bytes);
+    return snapshot;
   }
 
   private static List<String> events(SluiceCollection c, ResumeToken token, String node, int count) {

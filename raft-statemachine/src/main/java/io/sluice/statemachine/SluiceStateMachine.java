@@ -223,15 +223,26 @@ public class SluiceStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
     if (termIndex.getIndex() <= store.appliedState().position().index()) {
-      // The store was closed cleanly after this entry: Raft replays from the older snapshot.
+      // The store was closed cleanly after this entry: Raft replays from the older snapshot. Ratis puts
+      // the reply in its retry cache, so it must be the entry's first reply, kept in the session table.
       updateLastAppliedTermIndex(termIndex);
       appliedWaiter.advance(termIndex.getIndex());
-      return CompletableFuture.completedFuture(toMessage(Replies.ok()));
+      BsonDocument firstReply = clientCall(trx).flatMap(this::firstReply).orElseGet(Replies::ok);
+      return CompletableFuture.completedFuture(toMessage(firstReply));
     }
     BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx), clientCall(trx));
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
     return CompletableFuture.completedFuture(toMessage(reply));
+  }
+
+  private Optional<BsonDocument> firstReply(ClientCall call) {
+    store.readLock().lock();
+    try {
+      return store.sessions().reply(call);
+    } finally {
+      store.readLock().unlock();
+    }
   }
 
   /** Who sent the entry, for the session table; entries without a client id (none today) have no caller. */
