@@ -95,6 +95,12 @@ final class RaftTransport implements AutoCloseable {
     throw last;
   }
 
+  /** The address of the node this client takes for the leader: where its next write goes first. */
+  java.util.Optional<String> leaderAddress() {
+    RaftPeerId leader = raft.getLeaderId();
+    return peers.stream().filter(p -> p.getId().equals(leader)).map(RaftPeer::getAddress).findFirst();
+  }
+
   /** Peer ids with the current leader (if known) last. */
   private List<RaftPeerId> followersFirst() {
     RaftPeerId leader = raft.getLeaderId();

@@ -4,6 +4,7 @@ import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
@@ -61,6 +62,15 @@ public final class SluiceClient implements AutoCloseable {
   /** Asks every node of the connection about itself, in connection-string order. */
   public List<NodeDescription> describeNodes() {
     return streams.describeNodes();
+  }
+
+  /**
+   * The node this client sends writes and linearizable reads to: the one it takes for the leader,
+   * learnt from the last reply or redirect; empty before it has heard of one. Right after a call it
+   * names the node that answered it (or the last node tried, if the call failed).
+   */
+  public Optional<String> currentLeader() {
+    return transport.leaderAddress();
   }
 
   public ConnectionString connectionString() {

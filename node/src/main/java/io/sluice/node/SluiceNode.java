@@ -6,6 +6,7 @@ import io.sluice.statemachine.SluiceStateMachine;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -30,6 +31,8 @@ public final class SluiceNode implements AutoCloseable {
   private final SluiceStateMachine stateMachine;
   private final RaftServer server;
   private final AdminHttpServer admin;
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
 
   private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
@@ -51,6 +54,32 @@ public final class SluiceNode implements AutoCloseable {
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     this.admin = new AdminHttpServer(config.adminAddress(), this);
+    stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
+  }
+
+  /**
+   * Ratis closes the group on a server that finds itself removed from the configuration, and on one
+   * whose apply thread failed. Such a node can do nothing more: it stops, as a removed etcd member does,
+   * rather than stay up and answer every request with an error.
+   */
+  private void stopIfRaftClosedTheGroup() {
+    if (closing.get()) {
+      return;
+    }
+    String reason = "its Raft server closed the group: the node was removed from the cluster, or it could not apply an entry"
+        + " (see the log above). To bring it back, restart it after `./sluice admin add-node " + config.address()
+        + "`, or with --rejoin";
+    LOG.error("node {} stops: {}", id(), reason);
+    Thread stopper = new Thread(() -> {
+      close();
+      stoppedItself.complete(reason);
+    }, "node-stop");
+    stopper.start();
+  }
+
+  /** Completes, with the reason, if the node stops by itself (see {@link #stopIfRaftClosedTheGroup}); never on {@link #close}. */
+  public CompletableFuture<String> whenStoppedItself() {
+    return stoppedItself;
   }
 
   /**
@@ -186,6 +215,9 @@ public final class SluiceNode implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     admin.stop();
     try {
       server.close();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.client.SluiceClient;
 import io.sluice.node.admin.AdminException;
 import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.protocol.ClusterNaming;
@@ -32,7 +33,9 @@ class LeaderTransferTest {
       int target = cluster.aFollower();
       admin.transferLeader(cluster.address(target));
       assertThat(cluster.awaitLeader()).isEqualTo(target);
-      cluster.client().getDatabase("db").getCollection("c").insertOne(new Document("_id", 1));
+      SluiceClient client = cluster.client();
+      client.getDatabase("db").getCollection("c").insertOne(new Document("_id", 1));
+      assertThat(client.currentLeader()).as("the node that answered the write").contains(cluster.address(target));
       cluster.awaitIdenticalState();
       admin.transferLeader(cluster.address(target)); // already leader: nothing to do
       assertThat(cluster.awaitLeader()).isEqualTo(target);

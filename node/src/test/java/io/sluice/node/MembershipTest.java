@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -250,6 +251,23 @@ class MembershipTest {
       assertThat(cluster.node(added).status().snapshotIndex()).as("the added node installed a snapshot").isPositive();
       assertThat(cluster.node(lost).status().snapshotIndex()).as("the rejoined node installed a snapshot").isPositive();
       assertThat(c.countDocuments()).isEqualTo(451);
+    }
+  }
+
+  @Test
+  void aRemovedNodeStopsItselfAndTheOthersGoOn() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int removed = cluster.aFollower();
+      SluiceNode node = cluster.node(removed);
+      cluster.admin().removeNode(cluster.address(removed));
+      String reason = node.whenStoppedItself().orTimeout(60, TimeUnit.SECONDS).join();
+      assertThat(reason).contains("removed from the cluster").contains("add-node " + cluster.address(removed));
+      assertThat(node.raftServer().getLifeCycleState().isClosingOrClosed()).as("its Raft server is closed").isTrue();
+
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      c.insertOne(new Document("_id", 1));
+      assertThat(c.countDocuments()).isEqualTo(1);
+      assertThat(cluster.admin().members()).extracting(Member::address).doesNotContain(cluster.address(removed)).hasSize(2);
     }
   }
 

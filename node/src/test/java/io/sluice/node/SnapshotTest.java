@@ -191,8 +191,12 @@ class SnapshotTest {
     return out;
   }
 
+  static Path snapshotDir(NodeConfig config) {
+    return config.dataDir().resolve("raft").resolve(GROUP).resolve("sm");
+  }
+
   static List<Path> snapshotFiles(NodeConfig config) throws IOException {
-    try (Stream<Path> files = Files.list(config.dataDir().resolve("raft").resolve(GROUP).resolve("sm"))) {
+    try (Stream<Path> files = Files.list(snapshotDir(config))) {
       return files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
           .sorted(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replaceAll(".*_", "")))).toList();
     }

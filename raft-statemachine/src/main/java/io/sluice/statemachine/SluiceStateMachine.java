@@ -34,6 +34,7 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.bson.BsonDocument;
 import org.bson.types.ObjectId;
@@ -73,6 +74,9 @@ public class SluiceStateMachine extends BaseStateMachine {
   private final ChangeStreamService streams;
 
   private final StoreSnapshots snapshots = new StoreSnapshots();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  /** The snapshot being written in the background, until {@link #takeSnapshot} has told Ratis of it. */
+  private volatile CompletableFuture<SingleFileSnapshotInfo> writing;
 
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
                             Duration sessionLifetime) {
@@ -113,7 +117,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
-    snapshots.init(storage);
+    snapshots.init(storage, org.apache.ratis.server.RaftServerConfigKeys.Snapshot.retentionFileNum(server.getProperties()));
     checkLogContinues(storage, snapshots.latest());
     restoreIfBehind(snapshots.latest());
     getLifeCycle().startAndTransition(() -> {});
@@ -156,13 +160,29 @@ public class SluiceStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Writes a snapshot of the store, named by the store's own applied position (not Ratis' applied
-   * index, which may be past it by metadata entries: a store restored from the snapshot must not look
-   * behind it). Ratis calls this on the apply thread, so no entry is applied meanwhile; readers go on.
-   * Ratis then purges the log up to it.
+   * Snapshots in two steps, so that applying stops only while the store is copied (inside the page
+   * cache), not while the copy is forced to disk and hashed: this call starts a snapshot and returns
+   * no index; Ratis keeps asking after later entries (its threshold is still passed), and the first
+   * call after the snapshot is durable returns its index, and only then does Ratis purge the log up
+   * to it. Ratis calls this on the apply thread, so nothing is applied during the copy; readers go on.
+   *
+   * <p>A snapshot is named by the store's own applied position (not Ratis' applied index, which may
+   * be past it by metadata entries: a store restored from the snapshot must not look behind it).
    */
   @Override
   public long takeSnapshot() throws java.io.IOException {
+    CompletableFuture<SingleFileSnapshotInfo> pending = writing;
+    if (pending != null) {
+      if (!pending.isDone()) {
+        return RaftLog.INVALID_LOG_INDEX;
+      }
+      writing = null;
+      try {
+        return pending.join().getIndex();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw new java.io.IOException("the snapshot could not be written: " + e.getCause().getMessage(), e.getCause());
+      }
+    }
     TermIndex ratisApplied = getLastAppliedTermIndex();
     Position position = store.appliedState().position();
     SnapshotInfo latest = snapshots.latest();
@@ -171,16 +191,19 @@ public class SluiceStateMachine extends BaseStateMachine {
     if (position.index() <= 0 || position.index() <= latestIndex || ratisApplied == null || position.index() > ratisApplied.getIndex()) {
       return latestIndex;
     }
-    TermIndex termIndex = TermIndex.valueOf(position.term(), position.index());
-    long started = System.nanoTime();
-    snapshots.take(termIndex, store);
-    LOG.info("{}: took snapshot at {} in {} ms", getId(), termIndex, (System.nanoTime() - started) / 1_000_000);
-    return termIndex.getIndex();
+    writing = snapshots.start(TermIndex.valueOf(position.term(), position.index()), store);
+    return RaftLog.INVALID_LOG_INDEX;
   }
 
   /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */
   @Override
   public void pause() {
+    CompletableFuture<SingleFileSnapshotInfo> pending = writing;
+    if (pending != null) {
+      // Let a snapshot being written finish before Ratis replaces the directory it goes to.
+      pending.handle((done, failed) -> done).join();
+      writing = null;
+    }
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -337,10 +360,20 @@ public class SluiceStateMachine extends BaseStateMachine {
     return Message.valueOf(ByteString.copyFrom(LogEntry.toBytes(reply)));
   }
 
+  /**
+   * Completes once this state machine is closed: by its node's own stop, or by Ratis when it closes
+   * the group on this server (the server was removed from the configuration, or applying failed).
+   */
+  public CompletableFuture<Void> whenClosed() {
+    return closed;
+  }
+
   @Override
   public void close() {
+    snapshots.close();
     streams.close();
     streamTimers.shutdownNow();
     store.close();
+    closed.complete(null);
   }
 }

@@ -13,12 +13,16 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
@@ -31,24 +35,40 @@ import org.slf4j.LoggerFactory;
  * Ratis' {@link SimpleStateMachineStorage} finds them, keeps the configured number, and sends the
  * latest to a follower that needs it.
  *
- * <p>A snapshot is written under a temporary name, forced to disk, given its MD5 file, and only then
- * renamed to its final name: a snapshot cut off by a crash never has a snapshot's name. At start, a
- * snapshot whose content does not match its MD5 is set aside (renamed {@code .corrupt}) and the one
- * before it is used.
+ * <p>A snapshot is copied from the store while nothing is applied (a copy inside the page cache),
+ * then, in the background while entries are applied again, forced to disk, given its MD5 file, and
+ * only then renamed to its final name: a snapshot cut off by a crash never has a snapshot's name. At
+ * start, a snapshot whose content does not match its MD5 is set aside (renamed {@code .corrupt}) and
+ * the one before it is used.
  */
-final class StoreSnapshots {
+final class StoreSnapshots implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreSnapshots.class);
   private static final String TEMPORARY = ".tmp";
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final Storage storage = new Storage();
+  private SnapshotRetentionPolicy retention;
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "snapshot-writer");
+    thread.setDaemon(true);
+    return thread;
+  });
   private Path directory;
 
   SimpleStateMachineStorage storage() {
     return storage;
   }
 
-  /** Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones and setting aside damaged ones. */
-  void init(RaftStorage raftStorage) throws IOException {
+  /**
+   * Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones and setting aside
+   * damaged ones. Each new snapshot leaves the newest {@code retained} ones (all if not positive).
+   */
+  void init(RaftStorage raftStorage, int retained) throws IOException {
+    retention = new SnapshotRetentionPolicy() {
+      @Override
+      public int getNumSnapshotsRetained() {
+        return retained;
+      }
+    };
     directory = raftStorage.getStorageDir().getStateMachineDir().toPath();
     Files.createDirectories(directory);
     try (Stream<Path> files = Files.list(directory)) {
@@ -71,23 +91,57 @@ final class StoreSnapshots {
     return storage.loadLatestSnapshot();
   }
 
-  /** Writes a snapshot of {@code store}, which is at {@code termIndex} and not being written meanwhile. */
-  SingleFileSnapshotInfo take(TermIndex termIndex, DocumentStore store) throws IOException {
+  /**
+   * Starts a snapshot of {@code store}, which is at {@code termIndex}: copies it now (the caller keeps
+   * it from changing meanwhile) and completes it in the background. The future completes when the
+   * snapshot is on disk under its name and is the latest; exceptionally if writing it failed.
+   */
+  CompletableFuture<SingleFileSnapshotInfo> start(TermIndex termIndex, DocumentStore store) {
     File target = storage.getSnapshotFile(termIndex.getTerm(), termIndex.getIndex());
     Path temporary = target.toPath().resolveSibling(target.getName() + TEMPORARY);
     long started = System.nanoTime();
-    store.checkpoint(temporary);
+    try {
+      store.checkpoint(temporary);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     long copied = System.nanoTime();
-    MD5Hash md5 = md5Of(temporary);
-    long hashed = System.nanoTime();
-    MD5FileUtil.saveMD5File(target, md5);
-    Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory();
-    LOG.info("snapshot {}: checkpoint {} ms, MD5 {} ms, rename and sync {} ms", target.getName(), (copied - started) / 1_000_000,
-        (hashed - copied) / 1_000_000, (System.nanoTime() - hashed) / 1_000_000);
-    SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), termIndex);
-    storage.updateLatestSnapshot(taken);
-    return taken;
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        long written = System.nanoTime();
+        forceToDisk(temporary);
+        long forced = System.nanoTime();
+        MD5Hash md5 = md5Of(temporary);
+        long hashed = System.nanoTime();
+        MD5FileUtil.saveMD5File(target, md5);
+        Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory();
+        LOG.info("snapshot {}: copy {} ms (nothing applied meanwhile), then force {} ms, MD5 {} ms, rename and sync {} ms",
+            target.getName(), millis(copied - started), millis(forced - written), millis(hashed - forced), millis(System.nanoTime() - hashed));
+        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), termIndex);
+        storage.updateLatestSnapshot(taken);
+        storage.deleteOld(retention);
+        return taken;
+      } catch (IOException e) {
+        throw new UncheckedIOException("writing snapshot " + target + " failed", e);
+      }
+    }, writer);
+  }
+
+  private static long millis(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  private static void forceToDisk(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+  }
+
+  /** Abandons a snapshot being written: its temporary file is deleted at the next start. */
+  @Override
+  public void close() {
+    writer.shutdownNow();
   }
 
   private void setAsideDamagedNewest() throws IOException {
@@ -137,6 +191,22 @@ final class StoreSnapshots {
       throw new IllegalArgumentException(snapshot + " is not a snapshot file");
     }
     return Long.parseLong(m.group(2));
+  }
+
+  /**
+   * Ratis' storage, except that old snapshots are deleted by the writer once a new one is complete;
+   * not when Ratis asks, right after each {@code takeSnapshot}: that is before the new one is complete,
+   * and again after every batch of entries while it is written.
+   */
+  private static final class Storage extends SimpleStateMachineStorage {
+    @Override
+    public void cleanupOldSnapshots(SnapshotRetentionPolicy ignored) {
+      // See above.
+    }
+
+    void deleteOld(SnapshotRetentionPolicy retention) throws IOException {
+      super.cleanupOldSnapshots(retention);
+    }
   }
 
   private void syncDirectory() {

@@ -108,22 +108,30 @@ public final class ChaosNode {
       resume();
     }
     try {
-      docker().killContainerCmd(container.getContainerId()).withSignal("KILL").exec();
+      signal("KILL");
     } catch (RuntimeException e) {
       // Already dead: nothing to kill.
     }
     container.stop();
   }
 
-  /** SIGSTOP-like: {@code docker pause} freezes every thread of the node. */
+  /**
+   * SIGSTOP: every thread of the node stops where it is. Not {@code docker pause}: the cgroup freezer
+   * gives up ("unable to freeze") when a thread sits in a long uninterruptible write, as during a
+   * snapshot's fsync, and a signal just waits for it.
+   */
   public void pause() {
-    docker().pauseContainerCmd(container.getContainerId()).exec();
+    signal("STOP");
     paused = true;
   }
 
   public void resume() {
-    docker().unpauseContainerCmd(container.getContainerId()).exec();
+    signal("CONT");
     paused = false;
+  }
+
+  private void signal(String name) {
+    docker().killContainerCmd(container.getContainerId()).withSignal(name).exec();
   }
 
   /**

@@ -8,7 +8,7 @@ public enum Fault {
   KILL_FOLLOWER,
   /** SIGKILL the node the first stream consumer is reading from. */
   KILL_STREAM_NODE,
-  /** Freeze the leader ({@code docker pause}). */
+  /** Freeze the leader (SIGSTOP). */
   PAUSE_LEADER,
   /** Freeze a follower. */
   PAUSE_FOLLOWER,

@@ -9,6 +9,7 @@ import io.sluice.chaos.cluster.ClientPool;
 import io.sluice.chaos.history.History;
 import io.sluice.chaos.history.Op;
 import io.sluice.chaos.history.OpType;
+import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.client.WriteResult;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class RegisterWorkload implements AutoCloseable {
    */
   private static final int OPS_PER_KEY = 300;
 
+  private final SluiceClient[] clients;
   private final SluiceCollection[] registers;
   private final History history;
   private final int keys;
@@ -40,13 +42,15 @@ public final class RegisterWorkload implements AutoCloseable {
   private final Workers workers;
 
   public RegisterWorkload(ClientPool clients, History history, int processes, int keys, long seed) {
+    this.clients = new SluiceClient[processes];
     this.registers = new SluiceCollection[processes];
     this.history = history;
     this.keys = keys;
     this.randoms = new Random[processes];
     this.processIds = new int[processes];
     for (int i = 0; i < processes; i++) {
-      registers[i] = clients.newClient().getDatabase("chaos").getCollection(COLLECTION);
+      this.clients[i] = clients.newClient();
+      registers[i] = this.clients[i].getDatabase("chaos").getCollection(COLLECTION);
       randoms[i] = new Random(seed * 31 + i);
       processIds[i] = i;
     }
@@ -59,40 +63,40 @@ public final class RegisterWorkload implements AutoCloseable {
     String key = "r" + generation + "-" + random.nextInt(keys);
     int process = processIds[worker];
     switch (random.nextInt(3)) {
-      case 0 -> read(registers[worker], process, key);
-      case 1 -> write(registers[worker], worker, process, key, random.nextInt(VALUES));
-      default -> cas(registers[worker], worker, process, key, random.nextInt(VALUES), random.nextInt(VALUES));
+      case 0 -> read(worker, process, key);
+      case 1 -> write(worker, process, key, random.nextInt(VALUES));
+      default -> cas(worker, process, key, random.nextInt(VALUES), random.nextInt(VALUES));
     }
   }
 
-  private void read(SluiceCollection registers, int process, String key) {
-    Op invoke = history.invoke(process, Op.READ, key, List.of(), null);
+  private void read(int worker, int process, String key) {
+    Op invoke = history.invoke(process, Op.READ, key, List.of(), node(worker));
     try {
-      Document d = registers.find(eq("_id", key)).first();
-      history.complete(invoke, OpType.OK, d == null ? List.of() : List.of(d.get("v", Number.class).longValue()), null,
+      Document d = registers[worker].find(eq("_id", key)).first();
+      history.complete(invoke, OpType.OK, d == null ? List.of() : List.of(d.get("v", Number.class).longValue()), node(worker),
           null, null);
     } catch (RuntimeException e) {
       // A read changes nothing: whatever happened to it, it had no effect.
-      history.complete(invoke, OpType.FAIL, List.of(), null, null, Outcomes.describe(e));
+      history.complete(invoke, OpType.FAIL, List.of(), node(worker), null, Outcomes.describe(e));
     }
   }
 
-  private void write(SluiceCollection registers, int worker, int process, String key, long value) {
-    Op invoke = history.invoke(process, Op.WRITE, key, List.of(value), null);
+  private void write(int worker, int process, String key, long value) {
+    Op invoke = history.invoke(process, Op.WRITE, key, List.of(value), node(worker));
     try {
-      WriteResult r = registers.updateOne(eq("_id", key), set("v", value), new UpdateOptions().upsert(true));
-      history.complete(invoke, OpType.OK, List.of(value), null, r.position().index(), null);
+      WriteResult r = registers[worker].updateOne(eq("_id", key), set("v", value), new UpdateOptions().upsert(true));
+      history.complete(invoke, OpType.OK, List.of(value), node(worker), r.position().index(), null);
     } catch (RuntimeException e) {
       failed(worker, invoke, e);
     }
   }
 
-  private void cas(SluiceCollection registers, int worker, int process, String key, long expected, long value) {
-    Op invoke = history.invoke(process, Op.CAS, key, List.of(expected, value), null);
+  private void cas(int worker, int process, String key, long expected, long value) {
+    Op invoke = history.invoke(process, Op.CAS, key, List.of(expected, value), node(worker));
     try {
-      WriteResult r = registers.updateOne(and(eq("_id", key), eq("v", expected)), set("v", value));
+      WriteResult r = registers[worker].updateOne(and(eq("_id", key), eq("v", expected)), set("v", value));
       boolean applied = r.matchedCount() == 1;
-      history.complete(invoke, applied ? OpType.OK : OpType.FAIL, List.of(expected, value), null, r.position().index(),
+      history.complete(invoke, applied ? OpType.OK : OpType.FAIL, List.of(expected, value), node(worker), r.position().index(),
           applied ? null : "the register did not hold " + expected);
     } catch (RuntimeException e) {
       failed(worker, invoke, e);
@@ -101,10 +105,15 @@ public final class RegisterWorkload implements AutoCloseable {
 
   private void failed(int worker, Op invoke, RuntimeException e) {
     OpType type = Outcomes.ofWriteFailure(e);
-    history.complete(invoke, type, invoke.value(), null, null, Outcomes.describe(e));
+    history.complete(invoke, type, invoke.value(), node(worker), null, Outcomes.describe(e));
     if (type == OpType.INFO) {
       processIds[worker] += randoms.length;
     }
+  }
+
+  /** The node the worker's client talks to (see {@link SluiceClient#currentLeader}). */
+  private String node(int worker) {
+    return clients[worker].currentLeader().orElse(null);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.sluice.chaos.cluster.ClientPool;
 import io.sluice.chaos.history.History;
 import io.sluice.chaos.history.Op;
 import io.sluice.chaos.history.OpType;
+import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.client.WriteResult;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ public final class SetWorkload implements AutoCloseable {
   public static final String DATABASE = "chaos";
   public static final String COLLECTION = "set";
 
+  private final SluiceClient[] clients;
   private final SluiceCollection[] sets;
   private final History history;
   private final AtomicLong nextValue = new AtomicLong();
@@ -27,26 +29,29 @@ public final class SetWorkload implements AutoCloseable {
   private final Workers workers;
 
   public SetWorkload(ClientPool clients, History history, int processes, int firstProcess) {
+    this.clients = new SluiceClient[processes + 1];
     this.sets = new SluiceCollection[processes + 1];
     this.history = history;
     this.processIds = new int[processes];
     for (int i = 0; i < processes; i++) {
       processIds[i] = firstProcess + i;
-      sets[i] = clients.newClient().getDatabase(DATABASE).getCollection(COLLECTION);
     }
-    sets[processes] = clients.newClient().getDatabase(DATABASE).getCollection(COLLECTION);
+    for (int i = 0; i <= processes; i++) {
+      this.clients[i] = clients.newClient();
+      sets[i] = this.clients[i].getDatabase(DATABASE).getCollection(COLLECTION);
+    }
     this.workers = new Workers("set", processes, this::add);
   }
 
   private void add(int worker) {
     long value = nextValue.getAndIncrement();
-    Op invoke = history.invoke(processIds[worker], Op.ADD, COLLECTION, List.of(value), null);
+    Op invoke = history.invoke(processIds[worker], Op.ADD, COLLECTION, List.of(value), node(worker));
     try {
       WriteResult r = sets[worker].insertOne(new Document("_id", value));
-      history.complete(invoke, OpType.OK, List.of(value), null, r.position().index(), null);
+      history.complete(invoke, OpType.OK, List.of(value), node(worker), r.position().index(), null);
     } catch (RuntimeException e) {
       OpType type = Outcomes.ofWriteFailure(e);
-      history.complete(invoke, type, List.of(value), null, null, Outcomes.describe(e));
+      history.complete(invoke, type, List.of(value), node(worker), null, Outcomes.describe(e));
       if (type == OpType.INFO) {
         processIds[worker] += 1000;
       }
@@ -61,13 +66,19 @@ public final class SetWorkload implements AutoCloseable {
 
   /** The final read, recorded as {@code read-all}; call once the cluster is healthy again. */
   public List<Long> readAll(int process) {
-    Op invoke = history.invoke(process, Op.READ_ALL, COLLECTION, List.of(), null);
+    int reader = sets.length - 1;
+    Op invoke = history.invoke(process, Op.READ_ALL, COLLECTION, List.of(), node(reader));
     List<Long> values = new ArrayList<>();
     // A client of its own: it has seen none of the workload's writes, so only linearizability helps.
-    for (Document d : sets[sets.length - 1].find()) {
+    for (Document d : sets[reader].find()) {
       values.add(d.get("_id", Number.class).longValue());
     }
-    history.complete(invoke, OpType.OK, values, null, null, null);
+    history.complete(invoke, OpType.OK, values, node(reader), null, null);
     return values;
+  }
+
+  /** The node the worker's client talks to (see {@link SluiceClient#currentLeader}). */
+  private String node(int worker) {
+    return clients[worker].currentLeader().orElse(null);
   }
 }

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -153,7 +154,9 @@ public final class ClusterAdmin implements AutoCloseable {
   }
 
   /**
-   * Asks a node (the leader if {@code address} is null) to take a snapshot now.
+   * Asks a node (the leader if {@code address} is null) to take a snapshot now, and waits until it is
+   * on disk. A node writes a snapshot in the background and answers before it is done; if one was
+   * being written already, that one is the answer.
    *
    * @return the index of the node's latest snapshot after the request
    */
@@ -171,16 +174,28 @@ public final class ClusterAdmin implements AutoCloseable {
       target = known.get(id);
     }
     try {
+      long before = latestSnapshot(target);
       RaftClientReply reply = raft.getSnapshotManagementApi(target.getId()).create(true, remainingMillis());
       if (!reply.isSuccess()) {
         throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + reply.getException(), reply.getException());
       }
-      if (reply.getLogIndex() < 0) {
-        throw AdminException.failed("node " + target.getAddress() + " took no snapshot: its state machine reported no snapshot index", null);
+      if (reply.getLogIndex() >= 0) {
+        return reply.getLogIndex();
       }
-      return reply.getLogIndex();
+      awaitCondition("the snapshot on " + target.getAddress() + " to be written", () -> latestSnapshot(target) > before);
+      return latestSnapshot(target);
     } catch (IOException e) {
       throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + Causes.rootMessage(e), e);
+    }
+  }
+
+  /** The index of the node's newest complete snapshot, -1 if none or if the node does not answer. */
+  private long latestSnapshot(RaftPeer node) {
+    try {
+      LogInfoProto log = raft.getGroupManagementApi(node.getId()).info(groupId).getLogInfoProto();
+      return log.hasLastSnapshot() ? log.getLastSnapshot().getIndex() : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

@@ -2,6 +2,7 @@ package io.sluice.node.bench;
 
 import io.sluice.node.NodeConfig;
 import io.sluice.node.SluiceNode;
+import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.protocol.ClusterNaming;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,12 +20,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.SnapshotManagementRequest;
-import org.apache.ratis.rpc.CallId;
 
 /**
  * Real nodes in this JVM on 127.0.0.1 ephemeral ports, each with its data directory under one root,
@@ -67,15 +63,10 @@ final class BenchCluster implements AutoCloseable {
   }
 
   void start(int i) {
-    start(i, UnaryOperator.identity());
-  }
-
-  /** Starts node i with its configuration changed by {@code change} for this start only. */
-  void start(int i, UnaryOperator<NodeConfig.Builder> change) {
     if (nodes[i] != null) {
       throw new IllegalStateException("node " + i + " is already running");
     }
-    nodes[i] = SluiceNode.start(change.apply(configs.get(i).toBuilder()).build());
+    nodes[i] = SluiceNode.start(configs.get(i));
   }
 
   /** Stops node i cleanly (its store is closed and trusted at the next start). */
@@ -138,19 +129,13 @@ final class BenchCluster implements AutoCloseable {
     throw new IllegalStateException("no running follower");
   }
 
-  /**
-   * Asks node i to take a snapshot now (as {@code SnapshotManagementApi.create} does, with a creation
-   * gap of 1: any entry applied since the last snapshot makes a new one). Completes with the snapshot's index.
-   */
+  /** Asks node i for a snapshot now; completes with its index once it is on disk (see {@link ClusterAdmin#snapshot}). */
   CompletableFuture<Long> snapshot(int i, Duration timeout) {
-    SluiceNode node = node(i);
-    SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(), RaftPeerId.valueOf(node.id()),
-        groupId, CallId.getAndIncrement(), timeout.toMillis(), 1);
-    return node.raftServer().snapshotManagementAsync(request).thenApply((RaftClientReply reply) -> {
-      if (!reply.isSuccess()) {
-        throw new IllegalStateException("snapshot on node " + i + " failed: " + reply.getException(), reply.getException());
+    String address = configs.get(i).address();
+    return CompletableFuture.supplyAsync(() -> {
+      try (ClusterAdmin admin = ClusterAdmin.connect(connectionString(), timeout)) {
+        return admin.snapshot(address);
       }
-      return reply.getLogIndex();
     });
   }
 

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.apache.ratis.server.RaftServerConfigKeys;
 
 /**
  * {@code bench durability}: what snapshots, restarts and snapshot installs cost on a node holding
@@ -201,12 +200,10 @@ final class DurabilityBench {
   /**
    * A crash: the follower's store is discarded at start, restored from its snapshot, and its own log
    * after the snapshot is replayed. So that there is a log to replay, the follower first runs for
-   * {@code replay} entries (with the snapshot at stop off, as it is by default since this was written).
+   * {@code replay} entries (a node takes no snapshot when it stops).
    */
   private void crashRestart(int run, Map<String, Object> details) throws Exception {
     int follower = cluster.aFollower();
-    cluster.stop(follower);
-    cluster.start(follower, b -> b.raftProperties(withoutSnapshotAtStop(cluster.config(follower))));
     writes.writeCount(options.replay());
     awaitCaughtUp(follower, cluster.node(cluster.awaitLeader()).appliedPosition().index());
     cluster.stop(follower);
@@ -214,12 +211,6 @@ final class DurabilityBench {
     writes.writeCount(options.behind());
     long replayed = restartAndCatchUp(run, follower, "crash", "restart after a crash", details);
     table.add(run, "crash_entries", "  entries after its snapshot", "%.0f", replayed);
-  }
-
-  private static Map<String, String> withoutSnapshotAtStop(NodeConfig config) {
-    Map<String, String> properties = new LinkedHashMap<>(config.raftProperties());
-    properties.put(RaftServerConfigKeys.Snapshot.TRIGGER_WHEN_STOP_ENABLED_KEY, "false");
-    return properties;
   }
 
   /**

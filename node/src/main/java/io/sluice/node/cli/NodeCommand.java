@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
   /** Removing the node, then the leader sending it the whole log. */
   private static final Duration REJOIN_TIMEOUT = Duration.ofMinutes(5);
+  /** The node stopped by itself: removed from the cluster, or its apply thread failed. */
+  private static final int STOPPED_ITSELF = 1;
 
   @Option(names = "--config", description = "YAML configuration file")
   Path config;
@@ -51,7 +53,7 @@ final class NodeCommand implements Callable<Integer> {
   boolean rejoin;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws InterruptedException, java.util.concurrent.ExecutionException {
     Map<String, Object> overrides = new LinkedHashMap<>(settings);
     if (cluster != null) overrides.put("cluster", cluster);
     if (address != null) overrides.put("address", address);
@@ -62,12 +64,15 @@ final class NodeCommand implements Callable<Integer> {
     NodeConfig nodeConfig = NodeConfigFile.load(config, overrides);
     LoggerFactory.getLogger(NodeCommand.class).info("effective configuration: {}", nodeConfig);
     SluiceNode node = rejoin ? NodeRejoin.rejoin(nodeConfig, REJOIN_TIMEOUT) : SluiceNode.start(nodeConfig);
-    CountDownLatch stopped = new CountDownLatch(1);
+    CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
-      stopped.countDown();
+      exitCode.complete(0);
     }, "shutdown"));
-    stopped.await();
-    return 0;
+    node.whenStoppedItself().thenAccept(reason -> {
+      System.err.println("sluice node: stopped: " + reason);
+      exitCode.complete(STOPPED_ITSELF);
+    });
+    return exitCode.get();
   }
 }

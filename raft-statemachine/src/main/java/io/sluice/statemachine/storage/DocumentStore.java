@@ -62,8 +62,9 @@ public interface DocumentStore extends AutoCloseable {
   void setApplied(AppliedState state);
 
   /**
-   * Writes a consistent copy of the whole store to {@code target} and forces it to disk. The caller
-   * makes sure no entry is being applied meanwhile (Ratis takes snapshots on the apply thread).
+   * Writes a consistent copy of the whole store to {@code target}, into the page cache: the caller
+   * forces it to disk, which can happen while entries are applied again. The caller makes sure no
+   * entry is applied during the copy (Ratis takes snapshots on the apply thread).
    */
   void checkpoint(java.nio.file.Path target);
 

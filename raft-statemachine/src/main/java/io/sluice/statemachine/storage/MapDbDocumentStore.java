@@ -195,7 +195,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     lock.readLock().lock();
     try {
       file.flush();
-      copy(directory.resolve(STORE_FILE), target);
+      copy(directory.resolve(STORE_FILE), target, false);
     } finally {
       lock.readLock().unlock();
     }
@@ -207,7 +207,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     lock.writeLock().lock();
     try {
       file.close();
-      copy(checkpoint, directory.resolve(STORE_FILE));
+      copy(checkpoint, directory.resolve(STORE_FILE), true);
       file = MapDbFile.open(directory.resolve(STORE_FILE));
       applied = file.readApplied();
     } finally {
@@ -257,6 +257,8 @@ public final class MapDbDocumentStore implements DocumentStore {
       }
       file.close();
       if (directory != null) {
+        // MapDB does not sync (see MapDbFile): the file must be on disk before the marker says it is whole.
+        force(directory.resolve(STORE_FILE));
         Files.deleteIfExists(directory.resolve(OPEN_MARKER));
         syncDirectory(directory);
       }
@@ -273,15 +275,17 @@ public final class MapDbDocumentStore implements DocumentStore {
     }
   }
 
-  /** Copies {@code from} to {@code to} and forces the copy to disk. */
-  private static void copy(Path from, Path to) {
+  /** Copies {@code from} to {@code to} (inside the kernel), forcing the copy to disk if asked. */
+  private static void copy(Path from, Path to, boolean force) {
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
          FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       long size = in.size();
       for (long done = 0; done < size; ) {
         done += in.transferTo(done, size - done, out);
       }
-      out.force(true);
+      if (force) {
+        out.force(true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("copying " + from + " to " + to + " failed", e);
     }
@@ -298,6 +302,12 @@ public final class MapDbDocumentStore implements DocumentStore {
       for (Path f : files.filter(f -> f.getFileName().toString().startsWith(STORE_FILE)).toList()) {
         Files.delete(f);
       }
+    }
+  }
+
+  private static void force(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(true);
     }
   }
 

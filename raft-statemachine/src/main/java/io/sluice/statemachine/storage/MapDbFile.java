@@ -32,9 +32,13 @@ final class MapDbFile {
     this.sessions = new MapDbSessionTable(db);
   }
 
-  /** Memory-mapped, without MapDB's write-ahead log: {@link MapDbDocumentStore} handles crashes. */
+  /**
+   * Memory-mapped, without MapDB's write-ahead log and without MapDB's syncs: {@link MapDbDocumentStore}
+   * handles crashes, and forces the file itself when it closes it. So a commit ({@link #flush}) only
+   * writes MapDB's header, and a snapshot's copy does not wait for the store's dirty pages to reach disk.
+   */
   static MapDbFile open(Path file) {
-    return new MapDbFile(DBMaker.fileDB(file.toFile()).fileMmapEnableIfSupported().fileMmapPreclearDisable().make());
+    return new MapDbFile(DBMaker.fileDB(file.toFile()).fileMmapEnableIfSupported().fileMmapPreclearDisable().fileSyncDisable().make());
   }
 
   static MapDbFile inMemory() {
