@@ -149,6 +149,29 @@ class SnapshotTest {
   }
 
   @Test
+  void aDamagedSnapshotOfACleanlyStoppedNodeIsSetAsideAfterItStarts() throws IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(10_000))) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 250);
+      int follower = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      cluster.stop(follower);
+      Path newest = damageNewestSnapshot(cluster.config(follower));
+
+      cluster.start(follower);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(newest.resolveSibling(newest.getFileName() + ".corrupt")));
+      assertThat(cluster.node(follower).status().snapshotIndex()).as("the snapshot before it is the latest")
+          .isPositive().isLessThan(index(newest));
+      insert(c, 250, 260);
+      cluster.awaitIdenticalState();
+    }
+  }
+
+  private static long index(Path snapshot) {
+    return Long.parseLong(snapshot.getFileName().toString().replaceAll(".*_", ""));
+  }
+
+  @Test
   void damagedSnapshotsTheLogNoLongerCoversStopTheNodeWithWhatToDo() throws IOException {
     try (LocalCluster cluster = startCluster()) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");

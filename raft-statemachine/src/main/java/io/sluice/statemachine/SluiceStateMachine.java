@@ -111,15 +111,23 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   /**
    * Finds the snapshots and, if the store is behind the newest (it was cut off by a crash and
-   * discarded, or it is new), restores it from that snapshot. Ratis then replays the log after the
-   * snapshot; entries the store already holds are skipped ({@link #applyTransaction}).
+   * discarded, or it is new), restores it from the newest intact one (checked against its MD5 first;
+   * a node that does not need it checks it in the background, not to delay its start). Ratis then
+   * replays the log after the snapshot; entries the store already holds are skipped
+   * ({@link #applyTransaction}).
    */
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
     snapshots.init(storage, org.apache.ratis.server.RaftServerConfigKeys.Snapshot.retentionFileNum(server.getProperties()));
-    checkLogContinues(storage, snapshots.latest());
-    restoreIfBehind(snapshots.latest());
+    SnapshotInfo latest = snapshots.latest();
+    if (latest != null && latest.getIndex() > store.appliedState().position().index()) {
+      latest = snapshots.latestIntact();
+    } else {
+      snapshots.checkLatestInBackground();
+    }
+    checkLogContinues(storage, latest);
+    restoreIfBehind(latest);
     getLifeCycle().startAndTransition(() -> {});
     LOG.info("{}: store is at {}, latest snapshot {}; Raft replays the log after the snapshot", getId(),
         store.appliedState().position(), snapshots.latest());

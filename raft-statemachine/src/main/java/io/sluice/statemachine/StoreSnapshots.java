@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import org.apache.ratis.io.MD5Hash;
@@ -59,8 +60,8 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   /**
-   * Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones and setting aside
-   * damaged ones. Each new snapshot leaves the newest {@code retained} ones (all if not positive).
+   * Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones. Each new snapshot
+   * leaves the newest {@code retained} ones (all if not positive).
    */
   void init(RaftStorage raftStorage, int retained) throws IOException {
     retention = new SnapshotRetentionPolicy() {
@@ -77,8 +78,27 @@ final class StoreSnapshots implements AutoCloseable {
         Files.delete(leftover);
       }
     }
-    setAsideDamagedNewest();
     storage.init(raftStorage);
+  }
+
+  /**
+   * The newest snapshot whose content matches its MD5, or null; damaged newer ones are set aside.
+   * For a snapshot about to be loaded: reading a large one takes seconds.
+   */
+  SingleFileSnapshotInfo latestIntact() throws IOException {
+    setAsideDamagedNewest();
+    return storage.loadLatestSnapshot();
+  }
+
+  /** Checks the newest snapshot in the background, as {@link #latestIntact} does, for a node that does not load it at start. */
+  void checkLatestInBackground() {
+    writer.execute(() -> {
+      try {
+        latestIntact();
+      } catch (IOException | RuntimeException e) {
+        LOG.error("checking the newest snapshot against its MD5 failed", e);
+      }
+    });
   }
 
   /** The newest complete snapshot, or null. */
@@ -194,14 +214,39 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   /**
-   * Ratis' storage, except that old snapshots are deleted by the writer once a new one is complete;
-   * not when Ratis asks, right after each {@code takeSnapshot}: that is before the new one is complete,
-   * and again after every batch of entries while it is written.
+   * Ratis' storage, except that:
+   * <ul>
+   *   <li>old snapshots are deleted by the writer once a new one is complete; not when Ratis asks,
+   *       right after each {@code takeSnapshot}: that is before the new one is complete, and again
+   *       after every batch of entries while it is written;</li>
+   *   <li>reloading goes back to an older snapshot when the newest was set aside as damaged (Ratis'
+   *       own latest snapshot only ever moves forward).</li>
+   * </ul>
    */
   private static final class Storage extends SimpleStateMachineStorage {
+    private final AtomicReference<SingleFileSnapshotInfo> latest = new AtomicReference<>();
+
     @Override
     public void cleanupOldSnapshots(SnapshotRetentionPolicy ignored) {
       // See above.
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+      SingleFileSnapshotInfo known = latest.get();
+      return known != null ? known : loadLatestSnapshot();
+    }
+
+    @Override
+    public SingleFileSnapshotInfo updateLatestSnapshot(SingleFileSnapshotInfo info) {
+      return info == null ? latest.get() : latest.updateAndGet(previous -> previous == null || info.getIndex() > previous.getIndex() ? info : previous);
+    }
+
+    /** The newest snapshot in the directory, which is the truth: it may be older than the one known so far. */
+    @Override
+    public SingleFileSnapshotInfo loadLatestSnapshot() {
+      latest.set(null);
+      return super.loadLatestSnapshot();
     }
 
     void deleteOld(SnapshotRetentionPolicy retention) throws IOException {
