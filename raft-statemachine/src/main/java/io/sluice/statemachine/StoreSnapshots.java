@@ -123,6 +123,7 @@ final class StoreSnapshots implements AutoCloseable {
     try {
       store.checkpoint(temporary);
     } catch (RuntimeException e) {
+      deleteQuietly(temporary);
       return CompletableFuture.failedFuture(e);
     }
     long copied = System.nanoTime();
@@ -143,9 +144,19 @@ final class StoreSnapshots implements AutoCloseable {
         storage.deleteOld(retention);
         return taken;
       } catch (IOException e) {
+        deleteQuietly(temporary);
         throw new UncheckedIOException("writing snapshot " + target + " failed", e);
       }
     }, writer);
+  }
+
+  /** A failed snapshot's temporary file, which would otherwise stay until the next start. */
+  private static void deleteQuietly(Path temporary) {
+    try {
+      Files.deleteIfExists(temporary);
+    } catch (IOException e) {
+      LOG.warn("deleting {} failed; it is deleted at the next start", temporary, e);
+    }
   }
 
   private static long millis(long nanos) {

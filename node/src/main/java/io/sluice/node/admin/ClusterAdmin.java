@@ -182,7 +182,8 @@ public final class ClusterAdmin implements AutoCloseable {
       if (reply.getLogIndex() >= 0) {
         return reply.getLogIndex();
       }
-      awaitCondition("the snapshot on " + target.getAddress() + " to be written", () -> latestSnapshot(target) > before);
+      awaitCondition("the snapshot on " + target.getAddress() + " to be written (a node that has applied no write has nothing to"
+          + " snapshot)", () -> latestSnapshot(target) > before);
       return latestSnapshot(target);
     } catch (IOException e) {
       throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + Causes.rootMessage(e), e);
