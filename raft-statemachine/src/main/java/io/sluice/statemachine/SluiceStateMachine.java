@@ -111,21 +111,15 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   /**
    * Finds the snapshots and, if the store is behind the newest (it was cut off by a crash and
-   * discarded, or it is new), restores it from the newest intact one (checked against its MD5 first;
-   * a node that does not need it checks it in the background, not to delay its start). Ratis then
-   * replays the log after the snapshot; entries the store already holds are skipped
+   * discarded, or it is new), restores it from the newest intact one (checked against its MD5 first).
+   * Ratis then replays the log after the snapshot; entries the store already holds are skipped
    * ({@link #applyTransaction}).
    */
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
     snapshots.init(storage, org.apache.ratis.server.RaftServerConfigKeys.Snapshot.retentionFileNum(server.getProperties()));
-    SnapshotInfo latest = snapshots.latest();
-    if (latest != null && latest.getIndex() > store.appliedState().position().index()) {
-      latest = snapshots.latestIntact();
-    } else {
-      snapshots.checkLatestInBackground();
-    }
+    SnapshotInfo latest = snapshots.latestIntact();
     checkLogContinues(storage, latest);
     restoreIfBehind(latest);
     getLifeCycle().startAndTransition(() -> {});

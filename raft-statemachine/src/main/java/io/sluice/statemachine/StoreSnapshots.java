@@ -90,17 +90,6 @@ final class StoreSnapshots implements AutoCloseable {
     return storage.loadLatestSnapshot();
   }
 
-  /** Checks the newest snapshot in the background, as {@link #latestIntact} does, for a node that does not load it at start. */
-  void checkLatestInBackground() {
-    writer.execute(() -> {
-      try {
-        latestIntact();
-      } catch (IOException | RuntimeException e) {
-        LOG.error("checking the newest snapshot against its MD5 failed", e);
-      }
-    });
-  }
-
   /** The newest complete snapshot, or null. */
   SingleFileSnapshotInfo latest() {
     return storage.getLatestSnapshot();
