@@ -33,6 +33,7 @@ public final class SluiceNode implements AutoCloseable {
   private final AdminHttpServer admin;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
   private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
@@ -71,8 +72,11 @@ public final class SluiceNode implements AutoCloseable {
         + "`, or with --rejoin";
     LOG.error("node {} stops: {}", id(), reason);
     Thread stopper = new Thread(() -> {
-      close();
-      stoppedItself.complete(reason);
+      try {
+        close();
+      } finally {
+        stoppedItself.complete(reason);
+      }
     }, "node-stop");
     stopper.start();
   }
@@ -213,18 +217,24 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
+  /** Stops the node; a second caller (the node stopping itself, say) returns once the first is done. */
   @Override
   public void close() {
     if (!closing.compareAndSet(false, true)) {
+      closed.join();
       return;
     }
-    admin.stop();
     try {
-      server.close();
-    } catch (IOException e) {
-      LOG.warn("closing the Raft server of {} failed", id(), e);
+      admin.stop();
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("closing the Raft server of {} failed", id(), e);
+      }
+      stateMachine.store().close();
+      LOG.info("node {} stopped", id());
+    } finally {
+      closed.complete(null);
     }
-    stateMachine.store().close();
-    LOG.info("node {} stopped", id());
   }
 }

@@ -9,6 +9,7 @@ import com.mongodb.client.model.Updates;
 import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.SluiceCollection;
+import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.protocol.ClusterNaming;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +22,8 @@ import io.sluice.protocol.ResumeToken;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Snapshots: taken every few entries, the log purged behind them, installed by a follower that is
@@ -128,40 +131,52 @@ class SnapshotTest {
     }
   }
 
+  /** An operator's snapshot holds every write applied before it was asked for, the second one too. */
   @Test
-  void aSnapshotCutOffMidWriteOrDamagedIsNeverLoaded() throws IOException {
-    // The log is kept well below the snapshots, so the snapshot before the damaged one still meets it.
-    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(10_000))) {
+  void eachSnapshotAnOperatorAsksForHoldsTheWritesBeforeIt() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(1_000_000))) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
-      insert(c, 0, 250);
-      int follower = cluster.aFollower();
-      cluster.awaitIdenticalState();
-      cluster.crash(follower);
-      Path newest = damageNewestSnapshot(cluster.config(follower));
-      Files.write(newest.resolveSibling("snapshot.99_100000.tmp"), new byte[] {1, 2, 3});
+      ClusterAdmin admin = cluster.admin();
+      int leader = cluster.awaitLeader();
+      insert(c, 0, 10);
+      long firstAsked = cluster.node(leader).appliedPosition().index();
+      long first = admin.snapshot(null);
+      insert(c, 10, 20);
+      long secondAsked = cluster.node(leader).appliedPosition().index();
+      long second = admin.snapshot(null);
 
-      cluster.start(follower);
-      insert(c, 250, 260);
-      cluster.awaitIdenticalState();
-      assertThat(Files.exists(newest.resolveSibling(newest.getFileName() + ".corrupt"))).isTrue();
-      assertThat(Files.exists(newest.resolveSibling("snapshot.99_100000.tmp"))).isFalse();
+      assertThat(first).isGreaterThanOrEqualTo(firstAsked);
+      assertThat(second).isGreaterThanOrEqualTo(secondAsked).isGreaterThan(first);
+      assertThat(cluster.node(leader).status().snapshotIndex()).isEqualTo(second);
     }
   }
 
-  @Test
-  void aDamagedSnapshotOfACleanlyStoppedNodeIsSetAsideAfterItStarts() throws IOException {
+  /**
+   * The log is kept well below the snapshots, so the snapshot before the damaged one still meets it.
+   * A crashed node must load a snapshot to rebuild its store; a cleanly stopped one only checks it.
+   */
+  @ParameterizedTest(name = "crashed: {0}")
+  @ValueSource(booleans = {true, false})
+  void aSnapshotCutOffMidWriteOrDamagedIsSetAsideAtStartAndNeverLoaded(boolean crashed) throws IOException {
     try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(10_000))) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
       insert(c, 0, 250);
       int follower = cluster.aFollower();
       cluster.awaitIdenticalState();
-      cluster.stop(follower);
+      if (crashed) {
+        cluster.crash(follower);
+      } else {
+        cluster.stop(follower);
+      }
       Path newest = damageNewestSnapshot(cluster.config(follower));
+      Path cutOff = newest.resolveSibling("snapshot.99_100000.tmp");
+      Files.write(cutOff, new byte[] {1, 2, 3});
 
       cluster.start(follower);
-      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(newest.resolveSibling(newest.getFileName() + ".corrupt")));
-      assertThat(cluster.node(follower).status().snapshotIndex()).as("the snapshot before it is the latest")
-          .isPositive().isLessThan(index(newest));
+      assertThat(newest.resolveSibling(newest.getFileName() + ".corrupt")).as("set aside during start").exists();
+      assertThat(cutOff).as("deleted during start").doesNotExist();
+      assertThat(cluster.node(follower).status().snapshotIndex()).as("the damaged snapshot is not the latest")
+          .isNotEqualTo(index(newest));
       insert(c, 250, 260);
       cluster.awaitIdenticalState();
     }

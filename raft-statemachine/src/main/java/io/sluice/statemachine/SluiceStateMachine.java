@@ -22,19 +22,19 @@ import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import java.util.List;
-import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.segmented.LogSegmentPath;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.bson.BsonDocument;
 import org.bson.types.ObjectId;
@@ -75,8 +75,7 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   private final StoreSnapshots snapshots = new StoreSnapshots();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
-  /** The snapshot being written in the background, until {@link #takeSnapshot} has told Ratis of it. */
-  private volatile CompletableFuture<SingleFileSnapshotInfo> writing;
+  private SnapshotTaker snapshotTaker;
 
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
                             Duration sessionLifetime) {
@@ -118,10 +117,14 @@ public class SluiceStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
-    snapshots.init(storage, org.apache.ratis.server.RaftServerConfigKeys.Snapshot.retentionFileNum(server.getProperties()));
+    RaftProperties properties = server.getProperties();
+    snapshots.init(storage, RaftServerConfigKeys.Snapshot.retentionFileNum(properties));
     SnapshotInfo latest = snapshots.latestIntact();
     checkLogContinues(storage, latest);
     restoreIfBehind(latest);
+    snapshotTaker = new SnapshotTaker(snapshots, store, RaftServerConfigKeys.Snapshot.autoTriggerEnabled(properties)
+        ? RaftServerConfigKeys.Snapshot.autoTriggerThreshold(properties) : Long.MAX_VALUE);
+    snapshotTaker.loaded(latest);
     getLifeCycle().startAndTransition(() -> {});
     LOG.info("{}: store is at {}, latest snapshot {}; Raft replays the log after the snapshot", getId(),
         store.appliedState().position(), snapshots.latest());
@@ -161,51 +164,16 @@ public class SluiceStateMachine extends BaseStateMachine {
     return snapshots.latest();
   }
 
-  /**
-   * Snapshots in two steps, so that applying stops only while the store is copied (inside the page
-   * cache), not while the copy is forced to disk and hashed: this call starts a snapshot and returns
-   * no index; Ratis keeps asking after later entries (its threshold is still passed), and the first
-   * call after the snapshot is durable returns its index, and only then does Ratis purge the log up
-   * to it. Ratis calls this on the apply thread, so nothing is applied during the copy; readers go on.
-   *
-   * <p>A snapshot is named by the store's own applied position (not Ratis' applied index, which may
-   * be past it by metadata entries: a store restored from the snapshot must not look behind it).
-   */
+  /** See {@link SnapshotTaker}. */
   @Override
   public long takeSnapshot() throws java.io.IOException {
-    CompletableFuture<SingleFileSnapshotInfo> pending = writing;
-    if (pending != null) {
-      if (!pending.isDone()) {
-        return RaftLog.INVALID_LOG_INDEX;
-      }
-      writing = null;
-      try {
-        return pending.join().getIndex();
-      } catch (java.util.concurrent.CompletionException e) {
-        throw new java.io.IOException("the snapshot could not be written: " + e.getCause().getMessage(), e.getCause());
-      }
-    }
-    TermIndex ratisApplied = getLastAppliedTermIndex();
-    Position position = store.appliedState().position();
-    SnapshotInfo latest = snapshots.latest();
-    long latestIndex = latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
-    // Nothing new, or Ratis is still replaying entries the store already holds.
-    if (position.index() <= 0 || position.index() <= latestIndex || ratisApplied == null || position.index() > ratisApplied.getIndex()) {
-      return latestIndex;
-    }
-    writing = snapshots.start(TermIndex.valueOf(position.term(), position.index()), store);
-    return RaftLog.INVALID_LOG_INDEX;
+    return snapshotTaker.take(getLastAppliedTermIndex());
   }
 
   /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */
   @Override
   public void pause() {
-    CompletableFuture<SingleFileSnapshotInfo> pending = writing;
-    if (pending != null) {
-      // Let a snapshot being written finish before Ratis replaces the directory it goes to.
-      pending.handle((done, failed) -> done).join();
-      writing = null;
-    }
+    snapshotTaker.pause();
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -216,6 +184,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     SnapshotInfo installed = snapshots.reload();
     LOG.info("{}: loading the snapshot installed from the leader: {}", getId(), installed);
     restoreIfBehind(installed);
+    snapshotTaker.loaded(installed);
     getLifeCycle().startAndTransition(() -> {});
   }
 

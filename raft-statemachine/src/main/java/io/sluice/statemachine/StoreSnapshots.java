@@ -54,6 +54,7 @@ final class StoreSnapshots implements AutoCloseable {
     return thread;
   });
   private Path directory;
+  private volatile boolean abandoning;
 
   SimpleStateMachineStorage storage() {
     return storage;
@@ -119,10 +120,12 @@ final class StoreSnapshots implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> {
       try {
         long written = System.nanoTime();
+        stopIfAbandoned();
         forceToDisk(temporary);
         long forced = System.nanoTime();
-        MD5Hash md5 = md5Of(temporary);
+        MD5Hash md5 = md5Of(temporary, this::stopIfAbandoned);
         long hashed = System.nanoTime();
+        stopIfAbandoned();
         MD5FileUtil.saveMD5File(target, md5);
         Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         syncDirectory();
@@ -132,11 +135,48 @@ final class StoreSnapshots implements AutoCloseable {
         storage.updateLatestSnapshot(taken);
         storage.deleteOld(retention);
         return taken;
+      } catch (Abandoned e) {
+        LOG.info("snapshot {} abandoned: {}", target.getName(), e.getMessage());
+        deleteQuietly(temporary);
+        throw new UncheckedIOException(e);
       } catch (IOException e) {
+        LOG.error("writing snapshot {} failed; the next one is taken after more entries", target, e);
         deleteQuietly(temporary);
         throw new UncheckedIOException("writing snapshot " + target + " failed", e);
       }
     }, writer);
+  }
+
+  /**
+   * Stops the snapshot being written at its next step (its temporary file is deleted) and waits for
+   * it to stop, or to finish if it was past its last step.
+   */
+  void abandon(CompletableFuture<?> write) {
+    abandoning = true;
+    try {
+      write.handle((done, failed) -> null).join();
+    } finally {
+      abandoning = false;
+    }
+  }
+
+  private void stopIfAbandoned() throws Abandoned {
+    if (abandoning) {
+      throw new Abandoned();
+    }
+  }
+
+  /** A snapshot being written was abandoned: the leader is sending this node a newer one. */
+  private static final class Abandoned extends IOException {
+    Abandoned() {
+      super("a snapshot from the leader replaces it");
+    }
+  }
+
+  /** A step of a long file operation: throws to stop it. */
+  @FunctionalInterface
+  interface Step {
+    void check() throws IOException;
   }
 
   /** A failed snapshot's temporary file, which would otherwise stay until the next start. */
@@ -188,10 +228,16 @@ final class StoreSnapshots implements AutoCloseable {
    * in an int and throws past 2 GiB, and a snapshot is as large as the store.
    */
   static MD5Hash md5Of(Path file) throws IOException {
+    return md5Of(file, () -> {});
+  }
+
+  /** The file's MD5, calling {@code beforeEachMiB} (which may throw to stop) before each MiB read. */
+  private static MD5Hash md5Of(Path file, Step beforeEachMiB) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       while (in.read(buffer.clear()) >= 0) {
+        beforeEachMiB.check();
         md5.update(buffer.flip());
       }
     }

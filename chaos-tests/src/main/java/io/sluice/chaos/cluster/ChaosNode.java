@@ -45,7 +45,7 @@ public final class ChaosNode {
         .withImagePullPolicy(imageName -> false)
         .withNetworkMode("host")
         .withLabel(LABEL, "true")
-        .withEnv("JAVA_TOOL_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+        .withEnv("JAVA_TOOL_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/data")
         .withCreateContainerCmdModifier(cmd -> {
           cmd.withUser(Integer.toString(uid()));
           cmd.getHostConfig().withBinds(new Bind(dataDir.toString(), new Volume("/data")));
@@ -203,6 +203,16 @@ public final class ChaosNode {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot wipe " + dir, e);
+    }
+  }
+
+  /** The last lines the node printed, for failure messages. */
+  public String lastLogLines(int count) {
+    try (Stream<String> lines = Files.lines(logFile)) {
+      List<String> all = lines.toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - count), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(its log " + logFile + " cannot be read: " + e + ")";
     }
   }
 

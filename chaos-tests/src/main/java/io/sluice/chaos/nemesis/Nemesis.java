@@ -91,8 +91,18 @@ public final class Nemesis {
     history.fault("healed");
     long committed = cluster.status(leader()).map(NodeStatus::commitIndex).orElse(0L);
     Awaitility.await("every node to apply index " + committed + " after healing").atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250)).until(() -> cluster.hasCaughtUpTo(committed));
+        .pollInterval(Duration.ofMillis(250)).failFast("a node died by itself", this::noNodeDiedByItself)
+        .until(() -> cluster.hasCaughtUpTo(committed));
     history.fault("caught up to index " + committed);
+  }
+
+  /** Every node runs once healed: one that does not has died by itself, which is a finding, not a slow heal. */
+  private void noNodeDiedByItself() {
+    for (ChaosNode node : cluster.nodes()) {
+      if (!node.isRunning()) {
+        throw new AssertionError(node + " is no longer running; the end of its log:\n" + node.lastLogLines(5));
+      }
+    }
   }
 
   private String kill(ChaosNode node) {

@@ -1,0 +1,105 @@
+package io.sluice.statemachine;
+
+import io.sluice.protocol.Position;
+import io.sluice.statemachine.storage.DocumentStore;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+
+/**
+ * Answers Ratis' calls to take a snapshot, in two steps, so that applying stops only while the store
+ * is copied (inside the page cache), not while the copy is forced to disk and hashed: a call starts a
+ * snapshot and returns no index; Ratis keeps asking after later entries (its threshold is still
+ * passed), and the first call after the snapshot is durable returns its index; only then does Ratis
+ * purge the log up to it.
+ *
+ * <p>Ratis asks on its apply thread, so nothing is applied during the copy; it pauses the state
+ * machine on another thread, to install a snapshot from the leader. Hence one lock for all.
+ */
+final class SnapshotTaker {
+  private final StoreSnapshots snapshots;
+  private final DocumentStore store;
+  private final long autoTriggerThreshold;
+  private CompletableFuture<SingleFileSnapshotInfo> writing;
+  /** The highest snapshot index Ratis knows of: telling it a lower one would stop its apply thread. */
+  private long knownToRatis = RaftLog.INVALID_LOG_INDEX;
+  private boolean paused;
+
+  SnapshotTaker(StoreSnapshots snapshots, DocumentStore store, long autoTriggerThreshold) {
+    this.snapshots = snapshots;
+    this.store = store;
+    this.autoTriggerThreshold = autoTriggerThreshold;
+  }
+
+  /** Ratis loaded this snapshot (at start, or installed from the leader) and applies the log after it. */
+  synchronized void loaded(SnapshotInfo snapshot) {
+    knownToRatis = snapshot == null ? RaftLog.INVALID_LOG_INDEX : snapshot.getIndex();
+    paused = false;
+  }
+
+  /**
+   * Ratis' {@code takeSnapshot}: the index of a snapshot now durable, or {@link RaftLog#INVALID_LOG_INDEX}.
+   * A snapshot is named by the store's own applied position (not Ratis' applied index, which may be
+   * past it by metadata entries: a store restored from the snapshot must not look behind it).
+   */
+  synchronized long take(TermIndex ratisApplied) throws IOException {
+    if (paused || ratisApplied == null) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    Position position = store.appliedState().position();
+    if (writing != null) {
+      if (!writing.isDone()) {
+        return RaftLog.INVALID_LOG_INDEX;
+      }
+      long written = collectWritten();
+      // Ratis asks below its threshold when an operator asked for a snapshot now: one that misses
+      // writes applied since it was started is not that, so it stays on disk and another is taken.
+      boolean operatorAsked = ratisApplied.getIndex() - knownToRatis < autoTriggerThreshold;
+      if (!operatorAsked || written >= position.index()) {
+        return report(written);
+      }
+    }
+    SnapshotInfo latest = snapshots.latest();
+    long latestIndex = latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
+    // Nothing new, or Ratis is still replaying entries the store already holds.
+    if (position.index() <= 0 || position.index() <= latestIndex || position.index() > ratisApplied.getIndex()) {
+      return report(latestIndex);
+    }
+    writing = snapshots.start(TermIndex.valueOf(position.term(), position.index()), store);
+    return RaftLog.INVALID_LOG_INDEX;
+  }
+
+  private long collectWritten() throws IOException {
+    CompletableFuture<SingleFileSnapshotInfo> done = writing;
+    writing = null;
+    try {
+      return done.join().getIndex();
+    } catch (CompletionException e) {
+      throw new IOException("the snapshot could not be written: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private long report(long index) {
+    if (index < knownToRatis) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    knownToRatis = index;
+    return index;
+  }
+
+  /**
+   * Ratis is about to replace the snapshot directory with a snapshot from the leader: a snapshot being
+   * written is abandoned (its next step stops it), and none is started until the new one is loaded.
+   */
+  synchronized void pause() {
+    paused = true;
+    if (writing != null) {
+      snapshots.abandon(writing);
+      writing = null;
+    }
+  }
+}
