@@ -9,7 +9,11 @@ import io.sluice.protocol.SluiceException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
@@ -22,12 +26,16 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.bson.BsonBinary;
 import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.UuidRepresentation;
 
 /**
  * Sends command documents to the cluster through one Ratis client and turns replies and failures into
@@ -45,6 +53,9 @@ final class RaftTransport implements AutoCloseable {
   private final ConnectionString connection;
   /** The highest position of any reply this client has seen: the floor of its follower reads. */
   private final AtomicReference<Position> lastSeen = new AtomicReference<>(Position.ZERO);
+  /** This client's session: with a write's number, it names the write however often it is sent. */
+  private final BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
+  private final AtomicLong txnNumbers = new AtomicLong();
 
   RaftTransport(ConnectionString connection) {
     this.connection = connection;
@@ -65,9 +76,26 @@ final class RaftTransport implements AutoCloseable {
     this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(retry.build()).build();
   }
 
-  /** Sends a write through the leader; the reply's position is remembered for follower reads. */
+  /**
+   * Sends a write through the leader; the reply's position is remembered for follower reads. The
+   * command gets this client's session fields ({@code lsid} and a new {@code txnNumber}), as a
+   * MongoDB driver's retryable write does: a leader that is handing over leadership refuses the
+   * write, and it is sent again, as the same call, to the next leader, until the timeout.
+   */
   BsonDocument write(BsonDocument command) {
-    return remember(call(() -> raft.io().send(toMessage(command)), "write"));
+    command.append("lsid", session).append("txnNumber", new BsonInt64(txnNumbers.incrementAndGet()));
+    Message message = toMessage(command);
+    long deadline = System.nanoTime() + connection.timeout().toNanos();
+    while (true) {
+      try {
+        return remember(call(() -> raft.io().send(message), "write"));
+      } catch (SluiceException e) {
+        if (!(e.getCause() instanceof LeaderSteppingDownException) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
+          throw e;
+        }
+      }
+      LockSupport.parkNanos(RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));
+    }
   }
 
   /** A read that sees every write acknowledged before it started. */

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
 import io.sluice.node.admin.AdminException;
 import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.protocol.ClusterNaming;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
@@ -39,6 +44,32 @@ class LeaderTransferTest {
       cluster.awaitIdenticalState();
       admin.transferLeader(cluster.address(target)); // already leader: nothing to do
       assertThat(cluster.awaitLeader()).isEqualTo(target);
+    }
+  }
+
+  /**
+   * A leader handing over leadership refuses writes (Ratis' LeaderSteppingDownException); the client
+   * sends each again as the same retryable write, so none fails and none is applied twice.
+   */
+  @Test
+  void writesDuringTransfersAllSucceedOnce() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      c.insertOne(new Document("_id", "counter").append("n", 0));
+      int writes = 300;
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < writes; i++) {
+          c.updateOne(Filters.eq("_id", "counter"), Updates.inc("n", 1));
+        }
+      });
+      ClusterAdmin admin = cluster.admin();
+      for (int transfer = 0; transfer < 3 && !writer.isDone(); transfer++) {
+        admin.transferLeader(cluster.address(cluster.aFollower()));
+      }
+      writer.get(60, TimeUnit.SECONDS);
+
+      assertThat(c.find(Filters.eq("_id", "counter")).first().getInteger("n")).isEqualTo(writes);
+      cluster.awaitIdenticalState();
     }
   }
 

@@ -18,13 +18,17 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import java.util.UUID;
 import org.bson.BsonArray;
+import org.bson.BsonBinary;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
+import org.bson.BsonInt64;
 import org.bson.BsonString;
 import org.bson.RawBsonDocument;
+import org.bson.UuidRepresentation;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 import org.junit.jupiter.api.Test;
@@ -77,6 +81,47 @@ class RetriedWriteTest {
     }
   }
 
+  /**
+   * A driver resends a write the leader refused while stepping down as a new Raft call, with the same
+   * session fields: the session table knows it by those, so it is applied once wherever it lands.
+   */
+  @Test
+  void theSameSessionWriteSentAsTwoRaftCallsIsAppliedOnce() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+      BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
+      BsonDocument first = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(7)), 43);
+      BsonDocument again = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(7)), 44);
+      BsonDocument next = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(8)), 45);
+
+      assertThat(again).isEqualTo(first);
+      assertThat(next.getDocument("opTime")).isNotEqualTo(first.getDocument("opTime"));
+      assertThat(caller.counter()).as("applied once per txnNumber").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void malformedSessionFieldsAreRefusedAndNothingIsApplied() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+      BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
+      assertRefused(caller.sendRaw(RawCaller.increment().append("lsid", new BsonString("me")).append("txnNumber", new BsonInt64(1)), 50),
+          "BadValue", "lsid must be {id: <UUID>}");
+      assertRefused(caller.sendRaw(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonString("1")), 51),
+          "TypeMismatch", "txnNumber must be a 64-bit integer");
+      assertRefused(caller.sendRaw(RawCaller.increment().append("lsid", session), 52), "BadValue", "needs both lsid and txnNumber");
+      assertRefused(caller.sendRaw(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(-1)), 53),
+          "BadValue", "must not be negative");
+
+      caller.send(RawCaller.increment(), 54);
+      assertThat(caller.counter()).as("only the well-formed write applied").isEqualTo(1);
+      cluster.awaitIdenticalState();
+    }
+  }
+
+  private static void assertRefused(BsonDocument reply, String codeName, String message) {
+    assertThat(reply.getString("codeName").getValue()).as("reply %s", reply).isEqualTo(codeName);
+    assertThat(reply.getString("errmsg").getValue()).contains(message);
+  }
+
   /** A raw Ratis client that sends one increment as call 42, to the node it is told, as often as asked. */
   private static final class RawCaller implements AutoCloseable {
     private final LocalCluster cluster;
@@ -92,15 +137,31 @@ class RetriedWriteTest {
           .setProperties(new RaftProperties()).build();
     }
 
-    BsonDocument sendIncrementTo(int node) throws java.io.IOException {
-      BsonDocument increment = new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
+    static BsonDocument increment() {
+      return new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
           .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
               .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
               .append("upsert", BsonBoolean.TRUE))));
+    }
+
+    BsonDocument sendIncrementTo(int node) throws java.io.IOException {
+      return Replies.check(sendTo(node, increment(), 42));
+    }
+
+    /** Sends the write to the leader as the given Raft call; fails on an error reply. */
+    BsonDocument send(BsonDocument write, long callId) throws java.io.IOException {
+      return Replies.check(sendRaw(write, callId));
+    }
+
+    BsonDocument sendRaw(BsonDocument write, long callId) throws java.io.IOException {
+      return sendTo(cluster.awaitLeader(), write, callId);
+    }
+
+    private BsonDocument sendTo(int node, BsonDocument write, long callId) throws java.io.IOException {
       RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
-          .setServerId(RaftPeerId.valueOf(cluster.node(node).id())).setGroupId(groupId).setCallId(42)
-          .setMessage(message(increment)).setType(RaftClientRequest.writeRequestType()).build();
-      return Replies.check(decode(raft.getClientRpc().sendRequest(request)));
+          .setServerId(RaftPeerId.valueOf(cluster.node(node).id())).setGroupId(groupId).setCallId(callId)
+          .setMessage(message(write)).setType(RaftClientRequest.writeRequestType()).build();
+      return decode(raft.getClientRpc().sendRequest(request));
     }
 
     /** The counter the increments raise, read linearizably. */

@@ -10,6 +10,7 @@ import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.command.ApplyContext;
 import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.WriteExecutor;
+import io.sluice.statemachine.command.WriteSession;
 import io.sluice.statemachine.storage.AppliedState;
 import io.sluice.statemachine.storage.DocumentStore;
 import io.sluice.statemachine.storage.SessionTable;
@@ -48,8 +49,31 @@ public final class EntryApplier {
     this.sessionLifetime = sessionLifetime;
   }
 
-  /** Applies the entry at {@code position}, sent by {@code call} if a client sent it; returns the reply for the writer. */
-  public BsonDocument apply(Position position, LogEntry entry, Optional<ClientCall> call) {
+  /**
+   * The call an entry answers to in the session table: the session fields of the write, if it has
+   * them (see {@link WriteSession}), else the Raft call that carried it.
+   *
+   * @throws SluiceException if the write's session fields are malformed
+   */
+  public static Optional<ClientCall> callOf(LogEntry entry, Optional<ClientCall> raftCall) {
+    Optional<ClientCall> session = WriteSession.callOf(entry.command());
+    return session.isPresent() ? session : raftCall;
+  }
+
+  /** Malformed session fields name no call: {@link #execute} refuses that write with their error. */
+  private static Optional<ClientCall> callOrNone(LogEntry entry, Optional<ClientCall> raftCall) {
+    try {
+      return callOf(entry, raftCall);
+    } catch (SluiceException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Applies the entry at {@code position}, carried by the Raft call {@code raftCall} if a client sent
+   * it; returns the reply for the writer.
+   */
+  public BsonDocument apply(Position position, LogEntry entry, Optional<ClientCall> raftCall) {
     BsonDocument reply;
     BsonDocument record;
     int recordBytes;
@@ -59,6 +83,7 @@ public final class EntryApplier {
           ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
       SessionTable sessions = store.sessions();
       sessions.expireBefore(entry.wallTimeMillis() - sessionLifetime.toMillis());
+      Optional<ClientCall> call = callOrNone(entry, raftCall);
       Optional<BsonDocument> firstReply = call.flatMap(sessions::reply);
       Applied applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry);
       record = applied.changes().record();
@@ -68,7 +93,8 @@ public final class EntryApplier {
       reply = applied.reply();
       if (firstReply.isEmpty()) {
         reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
-        call.ifPresent(c -> sessions.record(c, entry.wallTimeMillis(), reply));
+        BsonDocument first = reply;
+        call.ifPresent(c -> sessions.record(c, entry.wallTimeMillis(), first));
       }
     } finally {
       store.writeLock().unlock();
@@ -87,6 +113,7 @@ public final class EntryApplier {
   private Applied execute(ApplyContext context, LogEntry entry) {
     ChangeRecorder changes = noChanges(context, entry);
     try {
+      WriteSession.callOf(entry.command()); // malformed session fields: the write is refused, not applied
       return new Applied(writes.apply(context, entry.command(), changes), changes);
     } catch (SluiceException e) {
       return new Applied(Replies.error(e), changes);

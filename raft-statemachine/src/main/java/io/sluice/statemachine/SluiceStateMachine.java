@@ -221,7 +221,12 @@ public class SluiceStateMachine extends BaseStateMachine {
       // the reply in its retry cache, so it must be the entry's first reply, kept in the session table.
       updateLastAppliedTermIndex(termIndex);
       appliedWaiter.advance(termIndex.getIndex());
-      BsonDocument firstReply = clientCall(trx).flatMap(this::firstReply).orElseGet(Replies::ok);
+      BsonDocument firstReply;
+      try {
+        firstReply = EntryApplier.callOf(decode(trx), clientCall(trx)).flatMap(this::firstReply).orElseGet(Replies::ok);
+      } catch (SluiceException e) {
+        firstReply = Replies.error(e);
+      }
       return CompletableFuture.completedFuture(toMessage(firstReply));
     }
     BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx), clientCall(trx));

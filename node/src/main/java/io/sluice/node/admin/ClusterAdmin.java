@@ -142,8 +142,9 @@ public final class ClusterAdmin implements AutoCloseable {
     }
     long transferMs = Math.min(remainingMillis(), 10_000);
     try {
-      // No leader id: the client then follows NotLeaderExceptions if the leader moves meanwhile.
-      RaftClientReply reply = raft.admin().transferLeadership(id, transferMs);
+      // To the leader just found: the client's own guess may be a leader that has since stepped down,
+      // and a former leader refuses a transfer (DIFFERENT_LEADER) rather than redirect it.
+      RaftClientReply reply = raft.admin().transferLeadership(id, view.leader(), transferMs);
       if (!reply.isSuccess()) {
         throw AdminException.failed("transfer of leadership to " + address + " failed: " + reply.getException(), reply.getException());
       }

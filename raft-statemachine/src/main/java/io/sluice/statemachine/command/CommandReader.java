@@ -13,7 +13,7 @@ import org.bson.BsonValue;
  */
 final class CommandReader {
   /** Fields that every command may carry and that Sluice accepts and ignores. */
-  private static final Set<String> GENERIC_FIELDS = Set.of("$db", "comment", "maxTimeMS", "writeConcern", "readConcern", "lsid", "$readPreference");
+  private static final Set<String> GENERIC_FIELDS = Set.of("$db", "comment", "maxTimeMS", "writeConcern", "readConcern", "lsid", "txnNumber", "$readPreference");
 
   private final String name;
   private final BsonDocument command;
