@@ -140,16 +140,18 @@ public final class ClusterAdmin implements AutoCloseable {
           ? Optional.empty()
           : Optional.of(new Change(v.voters().stream().map(p -> withPriority(p, 0)).toList(), v.listeners())));
     }
-    long transferMs = Math.min(remainingMillis(), 10_000);
-    try {
-      // To the leader just found: the client's own guess may be a leader that has since stepped down,
-      // and a former leader refuses a transfer (DIFFERENT_LEADER) rather than redirect it.
-      RaftClientReply reply = raft.admin().transferLeadership(id, view.leader(), transferMs);
-      if (!reply.isSuccess()) {
-        throw AdminException.failed("transfer of leadership to " + address + " failed: " + reply.getException(), reply.getException());
+    // To the leader just found, not the client's own guess. A node that still believes it leads but
+    // was deposed meanwhile refuses (DIFFERENT_LEADER): then whoever leads now is asked.
+    for (RaftPeerId leader = view.leader(); !id.equals(leader); ) {
+      Exception failure = transferFrom(leader, id);
+      if (failure == null) {
+        break;
       }
-    } catch (IOException e) {
-      throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(e), e);
+      RaftPeerId now = leaderView().leader();
+      if (now.equals(leader) || remainingMillis() <= 0) {
+        throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(failure), failure);
+      }
+      leader = now;
     }
     awaitCondition("leadership to move to " + address, () -> id.equals(leaderView().leader()));
   }
@@ -188,6 +190,16 @@ public final class ClusterAdmin implements AutoCloseable {
       return latestSnapshot(target);
     } catch (IOException e) {
       throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + Causes.rootMessage(e), e);
+    }
+  }
+
+  /** Asks {@code leader} to hand leadership to {@code target}: null if it did, else why not. */
+  private Exception transferFrom(RaftPeerId leader, RaftPeerId target) {
+    try {
+      RaftClientReply reply = raft.admin().transferLeadership(target, leader, Math.min(remainingMillis(), 10_000));
+      return reply.isSuccess() ? null : reply.getException();
+    } catch (IOException e) {
+      return e;
     }
   }
 
