@@ -60,15 +60,6 @@ public final class EntryApplier {
     return session.isPresent() ? session : raftCall;
   }
 
-  /** Malformed session fields name no call: {@link #execute} refuses that write with their error. */
-  private static Optional<ClientCall> callOrNone(LogEntry entry, Optional<ClientCall> raftCall) {
-    try {
-      return callOf(entry, raftCall);
-    } catch (SluiceException e) {
-      return Optional.empty();
-    }
-  }
-
   /**
    * Applies the entry at {@code position}, carried by the Raft call {@code raftCall} if a client sent
    * it; returns the reply for the writer.
@@ -83,9 +74,17 @@ public final class EntryApplier {
           ApplyContext.nextClusterTime(store.appliedState().clusterTime(), entry.wallTimeMillis()));
       SessionTable sessions = store.sessions();
       sessions.expireBefore(entry.wallTimeMillis() - sessionLifetime.toMillis());
-      Optional<ClientCall> call = callOrNone(entry, raftCall);
-      Optional<BsonDocument> firstReply = call.flatMap(sessions::reply);
-      Applied applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry);
+      Optional<ClientCall> call = Optional.empty();
+      Optional<BsonDocument> firstReply = Optional.empty();
+      Applied applied;
+      try {
+        call = callOf(entry, raftCall);
+        firstReply = call.flatMap(sessions::reply);
+        applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry);
+      } catch (SluiceException malformedSession) {
+        // Refused, not applied: no call to remember it by.
+        applied = new Applied(Replies.error(malformedSession), noChanges(context, entry));
+      }
       record = applied.changes().record();
       recordBytes = store.history().append(position.index(), record);
       window.trim(store.history(), entry.wallTimeMillis());
@@ -113,7 +112,6 @@ public final class EntryApplier {
   private Applied execute(ApplyContext context, LogEntry entry) {
     ChangeRecorder changes = noChanges(context, entry);
     try {
-      WriteSession.callOf(entry.command()); // malformed session fields: the write is refused, not applied
       return new Applied(writes.apply(context, entry.command(), changes), changes);
     } catch (SluiceException e) {
       return new Applied(Replies.error(e), changes);

@@ -175,7 +175,7 @@ final class StoreSnapshots implements AutoCloseable {
 
   /** A step of a long file operation: throws to stop it. */
   @FunctionalInterface
-  interface Step {
+  private interface Step {
     void check() throws IOException;
   }
 
