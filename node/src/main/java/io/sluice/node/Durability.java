@@ -9,15 +9,16 @@ import java.util.Optional;
  *
  * @param snapshotEveryEntries        take a snapshot after this many entries since the last one
  * @param snapshotsRetained           how many snapshots to keep (the newest ones)
+ * @param snapshotWriteMibPerSecond   the pace at which a snapshot is written while entries are applied; 0: as fast as it can
  * @param logEntriesKeptAfterSnapshot entries kept below a snapshot, so that a follower a little behind
  *                                    catches up from the log rather than from a whole snapshot
  * @param segmentSizeMb               the size at which a Raft log segment is closed (and becomes purgeable)
  * @param corruptLogPolicy            what to do with a log whose last segment is damaged
  */
-public record Durability(long snapshotEveryEntries, int snapshotsRetained, long logEntriesKeptAfterSnapshot, int segmentSizeMb,
-                         CorruptLogPolicy corruptLogPolicy) {
+public record Durability(long snapshotEveryEntries, int snapshotsRetained, int snapshotWriteMibPerSecond, long logEntriesKeptAfterSnapshot,
+                         int segmentSizeMb, CorruptLogPolicy corruptLogPolicy) {
 
-  public static final Durability DEFAULT = new Durability(100_000, 2, 10_000, 64, CorruptLogPolicy.FAIL);
+  public static final Durability DEFAULT = new Durability(100_000, 2, 64, 10_000, 64, CorruptLogPolicy.FAIL);
 
   /** The operator's choice for a damaged log segment (seen after a crash mid-write or a disk fault). */
   public enum CorruptLogPolicy {

@@ -62,6 +62,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
         .streamTailEntries(streams.tailEntries()).streamTailBytes(streams.tailBytes())
         .streamCursorIdleSeconds(streams.cursorIdle().toSeconds()).sessionLifetimeSeconds(sessionLifetime.toSeconds())
         .snapshotEveryEntries(durability.snapshotEveryEntries()).snapshotsRetained(durability.snapshotsRetained())
+        .snapshotWriteMibPerSecond(durability.snapshotWriteMibPerSecond())
         .logEntriesKeptAfterSnapshot(durability.logEntriesKeptAfterSnapshot()).raftSegmentSizeMb(durability.segmentSizeMb())
         .corruptLogPolicy(durability.corruptLogPolicy().configValue()).raftProperties(raftProperties);
   }
@@ -89,6 +90,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private long sessionLifetimeSeconds = 1800;
     private long snapshotEveryEntries = Durability.DEFAULT.snapshotEveryEntries();
     private int snapshotsRetained = Durability.DEFAULT.snapshotsRetained();
+    private int snapshotWriteMibPerSecond = Durability.DEFAULT.snapshotWriteMibPerSecond();
     private long logEntriesKeptAfterSnapshot = Durability.DEFAULT.logEntriesKeptAfterSnapshot();
     private int raftSegmentSizeMb = Durability.DEFAULT.segmentSizeMb();
     private String corruptLogPolicy = Durability.DEFAULT.corruptLogPolicy().configValue();
@@ -113,6 +115,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     public Builder sessionLifetimeSeconds(long value) { this.sessionLifetimeSeconds = value; return this; }
     public Builder snapshotEveryEntries(long value) { this.snapshotEveryEntries = value; return this; }
     public Builder snapshotsRetained(int value) { this.snapshotsRetained = value; return this; }
+    public Builder snapshotWriteMibPerSecond(int value) { this.snapshotWriteMibPerSecond = value; return this; }
     public Builder logEntriesKeptAfterSnapshot(long value) { this.logEntriesKeptAfterSnapshot = value; return this; }
     public Builder raftSegmentSizeMb(int value) { this.raftSegmentSizeMb = value; return this; }
     public Builder corruptLogPolicy(String value) { this.corruptLogPolicy = value; return this; }
@@ -153,12 +156,13 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);
       require(snapshotEveryEntries >= 100, "snapshotEveryEntries", "must be at least 100, got " + snapshotEveryEntries);
       require(snapshotsRetained >= 1, "snapshotsRetained", "must be at least 1, got " + snapshotsRetained);
+      require(snapshotWriteMibPerSecond >= 0, "snapshotWriteMibPerSecond", "must be 0 (no limit) or positive, got " + snapshotWriteMibPerSecond);
       require(logEntriesKeptAfterSnapshot >= 0, "logEntriesKeptAfterSnapshot", "must be 0 or more, got " + logEntriesKeptAfterSnapshot);
       require(raftSegmentSizeMb >= 1 && raftSegmentSizeMb <= 1024, "raftSegmentSizeMb", "must be 1 to 1024, got " + raftSegmentSizeMb);
       Optional<Durability.CorruptLogPolicy> policy = Durability.CorruptLogPolicy.parse(corruptLogPolicy);
       require(policy.isPresent(), "corruptLogPolicy", "must be 'fail' or 'truncate', got '" + corruptLogPolicy + "'");
-      Durability durability = new Durability(snapshotEveryEntries, snapshotsRetained, logEntriesKeptAfterSnapshot, raftSegmentSizeMb,
-          policy.get());
+      Durability durability = new Durability(snapshotEveryEntries, snapshotsRetained, snapshotWriteMibPerSecond, logEntriesKeptAfterSnapshot,
+          raftSegmentSizeMb, policy.get());
       HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,
           historyMaxAgeSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(historyMaxAgeSeconds)));
       StreamSettings streams = new StreamSettings(window, streamTailEntries, streamTailBytes, Duration.ofSeconds(streamCursorIdleSeconds),

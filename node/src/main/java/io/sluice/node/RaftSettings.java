@@ -1,6 +1,7 @@
 package io.sluice.node;
 
 import io.sluice.protocol.Limits;
+import io.sluice.statemachine.SnapshotConfigKeys;
 import java.io.File;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,7 @@ final class RaftSettings {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, d.snapshotEveryEntries() + staggering(d.snapshotEveryEntries(), nodeId));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, d.snapshotsRetained());
+    SnapshotConfigKeys.setWriteBytesPerSecond(p, d.snapshotWriteMibPerSecond() * (1L << 20));
     // No snapshot at a clean stop: the store closed cleanly is reopened as it is, and a snapshot of a
     // large store would make every stop take seconds.
     RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
@@ -67,8 +69,8 @@ final class RaftSettings {
   }
 
   /**
-   * A node applies no entry while it copies its store for a snapshot. With one threshold everywhere
-   * every node would snapshot at the same index and the cluster would stall together; each node
+   * Writing a snapshot takes some of a node's disk and cores. With one threshold everywhere every
+   * node would snapshot at the same index and the whole cluster would slow down together; each node
    * adds its own offset (up to a quarter of the threshold, from its id), so their snapshots drift apart.
    */
   static long staggering(long snapshotEveryEntries, String nodeId) {

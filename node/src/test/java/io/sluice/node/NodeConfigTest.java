@@ -48,6 +48,7 @@ class NodeConfigTest {
         Arguments.of(valid().snapshotsRetained(0), "snapshotsRetained must be at least 1"),
         Arguments.of(valid().logEntriesKeptAfterSnapshot(-1), "logEntriesKeptAfterSnapshot must be 0 or more"),
         Arguments.of(valid().raftSegmentSizeMb(0), "raftSegmentSizeMb must be 1 to 1024"),
+        Arguments.of(valid().snapshotWriteMibPerSecond(-1), "snapshotWriteMibPerSecond must be 0 (no limit) or positive, got -1"),
         Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'truncate', got 'ignore'"),
         Arguments.of(valid().join(true).peers(List.of()), "peers must list the host:port of at least one existing member"),
         Arguments.of(valid().join(true).peers(List.of("127.0.0.1:7101")), "peers must list at least one existing member other than this node"),

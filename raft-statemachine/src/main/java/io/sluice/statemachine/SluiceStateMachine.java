@@ -118,7 +118,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws java.io.IOException {
     super.initialize(server, groupId, storage);
     RaftProperties properties = server.getProperties();
-    snapshots.init(storage, RaftServerConfigKeys.Snapshot.retentionFileNum(properties));
+    snapshots.init(storage, RaftServerConfigKeys.Snapshot.retentionFileNum(properties), SnapshotConfigKeys.writeBytesPerSecond(properties));
     SnapshotInfo latest = snapshots.latestIntact();
     checkLogContinues(storage, latest);
     restoreIfBehind(latest);

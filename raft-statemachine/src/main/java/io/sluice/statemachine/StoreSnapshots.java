@@ -19,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
+import com.google.common.util.concurrent.RateLimiter;
+import io.sluice.statemachine.storage.Checkpoint;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -36,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * Ratis' {@link SimpleStateMachineStorage} finds them, keeps the configured number, and sends the
  * latest to a follower that needs it.
  *
- * <p>A snapshot is copied from the store while nothing is applied (a copy inside the page cache),
- * then, in the background while entries are applied again, forced to disk, given its MD5 file, and
- * only then renamed to its final name: a snapshot cut off by a crash never has a snapshot's name. At
+ * <p>A snapshot starts while nothing is applied (an instant: the checkpoint is copy-on-write); then,
+ * in the background while entries are applied again, it is written at a bounded pace, hashed as it
+ * goes, forced to disk, given its MD5 file, and only then renamed to its final name: a snapshot cut
+ * off by a crash never has a snapshot's name. At
  * start, a snapshot whose content does not match its MD5 is set aside (renamed {@code .corrupt}) and
  * the one before it is used.
  */
@@ -55,6 +58,8 @@ final class StoreSnapshots implements AutoCloseable {
   });
   private Path directory;
   private volatile boolean abandoning;
+  /** Paces writing a snapshot, so that it takes little of the disk and the cores from applying. */
+  private RateLimiter pace;
 
   SimpleStateMachineStorage storage() {
     return storage;
@@ -64,7 +69,8 @@ final class StoreSnapshots implements AutoCloseable {
    * Finds the snapshots in Raft's storage, dropping leftovers of interrupted ones. Each new snapshot
    * leaves the newest {@code retained} ones (all if not positive).
    */
-  void init(RaftStorage raftStorage, int retained) throws IOException {
+  void init(RaftStorage raftStorage, int retained, long writeBytesPerSecond) throws IOException {
+    pace = writeBytesPerSecond > 0 ? RateLimiter.create(writeBytesPerSecond) : null;
     retention = new SnapshotRetentionPolicy() {
       @Override
       public int getNumSnapshotsRetained() {
@@ -102,36 +108,42 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   /**
-   * Starts a snapshot of {@code store}, which is at {@code termIndex}: copies it now (the caller keeps
-   * it from changing meanwhile) and completes it in the background. The future completes when the
+   * Starts a snapshot of {@code store}, which is at {@code termIndex}: begins a copy-on-write
+   * checkpoint now (the caller keeps the store from changing meanwhile) and writes it in the
+   * background, at the configured pace, while entries are applied. The future completes when the
    * snapshot is on disk under its name and is the latest; exceptionally if writing it failed.
    */
   CompletableFuture<SingleFileSnapshotInfo> start(TermIndex termIndex, DocumentStore store) {
     File target = storage.getSnapshotFile(termIndex.getTerm(), termIndex.getIndex());
     Path temporary = target.toPath().resolveSibling(target.getName() + TEMPORARY);
     long started = System.nanoTime();
+    Checkpoint checkpoint;
     try {
-      store.checkpoint(temporary);
+      checkpoint = store.checkpoint(temporary);
     } catch (RuntimeException e) {
       deleteQuietly(temporary);
       return CompletableFuture.failedFuture(e);
     }
-    long copied = System.nanoTime();
+    long begun = System.nanoTime();
     return CompletableFuture.supplyAsync(() -> {
-      try {
+      try (checkpoint) {
+        MessageDigest md5 = MD5FileUtil.newMD5();
+        checkpoint.finish(chunk -> {
+          stopIfAbandoned();
+          md5.update(chunk);
+          if (pace != null) {
+            pace.acquire(chunk.limit());
+          }
+        });
         long written = System.nanoTime();
         stopIfAbandoned();
-        forceToDisk(temporary);
-        long forced = System.nanoTime();
-        MD5Hash md5 = md5Of(temporary, this::stopIfAbandoned);
-        long hashed = System.nanoTime();
-        stopIfAbandoned();
-        MD5FileUtil.saveMD5File(target, md5);
+        MD5Hash hash = MD5Hash.newInstance(md5.digest());
+        MD5FileUtil.saveMD5File(target, hash);
         Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         syncDirectory();
-        LOG.info("snapshot {}: copy {} ms (nothing applied meanwhile), then force {} ms, MD5 {} ms, rename and sync {} ms",
-            target.getName(), millis(copied - started), millis(forced - written), millis(hashed - forced), millis(System.nanoTime() - hashed));
-        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), termIndex);
+        LOG.info("snapshot {}: started in {} ms (nothing applied meanwhile), then written and hashed in {} ms while applying, renamed in {} ms",
+            target.getName(), millis(begun - started), millis(written - begun), millis(System.nanoTime() - written));
+        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), hash), termIndex);
         storage.updateLatestSnapshot(taken);
         storage.deleteOld(retention);
         return taken;
@@ -139,10 +151,10 @@ final class StoreSnapshots implements AutoCloseable {
         LOG.info("snapshot {} abandoned: {}", target.getName(), e.getMessage());
         deleteQuietly(temporary);
         throw new UncheckedIOException(e);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         LOG.error("writing snapshot {} failed; the next one is taken after more entries", target, e);
         deleteQuietly(temporary);
-        throw new UncheckedIOException("writing snapshot " + target + " failed", e);
+        throw new UncheckedIOException("writing snapshot " + target + " failed", e instanceof IOException io ? io : new IOException(e));
       }
     }, writer);
   }
@@ -173,12 +185,6 @@ final class StoreSnapshots implements AutoCloseable {
     }
   }
 
-  /** A step of a long file operation: throws to stop it. */
-  @FunctionalInterface
-  private interface Step {
-    void check() throws IOException;
-  }
-
   /** A failed snapshot's temporary file, which would otherwise stay until the next start. */
   private static void deleteQuietly(Path temporary) {
     try {
@@ -190,12 +196,6 @@ final class StoreSnapshots implements AutoCloseable {
 
   private static long millis(long nanos) {
     return nanos / 1_000_000;
-  }
-
-  private static void forceToDisk(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
   }
 
   /** Abandons a snapshot being written: its temporary file is deleted at the next start. */
@@ -228,16 +228,10 @@ final class StoreSnapshots implements AutoCloseable {
    * in an int and throws past 2 GiB, and a snapshot is as large as the store.
    */
   static MD5Hash md5Of(Path file) throws IOException {
-    return md5Of(file, () -> {});
-  }
-
-  /** The file's MD5, calling {@code beforeEachMiB} (which may throw to stop) before each MiB read. */
-  private static MD5Hash md5Of(Path file, Step beforeEachMiB) throws IOException {
     MessageDigest md5 = MD5FileUtil.newMD5();
     ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       while (in.read(buffer.clear()) >= 0) {
-        beforeEachMiB.check();
         md5.update(buffer.flip());
       }
     }

@@ -9,6 +9,7 @@ import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.DocumentStore;
+import io.sluice.statemachine.storage.Checkpoint;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -151,7 +152,11 @@ class StateMachineDeterminismTest {
     /** Goes on from a checkpoint of its store, restored into a new store elsewhere: as a node does from a snapshot. */
     void continueFromCheckpoint(Path dir) {
       Path checkpoint = dir.resolve("checkpoint");
-      store.checkpoint(checkpoint);
+      try (Checkpoint copy = store.checkpoint(checkpoint)) {
+        copy.finish(chunk -> {});
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       store.close();
       MapDbDocumentStore restored = MapDbDocumentStore.open(dir.resolve("restored"));
       restored.restore(checkpoint);

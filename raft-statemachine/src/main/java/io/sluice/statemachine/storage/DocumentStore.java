@@ -62,11 +62,12 @@ public interface DocumentStore extends AutoCloseable {
   void setApplied(AppliedState state);
 
   /**
-   * Writes a consistent copy of the whole store to {@code target}, into the page cache: the caller
-   * forces it to disk, which can happen while entries are applied again. The caller makes sure no
-   * entry is applied during the copy (Ratis takes snapshots on the apply thread).
+   * Starts a consistent copy of the whole store as it is now, to be written to {@code target} by the
+   * returned checkpoint while entries are applied again (copy-on-write: an entry applied meanwhile
+   * first saves what it changes). The caller makes sure no entry is being applied when it starts
+   * (Ratis takes snapshots on the apply thread), and closes the checkpoint.
    */
-  void checkpoint(java.nio.file.Path target);
+  Checkpoint checkpoint(java.nio.file.Path target);
 
   /** Replaces the whole store with a copy made by {@link #checkpoint}; readers wait meanwhile. */
   void restore(java.nio.file.Path checkpoint);

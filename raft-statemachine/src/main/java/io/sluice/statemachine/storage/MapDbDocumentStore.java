@@ -190,12 +190,12 @@ public final class MapDbDocumentStore implements DocumentStore {
   }
 
   @Override
-  public void checkpoint(Path target) {
+  public Checkpoint checkpoint(Path target) {
     requireFile("checkpoint");
     lock.readLock().lock();
     try {
       file.flush();
-      copy(directory.resolve(STORE_FILE), target, false);
+      return file.startCheckpoint(target);
     } finally {
       lock.readLock().unlock();
     }
@@ -207,7 +207,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     lock.writeLock().lock();
     try {
       file.close();
-      copy(checkpoint, directory.resolve(STORE_FILE), true);
+      copy(checkpoint, directory.resolve(STORE_FILE));
       file = MapDbFile.open(directory.resolve(STORE_FILE));
       applied = file.readApplied();
     } finally {
@@ -275,17 +275,15 @@ public final class MapDbDocumentStore implements DocumentStore {
     }
   }
 
-  /** Copies {@code from} to {@code to} (inside the kernel), forcing the copy to disk if asked. */
-  private static void copy(Path from, Path to, boolean force) {
+  /** Copies {@code from} to {@code to} (inside the kernel) and forces the copy to disk. */
+  private static void copy(Path from, Path to) {
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
          FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       long size = in.size();
       for (long done = 0; done < size; ) {
         done += in.transferTo(done, size - done, out);
       }
-      if (force) {
-        out.force(true);
-      }
+      out.force(true);
     } catch (IOException e) {
       throw new UncheckedIOException("copying " + from + " to " + to + " failed", e);
     }

@@ -8,6 +8,8 @@ import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.mapdb.volume.MappedFileVol;
+import org.mapdb.volume.VolumeFactory;
 
 /**
  * One open MapDB database and the named B-trees in it: the catalog, the meta map (applied state,
@@ -16,16 +18,21 @@ import org.mapdb.Serializer;
 final class MapDbFile {
   private static final String APPLIED_KEY = "applied";
   private static final String COLLECTION_PREFIX = "collection:";
+  /** MapDB's default: 1 MiB slices of the mapped file. */
+  private static final int SLICE_SHIFT = 20;
 
   private final DB db;
+  /** The file's volume; null in memory. */
+  private final CopyOnWriteVolume volume;
   private final BTreeMap<String, byte[]> catalog;
   private final BTreeMap<String, byte[]> meta;
   private final MapDbChangeHistory history;
   private final MapDbSessionTable sessions;
   private final Map<String, BTreeMap<byte[], byte[]>> collections = new TreeMap<>();
 
-  private MapDbFile(DB db) {
+  private MapDbFile(DB db, CopyOnWriteVolume volume) {
     this.db = db;
+    this.volume = volume;
     this.catalog = db.treeMap("catalog", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.history = new MapDbChangeHistory(db, meta);
@@ -35,14 +42,33 @@ final class MapDbFile {
   /**
    * Memory-mapped, without MapDB's write-ahead log and without MapDB's syncs: {@link MapDbDocumentStore}
    * handles crashes, and forces the file itself when it closes it. So a commit ({@link #flush}) only
-   * writes MapDB's header, and a snapshot's copy does not wait for the store's dirty pages to reach disk.
+   * writes MapDB's header, and a checkpoint does not wait for the store's dirty pages to reach disk.
+   * The volume is MapDB's own memory-mapped one (1 MiB slices, as MapDB makes it), wrapped for
+   * copy-on-write checkpoints.
    */
   static MapDbFile open(Path file) {
-    return new MapDbFile(DBMaker.fileDB(file.toFile()).fileMmapEnableIfSupported().fileMmapPreclearDisable().fileSyncDisable().make());
+    VolumeFactory mapped = new MappedFileVol.MappedFileFactory(false, true);
+    String name = file.toString();
+    boolean exists = mapped.exists(name);
+    CopyOnWriteVolume volume = new CopyOnWriteVolume(mapped.makeVolume(name, false, 0L, SLICE_SHIFT, 0L, false));
+    try {
+      return new MapDbFile(DBMaker.volumeDB(volume, exists).fileSyncDisable().make(), volume);
+    } catch (RuntimeException e) {
+      volume.close();
+      throw e;
+    }
   }
 
   static MapDbFile inMemory() {
-    return new MapDbFile(DBMaker.memoryDB().make());
+    return new MapDbFile(DBMaker.memoryDB().make(), null);
+  }
+
+  /**
+   * Starts a copy of the file as it is now (call {@link #flush} first, with no write under way);
+   * writes may go on meanwhile. See {@link CopyOnWriteVolume}.
+   */
+  Checkpoint startCheckpoint(Path target) {
+    return volume.startCopy(target);
   }
 
   BTreeMap<String, byte[]> catalog() {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.junit.jupiter.api.AfterEach;
@@ -214,7 +215,7 @@ class MapDbDocumentStoreTest {
   }
 
   @Test
-  void restoreReplacesTheWholeStoreWithACheckpoint() {
+  void restoreReplacesTheWholeStoreWithACheckpoint() throws IOException {
     MapDbDocumentStore store = open();
     store.createCollection(NS, new BsonDocument());
     store.put(NS, doc("{_id: 1, v: 'at the checkpoint'}"));
@@ -223,12 +224,14 @@ class MapDbDocumentStoreTest {
     store.setApplied(state(1, 1));
     String digest = store.digest();
     Path checkpoint = dir.resolve("checkpoint");
-    store.checkpoint(checkpoint);
-
-    store.put(NS, doc("{_id: 1, v: 'after'}"));
-    store.createCollection("db.later", new BsonDocument());
-    store.history().append(2, doc("{term: 1, clusterTime: Timestamp(6, 1), events: []}"));
-    store.setApplied(state(1, 2));
+    try (Checkpoint copy = store.checkpoint(checkpoint)) {
+      // Changes made before the checkpoint is written out are not in it.
+      store.put(NS, doc("{_id: 1, v: 'after'}"));
+      store.createCollection("db.later", new BsonDocument());
+      store.history().append(2, doc("{term: 1, clusterTime: Timestamp(6, 1), events: []}"));
+      store.setApplied(state(1, 2));
+      copy.finish(chunk -> {});
+    }
     store.restore(checkpoint);
 
     assertThat(store.digest()).isEqualTo(digest);
@@ -237,6 +240,51 @@ class MapDbDocumentStoreTest {
     assertThat(store.collectionExists("db.later")).isFalse();
     assertThat(store.history().lastIndex()).hasValue(1);
     assertThat(store.sessions().reply(new SessionTable.ClientCall(new byte[16], 9))).contains(doc("{ok: 1, n: 1}"));
+  }
+
+  @Test
+  void aCheckpointHoldsTheStoreAsItWasWhenItBeganWhileWritesGoOnBetweenItsChunks() throws IOException {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    for (int i = 0; i < 2_000; i++) {
+      store.put(NS, doc("{_id: " + i + ", v: 'before', pad: '" + "x".repeat(500) + "'}"));
+    }
+    store.setApplied(state(1, 1));
+    String atCheckpoint = store.digest();
+    Path checkpoint = dir.resolve("checkpoint");
+    int[] chunks = {0};
+    try (Checkpoint copy = store.checkpoint(checkpoint)) {
+      copy.finish(chunk -> {
+        // Between chunks: change documents everywhere in the file, grow it, drop some.
+        int k = chunks[0]++;
+        for (int i = k; i < 2_000; i += 97) {
+          store.put(NS, doc("{_id: " + i + ", v: 'during', grown: '" + "y".repeat(1_000) + "'}"));
+        }
+        store.remove(NS, new BsonInt32(1_999 - k));
+        store.put(NS, doc("{_id: " + (10_000 + k) + ", v: 'new'}"));
+        store.setApplied(state(1, 2 + k));
+      });
+    }
+    assertThat(chunks[0]).isGreaterThan(10);
+    assertThat(store.digest()).isNotEqualTo(atCheckpoint);
+
+    MapDbDocumentStore restored = MapDbDocumentStore.open(dir.resolve("restored"));
+    opened.add(restored);
+    restored.restore(checkpoint);
+    assertThat(restored.digest()).isEqualTo(atCheckpoint);
+    assertThat(restored.count(NS)).isEqualTo(2_000);
+    assertThat(restored.find(NS, new BsonInt32(5))).hasValueSatisfying(d -> assertThat(d.getString("v").getValue()).isEqualTo("before"));
+  }
+
+  @Test
+  void aCheckpointCutOffByClosingTheStoreSaysSo() {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    Checkpoint copy = store.checkpoint(dir.resolve("checkpoint"));
+    store.close();
+    assertThatThrownBy(() -> copy.finish(chunk -> {})).isInstanceOf(IOException.class)
+        .hasMessageContaining("stopped before it was complete").hasMessageContaining("the store was closed");
+    copy.close();
   }
 
   @Test

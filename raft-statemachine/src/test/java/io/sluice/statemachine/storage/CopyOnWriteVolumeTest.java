@@ -1,0 +1,130 @@
+package io.sluice.statemachine.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mapdb.volume.ByteArrayVol;
+
+/** A copy holds the volume's bytes as they were when it started, whatever is written meanwhile, and however. */
+class CopyOnWriteVolumeTest {
+  private static final int LENGTH = 5 * VolumeCopy.CHUNK + 1234;
+  private static final long LAST_CHUNK = 5L * VolumeCopy.CHUNK;
+
+  @TempDir
+  Path dir;
+
+  private CopyOnWriteVolume volume;
+  private byte[] original;
+
+  @BeforeEach
+  void fill() {
+    volume = new CopyOnWriteVolume(new ByteArrayVol());
+    volume.ensureAvailable(LENGTH);
+    original = new byte[(int) volume.length()];
+    new Random(7).nextBytes(original);
+    volume.putData(0, original, 0, original.length);
+  }
+
+  @AfterEach
+  void close() {
+    volume.close();
+  }
+
+  /** Every kind of write MapDB makes, each across a chunk boundary where it can be. */
+  static List<Consumer<CopyOnWriteVolume>> writes() {
+    long edge = VolumeCopy.CHUNK;
+    List<Consumer<CopyOnWriteVolume>> writes = new ArrayList<>();
+    writes.add(v -> v.putLong(edge - 3, -1L));
+    writes.add(v -> v.putInt(edge - 2, -1));
+    writes.add(v -> v.putByte(edge, (byte) 1));
+    writes.add(v -> v.putData(edge - 10, new byte[3 * VolumeCopy.CHUNK], 0, 3 * VolumeCopy.CHUNK));
+    writes.add(v -> v.putData(edge - 10, ByteBuffer.allocate(100)));
+    writes.add(v -> v.putDataOverlap(edge - 10, new byte[100], 0, 100));
+    writes.add(v -> v.putUnsignedShort(edge - 1, 0xffff));
+    writes.add(v -> v.putUnsignedByte(edge, 0xff));
+    writes.add(v -> v.putSixLong(edge - 3, 0xffff_ffff_ffffL));
+    writes.add(v -> v.putPackedLong(edge - 4, Long.MAX_VALUE));
+    writes.add(v -> v.clear(edge - 8, edge + 8));
+    writes.add(v -> v.clearOverlap(edge - 8, 3 * edge));
+    writes.add(v -> v.truncate(edge + 1));
+    writes.add(v -> v.putLong(LAST_CHUNK + 8, -1L));
+    return writes;
+  }
+
+  @ParameterizedTest
+  @MethodSource("writes")
+  void aWriteBeforeTheCopyReachesItsChunksIsNotInTheCopy(Consumer<CopyOnWriteVolume> write) throws IOException {
+    Path target = dir.resolve("copy");
+    try (Checkpoint copy = volume.startCopy(target)) {
+      write.accept(volume);
+      copy.finish(chunk -> {});
+    }
+    assertThat(Files.readAllBytes(target)).isEqualTo(original);
+  }
+
+  @Test
+  void writesBetweenChunksEverywhereAreNotInTheCopyAndTheObserverSeesTheCopyInOrder() throws IOException {
+    Path target = dir.resolve("copy");
+    ByteBuffer seen = ByteBuffer.allocate(original.length);
+    try (Checkpoint copy = volume.startCopy(target)) {
+      copy.finish(chunk -> {
+        seen.put(chunk);
+        for (long at = 0; at < volume.length() - 8; at += 4099) {
+          volume.putLong(at, at);
+        }
+        volume.ensureAvailable(volume.length() + VolumeCopy.CHUNK);
+      });
+    }
+    assertThat(Files.readAllBytes(target)).isEqualTo(original);
+    assertThat(seen.array()).isEqualTo(original);
+    assertThat(volume.getLong(4099)).isEqualTo(4099);
+  }
+
+  @Test
+  void writesAfterTheCopyEndedGoOnAsUsualAndANewCopyCanStart() throws IOException {
+    try (Checkpoint copy = volume.startCopy(dir.resolve("first"))) {
+      copy.finish(chunk -> {});
+    }
+    volume.putLong(0, 42);
+    Path second = dir.resolve("second");
+    try (Checkpoint copy = volume.startCopy(second)) {
+      copy.finish(chunk -> {});
+    }
+    assertThat(ByteBuffer.wrap(Files.readAllBytes(second)).getLong(0)).isEqualTo(42);
+  }
+
+  @Test
+  void onlyOneCopyAtATime() {
+    try (Checkpoint ignored = volume.startCopy(dir.resolve("first"))) {
+      assertThatThrownBy(() -> volume.startCopy(dir.resolve("second"))).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already being written");
+    }
+  }
+
+  @Test
+  void anObserverThatThrowsStopsTheCopy() {
+    try (Checkpoint copy = volume.startCopy(dir.resolve("copy"))) {
+      int[] chunks = {0};
+      assertThatThrownBy(() -> copy.finish(chunk -> {
+        if (++chunks[0] == 2) {
+          throw new IOException("stop here");
+        }
+      })).hasMessage("stop here");
+      assertThat(chunks[0]).isEqualTo(2);
+    }
+  }
+}
