@@ -102,9 +102,27 @@ final class StoreSnapshots implements AutoCloseable {
     return storage.getLatestSnapshot();
   }
 
-  /** Re-reads the directory, after Ratis replaced it with a snapshot installed from the leader. */
-  SingleFileSnapshotInfo reload() {
-    return storage.loadLatestSnapshot();
+  /**
+   * Re-reads the directory, after Ratis replaced it with a snapshot installed from the leader, and
+   * forces that snapshot to disk: Ratis writes it without forcing, and purges the log below it next.
+   */
+  SingleFileSnapshotInfo reload() throws IOException {
+    SingleFileSnapshotInfo installed = storage.loadLatestSnapshot();
+    if (installed != null) {
+      Path file = installed.getFile().getPath();
+      forceToDisk(file);
+      forceToDisk(MD5FileUtil.getDigestFileForFile(file.toFile()).toPath());
+      syncDirectory();
+    }
+    return installed;
+  }
+
+  private static void forceToDisk(Path file) throws IOException {
+    if (Files.exists(file)) {
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+    }
   }
 
   /**
