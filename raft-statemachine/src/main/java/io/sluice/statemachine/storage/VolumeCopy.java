@@ -9,16 +9,22 @@ import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.concurrent.locks.ReentrantLock;
 import org.mapdb.volume.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A copy of a volume's bytes as they were when it began, written to a file chunk by chunk while the
- * volume changes. {@link #finish} copies the chunks in order; a writer about to change a chunk not
- * yet copied first writes that chunk's old bytes to the file ({@link #beforeChange}). Each chunk is
- * written once, by whichever comes first, under one lock; the writer never waits for more than one
- * chunk's copy, and nothing is held in memory.
+ * A copy of a volume's bytes as they were when it began, written to a file while the volume changes.
+ * {@link #finish} copies the volume in order, a chunk at a time; a writer about to change a page not
+ * yet copied first writes that page's old bytes to the file ({@link #beforeChange}). Each page is
+ * read from the volume once, by whichever comes first, under one lock; the writer never waits for
+ * more than one chunk's read, its own saves are a page each, and nothing is held in memory.
  */
 final class VolumeCopy implements Checkpoint {
-  static final int CHUNK = 1 << 16;
+  private static final Logger LOG = LoggerFactory.getLogger(VolumeCopy.class);
+  /** What a writer saves before its change: small, so that a write costs little. */
+  static final int PAGE = 4096;
+  /** What {@link #finish} copies at a time; within one of MapDB's 1 MiB slices. */
+  static final int CHUNK = 16 * PAGE;
   /** Dirty bytes of the copy allowed in the page cache: forcing often keeps the disk's queue short. */
   private static final int CHUNKS_PER_FORCE = 256;
 
@@ -26,11 +32,11 @@ final class VolumeCopy implements Checkpoint {
   private final Path target;
   private final FileChannel file;
   private final long length;
-  private final int chunks;
   private final ReentrantLock lock = new ReentrantLock();
-  /** Chunks already in the file; only ever set, under the lock. */
+  /** Pages already read from the volume; only ever set, under the lock. */
   private final BitSet copied;
   private final Runnable onClose;
+  private long pagesSavedByWrites;
   private String endedBecause;
   private IOException writerFailure;
 
@@ -39,8 +45,7 @@ final class VolumeCopy implements Checkpoint {
     this.target = target;
     this.onClose = onClose;
     this.length = live.length();
-    this.chunks = Math.toIntExact((length + CHUNK - 1) / CHUNK);
-    this.copied = new BitSet(chunks);
+    this.copied = new BitSet(Math.toIntExact(pages(length)));
     try {
       this.file = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ,
           StandardOpenOption.TRUNCATE_EXISTING);
@@ -50,27 +55,31 @@ final class VolumeCopy implements Checkpoint {
   }
 
   /**
-   * The volume's writer is about to change {@code [offset, offset + size)}: the chunks there not yet
-   * copied are copied now. A failure is kept for {@link #finish} to report; the writer goes on.
+   * The volume's writer is about to change {@code [offset, offset + size)}: the pages there not yet
+   * copied are written to the file now. A failure is kept for {@link #finish} to report; the writer
+   * goes on.
    */
   void beforeChange(long offset, long size) {
     if (offset >= length || size <= 0) {
       return;
     }
-    int first = chunkOf(offset);
-    int last = chunkOf(Math.min(length, offset + size) - 1);
+    int first = Math.toIntExact(offset / PAGE);
+    int last = Math.toIntExact((Math.min(length, offset + size) - 1) / PAGE);
     lock.lock();
     try {
       if (endedBecause != null) {
         return;
       }
-      for (int chunk = copied.nextClearBit(first); chunk <= last; chunk = copied.nextClearBit(chunk + 1)) {
-        writeFully(readLive(chunk), chunk);
-        copied.set(chunk);
+      for (int page = copied.nextClearBit(first); page <= last; page = copied.nextClearBit(page + 1)) {
+        ByteBuffer bytes = ByteBuffer.allocate(bytesAt((long) page * PAGE, PAGE));
+        readLive((long) page * PAGE, bytes);
+        writeFully(bytes.flip(), (long) page * PAGE);
+        copied.set(page);
+        pagesSavedByWrites++;
       }
     } catch (IOException e) {
       writerFailure = e;
-      endedBecause = "writing a chunk of it failed: " + e.getMessage();
+      endedBecause = "writing a page of it failed: " + e.getMessage();
     } finally {
       lock.unlock();
     }
@@ -78,40 +87,59 @@ final class VolumeCopy implements Checkpoint {
 
   @Override
   public void finish(ChunkObserver afterEachChunk) throws IOException {
-    for (int chunk = 0; chunk < chunks; chunk++) {
-      ByteBuffer bytes = nextChunk(chunk);
-      if (bytes == null) {
-        // The writer copied it first: it is in the file already.
-        bytes = readCopied(chunk);
-      } else {
-        writeFully(bytes.duplicate(), chunk);
+    long chunks = (length + CHUNK - 1) / CHUNK;
+    for (long chunk = 0; chunk < chunks; chunk++) {
+      long position = chunk * CHUNK;
+      ByteBuffer bytes = ByteBuffer.allocate(bytesAt(position, CHUNK));
+      BitSet savedByWrites = readUncopied(position, bytes);
+      for (int page = savedByWrites.nextSetBit(0); page >= 0; page = savedByWrites.nextSetBit(page + 1)) {
+        readSaved(position + (long) page * PAGE, pageOf(bytes, page));
       }
-      afterEachChunk.written(bytes);
+      // Pages a writer saved are written again, unchanged: the chunk goes out in one write.
+      writeFully(bytes.clear(), position);
+      afterEachChunk.written(bytes.flip());
       if ((chunk + 1) % CHUNKS_PER_FORCE == 0) {
         file.force(false);
       }
     }
     file.force(true);
+    LOG.info("checkpoint {}: {} MiB, {} pages of {} KiB saved first by writes", target.getFileName(), length >> 20, pagesSavedByWrites(),
+        PAGE >> 10);
   }
 
-  /** The chunk read from the volume, or null if it was copied before. */
-  private ByteBuffer nextChunk(int chunk) throws IOException {
+  /** Reads the chunk's pages not yet copied from the volume into {@code chunk}; returns those a writer saved (page numbers in the chunk). */
+  private BitSet readUncopied(long position, ByteBuffer chunk) throws IOException {
+    BitSet savedByWrites = new BitSet();
     lock.lock();
     try {
       if (endedBecause != null) {
         throw new IOException("the copy to " + target + " stopped before it was complete: " + endedBecause, writerFailure);
       }
-      if (copied.get(chunk)) {
-        return null;
+      int firstPage = Math.toIntExact(position / PAGE);
+      for (int page = 0; page * PAGE < chunk.capacity(); page++) {
+        if (copied.get(firstPage + page)) {
+          savedByWrites.set(page);
+        } else {
+          readLive(position + (long) page * PAGE, pageOf(chunk, page));
+          copied.set(firstPage + page);
+        }
       }
-      copied.set(chunk);
-      return readLive(chunk);
+    } finally {
+      lock.unlock();
+    }
+    return savedByWrites;
+  }
+
+  private long pagesSavedByWrites() {
+    lock.lock();
+    try {
+      return pagesSavedByWrites;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Ends the copy for a reason {@link #finish} reports, if it has not ended already; waits for a chunk being copied. */
+  /** Ends the copy for a reason {@link #finish} reports, if it has not ended already; waits for a chunk being read. */
   void end(String because) {
     lock.lock();
     try {
@@ -134,40 +162,39 @@ final class VolumeCopy implements Checkpoint {
     }
   }
 
-  private void writeFully(ByteBuffer bytes, int chunk) throws IOException {
-    for (long at = position(chunk); bytes.hasRemaining(); ) {
+  /** The chunk's buffer set to its {@code page}-th page. */
+  private static ByteBuffer pageOf(ByteBuffer chunk, int page) {
+    return chunk.clear().position(page * PAGE).limit(Math.min(chunk.capacity(), (page + 1) * PAGE));
+  }
+
+  /** Fills {@code into} (from its position to its limit) with the volume's bytes at {@code position}. */
+  private void readLive(long position, ByteBuffer into) {
+    live.getData(position, into.array(), into.position(), into.remaining());
+    into.position(into.limit());
+  }
+
+  /** Fills {@code into} (from its position to its limit) with the file's bytes at {@code position}, which a writer saved. */
+  private void readSaved(long position, ByteBuffer into) throws IOException {
+    for (long at = position; into.hasRemaining(); ) {
+      int read = file.read(into, at);
+      if (read < 0) {
+        throw new IOException(target + " ends before " + at + ", where a page was saved");
+      }
+      at += read;
+    }
+  }
+
+  private void writeFully(ByteBuffer bytes, long position) throws IOException {
+    for (long at = position; bytes.hasRemaining(); ) {
       at += file.write(bytes, at);
     }
   }
 
-  private ByteBuffer readCopied(int chunk) throws IOException {
-    ByteBuffer bytes = ByteBuffer.allocate(sizeOf(chunk));
-    for (long at = position(chunk); bytes.hasRemaining(); ) {
-      int read = file.read(bytes, at);
-      if (read < 0) {
-        throw new IOException(target + " ends before chunk " + chunk + ", which was copied to it");
-      }
-      at += read;
-    }
-    return bytes.flip();
+  private int bytesAt(long position, int most) {
+    return (int) Math.min(most, length - position);
   }
 
-  /** A chunk of the volume; chunks are aligned within MapDB's slices (1 MiB), so one read each. */
-  private ByteBuffer readLive(int chunk) {
-    byte[] bytes = new byte[sizeOf(chunk)];
-    live.getData(position(chunk), bytes, 0, bytes.length);
-    return ByteBuffer.wrap(bytes);
-  }
-
-  private int sizeOf(int chunk) {
-    return (int) Math.min(CHUNK, length - position(chunk));
-  }
-
-  private static long position(int chunk) {
-    return (long) chunk * CHUNK;
-  }
-
-  private static int chunkOf(long offset) {
-    return Math.toIntExact(offset / CHUNK);
+  private static long pages(long bytes) {
+    return (bytes + PAGE - 1) / PAGE;
   }
 }

@@ -22,7 +22,6 @@ import org.mapdb.volume.ByteArrayVol;
 /** A copy holds the volume's bytes as they were when it started, whatever is written meanwhile, and however. */
 class CopyOnWriteVolumeTest {
   private static final int LENGTH = 5 * VolumeCopy.CHUNK + 1234;
-  private static final long LAST_CHUNK = 5L * VolumeCopy.CHUNK;
 
   @TempDir
   Path dir;
@@ -61,7 +60,13 @@ class CopyOnWriteVolumeTest {
     writes.add(v -> v.clear(edge - 8, edge + 8));
     writes.add(v -> v.clearOverlap(edge - 8, 3 * edge));
     writes.add(v -> v.truncate(edge + 1));
-    writes.add(v -> v.putLong(LAST_CHUNK + 8, -1L));
+    writes.add(v -> v.putLong(VolumeCopy.PAGE - 3, -1L));
+    writes.add(v -> {
+      // Some pages of every chunk saved by writes, some not.
+      for (long at = 0; at < v.length(); at += 3 * VolumeCopy.PAGE) {
+        v.putByte(at, (byte) 1);
+      }
+    });
     return writes;
   }
 
