@@ -1,6 +1,7 @@
 package io.sluice.client;
 
 import io.sluice.protocol.BsonBytes;
+import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.Position;
@@ -56,6 +57,8 @@ final class RaftTransport implements AutoCloseable {
   /** This client's session: with a write's number, it names the write however often it is sent. */
   private final BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
   private final AtomicLong txnNumbers = new AtomicLong();
+  /** The address of the node whose reply completed the last successful call. */
+  private final AtomicReference<String> lastAnsweredBy = new AtomicReference<>();
 
   RaftTransport(ConnectionString connection) {
     this.connection = connection;
@@ -129,6 +132,11 @@ final class RaftTransport implements AutoCloseable {
     return peers.stream().filter(p -> p.getId().equals(leader)).map(RaftPeer::getAddress).findFirst();
   }
 
+  /** The node that answered this client's last successful call, if there was one. */
+  java.util.Optional<String> lastAnsweredBy() {
+    return java.util.Optional.ofNullable(lastAnsweredBy.get());
+  }
+
   /** Peer ids with the current leader (if known) last. */
   private List<RaftPeerId> followersFirst() {
     RaftPeerId leader = raft.getLeaderId();
@@ -172,6 +180,7 @@ final class RaftTransport implements AutoCloseable {
     if (!reply.isSuccess()) {
       throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + reply.getException(), reply.getException());
     }
+    lastAnsweredBy.set(ClusterNaming.address(reply.getServerId().toString()));
     return fromMessage(reply.getMessage());
   }
 

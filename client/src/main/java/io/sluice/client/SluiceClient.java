@@ -73,6 +73,15 @@ public final class SluiceClient implements AutoCloseable {
     return transport.leaderAddress();
   }
 
+  /**
+   * The node whose reply completed this client's most recent successful write or read (with several
+   * threads, whichever finished last): the leader for writes and linearizable reads, the chosen
+   * member for follower reads. Empty before the first success.
+   */
+  public Optional<String> lastAnsweredBy() {
+    return transport.lastAnsweredBy();
+  }
+
   public ConnectionString connectionString() {
     return connection;
   }

@@ -13,6 +13,8 @@ import org.apache.ratis.util.TimeDuration;
 
 /** Turns a {@link NodeConfig} into Ratis properties; each non-default setting says what it buys. */
 final class RaftSettings {
+  static final SizeInBytes SNAPSHOT_CHUNK = SizeInBytes.valueOf("4MB");
+
   private RaftSettings() {}
 
   static RaftProperties of(NodeConfig config) {
@@ -59,6 +61,9 @@ final class RaftSettings {
     // No snapshot at a clean stop: the store closed cleanly is reopened as it is, and a snapshot of a
     // large store would make every stop take seconds.
     RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
+    // While a follower is unreachable, each try to send it a snapshot keeps up to 8 chunks in memory
+    // until a 24-s timeout, and tries overlap: at Ratis' 16 MiB chunks that filled a 384 MiB heap.
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, d.logEntriesKeptAfterSnapshot());
     // Ratis purges only when this many entries can go at once (1,024 by default): never more than a snapshot's worth.

@@ -62,6 +62,23 @@ class ClusterReadWriteTest {
   }
 
   @Test
+  void theClientNamesTheNodeThatAnsweredItsLastCall() {
+    SluiceCollection answers = client.getDatabase("shop").getCollection("answers");
+    WriteResult w = answers.insertOne(new Document("_id", 1));
+    int leader = cluster.leaderIndex();
+    assertThat(client.lastAnsweredBy()).as("a write is answered by the leader").contains(cluster.node(leader).config().address());
+
+    int follower = cluster.aFollower();
+    try (SluiceClient direct = SluiceClient.connect("sluice://" + cluster.node(follower).config().address())) {
+      assertThat(direct.lastAnsweredBy()).as("before any call").isEmpty();
+      direct.getDatabase("shop").getCollection("answers").withReadPreference(ReadPreference.follower()).find()
+          .afterPosition(w.position()).first();
+      assertThat(direct.lastAnsweredBy()).as("a follower read is answered by the follower")
+          .contains(cluster.node(follower).config().address());
+    }
+  }
+
+  @Test
   void aFollowerServesAReadAtTheWritesPosition() {
     SluiceCollection items = client.getDatabase("shop").getCollection("items");
     WriteResult last = null;

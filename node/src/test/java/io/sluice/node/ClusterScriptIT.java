@@ -23,6 +23,7 @@ import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,7 +35,8 @@ class ClusterScriptIT {
   private static final Path ROOT = Path.of(System.getProperty("sluice.root", "..")).toAbsolutePath().normalize();
   private static final Pattern LEADER_ROW = Pattern.compile("(?m)^(\\d)\\s+\\S+\\s+\\S+\\s+LEADER\\b");
 
-  @TempDir
+  /** Kept when a test fails: the nodes' logs are in nodeN/node.log. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path data;
   private int raftBase;
   private int adminBase;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.IntStream;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.api.Test;
 
 class RaftSettingsTest {
@@ -19,5 +22,19 @@ class RaftSettingsTest {
   @Test
   void aTinyThresholdStillWorks() {
     assertThat(RaftSettings.staggering(3, "127.0.0.1_7101")).isZero();
+  }
+
+  /**
+   * Regression: a leader retrying a snapshot for a follower that refuses connections held about 21
+   * chunks at once (8 per try, kept until each try's timeout, tries overlapping) and ran out of a
+   * 384 MiB heap in the chaos suite.
+   */
+  @Test
+  void snapshotChunksHeldForAnUnreachableFollowerStayWellInsideASmallHeap() {
+    RaftProperties p = RaftSettings.of(NodeConfig.builder().address("127.0.0.1:7101").adminAddress("127.0.0.1:7201")
+        .dataDir("/tmp/x").peers(List.of("127.0.0.1:7101")).build());
+    long chunk = RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize();
+    long held = 3L * GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p) * chunk;
+    assertThat(held).as("bytes held by three overlapping tries").isLessThanOrEqualTo(128L << 20);
   }
 }

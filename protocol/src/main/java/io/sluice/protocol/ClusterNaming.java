@@ -22,6 +22,15 @@ public final class ClusterNaming {
     return hostAndPort.substring(0, colon) + "_" + hostAndPort.substring(colon + 1);
   }
 
+  /** The {@code host:port} of the node whose peer id is {@code peerId}: the inverse of {@link #peerId}. */
+  public static String address(String peerId) {
+    int underscore = peerId.lastIndexOf('_');
+    if (underscore <= 0 || underscore == peerId.length() - 1) {
+      throw new IllegalArgumentException("a peer id must be host_port, got '" + peerId + "'");
+    }
+    return peerId.substring(0, underscore) + ":" + peerId.substring(underscore + 1);
+  }
+
   /** The Raft group id of the cluster with this name (a name-based UUID). */
   public static UUID groupId(String clusterName) {
     return UUID.nameUUIDFromBytes(("sluice-cluster:" + clusterName).getBytes(StandardCharsets.UTF_8));

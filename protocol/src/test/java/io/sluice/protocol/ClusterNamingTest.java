@@ -29,6 +29,20 @@ class ClusterNamingTest {
         .hasMessageContaining("'" + address + "'");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1:7101", "node_a.example:9000", "::1:7101"})
+  void addressUndoesPeerId(String address) {
+    assertThat(ClusterNaming.address(ClusterNaming.peerId(address))).isEqualTo(address);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"localhost", "_7101", "localhost_", ""})
+  void peerIdWithoutHostOrPortIsRejected(String peerId) {
+    assertThatThrownBy(() -> ClusterNaming.address(peerId))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + peerId + "'");
+  }
+
   @Test
   void groupIdIsStableForOneName() {
     assertThat(ClusterNaming.groupId("prod")).isEqualTo(ClusterNaming.groupId("prod"));

@@ -15,7 +15,7 @@ import java.util.List;
  * @param process the logical client
  * @param f the function: {@link #READ}, {@link #WRITE}, {@link #CAS}, {@link #ADD}, {@link #READ_ALL}
  * @param key the register's key, or the set's name
- * @param node the node the client talked to, when known
+ * @param node the node that answered (ok; fail of a cas that did not match), else the node the call was sent to
  * @param logIndex the Raft index a completed write was applied at (from its write result), else null
  * @param error what went wrong, for fail and info
  */

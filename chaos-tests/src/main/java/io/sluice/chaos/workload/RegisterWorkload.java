@@ -70,34 +70,34 @@ public final class RegisterWorkload implements AutoCloseable {
   }
 
   private void read(int worker, int process, String key) {
-    Op invoke = history.invoke(process, Op.READ, key, List.of(), node(worker));
+    Op invoke = history.invoke(process, Op.READ, key, List.of(), ClientNodes.target(clients[worker]));
     try {
       Document d = registers[worker].find(eq("_id", key)).first();
-      history.complete(invoke, OpType.OK, d == null ? List.of() : List.of(d.get("v", Number.class).longValue()), node(worker),
-          null, null);
+      List<Long> value = d == null ? List.of() : List.of(d.get("v", Number.class).longValue());
+      history.complete(invoke, OpType.OK, value, ClientNodes.answered(clients[worker]), null, null);
     } catch (RuntimeException e) {
       // A read changes nothing: whatever happened to it, it had no effect.
-      history.complete(invoke, OpType.FAIL, List.of(), node(worker), null, Outcomes.describe(e));
+      history.complete(invoke, OpType.FAIL, List.of(), ClientNodes.target(clients[worker]), null, Outcomes.describe(e));
     }
   }
 
   private void write(int worker, int process, String key, long value) {
-    Op invoke = history.invoke(process, Op.WRITE, key, List.of(value), node(worker));
+    Op invoke = history.invoke(process, Op.WRITE, key, List.of(value), ClientNodes.target(clients[worker]));
     try {
       WriteResult r = registers[worker].updateOne(eq("_id", key), set("v", value), new UpdateOptions().upsert(true));
-      history.complete(invoke, OpType.OK, List.of(value), node(worker), r.position().index(), null);
+      history.complete(invoke, OpType.OK, List.of(value), ClientNodes.answered(clients[worker]), r.position().index(), null);
     } catch (RuntimeException e) {
       failed(worker, invoke, e);
     }
   }
 
   private void cas(int worker, int process, String key, long expected, long value) {
-    Op invoke = history.invoke(process, Op.CAS, key, List.of(expected, value), node(worker));
+    Op invoke = history.invoke(process, Op.CAS, key, List.of(expected, value), ClientNodes.target(clients[worker]));
     try {
       WriteResult r = registers[worker].updateOne(and(eq("_id", key), eq("v", expected)), set("v", value));
       boolean applied = r.matchedCount() == 1;
-      history.complete(invoke, applied ? OpType.OK : OpType.FAIL, List.of(expected, value), node(worker), r.position().index(),
-          applied ? null : "the register did not hold " + expected);
+      history.complete(invoke, applied ? OpType.OK : OpType.FAIL, List.of(expected, value), ClientNodes.answered(clients[worker]),
+          r.position().index(), applied ? null : "the register did not hold " + expected);
     } catch (RuntimeException e) {
       failed(worker, invoke, e);
     }
@@ -105,16 +105,12 @@ public final class RegisterWorkload implements AutoCloseable {
 
   private void failed(int worker, Op invoke, RuntimeException e) {
     OpType type = Outcomes.ofWriteFailure(e);
-    history.complete(invoke, type, invoke.value(), node(worker), null, Outcomes.describe(e));
+    history.complete(invoke, type, invoke.value(), ClientNodes.target(clients[worker]), null, Outcomes.describe(e));
     if (type == OpType.INFO) {
       processIds[worker] += randoms.length;
     }
   }
 
-  /** The node the worker's client talks to (see {@link SluiceClient#currentLeader}). */
-  private String node(int worker) {
-    return clients[worker].currentLeader().orElse(null);
-  }
 
   @Override
   public void close() {

@@ -45,13 +45,13 @@ public final class SetWorkload implements AutoCloseable {
 
   private void add(int worker) {
     long value = nextValue.getAndIncrement();
-    Op invoke = history.invoke(processIds[worker], Op.ADD, COLLECTION, List.of(value), node(worker));
+    Op invoke = history.invoke(processIds[worker], Op.ADD, COLLECTION, List.of(value), ClientNodes.target(clients[worker]));
     try {
       WriteResult r = sets[worker].insertOne(new Document("_id", value));
-      history.complete(invoke, OpType.OK, List.of(value), node(worker), r.position().index(), null);
+      history.complete(invoke, OpType.OK, List.of(value), ClientNodes.answered(clients[worker]), r.position().index(), null);
     } catch (RuntimeException e) {
       OpType type = Outcomes.ofWriteFailure(e);
-      history.complete(invoke, type, List.of(value), node(worker), null, Outcomes.describe(e));
+      history.complete(invoke, type, List.of(value), ClientNodes.target(clients[worker]), null, Outcomes.describe(e));
       if (type == OpType.INFO) {
         processIds[worker] += 1000;
       }
@@ -67,18 +67,13 @@ public final class SetWorkload implements AutoCloseable {
   /** The final read, recorded as {@code read-all}; call once the cluster is healthy again. */
   public List<Long> readAll(int process) {
     int reader = sets.length - 1;
-    Op invoke = history.invoke(process, Op.READ_ALL, COLLECTION, List.of(), node(reader));
+    Op invoke = history.invoke(process, Op.READ_ALL, COLLECTION, List.of(), ClientNodes.target(clients[reader]));
     List<Long> values = new ArrayList<>();
     // A client of its own: it has seen none of the workload's writes, so only linearizability helps.
     for (Document d : sets[reader].find()) {
       values.add(d.get("_id", Number.class).longValue());
     }
-    history.complete(invoke, OpType.OK, values, node(reader), null, null);
+    history.complete(invoke, OpType.OK, values, ClientNodes.answered(clients[reader]), null, null);
     return values;
-  }
-
-  /** The node the worker's client talks to (see {@link SluiceClient#currentLeader}). */
-  private String node(int worker) {
-    return clients[worker].currentLeader().orElse(null);
   }
 }
