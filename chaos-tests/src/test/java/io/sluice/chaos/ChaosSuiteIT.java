@@ -39,19 +39,19 @@ class ChaosSuiteIT {
   @Test
   void crashes() {
     check(new Scenario("crashes", 3, List.of(KILL_LEADER, KILL_FOLLOWER, KILL_STREAM_NODE, KILL_DURING_SNAPSHOT, WIPE_FOLLOWER),
-        Duration.ofSeconds(180), Scenario.seedFromProperty()));
+        Duration.ofSeconds(240), Scenario.seedFromProperty()));
   }
 
   @Test
   void pausesLeaderTransfersAndMembership() {
-    check(new Scenario("pauses", 3, List.of(PAUSE_LEADER, PAUSE_FOLLOWER, TRANSFER_LEADER, REMOVE_FOLLOWER), Duration.ofSeconds(120),
+    check(new Scenario("pauses", 3, List.of(PAUSE_LEADER, PAUSE_FOLLOWER, TRANSFER_LEADER, REMOVE_FOLLOWER), Duration.ofSeconds(180),
         Scenario.seedFromProperty()));
   }
 
   @Test
   void partitionsOfFiveNodes() {
     check(new Scenario("partitions", 5, List.of(ISOLATE_LEADER, SPLIT_HALVES, MAJORITY_RING, ONE_WAY_FROM_LEADER),
-        Duration.ofSeconds(180), Scenario.seedFromProperty()));
+        Duration.ofSeconds(240), Scenario.seedFromProperty()));
   }
 
   @Test

@@ -61,9 +61,7 @@ final class RaftSettings {
     // No snapshot at a clean stop: the store closed cleanly is reopened as it is, and a snapshot of a
     // large store would make every stop take seconds.
     RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
-    // While a follower is unreachable, each try to send it a snapshot keeps up to 8 chunks in memory
-    // until a 24-s timeout, and tries overlap: at Ratis' 16 MiB chunks that filled a 384 MiB heap.
-    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK);
+    snapshotTransfer(p);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, d.logEntriesKeptAfterSnapshot());
     // Ratis purges only when this many entries can go at once (1,024 by default): never more than a snapshot's worth.
@@ -71,6 +69,20 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(d.segmentSizeMb() + "MB"));
     RaftServerConfigKeys.Log.setCorruptionPolicy(p, d.corruptLogPolicy() == Durability.CorruptLogPolicy.TRUNCATE
         ? RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN : RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
+  }
+
+  /**
+   * Ratis sends a snapshot in chunks, at most 8 unanswered. When the follower cannot be reached, the
+   * sender blocks on the 9th until the oldest chunk's timeout (8 × the request timeout, 24 s by
+   * default), and each chunk sent stays in memory until its own timeout. Hence: small chunks, so
+   * that overlapping tries cannot fill a small heap (16 MiB chunks filled 384 MiB in the chaos
+   * suite); a short request timeout, so that a try to a node that is not up yet ends in 8 s; and a
+   * staging timeout well above that, so that such a try does not fail adding the node.
+   */
+  private static void snapshotTransfer(RaftProperties p) {
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK);
+    GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(p, TimeDuration.ONE_SECOND);
+    RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(30, TimeUnit.SECONDS));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.sluice.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -31,10 +32,27 @@ class RaftSettingsTest {
    */
   @Test
   void snapshotChunksHeldForAnUnreachableFollowerStayWellInsideASmallHeap() {
-    RaftProperties p = RaftSettings.of(NodeConfig.builder().address("127.0.0.1:7101").adminAddress("127.0.0.1:7201")
-        .dataDir("/tmp/x").peers(List.of("127.0.0.1:7101")).build());
+    RaftProperties p = properties();
     long chunk = RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(p).getSize();
     long held = 3L * GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p) * chunk;
     assertThat(held).as("bytes held by three overlapping tries").isLessThanOrEqualTo(128L << 20);
+  }
+
+  /**
+   * Regression: with more than 8 chunks, a try to send a snapshot to a node that is not up yet blocks
+   * until the stream's timeout; when that outlasted the staging timeout, adding (or rejoining) a node
+   * failed with NOPROGRESS.
+   */
+  @Test
+  void aStalledSnapshotTryEndsBeforeAddingANodeGivesUp() {
+    RaftProperties p = properties();
+    long streamTimeout = GrpcConfigKeys.Server.installSnapshotRequestTimeout(p).toLong(TimeUnit.MILLISECONDS)
+        * GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p);
+    assertThat(streamTimeout).isLessThan(RaftServerConfigKeys.stagingTimeout(p).toLong(TimeUnit.MILLISECONDS) / 2);
+  }
+
+  private static RaftProperties properties() {
+    return RaftSettings.of(NodeConfig.builder().address("127.0.0.1:7101").adminAddress("127.0.0.1:7201").dataDir("/tmp/x")
+        .peers(List.of("127.0.0.1:7101")).build());
   }
 }

@@ -152,6 +152,22 @@ class SnapshotTest {
   }
 
   /**
+   * Regression: a node writes a snapshot in the background and Ratis learned of an operator's only at
+   * its next snapshot, so the log was not purged up to it until then.
+   */
+  @Test
+  void theLogIsPurgedUpToAnOperatorsSnapshotAtOnce() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(1_000_000).logEntriesKeptAfterSnapshot(0)
+        .raftSegmentSizeMb(1))) {
+      insert(cluster.client().getDatabase("db").getCollection("c"), 0, 1_200);
+      int leader = cluster.awaitLeader();
+      long snapshot = cluster.admin().snapshot(null);
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader).status().logStartIndex() > 1);
+      assertThat(cluster.node(leader).status().logStartIndex()).isLessThanOrEqualTo(snapshot + 1);
+    }
+  }
+
+  /**
    * The log is kept well below the snapshots, so the snapshot before the damaged one still meets it.
    * A crashed node must load a snapshot to rebuild its store; a cleanly stopped one only checks it.
    */

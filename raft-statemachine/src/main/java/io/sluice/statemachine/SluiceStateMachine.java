@@ -11,31 +11,33 @@ import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.QueryExecutor;
 import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.DocumentStore;
-import java.time.Duration;
 import io.sluice.statemachine.storage.SessionTable.ClientCall;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
-import java.util.List;
 import org.apache.ratis.server.raftlog.segmented.LogSegmentPath;
+import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.bson.BsonDocument;
 import org.bson.types.ObjectId;
 import org.slf4j.Logger;
@@ -76,6 +78,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   private final StoreSnapshots snapshots = new StoreSnapshots();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private SnapshotTaker snapshotTaker;
+  private static final Duration SNAPSHOT_REPORT_TIMEOUT = Duration.ofSeconds(60);
 
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
                             Duration sessionLifetime) {
@@ -122,8 +125,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     SnapshotInfo latest = snapshots.latestIntact();
     checkLogContinues(storage, latest);
     restoreIfBehind(latest);
-    snapshotTaker = new SnapshotTaker(snapshots, store, RaftServerConfigKeys.Snapshot.autoTriggerEnabled(properties)
-        ? RaftServerConfigKeys.Snapshot.autoTriggerThreshold(properties) : Long.MAX_VALUE);
+    snapshotTaker = new SnapshotTaker(snapshots, store, () -> askForSnapshot(server));
     snapshotTaker.loaded(latest);
     getLifeCycle().startAndTransition(() -> {});
     LOG.info("{}: store is at {}, latest snapshot {}; Raft replays the log after the snapshot", getId(),
@@ -168,6 +170,21 @@ public class SluiceStateMachine extends BaseStateMachine {
   @Override
   public long takeSnapshot() throws java.io.IOException {
     return snapshotTaker.take(getLastAppliedTermIndex());
+  }
+
+  /**
+   * Asks Ratis to take a snapshot now, as an operator's request does (the same call, to this server):
+   * Ratis then calls {@link #takeSnapshot}, which reports the snapshot just written, and purges the log.
+   */
+  private void askForSnapshot(RaftServer server) {
+    SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(), server.getId(), getGroupId(),
+        0, SNAPSHOT_REPORT_TIMEOUT.toMillis(), 1);
+    server.snapshotManagementAsync(request).whenComplete((reply, e) -> {
+      if (e != null || !reply.isSuccess()) {
+        LOG.warn("{}: a snapshot was written but Ratis could not be told (it learns of it at its next snapshot): {}", getId(),
+            e != null ? e : reply.getException());
+      }
+    });
   }
 
   /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */

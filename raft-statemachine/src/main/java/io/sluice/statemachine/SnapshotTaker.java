@@ -13,9 +13,9 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 /**
  * Answers Ratis' calls to take a snapshot, in two steps, so that applying stops only while the store
  * is copied (inside the page cache), not while the copy is forced to disk and hashed: a call starts a
- * snapshot and returns no index; Ratis keeps asking after later entries (its threshold is still
- * passed), and the first call after the snapshot is durable returns its index; only then does Ratis
- * purge the log up to it.
+ * snapshot and returns no index; the next call after it is durable returns its index, and only then
+ * does Ratis purge the log up to it. Ratis asks again only when its threshold is passed or an
+ * operator asks, so a finished snapshot asks for that call itself ({@code onWritten}).
  *
  * <p>Ratis asks on its apply thread, so nothing is applied during the copy; it pauses the state
  * machine on another thread, to install a snapshot from the leader. Hence one lock for all.
@@ -23,16 +23,17 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 final class SnapshotTaker {
   private final StoreSnapshots snapshots;
   private final DocumentStore store;
-  private final long autoTriggerThreshold;
+  private final Runnable onWritten;
   private CompletableFuture<SingleFileSnapshotInfo> writing;
   /** The highest snapshot index Ratis knows of: telling it a lower one would stop its apply thread. */
   private long knownToRatis = RaftLog.INVALID_LOG_INDEX;
   private boolean paused;
 
-  SnapshotTaker(StoreSnapshots snapshots, DocumentStore store, long autoTriggerThreshold) {
+  /** {@code onWritten} runs, on the writing thread, when a snapshot is durable: it should make Ratis call {@link #take}. */
+  SnapshotTaker(StoreSnapshots snapshots, DocumentStore store, Runnable onWritten) {
     this.snapshots = snapshots;
     this.store = store;
-    this.autoTriggerThreshold = autoTriggerThreshold;
+    this.onWritten = onWritten;
   }
 
   /** Ratis loaded this snapshot (at start, or installed from the leader) and applies the log after it. */
@@ -50,19 +51,10 @@ final class SnapshotTaker {
     if (paused || ratisApplied == null) {
       return RaftLog.INVALID_LOG_INDEX;
     }
-    Position position = store.appliedState().position();
     if (writing != null) {
-      if (!writing.isDone()) {
-        return RaftLog.INVALID_LOG_INDEX;
-      }
-      long written = collectWritten();
-      // Ratis asks below its threshold when an operator asked for a snapshot now: one that misses
-      // writes applied since it was started is not that, so it stays on disk and another is taken.
-      boolean operatorAsked = ratisApplied.getIndex() - knownToRatis < autoTriggerThreshold;
-      if (!operatorAsked || written >= position.index()) {
-        return report(written);
-      }
+      return writing.isDone() ? report(collectWritten()) : RaftLog.INVALID_LOG_INDEX;
     }
+    Position position = store.appliedState().position();
     SnapshotInfo latest = snapshots.latest();
     long latestIndex = latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
     // Nothing new, or Ratis is still replaying entries the store already holds.
@@ -70,6 +62,7 @@ final class SnapshotTaker {
       return report(latestIndex);
     }
     writing = snapshots.start(TermIndex.valueOf(position.term(), position.index()), store);
+    writing.thenRun(onWritten);
     return RaftLog.INVALID_LOG_INDEX;
   }
 

@@ -91,8 +91,16 @@ class StoreSnapshotsTest {
     }
   }
 
-  /** About 4 MiB of documents: 64 chunks of a checkpoint. */
   private MapDbDocumentStore filledStore() {
+    return filledStore(dir);
+  }
+
+  private StoreSnapshots snapshots(long bytesPerSecond) throws Exception {
+    return snapshots(dir, bytesPerSecond);
+  }
+
+  /** About 4 MiB of documents (64 chunks of a checkpoint), applied up to (1, 1). */
+  static MapDbDocumentStore filledStore(Path dir) {
     MapDbDocumentStore store = MapDbDocumentStore.open(dir.resolve("store"));
     store.createCollection("db.c", new BsonDocument());
     for (int i = 0; i < 3_000; i++) {
@@ -102,7 +110,8 @@ class StoreSnapshotsTest {
     return store;
   }
 
-  private StoreSnapshots snapshots(long bytesPerSecond) throws Exception {
+  /** Snapshots in a new Raft storage under {@code dir}, written at {@code bytesPerSecond}. */
+  static StoreSnapshots snapshots(Path dir, long bytesPerSecond) throws Exception {
     RaftStorage storage = StorageImplUtils.newRaftStorage(dir.resolve("raft").toFile(), SizeInBytes.ZERO,
         RaftStorage.StartupOption.FORMAT, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
     storage.initialize();

@@ -1,6 +1,8 @@
 package io.sluice.node.admin;
 
 import io.sluice.client.ConnectionString;
+import io.sluice.client.NodeDescription;
+import io.sluice.client.SluiceClient;
 import io.sluice.protocol.ClusterNaming;
 import java.io.IOException;
 import java.time.Duration;
@@ -43,6 +45,7 @@ public final class ClusterAdmin implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterAdmin.class);
   private static final long PAUSE_MS = 200;
 
+  private final ConnectionString connection;
   private final RaftGroupId groupId;
   private final Duration timeout;
   private final AdminRetryPolicy retry = new AdminRetryPolicy();
@@ -54,6 +57,7 @@ public final class ClusterAdmin implements AutoCloseable {
   /** @param timeout how long one operation may take, retries and a new member's catching up included */
   public ClusterAdmin(ConnectionString connection, Duration timeout) {
     this.timeout = timeout;
+    this.connection = connection;
     RaftGroup group = connection.raftGroup();
     this.groupId = group.getGroupId();
     group.getPeers().forEach(p -> known.put(p.getId(), p));
@@ -157,11 +161,12 @@ public final class ClusterAdmin implements AutoCloseable {
   }
 
   /**
-   * Asks a node (the leader if {@code address} is null) to take a snapshot now, and waits until it is
-   * on disk. A node writes a snapshot in the background and answers before it is done; if one was
-   * being written already, that one is the answer.
+   * Asks a node (the leader if {@code address} is null) to take a snapshot now, and waits until one
+   * that holds every write the node had applied when asked is on disk. A node writes a snapshot in
+   * the background: an ask starts one, or waits for the one being written, or collects one written
+   * before; the last two may be older than the ask, and then it asks again.
    *
-   * @return the index of the node's latest snapshot after the request
+   * @return the index of that snapshot
    */
   public long snapshot(String address) {
     startOperation();
@@ -176,20 +181,42 @@ public final class ClusterAdmin implements AutoCloseable {
       }
       target = known.get(id);
     }
+    long needed = storeAppliedIndex(target);
+    if (needed <= 0) {
+      throw AdminException.badInput(target.getAddress() + " has applied no write yet: there is nothing to snapshot");
+    }
     try {
-      long before = latestSnapshot(target);
-      RaftClientReply reply = raft.getSnapshotManagementApi(target.getId()).create(true, remainingMillis());
-      if (!reply.isSuccess()) {
-        throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + reply.getException(), reply.getException());
+      while (true) {
+        long before = latestSnapshot(target);
+        RaftClientReply reply = raft.getSnapshotManagementApi(target.getId()).create(true, remainingMillis());
+        if (!reply.isSuccess()) {
+          throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + reply.getException(), reply.getException());
+        }
+        long index = reply.getLogIndex();
+        if (index < 0) {
+          awaitCondition("the snapshot on " + target.getAddress() + " to be written", () -> latestSnapshot(target) > before);
+          index = latestSnapshot(target);
+        }
+        if (index >= needed) {
+          return index;
+        }
+        checkDeadline("a snapshot on " + target.getAddress() + " holding index " + needed, null);
+        pause();
       }
-      if (reply.getLogIndex() >= 0) {
-        return reply.getLogIndex();
-      }
-      awaitCondition("the snapshot on " + target.getAddress() + " to be written (a node that has applied no write has nothing to"
-          + " snapshot)", () -> latestSnapshot(target) > before);
-      return latestSnapshot(target);
     } catch (IOException e) {
       throw AdminException.failed("snapshot on " + target.getAddress() + " failed: " + Causes.rootMessage(e), e);
+    }
+  }
+
+  /** How far the node's store has applied the log, as the node says ({@code hello}). */
+  private long storeAppliedIndex(RaftPeer node) {
+    try (SluiceClient client = SluiceClient.connect(new ConnectionString(List.of(node.getAddress()), connection.clusterName(),
+        Duration.ofMillis(Math.max(1, remainingMillis()))))) {
+      NodeDescription self = client.describeNodes().get(0);
+      if (!self.reachable()) {
+        throw AdminException.failed(node.getAddress() + " does not answer", null);
+      }
+      return self.appliedIndex();
     }
   }
 
