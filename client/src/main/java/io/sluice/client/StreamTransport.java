@@ -59,11 +59,18 @@ final class StreamTransport implements AutoCloseable {
     return peers.stream().filter(p -> p.getId().equals(node)).map(RaftPeer::getAddress).findFirst().orElse(node.toString());
   }
 
+  /**
+   * Ratis serves a stale read only on a node whose commit index is at least the request's minimum; a
+   * node that has not heard from a leader since it started knows none (-1), yet what it has applied
+   * is committed, and it serves streams from that. So: no minimum.
+   */
+  private static final long ANY_COMMIT_INDEX = -1;
+
   /** Sends the command to {@code node}; transport failures are retryable {@link SluiceException}s. */
   BsonDocument send(RaftPeerId node, BsonDocument command) {
     RaftClientReply reply;
     try {
-      reply = raft.io().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), 0, node);
+      reply = raft.io().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), ANY_COMMIT_INDEX, node);
     } catch (IOException e) {
       throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(e), e);
     }

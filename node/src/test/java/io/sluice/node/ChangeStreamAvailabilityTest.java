@@ -21,6 +21,29 @@ class ChangeStreamAvailabilityTest {
   @TempDir
   Path dir;
 
+  /**
+   * Regression (chaos suite): a node that had not heard from a leader since it started knew no commit
+   * index, and refused to open a stream ("Unable to serve stale-read").
+   */
+  @Test
+  void aNodeThatNeverHadALeaderOpensAStreamThatLaterDeliversWrites() {
+    try (LocalCluster cluster = LocalCluster.unstarted(dir, 3)) {
+      cluster.start(0);
+      SluiceCollection c = cluster.client().getDatabase("avail").getCollection("c");
+      try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().maxAwaitTime(200, TimeUnit.MILLISECONDS)
+          .onNode(cluster.address(0)).cursor()) {
+        assertThat(stream.tryNext()).isNull();
+        assertThat(stream.getResumeToken()).isNotNull();
+        cluster.start(1);
+        cluster.start(2);
+        cluster.awaitLeader();
+        c.insertOne(new Document("_id", "first"));
+        assertThat(stream.next().getDocumentKey().getString("_id").getValue()).isEqualTo("first");
+        assertThat(stream.servingNode()).isEqualTo(cluster.address(0));
+      }
+    }
+  }
+
   @Test
   void aFollowerStreamKeepsServingWhileTheGroupHasNoLeader() {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
