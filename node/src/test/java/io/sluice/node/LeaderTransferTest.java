@@ -103,4 +103,20 @@ class LeaderTransferTest {
       });
     }
   }
+
+  /** A transfer that cannot happen fails by the operation's deadline, naming the target, and writes go on. */
+  @Test
+  void aTransferToAVoterThatIsDownFailsByTheDeadline() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int down = cluster.aFollower();
+      cluster.stop(down);
+      try (ClusterAdmin admin = ClusterAdmin.connect(cluster.connectionString(), Duration.ofSeconds(5))) {
+        assertThatThrownBy(() -> admin.transferLeader(cluster.address(down))).isInstanceOfSatisfying(AdminException.class, e -> {
+          assertThat(e.isBadInput()).isFalse();
+          assertThat(e).hasMessageContaining("transfer of leadership to " + cluster.address(down) + " failed");
+        });
+      }
+      cluster.client().getDatabase("db").getCollection("c").insertOne(new Document("_id", "after"));
+    }
+  }
 }

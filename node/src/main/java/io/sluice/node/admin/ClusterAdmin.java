@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class ClusterAdmin implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterAdmin.class);
   private static final long PAUSE_MS = 200;
+  private static final int TRANSFER_TRIES = 5;
 
   private final ConnectionString connection;
   private final RaftGroupId groupId;
@@ -144,18 +145,19 @@ public final class ClusterAdmin implements AutoCloseable {
           ? Optional.empty()
           : Optional.of(new Change(v.voters().stream().map(p -> withPriority(p, 0)).toList(), v.listeners())));
     }
-    // To the leader just found, not the client's own guess. A node that still believes it leads but
-    // was deposed meanwhile refuses (DIFFERENT_LEADER): then whoever leads now is asked.
-    for (RaftPeerId leader = view.leader(); !id.equals(leader); ) {
+    // To the leader just found, not the client's own guess. A transfer fails (DIFFERENT_LEADER) when
+    // another election wins meanwhile, or when the node asked was deposed already: then whoever
+    // leads now is asked again, a few times, within the operation's deadline.
+    int tries = 0;
+    for (RaftPeerId leader = view.leader(); !id.equals(leader); leader = leaderView().leader()) {
       Exception failure = transferFrom(leader, id);
       if (failure == null) {
         break;
       }
-      RaftPeerId now = leaderView().leader();
-      if (now.equals(leader) || remainingMillis() <= 0) {
+      if (++tries == TRANSFER_TRIES || remainingMillis() <= 0) {
         throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(failure), failure);
       }
-      leader = now;
+      pause();
     }
     awaitCondition("leadership to move to " + address, () -> id.equals(leaderView().leader()));
   }
