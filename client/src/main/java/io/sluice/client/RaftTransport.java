@@ -57,8 +57,8 @@ final class RaftTransport implements AutoCloseable {
   /** This client's session: with a write's number, it names the write however often it is sent. */
   private final BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
   private final AtomicLong txnNumbers = new AtomicLong();
-  /** The address of the node whose reply completed the last successful call. */
-  private final AtomicReference<String> lastAnsweredBy = new AtomicReference<>();
+  /** The node whose reply completed the last successful call. */
+  private final AtomicReference<RaftPeerId> lastAnsweredBy = new AtomicReference<>();
 
   RaftTransport(ConnectionString connection) {
     this.connection = connection;
@@ -128,13 +128,23 @@ final class RaftTransport implements AutoCloseable {
 
   /** The address of the node this client takes for the leader: where its next write goes first. */
   java.util.Optional<String> leaderAddress() {
-    RaftPeerId leader = raft.getLeaderId();
-    return peers.stream().filter(p -> p.getId().equals(leader)).map(RaftPeer::getAddress).findFirst();
+    return java.util.Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);
   }
 
   /** The node that answered this client's last successful call, if there was one. */
   java.util.Optional<String> lastAnsweredBy() {
-    return java.util.Optional.ofNullable(lastAnsweredBy.get());
+    return java.util.Optional.ofNullable(lastAnsweredBy.get()).map(this::addressOf);
+  }
+
+  /** A peer's address: from the connection string, else from its id (which nodes derive from their address). */
+  private String addressOf(RaftPeerId id) {
+    return peers.stream().filter(p -> p.getId().equals(id)).map(RaftPeer::getAddress).findFirst().orElseGet(() -> {
+      try {
+        return ClusterNaming.address(id.toString());
+      } catch (IllegalArgumentException notAnAddress) {
+        return id.toString();
+      }
+    });
   }
 
   /** Peer ids with the current leader (if known) last. */
@@ -180,7 +190,7 @@ final class RaftTransport implements AutoCloseable {
     if (!reply.isSuccess()) {
       throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + reply.getException(), reply.getException());
     }
-    lastAnsweredBy.set(ClusterNaming.address(reply.getServerId().toString()));
+    lastAnsweredBy.set(reply.getServerId());
     return fromMessage(reply.getMessage());
   }
 

@@ -108,15 +108,20 @@ public final class SluiceClient implements AutoCloseable {
       return transport;
     }
 
-    /** The node at {@code address}, or else the first follower that answers, or else any node that answers. */
+    /**
+     * The node at {@code address}, or else the follower that answers and has applied most, or else any
+     * node that answers: a stream without a token starts at its node's applied index, and a node far
+     * behind (one that is rejoining, say) would start it far in the past.
+     */
     RaftPeerId firstNode(String address) {
       StreamTransport t = transport();
       if (address != null) {
         return t.node(address);
       }
       List<NodeDescription> nodes = describeNodes();
-      return nodes.stream().filter(n -> n.reachable() && !n.leader()).findFirst()
-          .or(() -> nodes.stream().filter(NodeDescription::reachable).findFirst())
+      java.util.Comparator<NodeDescription> furthest = java.util.Comparator.comparingLong(NodeDescription::appliedIndex);
+      return nodes.stream().filter(n -> n.reachable() && !n.leader()).max(furthest)
+          .or(() -> nodes.stream().filter(NodeDescription::reachable).max(furthest))
           .map(n -> t.node(n.address())).orElse(t.nodes().get(0));
     }
 

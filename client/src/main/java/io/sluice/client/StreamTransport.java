@@ -60,9 +60,9 @@ final class StreamTransport implements AutoCloseable {
   }
 
   /**
-   * Ratis serves a stale read only on a node whose commit index is at least the request's minimum; a
-   * node that has not heard from a leader since it started knows none (-1), yet what it has applied
-   * is committed, and it serves streams from that. So: no minimum.
+   * Ratis serves a stale read only on a node whose commit index is at least the request's minimum. A
+   * node with an empty log (new, or wiped) that has not yet heard from a leader knows none (-1); what
+   * it has applied is committed all the same, and it serves streams from that. So: no minimum.
    */
   private static final long ANY_COMMIT_INDEX = -1;
 

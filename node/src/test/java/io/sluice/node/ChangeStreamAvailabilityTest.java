@@ -27,7 +27,7 @@ class ChangeStreamAvailabilityTest {
    */
   @Test
   void aNodeThatNeverHadALeaderOpensAStreamThatLaterDeliversWrites() {
-    try (LocalCluster cluster = LocalCluster.unstarted(dir, 3)) {
+    try (LocalCluster cluster = LocalCluster.unstarted(dir, 3, java.util.function.UnaryOperator.identity())) {
       cluster.start(0);
       SluiceCollection c = cluster.client().getDatabase("avail").getCollection("c");
       try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().maxAwaitTime(200, TimeUnit.MILLISECONDS)

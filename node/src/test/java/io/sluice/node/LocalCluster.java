@@ -56,14 +56,14 @@ final class LocalCluster implements AutoCloseable {
     return start(dir, size, UnaryOperator.identity());
   }
 
-  /** A cluster of {@code size} configured nodes, none of them started. */
-  static LocalCluster unstarted(Path dir, int size) {
-    return new LocalCluster(dir, size, UnaryOperator.identity());
+  /** A cluster of {@code size} nodes configured with {@code settings}, none of them started. */
+  static LocalCluster unstarted(Path dir, int size, UnaryOperator<NodeConfig.Builder> settings) {
+    return new LocalCluster(dir, size, settings);
   }
 
   /** A cluster whose node configurations are changed by {@code settings} (small snapshot thresholds, say). */
   static LocalCluster start(Path dir, int size, UnaryOperator<NodeConfig.Builder> settings) {
-    LocalCluster cluster = new LocalCluster(dir, size, settings);
+    LocalCluster cluster = unstarted(dir, size, settings);
     for (int i = 0; i < size; i++) {
       cluster.start(i);
     }

@@ -28,8 +28,10 @@ final class SnapshotTaker {
   /** The highest snapshot index Ratis knows of: telling it a lower one would stop its apply thread. */
   private long knownToRatis = RaftLog.INVALID_LOG_INDEX;
   private boolean paused;
+  /** A finished snapshot asked Ratis for a call to report it; that call must not start another one. */
+  private boolean reportAsked;
 
-  /** {@code onWritten} runs, on the writing thread, when a snapshot is durable: it should make Ratis call {@link #take}. */
+  /** {@code onWritten} runs when a snapshot is durable, on a thread of its own: it should make Ratis call {@link #take}. */
   SnapshotTaker(StoreSnapshots snapshots, DocumentStore store, Runnable onWritten) {
     this.snapshots = snapshots;
     this.store = store;
@@ -40,6 +42,7 @@ final class SnapshotTaker {
   synchronized void loaded(SnapshotInfo snapshot) {
     knownToRatis = snapshot == null ? RaftLog.INVALID_LOG_INDEX : snapshot.getIndex();
     paused = false;
+    reportAsked = false;
   }
 
   /**
@@ -54,16 +57,30 @@ final class SnapshotTaker {
     if (writing != null) {
       return writing.isDone() ? report(collectWritten()) : RaftLog.INVALID_LOG_INDEX;
     }
-    Position position = store.appliedState().position();
     SnapshotInfo latest = snapshots.latest();
     long latestIndex = latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
+    if (reportAsked) {
+      // The call a finished snapshot asked for, or one before it: either way it is reported now.
+      // Starting another here would take one snapshot after the other under a steady load.
+      reportAsked = false;
+      return report(latestIndex);
+    }
+    Position position = store.appliedState().position();
     // Nothing new, or Ratis is still replaying entries the store already holds.
     if (position.index() <= 0 || position.index() <= latestIndex || position.index() > ratisApplied.getIndex()) {
       return report(latestIndex);
     }
     writing = snapshots.start(TermIndex.valueOf(position.term(), position.index()), store);
-    writing.thenRun(onWritten);
+    // Not on this thread: asking makes Ratis take its server lock, which an install holds while it pauses this taker.
+    writing.thenRunAsync(this::written);
     return RaftLog.INVALID_LOG_INDEX;
+  }
+
+  private void written() {
+    synchronized (this) {
+      reportAsked = true;
+    }
+    onWritten.run();
   }
 
   private long collectWritten() throws IOException {

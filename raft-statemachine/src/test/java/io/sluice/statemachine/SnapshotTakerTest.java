@@ -32,8 +32,8 @@ class SnapshotTakerTest {
   void start() throws Exception {
     store = StoreSnapshotsTest.filledStore(dir);
     store.setApplied(new AppliedState(new Position(1, 10), new BsonTimestamp(1, 1)));
-    // 4 MiB at 4 MiB/s: long enough to ask while it is written.
-    snapshots = StoreSnapshotsTest.snapshots(dir, 4 << 20);
+    // 4 MiB at 1 MiB/s: long enough to ask while it is written.
+    snapshots = StoreSnapshotsTest.snapshots(dir, 1 << 20);
     taker = new SnapshotTaker(snapshots, store, asks::incrementAndGet);
   }
 
@@ -57,6 +57,18 @@ class SnapshotTakerTest {
     assertThat(taker.take(RATIS_APPLIED)).as("reported, named by the store's position").isEqualTo(10);
     assertThat(taker.take(RATIS_APPLIED)).as("nothing new: the same one again").isEqualTo(10);
     assertThat(asks).as("no snapshot started since").hasValue(1);
+  }
+
+  /** When an earlier call reported the snapshot, the call it asked for must not start another one. */
+  @Test
+  void theCallAFinishedSnapshotAskedForStartsNoOtherOne() throws Exception {
+    taker.take(RATIS_APPLIED);
+    await().atMost(Duration.ofSeconds(30)).until(() -> asks.get() == 1);
+    assertThat(taker.take(RATIS_APPLIED)).as("an earlier call reports it").isEqualTo(10);
+    store.setApplied(new AppliedState(new Position(1, 20), new BsonTimestamp(1, 2)));
+    TermIndex later = TermIndex.valueOf(1, 22);
+    assertThat(taker.take(later)).as("the call it asked for: nothing started").isEqualTo(10);
+    assertThat(taker.take(later)).as("the next call starts one").isEqualTo(RaftLog.INVALID_LOG_INDEX);
   }
 
   @Test

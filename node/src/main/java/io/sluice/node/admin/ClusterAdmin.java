@@ -154,7 +154,7 @@ public final class ClusterAdmin implements AutoCloseable {
       if (failure == null) {
         break;
       }
-      if (++tries == TRANSFER_TRIES || remainingMillis() <= 0) {
+      if (++tries == TRANSFER_TRIES || remainingMillis() < PAUSE_MS) {
         throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(failure), failure);
       }
       pause();
@@ -210,22 +210,25 @@ public final class ClusterAdmin implements AutoCloseable {
     }
   }
 
-  /** How far the node's store has applied the log, as the node says ({@code hello}). */
+  /** How far the node's store has applied the log, as the node says ({@code hello}); asks until the deadline. */
   private long storeAppliedIndex(RaftPeer node) {
     try (SluiceClient client = SluiceClient.connect(new ConnectionString(List.of(node.getAddress()), connection.clusterName(),
         Duration.ofMillis(Math.max(1, remainingMillis()))))) {
-      NodeDescription self = client.describeNodes().get(0);
-      if (!self.reachable()) {
-        throw AdminException.failed(node.getAddress() + " does not answer", null);
+      while (true) {
+        NodeDescription self = client.describeNodes().get(0);
+        if (self.reachable()) {
+          return self.appliedIndex();
+        }
+        checkDeadline("asking " + node.getAddress() + " how far it has applied", null);
+        pause();
       }
-      return self.appliedIndex();
     }
   }
 
   /** Asks {@code leader} to hand leadership to {@code target}: null if it did, else why not. */
   private Exception transferFrom(RaftPeerId leader, RaftPeerId target) {
     try {
-      RaftClientReply reply = raft.admin().transferLeadership(target, leader, Math.min(remainingMillis(), 10_000));
+      RaftClientReply reply = raft.admin().transferLeadership(target, leader, Math.max(1, Math.min(remainingMillis(), 10_000)));
       return reply.isSuccess() ? null : reply.getException();
     } catch (IOException e) {
       return e;
