@@ -22,7 +22,7 @@ public interface Checkpoint extends AutoCloseable {
   @Override
   void close();
 
-  /** Sees each chunk of a checkpoint's file, in order: to hash it, pace the copy, or stop it. */
+  /** Sees each chunk of a checkpoint's file, in order: to hash it, pace the copy, or stop it. The buffer is reused after the call. */
   @FunctionalInterface
   interface ChunkObserver {
     void written(ByteBuffer chunk) throws IOException;

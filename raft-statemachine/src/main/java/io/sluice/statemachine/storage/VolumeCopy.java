@@ -88,9 +88,11 @@ final class VolumeCopy implements Checkpoint {
   @Override
   public void finish(ChunkObserver afterEachChunk) throws IOException {
     long chunks = (length + CHUNK - 1) / CHUNK;
+    // One buffer for all chunks: allocating (and zeroing) 64 KiB per chunk took half the copy's CPU time.
+    byte[] buffer = new byte[CHUNK];
     for (long chunk = 0; chunk < chunks; chunk++) {
       long position = chunk * CHUNK;
-      ByteBuffer bytes = ByteBuffer.allocate(bytesAt(position, CHUNK));
+      ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, bytesAt(position, CHUNK)).slice();
       BitSet savedByWrites = readUncopied(position, bytes);
       for (int page = savedByWrites.nextSetBit(0); page >= 0; page = savedByWrites.nextSetBit(page + 1)) {
         readSaved(position + (long) page * PAGE, pageOf(bytes, page));
