@@ -1,7 +1,6 @@
 package io.sluice.client;
 
 import io.sluice.protocol.BsonBytes;
-import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.Position;
@@ -136,15 +135,8 @@ final class RaftTransport implements AutoCloseable {
     return java.util.Optional.ofNullable(lastAnsweredBy.get()).map(this::addressOf);
   }
 
-  /** A peer's address: from the connection string, else from its id (which nodes derive from their address). */
   private String addressOf(RaftPeerId id) {
-    return peers.stream().filter(p -> p.getId().equals(id)).map(RaftPeer::getAddress).findFirst().orElseGet(() -> {
-      try {
-        return ClusterNaming.address(id.toString());
-      } catch (IllegalArgumentException notAnAddress) {
-        return id.toString();
-      }
-    });
+    return PeerAddresses.of(peers, id);
   }
 
   /** Peer ids with the current leader (if known) last. */

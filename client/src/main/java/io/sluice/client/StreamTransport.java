@@ -56,7 +56,7 @@ final class StreamTransport implements AutoCloseable {
   }
 
   String address(RaftPeerId node) {
-    return peers.stream().filter(p -> p.getId().equals(node)).map(RaftPeer::getAddress).findFirst().orElse(node.toString());
+    return PeerAddresses.of(peers, node);
   }
 
   /**

@@ -113,7 +113,7 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   /**
    * Finds the snapshots and, if the store is behind the newest (it was cut off by a crash and
-   * discarded, or it is new), restores it from the newest intact one (checked against its MD5 first).
+   * discarded, or it is new), restores it from the newest intact one (checked against its checksum first).
    * Ratis then replays the log after the snapshot; entries the store already holds are skipped
    * ({@link #applyTransaction}).
    */

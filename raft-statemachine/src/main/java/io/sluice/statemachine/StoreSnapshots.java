@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import com.google.common.util.concurrent.RateLimiter;
 import io.sluice.statemachine.storage.Checkpoint;
 import org.apache.ratis.io.MD5Hash;
@@ -34,23 +35,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's snapshots: each one file, {@code snapshot.<term>_<index>}, a {@link DocumentStore#checkpoint}
- * of the whole store, with its MD5 beside it, in the Raft storage's state-machine directory, where
- * Ratis' {@link SimpleStateMachineStorage} finds them, keeps the configured number, and sends the
- * latest to a follower that needs it.
+ * of the whole store, with a checksum file beside it, in the Raft storage's state-machine directory,
+ * where Ratis' {@link SimpleStateMachineStorage} finds them and sends the latest to a follower that
+ * needs it. The newest {@code retained} ones are kept.
  *
  * <p>A snapshot starts while nothing is applied (an instant: the checkpoint is copy-on-write); then,
- * in the background while entries are applied again, it is written at a bounded pace, hashed as it
- * goes, forced to disk, given its MD5 file, and only then renamed to its final name: a snapshot cut
- * off by a crash never has a snapshot's name. At
- * start, a snapshot whose content does not match its MD5 is set aside (renamed {@code .corrupt}) and
- * the one before it is used.
+ * in the background while entries are applied again, it is written at a bounded pace, checksummed as
+ * it goes ({@link SnapshotChecksum}), forced to disk, given its checksum file, and only then renamed
+ * to its final name: a snapshot cut off by a crash never has a snapshot's name. Ratis sends the
+ * checksum file along with the snapshot ({@link Checksummed}), and adds an MD5 file to each file it
+ * installs. At start, a snapshot whose content does not match its checksum is set aside (renamed
+ * {@code .corrupt}) and the one before it is used; an installed one that does not is refused.
  */
 final class StoreSnapshots implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreSnapshots.class);
   private static final String TEMPORARY = ".tmp";
 
   private final Storage storage = new Storage();
-  private SnapshotRetentionPolicy retention;
+  /** How many complete snapshots are kept; all if not positive. */
+  private int retained;
   private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "snapshot-writer");
     thread.setDaemon(true);
@@ -71,25 +74,41 @@ final class StoreSnapshots implements AutoCloseable {
    */
   void init(RaftStorage raftStorage, int retained, long writeBytesPerSecond) throws IOException {
     pace = writeBytesPerSecond > 0 ? RateLimiter.create(writeBytesPerSecond) : null;
-    retention = new SnapshotRetentionPolicy() {
-      @Override
-      public int getNumSnapshotsRetained() {
-        return retained;
-      }
-    };
+    this.retained = retained;
     directory = raftStorage.getStorageDir().getStateMachineDir().toPath();
     Files.createDirectories(directory);
     try (Stream<Path> files = Files.list(directory)) {
-      for (Path leftover : files.filter(f -> f.getFileName().toString().endsWith(TEMPORARY)).toList()) {
-        LOG.info("deleting {}, a snapshot interrupted before it was complete", leftover);
+      for (Path leftover : files.filter(StoreSnapshots::isLeftover).toList()) {
+        LOG.info("deleting {}, left by a snapshot interrupted before it was complete", leftover);
         Files.delete(leftover);
       }
     }
     storage.init(raftStorage);
   }
 
+  /** A temporary file, or the checksum or MD5 file of a file that is not there. */
+  private static boolean isLeftover(Path file) {
+    String name = file.getFileName().toString();
+    for (String suffix : List.of(SnapshotChecksum.SUFFIX, MD5FileUtil.MD5_SUFFIX)) {
+      if (name.endsWith(suffix) && !Files.exists(file.resolveSibling(name.substring(0, name.length() - suffix.length())))) {
+        return true;
+      }
+    }
+    return name.endsWith(TEMPORARY);
+  }
+
+  /** The snapshot's checksum files: its own, Ratis' MD5, and the MD5 Ratis adds to an installed checksum file. */
+  private static List<Path> checksumFiles(Path snapshot) {
+    Path checksum = SnapshotChecksum.fileFor(snapshot);
+    return List.of(checksum, md5File(snapshot), md5File(checksum));
+  }
+
+  private static Path md5File(Path file) {
+    return MD5FileUtil.getDigestFileForFile(file.toFile()).toPath();
+  }
+
   /**
-   * The newest snapshot whose content matches its MD5, or null; damaged newer ones are set aside.
+   * The newest snapshot whose content matches its checksum, or null; damaged newer ones are set aside.
    * For a snapshot about to be loaded: reading a large one takes seconds.
    */
   SingleFileSnapshotInfo latestIntact() throws IOException {
@@ -103,15 +122,28 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   /**
-   * Re-reads the directory, after Ratis replaced it with a snapshot installed from the leader, and
-   * forces that snapshot to disk: Ratis writes it without forcing, and purges the log below it next.
+   * Re-reads the directory, after Ratis replaced it with a snapshot installed from the leader; checks
+   * that snapshot against the checksum it was written with, if it came with one (Ratis' MD5 only
+   * covers the transfer), and forces it to disk: Ratis writes it without forcing, and purges the log
+   * below it next.
    */
   SingleFileSnapshotInfo reload() throws IOException {
     SingleFileSnapshotInfo installed = storage.loadLatestSnapshot();
     if (installed != null) {
       Path file = installed.getFile().getPath();
+      try {
+        if (Files.exists(SnapshotChecksum.fileFor(file))) {
+          SnapshotChecksum.verify(file);
+        }
+      } catch (IOException e) {
+        throw new IOException("the snapshot " + file + " installed from the leader is damaged (" + e.getMessage()
+            + "): the leader's copy does not match what it wrote. Take a new snapshot on the leader (sluice admin snapshot), "
+            + "then rejoin this node (sluice node --rejoin)", e);
+      }
       forceToDisk(file);
-      forceToDisk(MD5FileUtil.getDigestFileForFile(file.toFile()).toPath());
+      for (Path checksum : checksumFiles(file)) {
+        forceToDisk(checksum);
+      }
       syncDirectory();
     }
     return installed;
@@ -145,25 +177,25 @@ final class StoreSnapshots implements AutoCloseable {
     long begun = System.nanoTime();
     return CompletableFuture.supplyAsync(() -> {
       try (checkpoint) {
-        MessageDigest md5 = MD5FileUtil.newMD5();
+        CRC32C checksum = new CRC32C();
         checkpoint.finish(chunk -> {
           stopIfAbandoned();
-          md5.update(chunk);
+          checksum.update(chunk);
           if (pace != null) {
             pace.acquire(chunk.limit());
           }
         });
         long written = System.nanoTime();
         stopIfAbandoned();
-        MD5Hash hash = MD5Hash.newInstance(md5.digest());
-        MD5FileUtil.saveMD5File(target, hash);
+        SnapshotChecksum.save(target.toPath(), checksum);
+        syncDirectory();
         Files.move(temporary, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         syncDirectory();
-        LOG.info("snapshot {}: started in {} ms (nothing applied meanwhile), then written and hashed in {} ms while applying, renamed in {} ms",
+        LOG.info("snapshot {}: started in {} ms (nothing applied meanwhile), then written and checksummed in {} ms while applying, renamed in {} ms",
             target.getName(), millis(begun - started), millis(written - begun), millis(System.nanoTime() - written));
-        SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(new FileInfo(target.toPath(), hash), termIndex);
+        SingleFileSnapshotInfo taken = new Checksummed(target.toPath(), null, termIndex);
         storage.updateLatestSnapshot(taken);
-        storage.deleteOld(retention);
+        deleteOld();
         return taken;
       } catch (Abandoned e) {
         LOG.info("snapshot {} abandoned: {}", target.getName(), e.getMessage());
@@ -225,19 +257,83 @@ final class StoreSnapshots implements AutoCloseable {
   private void setAsideDamagedNewest() throws IOException {
     for (Path snapshot : newestFirst()) {
       try {
-        MD5Hash saved = MD5FileUtil.readStoredMd5ForFile(snapshot.toFile());
-        if (saved == null) {
-          throw new IOException("it has no MD5 file");
-        }
         long started = System.nanoTime();
-        MD5FileUtil.verifySavedMD5(snapshot.toFile(), md5Of(snapshot));
-        LOG.info("snapshot {} checked against its MD5 in {} ms", snapshot.getFileName(), (System.nanoTime() - started) / 1_000_000);
+        verify(snapshot);
+        LOG.info("snapshot {} checked against its checksum in {} ms", snapshot.getFileName(), millis(System.nanoTime() - started));
         return;
       } catch (IOException e) {
         Path corrupt = snapshot.resolveSibling(snapshot.getFileName() + ".corrupt");
         LOG.error("snapshot {} is damaged ({}); moving it to {} and using the one before", snapshot, e.getMessage(), corrupt);
         Files.move(snapshot, corrupt, StandardCopyOption.REPLACE_EXISTING);
       }
+    }
+  }
+
+  /** Checks the snapshot against its own checksum file, or against Ratis' MD5 file if it was installed from the leader. */
+  private static void verify(Path snapshot) throws IOException {
+    if (Files.exists(SnapshotChecksum.fileFor(snapshot))) {
+      SnapshotChecksum.verify(snapshot);
+      return;
+    }
+    MD5Hash saved = MD5FileUtil.readStoredMd5ForFile(snapshot.toFile());
+    if (saved == null) {
+      throw new IOException("it has no checksum file");
+    }
+    MD5FileUtil.verifySavedMD5(snapshot.toFile(), md5Of(snapshot));
+  }
+
+  /** Whether the snapshot was completed: it has its checksum file, or Ratis' MD5 file. */
+  private static boolean isComplete(Path snapshot) {
+    return Files.exists(SnapshotChecksum.fileFor(snapshot)) || Files.exists(md5File(snapshot));
+  }
+
+  /**
+   * Deletes the snapshots older than the newest {@code retained} complete ones, with their checksum
+   * files. A snapshot on disk stays the latest when this fails: it is only logged.
+   */
+  private void deleteOld() {
+    if (retained <= 0) {
+      return;
+    }
+    try {
+      int complete = 0;
+      for (Path snapshot : newestFirst()) {
+        if (complete >= retained) {
+          LOG.info("deleting the old snapshot {}", snapshot);
+          Files.deleteIfExists(snapshot);
+          for (Path checksum : checksumFiles(snapshot)) {
+            Files.deleteIfExists(checksum);
+          }
+        } else if (isComplete(snapshot)) {
+          complete++;
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("deleting old snapshots in {} failed; they are deleted after the next snapshot", directory, e);
+    }
+  }
+
+  /**
+   * A snapshot with its checksum file, which Ratis sends along with it (as one more file of the
+   * snapshot), so that the follower checks the bytes as they were written, not as the leader read them.
+   */
+  private static final class Checksummed extends SingleFileSnapshotInfo {
+    private final List<FileInfo> files;
+
+    /** {@code md5}: Ratis' MD5 file of a snapshot it installed, or null for one written here. */
+    Checksummed(Path snapshot, MD5Hash md5, TermIndex termIndex) {
+      super(new FileInfo(snapshot, md5), termIndex);
+      this.files = List.of(getFile(), new FileInfo(SnapshotChecksum.fileFor(snapshot), null));
+    }
+
+    @Override
+    public FileInfo getFile() {
+      return super.getFiles().get(0);
+    }
+
+    @Override
+    public List<FileInfo> getFiles() {
+      return files;
     }
   }
 
@@ -264,11 +360,15 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   private static long index(Path snapshot) {
+    return termIndex(snapshot).getIndex();
+  }
+
+  private static TermIndex termIndex(Path snapshot) {
     Matcher m = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(snapshot.getFileName().toString());
     if (!m.matches()) {
       throw new IllegalArgumentException(snapshot + " is not a snapshot file");
     }
-    return Long.parseLong(m.group(2));
+    return TermIndex.valueOf(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
   }
 
   /**
@@ -277,11 +377,12 @@ final class StoreSnapshots implements AutoCloseable {
    *   <li>old snapshots are deleted by the writer once a new one is complete; not when Ratis asks,
    *       right after each {@code takeSnapshot}: that is before the new one is complete, and again
    *       after every batch of entries while it is written;</li>
-   *   <li>reloading goes back to an older snapshot when the newest was set aside as damaged (Ratis'
-   *       own latest snapshot only ever moves forward).</li>
+   *   <li>the latest snapshot is the newest complete one, whichever its checksum file (Ratis' own
+   *       prefers any with an MD5 file), and reloading goes back to an older snapshot when the
+   *       newest was set aside as damaged (Ratis' own latest snapshot only ever moves forward).</li>
    * </ul>
    */
-  private static final class Storage extends SimpleStateMachineStorage {
+  private final class Storage extends SimpleStateMachineStorage {
     private final AtomicReference<SingleFileSnapshotInfo> latest = new AtomicReference<>();
 
     @Override
@@ -300,15 +401,28 @@ final class StoreSnapshots implements AutoCloseable {
       return info == null ? latest.get() : latest.updateAndGet(previous -> previous == null || info.getIndex() > previous.getIndex() ? info : previous);
     }
 
-    /** The newest snapshot in the directory, which is the truth: it may be older than the one known so far. */
+    /** The newest complete snapshot in the directory, which is the truth: it may be older than the one known so far. */
     @Override
     public SingleFileSnapshotInfo loadLatestSnapshot() {
       latest.set(null);
-      return super.loadLatestSnapshot();
-    }
-
-    void deleteOld(SnapshotRetentionPolicy retention) throws IOException {
-      super.cleanupOldSnapshots(retention);
+      if (directory == null) {
+        return null;
+      }
+      try {
+        for (Path snapshot : newestFirst()) {
+          if (isComplete(snapshot)) {
+            MD5Hash md5 = MD5FileUtil.readStoredMd5ForFile(snapshot.toFile());
+            return updateLatestSnapshot(Files.exists(SnapshotChecksum.fileFor(snapshot))
+                ? new Checksummed(snapshot, md5, termIndex(snapshot))
+                : new SingleFileSnapshotInfo(new FileInfo(snapshot, md5), termIndex(snapshot)));
+          }
+        }
+        return null;
+      } catch (IOException | UncheckedIOException e) {
+        // As Ratis' own: this runs on Ratis' threads, also while an installed snapshot replaces the directory.
+        LOG.warn("reading the snapshots in {} failed", directory, e);
+        return null;
+      }
     }
   }
 
