@@ -4,6 +4,7 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.changestream.ChangeRecorder;
 import io.sluice.statemachine.engine.DocumentLimits;
+import io.sluice.statemachine.engine.EntryTime;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Update;
 import io.sluice.statemachine.storage.DocumentStore;
@@ -21,7 +22,8 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
 
   record Result(long matched, long modified, Optional<BsonValue> upsertedId) {}
 
-  static UpdateStatement read(BsonValue value, int index) {
+  /** Reads the statement of an entry stamped {@code time} (what {@code $currentDate} sets). */
+  static UpdateStatement read(BsonValue value, int index, EntryTime time) {
     String field = "update.updates." + index;
     if (!value.isDocument()) {
       throw CommandReader.wrongType(field, value, "object");
@@ -44,7 +46,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     if (!u.isDocument()) {
       throw CommandReader.wrongType(field + ".u", u, "object");
     }
-    Update update = Update.compile(u.asDocument());
+    Update update = Update.compile(u.asDocument(), time);
     boolean multi = CommandReader.booleanField(statement, field + ".multi", "multi", false);
     if (multi && update.isReplacement()) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "multi update is not supported for replacement-style update");

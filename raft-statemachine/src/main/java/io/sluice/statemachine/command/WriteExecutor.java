@@ -5,11 +5,13 @@ import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.changestream.ChangeRecorder;
 import io.sluice.statemachine.engine.DocumentLimits;
+import io.sluice.statemachine.engine.EntryTime;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.util.List;
 import java.util.Set;
 import org.bson.BsonArray;
+import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
@@ -44,7 +46,7 @@ public final class WriteExecutor {
     CommandReader reader = new CommandReader(command);
     return switch (reader.name()) {
       case "insert" -> insert(reader, changes);
-      case "update" -> update(reader, changes);
+      case "update" -> update(reader, changes, new EntryTime(new BsonDateTime(context.wallTimeMillis()), context.clusterTime()));
       case "delete" -> delete(reader, changes);
       default -> {
         if (!CollectionCommands.isCollectionCommand(reader.name())) {
@@ -98,7 +100,7 @@ public final class WriteExecutor {
     return encoded;
   }
 
-  private BsonDocument update(CommandReader reader, ChangeRecorder changes) {
+  private BsonDocument update(CommandReader reader, ChangeRecorder changes, EntryTime time) {
     reader.checkFields(Set.of("updates", "ordered", "bypassDocumentValidation"));
     String ns = reader.namespace();
     BsonArray statements = reader.array("updates");
@@ -108,7 +110,7 @@ public final class WriteExecutor {
     BsonArray upserted = new BsonArray();
     for (int i = 0; i < statements.size() && errors.mayContinue(); i++) {
       try {
-        UpdateStatement statement = UpdateStatement.read(statements.get(i), i);
+        UpdateStatement statement = UpdateStatement.read(statements.get(i), i, time);
         UpdateStatement.Result result = statement.apply(store, ns, changes);
         matched += result.matched();
         modified += result.modified();

@@ -74,7 +74,7 @@ final class IncOperator implements UpdateOperator {
     return overflow ? null : new BsonInt64(sum);
   }
 
-  private static Decimal128 toDecimal(BsonValue v) {
+  static Decimal128 toDecimal(BsonValue v) {
     switch (v.getBsonType()) {
       case DECIMAL128:
         return v.asDecimal128().getValue();

@@ -11,16 +11,31 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
 /**
- * A compiled update: a replacement document, or operators ({@code $set $unset $inc}, registered in
- * {@link #OPERATORS}). Applying never changes the original; it returns a new document. Operator
+ * A compiled update: a replacement document, or operators ({@code $set $unset $inc $mul $min $max
+ * $push $addToSet $pop $pull $pullAll $rename $setOnInsert}, registered in {@link #OPERATORS}, and
+ * {@code $currentDate}). Applying never changes
+ * the original; it returns a new document. Operator
  * paths are applied in MongoDB's order ({@link UpdatePaths#ORDER}), so new fields are appended in it.
  */
 public final class Update {
   /** Looked up by name only; the names are listed sorted in messages. */
-  private static final Map<String, UpdateOperator> OPERATORS = Map.of(
-      "$set", new SetOperator(),
-      "$unset", new UnsetOperator(),
-      "$inc", new IncOperator());
+  private static final Map<String, UpdateOperator> OPERATORS = Map.ofEntries(
+      Map.entry("$set", new SetOperator()),
+      Map.entry("$unset", new UnsetOperator()),
+      Map.entry("$inc", new IncOperator()),
+      Map.entry("$mul", new MulOperator()),
+      Map.entry("$min", MinMaxOperator.min()),
+      Map.entry("$max", MinMaxOperator.max()),
+      Map.entry("$push", new PushOperator()),
+      Map.entry("$addToSet", new AddToSetOperator()),
+      Map.entry("$pop", new PopOperator()),
+      Map.entry("$pull", PullOperator.pull()),
+      Map.entry("$pullAll", PullOperator.pullAll()),
+      Map.entry("$rename", new RenameOperator()),
+      Map.entry("$setOnInsert", new SetOnInsertOperator()));
+  /** Compiled into a {@code $set} of the entry's time; see {@link CurrentDateOperator}. */
+  private static final String CURRENT_DATE = "$currentDate";
+  private static final UpdateOperator SET = OPERATORS.get("$set");
 
   private static final String ID = "_id";
 
@@ -45,8 +60,16 @@ public final class Update {
     this.modifications = modifications;
   }
 
-  /** Compiles an update document; throws FAILED_TO_PARSE, TYPE_MISMATCH or CONFLICTING_UPDATE_OPERATORS. */
+  /** Compiles an update without {@code $currentDate}; see {@link #compile(BsonDocument, EntryTime)}. */
   public static Update compile(BsonDocument u) {
+    return compile(u, null);
+  }
+
+  /**
+   * Compiles an update document of the entry stamped {@code time} (what {@code $currentDate} sets);
+   * throws FAILED_TO_PARSE, TYPE_MISMATCH, BAD_VALUE or CONFLICTING_UPDATE_OPERATORS.
+   */
+  public static Update compile(BsonDocument u, EntryTime time) {
     String operator = null;
     String plain = null;
     for (String key : u.keySet()) {
@@ -64,11 +87,14 @@ public final class Update {
       return new Update(BsonValues.copy(u), List.of());
     }
     List<Modification> modifications = new ArrayList<>();
+    List<String[]> touched = new ArrayList<>();
     for (Map.Entry<String, BsonValue> e : u.entrySet()) {
-      UpdateOperator op = OPERATORS.get(e.getKey());
+      UpdateOperator op = e.getKey().equals(CURRENT_DATE) ? SET : OPERATORS.get(e.getKey());
       if (op == null) {
+        TreeSet<String> known = new TreeSet<>(OPERATORS.keySet());
+        known.add(CURRENT_DATE);
         throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Unknown modifier: " + e.getKey()
-            + ". Expected one of " + String.join(", ", new TreeSet<>(OPERATORS.keySet())));
+            + ". Expected one of " + String.join(", ", known));
       }
       if (!e.getValue().isDocument()) {
         throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Modifiers operate on fields but we found type "
@@ -77,12 +103,22 @@ public final class Update {
       }
       for (Map.Entry<String, BsonValue> field : e.getValue().asDocument().entrySet()) {
         String[] path = UpdatePaths.parse(field.getKey());
-        op.checkArgument(field.getKey(), field.getValue());
-        modifications.add(new Modification(path, op, BsonValues.copy(field.getValue())));
+        BsonValue argument = field.getValue();
+        if (e.getKey().equals(CURRENT_DATE)) {
+          argument = CurrentDateOperator.valueAt(field.getKey(), argument, Objects.requireNonNull(time,
+              "$currentDate needs the time of the entry the update belongs to"));
+        }
+        op.checkArgument(field.getKey(), argument);
+        modifications.add(new Modification(path, op, BsonValues.copy(argument)));
+        touched.add(path);
+        if (op instanceof RenameOperator) {
+          touched.add(RenameOperator.target(argument));
+        }
       }
     }
     modifications.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
-    UpdatePaths.checkNoConflicts(modifications.stream().map(Modification::path).toList());
+    touched.sort(UpdatePaths.ORDER);
+    UpdatePaths.checkNoConflicts(touched);
     return new Update(null, List.copyOf(modifications));
   }
 
@@ -98,7 +134,7 @@ public final class Update {
     }
     BsonDocument after = BsonValues.copy(original);
     ChangeLog log = ChangeLog.recording();
-    applyOperators(after, log);
+    applyOperators(after, log, false);
     BsonValue id = original.get(ID);
     if (id != null && (!after.containsKey(ID) || !BsonValues.identical(id, after.get(ID)))) {
       throw immutableId();
@@ -121,7 +157,7 @@ public final class Update {
       doc = replaceKeepingId(filterId);
     } else {
       doc = seed;
-      applyOperators(doc, ChangeLog.DISCARD);
+      applyOperators(doc, ChangeLog.DISCARD, true);
       if (filterId != null && (!doc.containsKey(ID) || !BsonValues.identical(filterId, doc.get(ID)))) {
         throw immutableId();
       }
@@ -139,9 +175,11 @@ public final class Update {
     return result;
   }
 
-  private void applyOperators(BsonDocument doc, ChangeLog log) {
+  private void applyOperators(BsonDocument doc, ChangeLog log, boolean inserting) {
     for (Modification m : modifications) {
-      m.operator().apply(doc, m.path(), m.argument(), log);
+      if (inserting || !m.operator().onInsertOnly()) {
+        m.operator().apply(doc, m.path(), m.argument(), log);
+      }
     }
   }
 

@@ -11,6 +11,11 @@ interface UpdateOperator {
   /** Checks one path's argument when the update is compiled; throws SluiceException if it is unusable. */
   default void checkArgument(String path, BsonValue argument) {}
 
+  /** True for an operator that applies only when an upsert inserts a new document ({@code $setOnInsert}). */
+  default boolean onInsertOnly() {
+    return false;
+  }
+
   /**
    * Applies the operator to the document (a private, mutable copy; the argument must be copied
    * before it is stored in it) and records what changed in the log.

@@ -69,6 +69,18 @@ class WriteExecutorTest {
     assertThat(error.getString("errmsg").getValue()).contains(fragment);
   }
 
+  /** Every node applies the entry with the time the leader stamped on it, never its own clock. */
+  @Test
+  void currentDateSetsTheEntrysStampedTimeAndUpsertsTakeSetOnInsert() {
+    insert("[{_id: 1}]", "");
+    BsonDocument reply = update("[{q: {_id: 1}, u: {$currentDate: {d: true, t: {$type: 'timestamp'}}, $setOnInsert: {created: 1}}},"
+        + " {q: {_id: 2}, u: {$currentDate: {d: {$type: 'date'}}, $setOnInsert: {created: 1}}, upsert: true, '"
+        + WriteStamper.UPSERT_ID + "': 2}]");
+    assertThat(reply.containsKey("writeErrors")).as(reply.toJson()).isFalse();
+    assertThat(all()).containsExactly(doc("{_id: 1, d: {$date: 1000}, t: {$timestamp: {t: 1, i: 1}}}"),
+        doc("{_id: 2, created: 1, d: {$date: 1000}}"));
+  }
+
   @Test
   void insertOneCreatesTheCollectionImplicitly() {
     assertThat(store.collectionExists("db.c")).isFalse();

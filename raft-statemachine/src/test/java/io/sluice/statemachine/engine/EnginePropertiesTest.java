@@ -117,7 +117,8 @@ class EnginePropertiesTest {
 
   @Provide
   Arbitrary<BsonDocument> updates() {
-    Arbitrary<String> operator = Arbitraries.of("$set", "$unset", "$inc");
+    Arbitrary<String> operator = Arbitraries.of("$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$setOnInsert", "$push",
+        "$addToSet", "$pop", "$pull", "$pullAll");
     Arbitrary<BsonValue> argument = Arbitraries.oneOf(scalars(), values());
     Arbitrary<BsonDocument> replacement = documentsOf(values());
     Arbitrary<BsonDocument> operators = Combinators.combine(operator, Arbitraries.of(PATHS), argument)

@@ -12,9 +12,11 @@ import io.sluice.statemachine.engine.Update.UpdateOutcome;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonObjectId;
+import org.bson.BsonTimestamp;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,8 +77,80 @@ class UpdateTest {
         arguments("empty replacement leaves only _id", "{_id: 1, a: 1}", "{}", "{_id: 1}", true, "{}", ""));
   }
 
+  /** As {@link #applications}; the examples from MongoDB's manual are marked so. */
+  static Stream<Arguments> arithmeticAndArrayOperators() {
+    return Stream.of(
+        arguments("$mul multiplies", "{_id: 1, n: 3}", "{$mul: {n: 2}}", "{_id: 1, n: 6}", true, "{n: 6}", ""),
+        arguments("$mul of a missing field creates zero of the multiplier's type", "{_id: 1}", "{$mul: {n: NumberLong(5)}}",
+            "{_id: 1, n: NumberLong(0)}", true, "{n: NumberLong(0)}", ""),
+        arguments("$mul int overflow promotes to long", "{_id: 1, n: 2147483647}", "{$mul: {n: 2}}", "{_id: 1, n: NumberLong(4294967294)}",
+            true, null, ""),
+        arguments("$mul by a double gives a double", "{_id: 1, n: 3}", "{$mul: {n: 0.5}}", "{_id: 1, n: 1.5}", true, null, ""),
+        arguments("$mul with a decimal gives a decimal", "{_id: 1, n: NumberDecimal('1.5')}", "{$mul: {n: 2}}",
+            "{_id: 1, n: NumberDecimal('3.0')}", true, null, ""),
+        arguments("$mul by one is no modification", "{_id: 1, n: 3}", "{$mul: {n: 1}}", "{_id: 1, n: 3}", false, "{}", ""),
+        arguments("$min lowers", "{_id: 1, lo: 5}", "{$min: {lo: 3}}", "{_id: 1, lo: 3}", true, "{lo: 3}", ""),
+        arguments("$min keeps a lower value", "{_id: 1, lo: 2}", "{$min: {lo: 3}}", "{_id: 1, lo: 2}", false, "{}", ""),
+        arguments("$min of a missing field sets it", "{_id: 1}", "{$min: {'a.lo': 4}}", "{_id: 1, a: {lo: 4}}", true, null, ""),
+        arguments("$max compares across types in BSON order", "{_id: 1, v: 10}", "{$max: {v: 'a'}}", "{_id: 1, v: 'a'}", true, null, ""),
+        arguments("$max keeps an equal number of another type", "{_id: 1, v: 10}", "{$max: {v: 10.0}}", "{_id: 1, v: 10}", false, "{}", ""),
+        arguments("$push appends; the change is the whole array", "{_id: 1, a: [1]}", "{$push: {a: 2}}", "{_id: 1, a: [1, 2]}", true,
+            "{a: [1, 2]}", ""),
+        arguments("$push creates the array", "{_id: 1}", "{$push: {a: {x: 1}}}", "{_id: 1, a: [{x: 1}]}", true, null, ""),
+        arguments("$push of an array pushes it as one element", "{_id: 1, a: []}", "{$push: {a: [1, 2]}}", "{_id: 1, a: [[1, 2]]}",
+            true, null, ""),
+        arguments("$push $each", "{_id: 1, a: [1]}", "{$push: {a: {$each: [2, 3]}}}", "{_id: 1, a: [1, 2, 3]}", true, null, ""),
+        arguments("$push $each $position", "{_id: 1, a: [1, 4]}", "{$push: {a: {$each: [2, 3], $position: 1}}}",
+            "{_id: 1, a: [1, 2, 3, 4]}", true, null, ""),
+        arguments("$push $position counts from the end when negative", "{_id: 1, a: [1, 2, 3]}",
+            "{$push: {a: {$each: [9], $position: -1}}}", "{_id: 1, a: [1, 2, 9, 3]}", true, null, ""),
+        arguments("manual: $push $each $sort by a field, then $slice", "{_id: 5, quizzes: [{wk: 1, score: 10}, {wk: 2, score: 8}]}",
+            "{$push: {quizzes: {$each: [{wk: 5, score: 8}, {wk: 6, score: 7}, {wk: 7, score: 6}], $sort: {score: -1}, $slice: 3}}}",
+            "{_id: 5, quizzes: [{wk: 1, score: 10}, {wk: 2, score: 8}, {wk: 5, score: 8}]}", true, null, ""),
+        arguments("$push $slice negative keeps the last", "{_id: 1, a: [1, 2, 3]}", "{$push: {a: {$each: [4], $slice: -2}}}",
+            "{_id: 1, a: [3, 4]}", true, null, ""),
+        arguments("$push $slice 0 empties", "{_id: 1, a: [1]}", "{$push: {a: {$each: [2], $slice: 0}}}", "{_id: 1, a: []}", true, null, ""),
+        arguments("$push of nothing with $sort: -1 sorts the elements", "{_id: 1, a: [3, 1, 2]}", "{$push: {a: {$each: [], $sort: -1}}}",
+            "{_id: 1, a: [3, 2, 1]}", true, null, ""),
+        arguments("$addToSet adds a new value", "{_id: 1, a: [1]}", "{$addToSet: {a: 2}}", "{_id: 1, a: [1, 2]}", true, "{a: [1, 2]}", ""),
+        arguments("$addToSet skips a value already there (1.0 equals 1)", "{_id: 1, a: [1]}", "{$addToSet: {a: 1.0}}", "{_id: 1, a: [1]}",
+            false, "{}", ""),
+        arguments("$addToSet takes documents with the same fields in another order as different", "{_id: 1, a: [{x: 1, y: 2}]}",
+            "{$addToSet: {a: {y: 2, x: 1}}}", "{_id: 1, a: [{x: 1, y: 2}, {y: 2, x: 1}]}", true, null, ""),
+        arguments("manual: $addToSet $each", "{_id: 2, item: 'cable', tags: ['electronics', 'supplies']}",
+            "{$addToSet: {tags: {$each: ['camera', 'electronics', 'accessories']}}}",
+            "{_id: 2, item: 'cable', tags: ['electronics', 'supplies', 'camera', 'accessories']}", true, null, ""),
+        arguments("$addToSet creates the array", "{_id: 1}", "{$addToSet: {a: 1}}", "{_id: 1, a: [1]}", true, null, ""),
+        arguments("$pop 1 removes the last", "{_id: 1, a: [1, 2, 3]}", "{$pop: {a: 1}}", "{_id: 1, a: [1, 2]}", true, "{a: [1, 2]}", ""),
+        arguments("$pop -1 removes the first", "{_id: 1, a: [1, 2, 3]}", "{$pop: {a: -1}}", "{_id: 1, a: [2, 3]}", true, null, ""),
+        arguments("$pop of an empty array is no modification", "{_id: 1, a: []}", "{$pop: {a: 1}}", "{_id: 1, a: []}", false, "{}", ""),
+        arguments("$pop of a missing field creates nothing", "{_id: 1}", "{$pop: {a: 1}}", "{_id: 1}", false, "{}", ""),
+        arguments("$pull removes every equal element", "{_id: 1, a: [1, 2, 1.0, 3]}", "{$pull: {a: 1}}", "{_id: 1, a: [2, 3]}", true,
+            "{a: [2, 3]}", ""),
+        arguments("manual: $pull with a condition", "{_id: 1, votes: [3, 5, 6, 7, 7, 8]}", "{$pull: {votes: {$gte: 6}}}",
+            "{_id: 1, votes: [3, 5]}", true, null, ""),
+        arguments("manual: $pull with $in", "{_id: 1, fruits: ['apples', 'pears', 'oranges', 'grapes']}",
+            "{$pull: {fruits: {$in: ['apples', 'oranges']}}}", "{_id: 1, fruits: ['pears', 'grapes']}", true, null, ""),
+        arguments("manual: $pull with a query on document elements", "{_id: 1, results: [{item: 'A', score: 5}, {item: 'B', score: 8}]}",
+            "{$pull: {results: {score: 8, item: 'B'}}}", "{_id: 1, results: [{item: 'A', score: 5}]}", true, null, ""),
+        arguments("$pull of nothing that matches is no modification", "{_id: 1, a: [1]}", "{$pull: {a: 2}}", "{_id: 1, a: [1]}", false,
+            "{}", ""),
+        arguments("$pull of a missing field creates nothing", "{_id: 1}", "{$pull: {a: 1}}", "{_id: 1}", false, "{}", ""),
+        arguments("manual: $pullAll", "{_id: 1, scores: [0, 2, 5, 5, 1, 0]}", "{$pullAll: {scores: [0, 5]}}", "{_id: 1, scores: [2, 1]}",
+            true, null, ""),
+        arguments("$rename moves a field", "{_id: 1, a: 1, b: 2}", "{$rename: {a: 'z'}}", "{_id: 1, b: 2, z: 1}", true, "{z: 1}", "a"),
+        arguments("$rename onto an existing field replaces it", "{_id: 1, a: 1, b: 2}", "{$rename: {a: 'b'}}", "{_id: 1, b: 1}", true,
+            "{b: 1}", "a"),
+        arguments("$rename into a new nested path", "{_id: 1, a: {x: 1}}", "{$rename: {'a.x': 'b.y'}}", "{_id: 1, a: {}, b: {y: 1}}",
+            true, "{b: {y: 1}}", "a.x"),
+        arguments("$rename of a missing field is no modification", "{_id: 1, a: 1}", "{$rename: {b: 'c'}}", "{_id: 1, a: 1}", false,
+            "{}", ""),
+        arguments("$setOnInsert is ignored when a document matched", "{_id: 1, a: 1}", "{$set: {b: 1}, $setOnInsert: {c: 1}}",
+            "{_id: 1, a: 1, b: 1}", true, "{b: 1}", ""));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("applications")
+  @MethodSource({"applications", "arithmeticAndArrayOperators"})
   void appliesOperatorsAndReportsTheChangeDescription(String behaviour, String original, String update, String after,
       boolean modified, String updatedFields, String removedFields) {
     BsonDocument before = doc(original);
@@ -114,7 +188,22 @@ class UpdateTest {
         arguments("{_id: 1}", "{$inc: {_id: 1}}", ErrorCode.IMMUTABLE_FIELD, new String[] {"'_id'"}),
         arguments("{_id: {a: 1}}", "{$set: {'_id.a': 2}}", ErrorCode.IMMUTABLE_FIELD, new String[] {"'_id'"}),
         arguments("{_id: 1}", "{_id: 2, a: 1}", ErrorCode.IMMUTABLE_FIELD, new String[] {"'_id'"}),
-        arguments("{_id: 1, a: 5}", "{$set: {'a.b': 1}}", ErrorCode.BAD_VALUE, new String[] {"Cannot create field 'b'", "'a.b'"}));
+        arguments("{_id: 1, a: 5}", "{$set: {'a.b': 1}}", ErrorCode.BAD_VALUE, new String[] {"Cannot create field 'b'", "'a.b'"}),
+        arguments("{_id: 1, a: 'x'}", "{$mul: {a: 2}}", ErrorCode.TYPE_MISMATCH,
+            new String[] {"Cannot apply $mul to a value of non-numeric type. {_id: 1} has the field 'a' of non-numeric type string"}),
+        arguments("{_id: 1, n: NumberLong('9223372036854775807')}", "{$mul: {n: 2}}", ErrorCode.BAD_VALUE,
+            new String[] {"Failed to apply $mul", "does not fit in a long"}),
+        arguments("{_id: 1, a: 5}", "{$push: {a: 1}}", ErrorCode.BAD_VALUE,
+            new String[] {"Cannot apply $push to a non-array value: the field 'a' of {_id: 1} has type int"}),
+        arguments("{_id: 1, a: {b: 1}}", "{$addToSet: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"$addToSet", "'a'", "object"}),
+        arguments("{_id: 1, a: 'x'}", "{$pop: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"$pop", "'a'", "string"}),
+        arguments("{_id: 1, a: 1}", "{$pull: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"$pull", "'a'"}),
+        arguments("{_id: 1, a: 1}", "{$pullAll: {a: [1]}}", ErrorCode.BAD_VALUE, new String[] {"$pullAll", "'a'"}),
+        arguments("{_id: 1, a: [{b: 1}]}", "{$rename: {'a.0.b': 'c'}}", ErrorCode.BAD_VALUE,
+            new String[] {"The source field of $rename cannot be an array element", "'a.0.b'"}),
+        arguments("{_id: 1, a: 1, c: [1]}", "{$rename: {a: 'c.0'}}", ErrorCode.BAD_VALUE,
+            new String[] {"The destination field of $rename cannot be an array element"}),
+        arguments("{_id: 1, a: 2}", "{$rename: {a: '_id'}}", ErrorCode.IMMUTABLE_FIELD, new String[] {"'_id'"}));
   }
 
   @ParameterizedTest(name = "{1} on {0} -> {2}")
@@ -144,13 +233,43 @@ class UpdateTest {
         arguments("{$set: {'a..b': 1}}", ErrorCode.FAILED_TO_PARSE, new String[] {"'a..b'", "empty field name"}),
         arguments("{$set: {'a.$': 1}}", ErrorCode.BAD_VALUE, new String[] {"positional", "'a.$'"}),
         arguments("{$set: {'a.$[].b': 1}}", ErrorCode.BAD_VALUE, new String[] {"positional"}),
-        arguments("{$set: {$x: 1}}", ErrorCode.BAD_VALUE, new String[] {"'$x'"}));
+        arguments("{$set: {$x: 1}}", ErrorCode.BAD_VALUE, new String[] {"'$x'"}),
+        arguments("{$mul: {a: 'x'}}", ErrorCode.TYPE_MISMATCH, new String[] {"Cannot multiply with non-numeric argument: {a: \"x\"}"}),
+        arguments("{$pop: {a: 2}}", ErrorCode.FAILED_TO_PARSE, new String[] {"$pop expects 1 or -1, found: 2", "'a'"}),
+        arguments("{$pop: {a: 'last'}}", ErrorCode.FAILED_TO_PARSE, new String[] {"$pop expects 1 or -1"}),
+        arguments("{$push: {a: {$each: 1}}}", ErrorCode.BAD_VALUE, new String[] {"The argument to $each in $push must be an array", "int"}),
+        arguments("{$push: {a: {$each: [1], $foo: 1}}}", ErrorCode.BAD_VALUE, new String[] {"Unrecognized clause in $push: $foo"}),
+        arguments("{$push: {a: {$slice: 1}}}", ErrorCode.BAD_VALUE, new String[] {"$push modifiers need $each"}),
+        arguments("{$push: {a: {$each: [1], $slice: 'x'}}}", ErrorCode.BAD_VALUE, new String[] {"The value for $slice must be an integer"}),
+        arguments("{$push: {a: {$each: [1], $position: 1.5}}}", ErrorCode.BAD_VALUE, new String[] {"$position must be an integer"}),
+        arguments("{$push: {a: {$each: [1], $sort: 2}}}", ErrorCode.BAD_VALUE, new String[] {"The $sort in $push is invalid"}),
+        arguments("{$addToSet: {a: {$each: [1], $slice: 1}}}", ErrorCode.BAD_VALUE, new String[] {"$addToSet takes only $each"}),
+        arguments("{$pullAll: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"The argument to $pullAll must be an array"}),
+        arguments("{$push: {a: 1}, $pull: {a: 1}}", ErrorCode.CONFLICTING_UPDATE_OPERATORS, new String[] {"conflict at 'a'"}),
+        arguments("{$pull: {a: {$foo: 1}}}", ErrorCode.BAD_VALUE, new String[] {"$foo"}),
+        arguments("{$rename: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"The 'to' field for $rename must be a string: a: 1"}),
+        arguments("{$rename: {a: 'a'}}", ErrorCode.BAD_VALUE, new String[] {"The source and target field for $rename must differ"}),
+        arguments("{$rename: {a: 'b'}, $set: {b: 1}}", ErrorCode.CONFLICTING_UPDATE_OPERATORS, new String[] {"conflict at 'b'"}),
+        arguments("{$rename: {a: 'b.c'}, $unset: {b: 1}}", ErrorCode.CONFLICTING_UPDATE_OPERATORS, new String[] {"conflict at 'b'"}),
+        arguments("{$rename: {a: 'b..c'}}", ErrorCode.FAILED_TO_PARSE, new String[] {"empty field name"}));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
   @MethodSource("compileFailures")
   void invalidUpdatesFailToCompile(String update, ErrorCode code, String[] fragments) {
     assertFails(() -> Update.compile(doc(update)), code, fragments);
+  }
+
+  @Test
+  void currentDateSetsTheEntrysTimeAsADateOrATimestamp() {
+    EntryTime time = new EntryTime(new BsonDateTime(1_700_000_000_123L), new BsonTimestamp(1_700_000_000, 3));
+    Update update = Update.compile(doc("{$currentDate: {d: true, e: {$type: 'date'}, 'x.t': {$type: 'timestamp'}}}"), time);
+    UpdateOutcome outcome = update.apply(doc("{_id: 1, d: 0}"));
+    assertThat(outcome.after()).isEqualTo(new BsonDocument("_id", new BsonInt32(1)).append("d", time.date()).append("e", time.date())
+        .append("x", new BsonDocument("t", time.timestamp())));
+    assertFails(() -> Update.compile(doc("{$currentDate: {d: 'yes'}}"), time), ErrorCode.BAD_VALUE,
+        "$currentDate of 'd' takes true, {$type: 'date'} or {$type: 'timestamp'}, not \"yes\"");
+    assertFails(() -> Update.compile(doc("{$currentDate: {d: {$type: 'month'}}}"), time), ErrorCode.BAD_VALUE, "$currentDate of 'd'");
   }
 
   @Test
@@ -189,7 +308,9 @@ class UpdateTest {
         arguments("{a: 1}", "{b: 2}", "{_id: 'gen', b: 2}"),
         arguments("{_id: 4, a: 1}", "{b: 2}", "{_id: 4, b: 2}"),
         arguments("{_id: 4}", "{b: 2, _id: 4}", "{_id: 4, b: 2}"),
-        arguments("{a: 1}", "{b: 2, _id: 5}", "{_id: 5, b: 2}"));
+        arguments("{a: 1}", "{b: 2, _id: 5}", "{_id: 5, b: 2}"),
+        arguments("{a: 1}", "{$setOnInsert: {created: true}, $set: {b: 2}}", "{_id: 'gen', a: 1, b: 2, created: true}"),
+        arguments("{a: 1}", "{$push: {tags: 'x'}, $max: {hi: 3}}", "{_id: 'gen', a: 1, hi: 3, tags: ['x']}"));
   }
 
   @ParameterizedTest(name = "upsert {0} with {1} inserts {2}")

@@ -1,0 +1,102 @@
+package io.sluice.statemachine.engine;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Optional;
+import org.bson.BsonDecimal128;
+import org.bson.BsonDouble;
+import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.BsonDocument;
+import org.bson.types.Decimal128;
+
+/**
+ * {@code $mul}: multiplies a numeric field by the argument; a missing field is created as zero of
+ * the argument's type. Result types as for {@code $inc}: int × int stays int unless it overflows
+ * (then long), long overflow is an error, a double makes a double, a decimal makes a decimal.
+ */
+final class MulOperator implements UpdateOperator {
+  @Override
+  public void checkArgument(String path, BsonValue argument) {
+    if (!BsonValues.isNumber(argument)) {
+      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot multiply with non-numeric argument: {" + path + ": "
+          + BsonValues.render(argument) + "}");
+    }
+  }
+
+  @Override
+  public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
+    Optional<BsonValue> existing = FieldPath.get(doc, String.join(".", path));
+    if (existing.isEmpty()) {
+      FieldPath.set(doc, path, zeroOf(argument), log);
+      return;
+    }
+    BsonValue current = existing.get();
+    if (!BsonValues.isNumber(current)) {
+      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot apply $mul to a value of non-numeric type. "
+          + BsonValues.describeId(doc) + " has the field '" + path[path.length - 1] + "' of non-numeric type "
+          + BsonValues.typeName(current));
+    }
+    BsonValue product = multiply(current, argument);
+    if (product == null) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "Failed to apply $mul operations to current value ("
+          + BsonValues.render(current) + ") of the field '" + String.join(".", path) + "' for document "
+          + BsonValues.describeId(doc) + ": the result does not fit in a long");
+    }
+    FieldPath.set(doc, path, product, log);
+  }
+
+  private static BsonValue zeroOf(BsonValue argument) {
+    return switch (argument.getBsonType()) {
+      case INT64 -> new BsonInt64(0);
+      case DOUBLE -> new BsonDouble(0);
+      case DECIMAL128 -> new BsonDecimal128(Decimal128.parse("0"));
+      default -> new BsonInt32(0);
+    };
+  }
+
+  /** The product with MongoDB's result type, or null if a long product overflows. */
+  static BsonValue multiply(BsonValue a, BsonValue b) {
+    BsonType ta = a.getBsonType();
+    BsonType tb = b.getBsonType();
+    if (ta == BsonType.DECIMAL128 || tb == BsonType.DECIMAL128) {
+      return multiplyDecimals(IncOperator.toDecimal(a), IncOperator.toDecimal(b));
+    }
+    if (ta == BsonType.DOUBLE || tb == BsonType.DOUBLE) {
+      return new BsonDouble(a.asNumber().doubleValue() * b.asNumber().doubleValue());
+    }
+    long x = a.asNumber().longValue();
+    long y = b.asNumber().longValue();
+    try {
+      long product = Math.multiplyExact(x, y);
+      return ta == BsonType.INT32 && tb == BsonType.INT32 && product == (int) product ? new BsonInt32((int) product)
+          : new BsonInt64(product);
+    } catch (ArithmeticException overflow) {
+      return null;
+    }
+  }
+
+  private static boolean isZero(Decimal128 d) {
+    return !d.isInfinite() && !d.isNaN() && BsonOrder.exact(d).signum() == 0;
+  }
+
+  private static BsonValue multiplyDecimals(Decimal128 x, Decimal128 y) {
+    if (x.isNaN() || y.isNaN() || (x.isInfinite() && isZero(y)) || (y.isInfinite() && isZero(x))) {
+      return new BsonDecimal128(Decimal128.NaN);
+    }
+    boolean negative = x.isNegative() != y.isNegative();
+    if (x.isInfinite() || y.isInfinite()) {
+      return new BsonDecimal128(negative ? Decimal128.NEGATIVE_INFINITY : Decimal128.POSITIVE_INFINITY);
+    }
+    BigDecimal product = BsonOrder.exact(x).multiply(BsonOrder.exact(y), MathContext.DECIMAL128);
+    try {
+      return new BsonDecimal128(new Decimal128(product));
+    } catch (RuntimeException outOfRange) {
+      return new BsonDecimal128(negative ? Decimal128.NEGATIVE_INFINITY : Decimal128.POSITIVE_INFINITY);
+    }
+  }
+}
