@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 import org.mapdb.volume.Volume;
 import org.slf4j.Logger;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@link #finish} copies the volume in order, a chunk at a time; a writer about to change a page not
  * yet copied first writes that page's old bytes to the file ({@link #beforeChange}). Each page is
  * read from the volume once, by whichever comes first, under one lock; the writer never waits for
- * more than one chunk's read, its own saves are a page each, and nothing is held in memory.
+ * more than one chunk's read, its own saves are a page each, and nothing is held in memory. A write
+ * to pages already copied takes no lock: a page once copied stays copied, and the store's writer
+ * changes the same few pages over and over.
  */
 final class VolumeCopy implements Checkpoint {
   private static final Logger LOG = LoggerFactory.getLogger(VolumeCopy.class);
@@ -33,8 +36,8 @@ final class VolumeCopy implements Checkpoint {
   private final FileChannel file;
   private final long length;
   private final ReentrantLock lock = new ReentrantLock();
-  /** Pages already read from the volume; only ever set, under the lock. */
-  private final BitSet copied;
+  /** Pages already read from the volume, a bit each; only ever set, under the lock; read without it. */
+  private final AtomicLongArray copied;
   private final Runnable onClose;
   private long pagesSavedByWrites;
   private String endedBecause;
@@ -45,7 +48,7 @@ final class VolumeCopy implements Checkpoint {
     this.target = target;
     this.onClose = onClose;
     this.length = live.length();
-    this.copied = new BitSet(Math.toIntExact(pages(length)));
+    this.copied = new AtomicLongArray(Math.toIntExact((pages(length) + 63) / 64));
     try {
       this.file = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ,
           StandardOpenOption.TRUNCATE_EXISTING);
@@ -65,17 +68,22 @@ final class VolumeCopy implements Checkpoint {
     }
     int first = Math.toIntExact(offset / PAGE);
     int last = Math.toIntExact((Math.min(length, offset + size) - 1) / PAGE);
+    if (allCopied(first, last)) {
+      return;
+    }
     lock.lock();
     try {
       if (endedBecause != null) {
         return;
       }
-      for (int page = copied.nextClearBit(first); page <= last; page = copied.nextClearBit(page + 1)) {
-        ByteBuffer bytes = ByteBuffer.allocate(bytesAt((long) page * PAGE, PAGE));
-        readLive((long) page * PAGE, bytes);
-        writeFully(bytes.flip(), (long) page * PAGE);
-        copied.set(page);
-        pagesSavedByWrites++;
+      for (int page = first; page <= last; page++) {
+        if (!isCopied(page)) {
+          ByteBuffer bytes = ByteBuffer.allocate(bytesAt((long) page * PAGE, PAGE));
+          readLive((long) page * PAGE, bytes);
+          writeFully(bytes.flip(), (long) page * PAGE);
+          markCopied(page);
+          pagesSavedByWrites++;
+        }
       }
     } catch (IOException e) {
       writerFailure = e;
@@ -119,11 +127,11 @@ final class VolumeCopy implements Checkpoint {
       }
       int firstPage = Math.toIntExact(position / PAGE);
       for (int page = 0; page * PAGE < chunk.capacity(); page++) {
-        if (copied.get(firstPage + page)) {
+        if (isCopied(firstPage + page)) {
           savedByWrites.set(page);
         } else {
           readLive(position + (long) page * PAGE, pageOf(chunk, page));
-          copied.set(firstPage + page);
+          markCopied(firstPage + page);
         }
       }
     } finally {
@@ -162,6 +170,24 @@ final class VolumeCopy implements Checkpoint {
     } catch (IOException e) {
       throw new UncheckedIOException("closing " + target + " failed", e);
     }
+  }
+
+  private boolean isCopied(int page) {
+    return (copied.get(page >>> 6) & (1L << page)) != 0;
+  }
+
+  private boolean allCopied(int first, int last) {
+    for (int page = first; page <= last; page++) {
+      if (!isCopied(page)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Under the lock: the only writer of the bits. */
+  private void markCopied(int page) {
+    copied.set(page >>> 6, copied.get(page >>> 6) | (1L << page));
   }
 
   /** The chunk's buffer set to its {@code page}-th page. */
