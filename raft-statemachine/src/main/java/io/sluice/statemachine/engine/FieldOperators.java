@@ -27,17 +27,24 @@ final class FieldOperators {
   enum Comparison { EQ, GT, GTE, LT, LTE }
 
   /** Looked up by name only; its iteration order is never used. */
-  private static final Map<String, Compiler> REGISTRY = Map.of(
-      "$eq", (path, arg) -> compare(path, Comparison.EQ, arg),
-      "$ne", (path, arg) -> compare(path, Comparison.EQ, arg).negate(),
-      "$gt", (path, arg) -> compare(path, Comparison.GT, arg),
-      "$gte", (path, arg) -> compare(path, Comparison.GTE, arg),
-      "$lt", (path, arg) -> compare(path, Comparison.LT, arg),
-      "$lte", (path, arg) -> compare(path, Comparison.LTE, arg),
-      "$in", FieldOperators::in,
-      "$nin", (path, arg) -> in(path, arg).negate(),
-      "$exists", FieldOperators::exists,
-      "$not", FieldOperators::not);
+  private static final Map<String, Compiler> REGISTRY = Map.ofEntries(
+      Map.entry("$eq", (path, arg) -> compare(path, Comparison.EQ, arg)),
+      Map.entry("$ne", (path, arg) -> compare(path, Comparison.EQ, arg).negate()),
+      Map.entry("$gt", (path, arg) -> compare(path, Comparison.GT, arg)),
+      Map.entry("$gte", (path, arg) -> compare(path, Comparison.GTE, arg)),
+      Map.entry("$lt", (path, arg) -> compare(path, Comparison.LT, arg)),
+      Map.entry("$lte", (path, arg) -> compare(path, Comparison.LTE, arg)),
+      Map.entry("$in", FieldOperators::in),
+      Map.entry("$nin", (path, arg) -> in(path, arg).negate()),
+      Map.entry("$exists", FieldOperators::exists),
+      Map.entry("$not", FieldOperators::not),
+      Map.entry("$size", ArrayMatchers::size),
+      Map.entry("$all", ArrayMatchers::all),
+      Map.entry("$elemMatch", ArrayMatchers::elemMatch),
+      Map.entry("$type", ValueMatchers::type),
+      Map.entry("$mod", ValueMatchers::mod));
+  /** {@code $regex} and its sibling {@code $options} compile together: {@link RegexMatchers#regex}. */
+  private static final List<String> REGEX = List.of("$regex", "$options");
 
   /** True if the value is an operator document such as {@code {$gt: 1}} rather than a document to compare with. */
   static boolean isOperatorDocument(BsonValue value) {
@@ -54,14 +61,20 @@ final class FieldOperators {
       return operators(path, value.asDocument());
     }
     if (value.isRegularExpression()) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "regular expression matching is not supported yet (field '" + path + "')");
+      return RegexMatchers.matching(path, value.asRegularExpression());
     }
     return compare(path, Comparison.EQ, value);
   }
 
   static Matcher operators(String path, BsonDocument operators) {
     List<Matcher> all = new ArrayList<>();
+    if (operators.containsKey("$regex") || operators.containsKey("$options")) {
+      all.add(RegexMatchers.regex(path, operators));
+    }
     for (Map.Entry<String, BsonValue> e : operators.entrySet()) {
+      if (REGEX.contains(e.getKey())) {
+        continue;
+      }
       Compiler compiler = REGISTRY.get(e.getKey());
       if (compiler == null) {
         throw new SluiceException(ErrorCode.BAD_VALUE, "unknown operator: " + e.getKey());
@@ -123,24 +136,19 @@ final class FieldOperators {
       throw new SluiceException(ErrorCode.BAD_VALUE, "$in needs an array, got " + BsonValues.typeName(argument)
           + " " + BsonValues.render(argument) + " for field '" + path + "'");
     }
-    List<BsonValue> values = new ArrayList<>();
+    List<Predicate<Optional<BsonValue>>> equalToAny = new ArrayList<>();
     for (BsonValue value : argument.asArray()) {
-      if (value.isRegularExpression()) {
-        throw new SluiceException(ErrorCode.BAD_VALUE, "regular expressions in $in are not supported yet (field '" + path + "')");
-      }
       if (isOperatorDocument(value)) {
         throw new SluiceException(ErrorCode.BAD_VALUE, "cannot nest $ under $in: " + BsonValues.render(value));
       }
-      values.add(value);
-    }
-    return anyCandidate(path, FieldPath.LeafArrays.EXPAND, candidate -> {
-      for (BsonValue value : values) {
-        if (compares(candidate, Comparison.EQ, value)) {
-          return true;
-        }
+      if (value.isRegularExpression()) {
+        java.util.regex.Pattern pattern = RegexMatchers.compile(path, value.asRegularExpression());
+        equalToAny.add(candidate -> RegexMatchers.matches(pattern, value.asRegularExpression(), candidate));
+      } else {
+        equalToAny.add(candidate -> compares(candidate, Comparison.EQ, value));
       }
-      return false;
-    });
+    }
+    return anyCandidate(path, FieldPath.LeafArrays.EXPAND, candidate -> equalToAny.stream().anyMatch(p -> p.test(candidate)));
   }
 
   private static Matcher exists(String path, BsonValue argument) {
@@ -162,7 +170,7 @@ final class FieldOperators {
 
   private static Matcher not(String path, BsonValue argument) {
     if (argument.isRegularExpression()) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "$not with a regular expression is not supported yet (field '" + path + "')");
+      return RegexMatchers.matching(path, argument.asRegularExpression()).negate();
     }
     if (!argument.isDocument()) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "$not needs a regex or a document, got " + BsonValues.render(argument)

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
@@ -295,20 +294,6 @@ final class StringOperators {
       }
       flags = flags + options.asString().getValue();
     }
-    int bits = 0;
-    for (char c : flags.toCharArray()) {
-      bits |= switch (c) {
-        case 'i' -> Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-        case 'm' -> Pattern.MULTILINE;
-        case 's' -> Pattern.DOTALL;
-        case 'x' -> Pattern.COMMENTS;
-        default -> throw Expression.badValue(name + ": invalid flag in regex options: " + c);
-      };
-    }
-    try {
-      return Pattern.compile(source, bits);
-    } catch (PatternSyntaxException e) {
-      throw Expression.badValue(name + ": invalid regular expression '" + source + "': " + e.getDescription());
-    }
+    return RegexMatchers.compile(name, source, flags);
   }
 }

@@ -118,8 +118,60 @@ class FilterTest {
         arguments("DBRef-like document is compared literally", "{a: {$ref: 'c', $id: 1}}", "{a: {$ref: 'c', $id: 1}}", true));
   }
 
+  /** As {@link #cases}; the examples from MongoDB's manual are marked so. */
+  static Stream<Arguments> arrayRegexTypeAndModCases() {
+    return Stream.of(
+        arguments("$size of an array", "{a: {$size: 2}}", "{a: [1, [2, 3]]}", true),
+        arguments("$size counts only the top level", "{a: {$size: 3}}", "{a: [1, [2, 3]]}", false),
+        arguments("$size of a non-array", "{a: {$size: 1}}", "{a: 1}", false),
+        arguments("$size through an array of documents", "{'a.b': {$size: 1}}", "{a: [{b: [1]}, {b: 1}]}", true),
+        arguments("manual: $all of tags", "{tags: {$all: ['ssl', 'security']}}", "{tags: ['appliance', 'school', 'ssl', 'security']}", true),
+        arguments("$all needs every value", "{tags: {$all: ['ssl', 'web']}}", "{tags: ['ssl', 'security']}", false),
+        arguments("$all of one value matches a scalar", "{a: {$all: [5]}}", "{a: 5}", true),
+        arguments("$all of an empty list matches nothing", "{a: {$all: []}}", "{a: []}", false),
+        arguments("$all with $elemMatch", "{qty: {$all: [{$elemMatch: {size: 'M', num: {$gt: 50}}}]}}",
+            "{qty: [{size: 'S', num: 10}, {size: 'M', num: 100}]}", true),
+        arguments("manual: $elemMatch on values", "{results: {$elemMatch: {$gte: 80, $lt: 85}}}", "{results: [82, 85, 88]}", true),
+        arguments("$elemMatch needs one element to satisfy all", "{results: {$elemMatch: {$gte: 80, $lt: 85}}}", "{results: [75, 88]}",
+            false),
+        arguments("manual: $elemMatch on documents", "{results: {$elemMatch: {product: 'xyz', score: {$gte: 8}}}}",
+            "{results: [{product: 'abc', score: 10}, {product: 'xyz', score: 9}]}", true),
+        arguments("$elemMatch on documents, no single element", "{results: {$elemMatch: {product: 'xyz', score: {$gte: 8}}}}",
+            "{results: [{product: 'abc', score: 10}, {product: 'xyz', score: 5}]}", false),
+        arguments("$elemMatch of a non-array", "{a: {$elemMatch: {$gt: 1}}}", "{a: 5}", false),
+        arguments("a regex literal finds in strings", "{sku: /789$/}", "{sku: 'abc789'}", true),
+        arguments("a regex literal is case sensitive", "{sku: /^ABC/}", "{sku: 'abc789'}", false),
+        arguments("a regex literal with option i", "{sku: /^ABC/i}", "{sku: 'abc789'}", true),
+        arguments("a regex matches an array element", "{tags: /^s/}", "{tags: ['web', 'ssl']}", true),
+        arguments("a regex does not match numbers", "{a: /1/}", "{a: 1}", false),
+        arguments("$regex with $options", "{sku: {$regex: '^ABC', $options: 'i'}}", "{sku: 'abc789'}", true),
+        arguments("manual: $regex with option m", "{description: {$regex: '^S', $options: 'm'}}",
+            "{description: 'First line\nSecond line'}", true),
+        arguments("without m, ^ is the start of the string", "{description: {$regex: '^S'}}", "{description: 'First line\nSecond line'}",
+            false),
+        arguments("$regex beside another operator", "{a: {$regex: 'b', $ne: 'abc'}}", "{a: 'xbx'}", true),
+        arguments("$in with a regex", "{a: {$in: [/^x/, 5]}}", "{a: 'xyz'}", true),
+        arguments("$in with a regex and a value", "{a: {$in: [/^x/, 5]}}", "{a: 5}", true),
+        arguments("$nin with a regex", "{a: {$nin: [/^x/]}}", "{a: 'xyz'}", false),
+        arguments("$not with a regex", "{a: {$not: /^x/}}", "{a: 'abc'}", true),
+        arguments("$not with a regex matches a missing field", "{a: {$not: /^x/}}", "{b: 1}", true),
+        arguments("$type by alias", "{a: {$type: 'string'}}", "{a: 'x'}", true),
+        arguments("$type by number", "{a: {$type: 2}}", "{a: 'x'}", true),
+        arguments("$type number covers every numeric type", "{a: {$type: 'number'}}", "{a: NumberDecimal('1')}", true),
+        arguments("$type does not match another type", "{a: {$type: 'int'}}", "{a: NumberLong(1)}", false),
+        arguments("$type of a list of aliases", "{a: {$type: ['bool', 'null']}}", "{a: null}", true),
+        arguments("$type matches array elements", "{a: {$type: 'string'}}", "{a: [1, 'x']}", true),
+        arguments("$type array matches the array", "{a: {$type: 'array'}}", "{a: [1]}", true),
+        arguments("$type of a missing field", "{a: {$type: 'null'}}", "{b: 1}", false),
+        arguments("manual: $mod", "{qty: {$mod: [4, 0]}}", "{qty: 12}", true),
+        arguments("$mod with a remainder", "{qty: {$mod: [4, 0]}}", "{qty: 13}", false),
+        arguments("$mod truncates a double", "{qty: {$mod: [4, 1]}}", "{qty: 5.9}", true),
+        arguments("$mod keeps the sign of the number", "{qty: {$mod: [4, -1]}}", "{qty: -5}", true),
+        arguments("$mod of a string", "{qty: {$mod: [4, 0]}}", "{qty: '8'}", false));
+  }
+
   @ParameterizedTest(name = "{0}: {1} on {2} -> {3}")
-  @MethodSource("cases")
+  @MethodSource({"cases", "arrayRegexTypeAndModCases"})
   void matchesLikeMongoDb(String behaviour, String filter, String document, boolean expected) {
     assertThat(Filter.compile(doc(filter)).matches(doc(document))).as(behaviour).isEqualTo(expected);
   }
@@ -139,7 +191,21 @@ class FilterTest {
         arguments("{a: {$not: 5}}", ErrorCode.BAD_VALUE, "$not needs a regex or a document"),
         arguments("{a: {$not: {}}}", ErrorCode.BAD_VALUE, "$not cannot be empty"),
         arguments("{a: {$not: {b: 1}}}", ErrorCode.BAD_VALUE, "unknown operator: b"),
-        arguments("{a: /x/}", ErrorCode.BAD_VALUE, "regular expression|'a'"));
+        arguments("{a: /(/}", ErrorCode.BAD_VALUE, "field 'a'|invalid regular expression '('"),
+        arguments("{a: {$regex: 'x', $options: 'q'}}", ErrorCode.BAD_VALUE, "invalid flag in regex options: q"),
+        arguments("{a: {$options: 'i'}}", ErrorCode.BAD_VALUE, "$options needs a $regex"),
+        arguments("{a: {$regex: 5}}", ErrorCode.BAD_VALUE, "$regex has to be a string or a regex"),
+        arguments("{a: {$regex: /x/i, $options: 'm'}}", ErrorCode.BAD_VALUE, "options set in both $regex and $options"),
+        arguments("{a: {$size: -1}}", ErrorCode.BAD_VALUE, "$size may not be negative"),
+        arguments("{a: {$size: 1.5}}", ErrorCode.BAD_VALUE, "$size needs a whole number"),
+        arguments("{a: {$all: 1}}", ErrorCode.BAD_VALUE, "$all needs an array"),
+        arguments("{a: {$all: [{$gt: 1}]}}", ErrorCode.BAD_VALUE, "no $ expressions in $all"),
+        arguments("{a: {$elemMatch: 1}}", ErrorCode.BAD_VALUE, "$elemMatch needs an object"),
+        arguments("{a: {$type: 'text'}}", ErrorCode.BAD_VALUE, "Unknown type name alias: text"),
+        arguments("{a: {$type: 99}}", ErrorCode.BAD_VALUE, "Invalid numerical type code or alias: 99"),
+        arguments("{a: {$mod: [4]}}", ErrorCode.BAD_VALUE, "malformed mod"),
+        arguments("{a: {$mod: [0, 1]}}", ErrorCode.BAD_VALUE, "divisor cannot be 0"),
+        arguments("{a: {$mod: ['x', 1]}}", ErrorCode.BAD_VALUE, "malformed mod, divisor and remainder must be numbers"));
   }
 
   @ParameterizedTest(name = "{0} -> {2}")
