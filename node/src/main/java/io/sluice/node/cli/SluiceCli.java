@@ -10,7 +10,23 @@ import picocli.CommandLine.Command;
 public final class SluiceCli {
 
   public static void main(String[] args) {
+    giveCompletableFutureAPoolOnSmallMachines();
     System.exit(run(args));
+  }
+
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * With fewer than 3 cores the JDK gives CompletableFuture no pool: every async step without an
+   * executor starts a thread of its own, and a Ratis follower takes one such step per append it
+   * receives. A common pool of 2 avoids that (on 2 cores, follower stream p50 3.2 -> 2.3 ms, p99 22 ->
+   * 15 ms, medians of 3 alternating runs). Set before anything loads CompletableFuture; an explicit
+   * -D wins.
+   */
+  private static void giveCompletableFutureAPoolOnSmallMachines() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
   }
 
   static int run(String... args) {

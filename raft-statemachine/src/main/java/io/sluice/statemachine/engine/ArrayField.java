@@ -13,9 +13,14 @@ final class ArrayField {
 
   /** The array at the path, empty if the path is missing; BAD_VALUE naming {@code operator} if it holds something else. */
   static Optional<BsonArray> at(BsonDocument doc, String[] path, String operator) {
+    return at(doc, path, operator, ErrorCode.BAD_VALUE);
+  }
+
+  /** As {@link #at(BsonDocument, String[], String)}, failing with {@code code} (MongoDB's differs by operator). */
+  static Optional<BsonArray> at(BsonDocument doc, String[] path, String operator, ErrorCode code) {
     Optional<BsonValue> value = FieldPath.get(doc, String.join(".", path));
     if (value.isPresent() && !value.get().isArray()) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "Cannot apply " + operator + " to a non-array value: the field '"
+      throw new SluiceException(code, "Cannot apply " + operator + " to a non-array value: the field '"
           + String.join(".", path) + "' of " + BsonValues.describeId(doc) + " has type " + BsonValues.typeName(value.get()));
     }
     return value.map(BsonValue::asArray);

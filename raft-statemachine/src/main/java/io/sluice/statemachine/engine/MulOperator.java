@@ -15,8 +15,8 @@ import org.bson.BsonDocument;
 import org.bson.types.Decimal128;
 
 /**
- * {@code $mul}: multiplies a numeric field by the argument; a missing field is created as zero of
- * the argument's type. Result types as for {@code $inc}: int × int stays int unless it overflows
+ * {@code $mul}: multiplies a numeric field by the argument; a missing field is created as the
+ * argument times int 0 (zero of the argument's type; NaN stays NaN). Result types as for {@code $inc}: int × int stays int unless it overflows
  * (then long), long overflow is an error, a double makes a double, a decimal makes a decimal.
  */
 final class MulOperator implements UpdateOperator {
@@ -32,7 +32,7 @@ final class MulOperator implements UpdateOperator {
   public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
     Optional<BsonValue> existing = FieldPath.get(doc, String.join(".", path));
     if (existing.isEmpty()) {
-      FieldPath.set(doc, path, zeroOf(argument), log);
+      FieldPath.set(doc, path, multiply(argument, new BsonInt32(0)), log);
       return;
     }
     BsonValue current = existing.get();
@@ -48,15 +48,6 @@ final class MulOperator implements UpdateOperator {
           + BsonValues.describeId(doc) + ": the result does not fit in a long");
     }
     FieldPath.set(doc, path, product, log);
-  }
-
-  private static BsonValue zeroOf(BsonValue argument) {
-    return switch (argument.getBsonType()) {
-      case INT64 -> new BsonInt64(0);
-      case DOUBLE -> new BsonDouble(0);
-      case DECIMAL128 -> new BsonDecimal128(Decimal128.parse("0"));
-      default -> new BsonInt32(0);
-    };
   }
 
   /** The product with MongoDB's result type, or null if a long product overflows. */

@@ -19,7 +19,7 @@ final class PopOperator implements UpdateOperator {
 
   @Override
   public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
-    ArrayField.at(doc, path, "$pop").filter(array -> !array.isEmpty()).ifPresent(array -> {
+    ArrayField.at(doc, path, "$pop", ErrorCode.TYPE_MISMATCH).filter(array -> !array.isEmpty()).ifPresent(array -> {
       BsonArray popped = new BsonArray(array);
       popped.remove(BsonOrder.equal(argument, new BsonInt32(1)) ? popped.size() - 1 : 0);
       ArrayField.replace(doc, path, popped, log);

@@ -9,10 +9,13 @@ import org.bson.BsonValue;
  * {@code $pull}: removes every element that matches a condition. The condition is a value (an
  * element equal to it goes), an operator document such as {@code {$gte: 6}} (applied to each
  * element), or a query document such as {@code {score: 8, item: 'B'}} (applied to each document
- * element, as if it were a whole document). {@code $pullAll} removes the elements equal to any in
- * its array argument.
+ * element, as if it were a whole document; {@code {}} matches every document element), or a regex.
+ * {@code $pullAll} removes the elements equal to any in its array argument.
  */
 final class PullOperator implements UpdateOperator {
+  /** The name an element is matched under; named in errors about the condition. */
+  private static final String VALUE = "(the array element)";
+
   private final boolean all;
 
   private PullOperator(boolean all) {
@@ -51,13 +54,17 @@ final class PullOperator implements UpdateOperator {
       BsonArray values = ArrayField.elementsOf(argument, "The argument to $pullAll");
       return element -> values.stream().anyMatch(v -> BsonOrder.equal(v, element));
     }
-    if (!argument.isDocument() || argument.asDocument().isEmpty()) {
+    if (argument.isRegularExpression()) {
+      Matcher onValue = RegexMatchers.matching(VALUE, argument.asRegularExpression());
+      return element -> onValue.matches(new BsonDocument(VALUE, element));
+    }
+    if (!argument.isDocument()) {
       return element -> BsonOrder.equal(argument, element);
     }
     BsonDocument query = argument.asDocument();
-    if (isOperatorCondition(query)) {
-      Filter onValue = Filter.compile(new BsonDocument("v", query));
-      return element -> onValue.matches(new BsonDocument("v", element));
+    if (!query.isEmpty() && isOperatorCondition(query)) {
+      Matcher onValue = FieldOperators.operators(VALUE, query);
+      return element -> onValue.matches(new BsonDocument(VALUE, element));
     }
     Filter onDocument = Filter.compile(query);
     return element -> element.isDocument() && onDocument.matches(element.asDocument());

@@ -54,9 +54,65 @@ final class RegexMatchers {
     }
     BsonValue value = candidate.get();
     if (value.isString()) {
-      return pattern.matcher(value.asString().getValue()).find();
+      return find(pattern, value.asString().getValue());
     }
     return value.isRegularExpression() && value.asRegularExpression().equals(expression);
+  }
+
+  /** Characters a match may read, counting every backtrack: bounds the time a filter holds apply. */
+  static final long MAX_STEPS = 10_000_000;
+
+  /**
+   * Whether the pattern is found in the text. Java's matcher backtracks, and recurses per repetition:
+   * a pattern such as {@code (a|b)*} on a long string, or {@code (a+)+$}, would overflow the stack or
+   * run for minutes inside apply. Both end in the same BAD_VALUE on every node instead.
+   */
+  static boolean find(Pattern pattern, String text) {
+    try {
+      return pattern.matcher(new CountingText(text)).find();
+    } catch (StackOverflowError | TooManySteps e) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "the regular expression /" + pattern.pattern() + "/ is too costly to match "
+          + "against a string of " + text.length() + " characters; simplify it (avoid nested or alternated repetition)");
+    }
+  }
+
+  private static final class TooManySteps extends RuntimeException {
+    TooManySteps() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The text, counting the characters the matcher reads. */
+  private static final class CountingText implements CharSequence {
+    private final String text;
+    private long steps;
+
+    CountingText(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (++steps > MAX_STEPS) {
+        throw new TooManySteps();
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return text.subSequence(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
   }
 
   static Pattern compile(String path, BsonRegularExpression expression) {

@@ -18,9 +18,14 @@ final class RenameOperator implements UpdateOperator {
       throw new SluiceException(ErrorCode.BAD_VALUE, "The 'to' field for $rename must be a string: " + path + ": "
           + BsonValues.render(argument));
     }
-    if (argument.asString().getValue().equals(path)) {
+    String to = argument.asString().getValue();
+    if (to.equals(path)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "The source and target field for $rename must differ: " + path + ": "
           + BsonValues.render(argument));
+    }
+    if (to.startsWith(path + ".") || path.startsWith(to + ".")) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "The source and target field for $rename must not be on the same path: "
+          + path + ": " + BsonValues.render(argument));
     }
   }
 
@@ -33,9 +38,9 @@ final class RenameOperator implements UpdateOperator {
   public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
     String[] to = target(argument);
     checkNoArrayOnTheWay(doc, path, "source");
-    checkNoArrayOnTheWay(doc, to, "destination");
     Optional<BsonValue> value = FieldPath.get(doc, String.join(".", path));
     if (value.isPresent()) {
+      checkNoArrayOnTheWay(doc, to, "destination");
       FieldPath.unset(doc, path, log);
       FieldPath.set(doc, to, value.get(), log);
     }

@@ -269,7 +269,7 @@ final class StringOperators {
         }
         pattern = pattern(name, r, options.evaluate(vars));
       }
-      return BsonBoolean.valueOf(pattern.matcher(in.asString().getValue()).find());
+      return BsonBoolean.valueOf(RegexMatchers.find(pattern, in.asString().getValue()));
     };
   }
 

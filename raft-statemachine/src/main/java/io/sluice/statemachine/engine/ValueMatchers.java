@@ -65,8 +65,9 @@ final class ValueMatchers {
     }
     BsonValue divisorValue = argument.asArray().get(0);
     BsonValue remainderValue = argument.asArray().get(1);
-    if (!BsonValues.isNumber(divisorValue) || !BsonValues.isNumber(remainderValue)) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "malformed mod, divisor and remainder must be numbers: " + BsonValues.render(argument));
+    if (!isFinite(divisorValue) || !isFinite(remainderValue)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "malformed mod, divisor and remainder must be finite numbers: "
+          + BsonValues.render(argument) + " (field '" + path + "')");
     }
     long divisor = divisorValue.asNumber().longValue();
     long remainder = remainderValue.asNumber().longValue();
@@ -74,7 +75,18 @@ final class ValueMatchers {
       throw new SluiceException(ErrorCode.BAD_VALUE, "divisor cannot be 0 (field '" + path + "')");
     }
     return FieldOperators.anyCandidate(path, FieldPath.LeafArrays.EXPAND, candidate -> candidate.isPresent()
-        && BsonValues.isNumber(candidate.get()) && !BsonOrder.isNaN(candidate.get())
-        && candidate.get().asNumber().longValue() % divisor == remainder);
+        && isFinite(candidate.get()) && candidate.get().asNumber().longValue() % divisor == remainder);
+  }
+
+  /** A number that is neither NaN nor infinite. */
+  private static boolean isFinite(BsonValue v) {
+    if (!BsonValues.isNumber(v)) {
+      return false;
+    }
+    return switch (v.getBsonType()) {
+      case DOUBLE -> Double.isFinite(v.asDouble().getValue());
+      case DECIMAL128 -> v.asDecimal128().getValue().isFinite();
+      default -> true;
+    };
   }
 }

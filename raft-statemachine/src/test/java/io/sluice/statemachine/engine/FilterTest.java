@@ -13,6 +13,7 @@ import org.bson.BsonDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class FilterTest {
@@ -167,7 +168,8 @@ class FilterTest {
         arguments("$mod with a remainder", "{qty: {$mod: [4, 0]}}", "{qty: 13}", false),
         arguments("$mod truncates a double", "{qty: {$mod: [4, 1]}}", "{qty: 5.9}", true),
         arguments("$mod keeps the sign of the number", "{qty: {$mod: [4, -1]}}", "{qty: -5}", true),
-        arguments("$mod of a string", "{qty: {$mod: [4, 0]}}", "{qty: '8'}", false));
+        arguments("$mod of a string", "{qty: {$mod: [4, 0]}}", "{qty: '8'}", false),
+        arguments("$mod of infinity", "{qty: {$mod: [2, 1]}}", "{qty: {$numberDouble: 'Infinity'}}", false));
   }
 
   @ParameterizedTest(name = "{0}: {1} on {2} -> {3}")
@@ -205,7 +207,19 @@ class FilterTest {
         arguments("{a: {$type: 99}}", ErrorCode.BAD_VALUE, "Invalid numerical type code or alias: 99"),
         arguments("{a: {$mod: [4]}}", ErrorCode.BAD_VALUE, "malformed mod"),
         arguments("{a: {$mod: [0, 1]}}", ErrorCode.BAD_VALUE, "divisor cannot be 0"),
-        arguments("{a: {$mod: ['x', 1]}}", ErrorCode.BAD_VALUE, "malformed mod, divisor and remainder must be numbers"));
+        arguments("{a: {$mod: ['x', 1]}}", ErrorCode.BAD_VALUE, "malformed mod, divisor and remainder must be finite numbers"),
+        arguments("{a: {$mod: [{$numberDouble: 'NaN'}, 1]}}", ErrorCode.BAD_VALUE, "must be finite numbers|'a'"),
+        arguments("{a: {$mod: [2, {$numberDouble: 'Infinity'}]}}", ErrorCode.BAD_VALUE, "must be finite numbers"));
+  }
+
+  /** Java's matcher backtracks and recurses; these would overflow the stack or run for minutes inside apply. */
+  @ParameterizedTest
+  @CsvSource({"^(a|b)*$, ab, 20000", "^(a*)*(\\1)b, a, 30"})
+  void aRegexTooCostlyForTheTextFailsTheSameWayEverywhere(String regex, String unit, int times) {
+    Filter filter = Filter.compile(new BsonDocument("a", new org.bson.BsonRegularExpression(regex)));
+    String text = unit.repeat(times) + "c";
+    assertFails(() -> filter.matches(new BsonDocument("a", new org.bson.BsonString(text))), ErrorCode.BAD_VALUE,
+        "/" + regex + "/ is too costly", text.length() + " characters");
   }
 
   @ParameterizedTest(name = "{0} -> {2}")
