@@ -1,12 +1,8 @@
 package io.sluice.statemachine.engine;
 
-import io.sluice.protocol.ErrorCode;
-import io.sluice.protocol.SluiceException;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.util.Optional;
 import org.bson.BsonDecimal128;
-import org.bson.BsonDocument;
 import org.bson.BsonDouble;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -19,38 +15,22 @@ import org.bson.types.Decimal128;
  * follow MongoDB: int + int stays int unless it overflows (then long); long overflow is an error;
  * a double makes a double; a decimal makes a decimal.
  */
-final class IncOperator implements UpdateOperator {
+final class IncOperator extends NumericOperator {
   /** MongoDB turns a double into a decimal with 15 significant digits. */
   private static final MathContext DOUBLE_TO_DECIMAL = new MathContext(15);
 
-  @Override
-  public void checkArgument(String path, BsonValue argument) {
-    if (!BsonValues.isNumber(argument)) {
-      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot increment with non-numeric argument: {"
-          + path + ": " + BsonValues.render(argument) + "}");
-    }
+  IncOperator() {
+    super("$inc", "increment");
   }
 
   @Override
-  public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
-    Optional<BsonValue> existing = FieldPath.get(doc, String.join(".", path));
-    if (existing.isEmpty()) {
-      FieldPath.set(doc, path, argument, log);
-      return;
-    }
-    BsonValue current = existing.get();
-    if (!BsonValues.isNumber(current)) {
-      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot apply $inc to a value of non-numeric type. "
-          + BsonValues.describeId(doc) + " has the field '" + path[path.length - 1] + "' of non-numeric type "
-          + BsonValues.typeName(current));
-    }
-    BsonValue sum = add(current, argument);
-    if (sum == null) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "Failed to apply $inc operations to current value ("
-          + BsonValues.render(current) + ") of the field '" + String.join(".", path) + "' for document "
-          + BsonValues.describeId(doc) + ": the result does not fit in a long");
-    }
-    FieldPath.set(doc, path, sum, log);
+  BsonValue whenMissing(BsonValue argument) {
+    return argument;
+  }
+
+  @Override
+  BsonValue combine(BsonValue current, BsonValue argument) {
+    return add(current, argument);
   }
 
   /** The sum with MongoDB's result type, or null if a long sum overflows. */

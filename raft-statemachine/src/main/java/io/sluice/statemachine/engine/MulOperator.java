@@ -1,53 +1,34 @@
 package io.sluice.statemachine.engine;
 
-import io.sluice.protocol.ErrorCode;
-import io.sluice.protocol.SluiceException;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.util.Optional;
 import org.bson.BsonDecimal128;
 import org.bson.BsonDouble;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
 import org.bson.BsonType;
 import org.bson.BsonValue;
-import org.bson.BsonDocument;
 import org.bson.types.Decimal128;
 
 /**
  * {@code $mul}: multiplies a numeric field by the argument; a missing field is created as the
- * argument times int 0 (zero of the argument's type; NaN stays NaN). Result types as for {@code $inc}: int × int stays int unless it overflows
- * (then long), long overflow is an error, a double makes a double, a decimal makes a decimal.
+ * argument times int 0 (zero of the argument's type; NaN stays NaN). Result types as for
+ * {@code $inc}: int × int stays int unless it overflows (then long), long overflow is an error, a
+ * double makes a double, a decimal makes a decimal.
  */
-final class MulOperator implements UpdateOperator {
-  @Override
-  public void checkArgument(String path, BsonValue argument) {
-    if (!BsonValues.isNumber(argument)) {
-      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot multiply with non-numeric argument: {" + path + ": "
-          + BsonValues.render(argument) + "}");
-    }
+final class MulOperator extends NumericOperator {
+  MulOperator() {
+    super("$mul", "multiply");
   }
 
   @Override
-  public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
-    Optional<BsonValue> existing = FieldPath.get(doc, String.join(".", path));
-    if (existing.isEmpty()) {
-      FieldPath.set(doc, path, multiply(argument, new BsonInt32(0)), log);
-      return;
-    }
-    BsonValue current = existing.get();
-    if (!BsonValues.isNumber(current)) {
-      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "Cannot apply $mul to a value of non-numeric type. "
-          + BsonValues.describeId(doc) + " has the field '" + path[path.length - 1] + "' of non-numeric type "
-          + BsonValues.typeName(current));
-    }
-    BsonValue product = multiply(current, argument);
-    if (product == null) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "Failed to apply $mul operations to current value ("
-          + BsonValues.render(current) + ") of the field '" + String.join(".", path) + "' for document "
-          + BsonValues.describeId(doc) + ": the result does not fit in a long");
-    }
-    FieldPath.set(doc, path, product, log);
+  BsonValue whenMissing(BsonValue argument) {
+    return multiply(argument, new BsonInt32(0));
+  }
+
+  @Override
+  BsonValue combine(BsonValue current, BsonValue argument) {
+    return multiply(current, argument);
   }
 
   /** The product with MongoDB's result type, or null if a long product overflows. */
