@@ -34,7 +34,12 @@ final class AddToSetOperator implements UpdateOperator {
         throw new SluiceException(ErrorCode.BAD_VALUE, "$addToSet takes only $each as a modifier, found "
             + BsonValues.render(argument));
       }
-      return ArrayField.elementsOf(argument.asDocument().get("$each"), "The argument to $each in $addToSet");
+      BsonValue each = argument.asDocument().get("$each");
+      if (!each.isArray()) {
+        throw new SluiceException(ErrorCode.TYPE_MISMATCH, "The argument to $each in $addToSet must be an array but it was of type "
+            + BsonValues.typeName(each));
+      }
+      return ArrayField.elementsOf(each, "The argument to $each in $addToSet");
     }
     return new BsonArray(java.util.List.of(BsonValues.copy(argument)));
   }

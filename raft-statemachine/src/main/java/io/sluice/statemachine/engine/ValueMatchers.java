@@ -20,11 +20,16 @@ final class ValueMatchers {
       Map.entry("objectId", BsonType.OBJECT_ID), Map.entry("bool", BsonType.BOOLEAN), Map.entry("date", BsonType.DATE_TIME),
       Map.entry("null", BsonType.NULL), Map.entry("regex", BsonType.REGULAR_EXPRESSION), Map.entry("javascript", BsonType.JAVASCRIPT),
       Map.entry("int", BsonType.INT32), Map.entry("timestamp", BsonType.TIMESTAMP), Map.entry("long", BsonType.INT64),
-      Map.entry("decimal", BsonType.DECIMAL128), Map.entry("minKey", BsonType.MIN_KEY), Map.entry("maxKey", BsonType.MAX_KEY));
+      Map.entry("decimal", BsonType.DECIMAL128), Map.entry("minKey", BsonType.MIN_KEY), Map.entry("maxKey", BsonType.MAX_KEY),
+      Map.entry("dbPointer", BsonType.DB_POINTER), Map.entry("symbol", BsonType.SYMBOL),
+      Map.entry("javascriptWithScope", BsonType.JAVASCRIPT_WITH_SCOPE));
   private static final List<BsonType> NUMBERS = List.of(BsonType.DOUBLE, BsonType.INT32, BsonType.INT64, BsonType.DECIMAL128);
 
   /** {@code $type}: a type alias, a type number, or an array of them; an array field matches "array" and its elements' types. */
   static Matcher type(String path, BsonValue argument) {
+    if (argument.isArray() && argument.asArray().isEmpty()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "$type must match at least one type (field '" + path + "')");
+    }
     Set<BsonType> types = new HashSet<>();
     for (BsonValue alias : argument.isArray() ? argument.asArray() : List.of(argument)) {
       types.addAll(typesOf(path, alias));
@@ -48,7 +53,7 @@ final class ValueMatchers {
     if (BsonValues.isNumber(alias) && BsonOrder.equal(alias, new org.bson.BsonInt32(alias.asNumber().intValue()))) {
       int code = alias.asNumber().intValue();
       for (BsonType type : BsonType.values()) {
-        if (type.getValue() == code || (code == -1 && type == BsonType.MIN_KEY)) {
+        if (code == -1 ? type == BsonType.MIN_KEY : type.getValue() == code && type != BsonType.MIN_KEY) {
           return List.of(type);
         }
       }

@@ -252,6 +252,7 @@ class UpdateTest {
         arguments("{$push: {a: {$each: [1], $position: 1.5}}}", ErrorCode.BAD_VALUE, new String[] {"$position must be an integer"}),
         arguments("{$push: {a: {$each: [1], $sort: 2}}}", ErrorCode.BAD_VALUE, new String[] {"The $sort in $push is invalid"}),
         arguments("{$addToSet: {a: {$each: [1], $slice: 1}}}", ErrorCode.BAD_VALUE, new String[] {"$addToSet takes only $each"}),
+        arguments("{$addToSet: {a: {$each: 1}}}", ErrorCode.TYPE_MISMATCH, new String[] {"The argument to $each in $addToSet must be an array", "int"}),
         arguments("{$pullAll: {a: 1}}", ErrorCode.BAD_VALUE, new String[] {"The argument to $pullAll must be an array"}),
         arguments("{$push: {a: 1}, $pull: {a: 1}}", ErrorCode.CONFLICTING_UPDATE_OPERATORS, new String[] {"conflict at 'a'"}),
         arguments("{$pull: {a: {$foo: 1}}}", ErrorCode.BAD_VALUE, new String[] {"$foo"}),
