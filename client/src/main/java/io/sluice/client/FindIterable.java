@@ -2,8 +2,6 @@ package io.sluice.client;
 
 import io.sluice.protocol.Position;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
@@ -16,7 +14,7 @@ import org.bson.conversions.Bson;
  * With a follower read preference, {@link #afterPosition} names a write that the answering follower
  * must have applied first.
  */
-public final class FindIterable implements Iterable<Document> {
+public final class FindIterable extends ResultIterable<Document> {
   private final SluiceCollection collection;
   private final BsonDocument filter;
   private BsonDocument sort = new BsonDocument();
@@ -56,29 +54,20 @@ public final class FindIterable implements Iterable<Document> {
     return this;
   }
 
-  /** The first matching document, or null. */
+  /** The first matching document, or null; asks for one only. */
+  @Override
   public Document first() {
     long savedLimit = limit;
     limit = 1;
     try {
-      List<Document> docs = run();
-      return docs.isEmpty() ? null : docs.get(0);
+      return super.first();
     } finally {
       limit = savedLimit;
     }
   }
 
-  public <C extends Collection<? super Document>> C into(C target) {
-    target.addAll(run());
-    return target;
-  }
-
   @Override
-  public Iterator<Document> iterator() {
-    return run().iterator();
-  }
-
-  private List<Document> run() {
+  List<Document> run() {
     BsonDocument command = collection.command("find").append("filter", filter);
     if (!sort.isEmpty()) {
       command.append("sort", sort);

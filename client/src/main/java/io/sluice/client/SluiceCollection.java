@@ -140,6 +140,21 @@ public final class SluiceCollection {
     return reply.getNumber("n").longValue();
   }
 
+  /** The result of an aggregation pipeline over this collection (see {@link AggregateIterable}). */
+  public AggregateIterable aggregate(List<? extends Bson> pipeline) {
+    return new AggregateIterable(this, pipeline);
+  }
+
+  /** The distinct values of {@code fieldName} in this collection's documents, decoded as {@code resultClass}. */
+  public <T> DistinctIterable<T> distinct(String fieldName, Class<T> resultClass) {
+    return new DistinctIterable<>(this, fieldName, resultClass);
+  }
+
+  /** The distinct values of {@code fieldName} in the documents that {@code filter} matches. */
+  public <T> DistinctIterable<T> distinct(String fieldName, Bson filter, Class<T> resultClass) {
+    return new DistinctIterable<>(this, fieldName, resultClass).filter(filter);
+  }
+
   /** Drops the collection and its documents; dropping a missing collection succeeds. */
   public void drop() {
     Replies.check(transport.write(command("drop")));

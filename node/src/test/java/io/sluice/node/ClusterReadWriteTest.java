@@ -3,6 +3,8 @@ package io.sluice.node;
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,6 +111,33 @@ class ClusterReadWriteTest {
     assertThat(people.countDocuments(Filters.exists("age", false))).isEqualTo(1);
     assertThat(people.countDocuments(Filters.or(eq("city", "Lima"), Filters.lt("age", 30)))).isEqualTo(2);
     assertThat(client.getDatabase("app").listCollectionNames()).contains("people");
+  }
+
+  /** The driver's Aggregates and Accumulators builders, on the leader and on a follower. */
+  @Test
+  void aggregateAndDistinctTakeTheDriversBuilders() {
+    SluiceCollection sales = client.getDatabase("app").getCollection("sales");
+    sales.insertMany(List.of(
+        new Document("_id", 1).append("item", "abc").append("quantity", 2).append("tags", List.of("a", "b")),
+        new Document("_id", 2).append("item", "xyz").append("quantity", 10).append("tags", List.of("b")),
+        new Document("_id", 3).append("item", "abc").append("quantity", 5).append("tags", List.of("c", "a"))));
+    List<Bson> pipeline = List.of(
+        Aggregates.match(Filters.gte("quantity", 2)),
+        Aggregates.group("$item", Accumulators.sum("total", "$quantity"), Accumulators.avg("avg", "$quantity"),
+            Accumulators.push("ids", "$_id")),
+        Aggregates.sort(Sorts.descending("total")));
+    List<Document> expected = List.of(
+        new Document("_id", "xyz").append("total", 10).append("avg", 10.0).append("ids", List.of(2)),
+        new Document("_id", "abc").append("total", 7).append("avg", 3.5).append("ids", List.of(1, 3)));
+    assertThat(sales.aggregate(pipeline).into(new ArrayList<>())).isEqualTo(expected);
+    assertThat(sales.aggregate(List.of(Aggregates.count("n"))).first()).isEqualTo(new Document("n", 3));
+    assertThat(sales.distinct("tags", String.class).into(new ArrayList<>())).containsExactly("a", "b", "c");
+    assertThat(sales.distinct("item", Filters.gt("quantity", 4), String.class).into(new ArrayList<>())).containsExactly("abc", "xyz");
+
+    // A follower answers once it has applied this client's writes.
+    SluiceCollection onFollower = sales.withReadPreference(ReadPreference.follower());
+    assertThat(onFollower.aggregate(pipeline).into(new ArrayList<>())).isEqualTo(expected);
+    assertThat(onFollower.distinct("quantity", Integer.class).into(new ArrayList<>())).containsExactly(2, 5, 10);
   }
 
   @Test

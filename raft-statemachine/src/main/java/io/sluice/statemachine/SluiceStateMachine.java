@@ -308,7 +308,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     } catch (SluiceException e) {
       return CompletableFuture.completedFuture(toMessage(Replies.error(e)));
     }
-    if (!command.isEmpty() && ChangeStreamService.handles(command.getFirstKey())) {
+    if (!command.isEmpty() && ChangeStreamService.handles(command)) {
       return streams.execute(command).thenApply(SluiceStateMachine::toMessage);
     }
     if (!command.isEmpty() && command.getFirstKey().equals("hello")) {

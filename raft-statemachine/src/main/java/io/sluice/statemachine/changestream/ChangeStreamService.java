@@ -58,9 +58,11 @@ public final class ChangeStreamService implements AutoCloseable {
     timers.scheduleWithFixedDelay(this::closeIdleCursors, period, period, TimeUnit.MILLISECONDS);
   }
 
-  public static boolean handles(String commandName) {
-    return switch (commandName) {
-      case "aggregate", "getMore", "killCursors" -> true;
+  /** Whether the command is this service's: a change stream ({@code aggregate} from {@code $changeStream}) or a cursor's. */
+  public static boolean handles(BsonDocument command) {
+    return switch (command.getFirstKey()) {
+      case "aggregate" -> StreamSpec.isChangeStream(command);
+      case "getMore", "killCursors" -> true;
       default -> false;
     };
   }
@@ -87,7 +89,7 @@ public final class ChangeStreamService implements AutoCloseable {
 
   private CompletableFuture<BsonDocument> open(BsonDocument command) {
     if (!StreamSpec.isChangeStream(command)) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "aggregate supports only pipelines that start with $changeStream for now");
+      throw new SluiceException(ErrorCode.BAD_VALUE, "not a change stream: the pipeline does not start with $changeStream");
     }
     StreamSpec spec = StreamSpec.read(command);
     Optional<ResumeToken> token = spec.resumeAfter().or(spec::startAfter);

@@ -4,23 +4,31 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.Aggregation;
+import io.sluice.statemachine.engine.BsonOrder;
 import io.sluice.statemachine.engine.DocumentLimits;
+import io.sluice.statemachine.engine.FieldPath;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Projection;
 import io.sluice.statemachine.engine.SortSpec;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.bson.BsonString;
+import org.bson.BsonValue;
 
 /**
- * Answers read commands from the store as it is: {@code find}, {@code count},
- * {@code listCollections}. The caller decides how fresh the store must be (linearizable, or at least
+ * Answers read commands from the store as it is: {@code find}, {@code count}, {@code aggregate},
+ * {@code distinct}, {@code listCollections}. The caller decides how fresh the store must be (linearizable, or at least
  * some position) and holds the store's read lock so that no half-applied entry is seen.
  */
 public final class QueryExecutor {
@@ -33,21 +41,16 @@ public final class QueryExecutor {
     this.store = store;
   }
 
-  public static boolean isRead(String commandName) {
-    return switch (commandName) {
-      case "find", "count", "listCollections" -> true;
-      default -> false;
-    };
-  }
-
   public BsonDocument execute(BsonDocument command) {
     CommandReader reader = new CommandReader(command);
     return switch (reader.name()) {
       case "find" -> find(reader);
       case "count" -> count(reader);
+      case "aggregate" -> aggregate(reader);
+      case "distinct" -> distinct(reader);
       case "listCollections" -> listCollections(reader);
       default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such read command: '" + reader.name()
-          + "'; reads are find, count and listCollections");
+          + "'; reads are find, count, aggregate, distinct and listCollections");
     };
   }
 
@@ -65,20 +68,64 @@ public final class QueryExecutor {
     if (!sortSpec.isEmpty()) {
       matches.sort(SortSpec.compile(sortSpec).comparator());
     }
+    List<BsonDocument> page = matches.subList((int) Math.min(skip, matches.size()), matches.size());
+    return cursorReply(ns, page.subList(0, (int) Math.min(limit == 0 ? Long.MAX_VALUE : limit, page.size())), projection::apply,
+        "narrow the filter, project fewer fields or set a limit");
+  }
+
+  /** {@code {aggregate: <collection>, pipeline: [...], cursor: {}}}: the pipeline's result as one batch. */
+  private BsonDocument aggregate(CommandReader reader) {
+    reader.checkFields(Set.of("pipeline", "cursor", "allowDiskUse", "explain"));
+    if (reader.booleanOr("explain", false)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "explain is not supported for aggregate");
+    }
+    reader.documentOr("cursor", new BsonDocument());
+    String ns = reader.namespace();
+    Aggregation aggregation = Aggregation.compile(reader.array("pipeline"));
+    List<BsonDocument> result = aggregation.run(Matching.find(store, ns, aggregation.scanFilter(), 0));
+    return cursorReply(ns, result, doc -> doc, "add a $match, $project or $limit stage");
+  }
+
+  /**
+   * {@code {distinct: <collection>, key: <path>, query: {...}}}: the distinct values at the path among
+   * the matching documents, in BSON order; an array there gives its elements (one level), and values
+   * equal in BSON order (1 and 1.0) count once.
+   */
+  private BsonDocument distinct(CommandReader reader) {
+    reader.checkFields(Set.of("key", "query", "collation"));
+    String ns = reader.namespace();
+    String key = reader.string("key");
+    if (key.isEmpty() || key.startsWith("$") || Arrays.asList(key.split("\\.", -1)).contains("")) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "distinct's key must be a field path such as \"a.b\", found: '" + key + "'");
+    }
+    Filter filter = Filter.compile(reader.documentOr("query", new BsonDocument()));
+    TreeSet<BsonValue> values = new TreeSet<>(BsonOrder::compare);
+    for (BsonDocument doc : Matching.find(store, ns, filter, 0)) {
+      for (Optional<BsonValue> value : FieldPath.candidates(doc, key, FieldPath.LeafArrays.KEEP)) {
+        value.ifPresent(v -> values.addAll(v.isArray() ? v.asArray().getValues() : List.of(v)));
+      }
+    }
+    BsonArray array = new BsonArray(new ArrayList<>(values));
+    if (DocumentLimits.encodedSize(new BsonDocument("values", array)) > MAX_REPLY_BYTES) {
+      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "distinct too big: the distinct values of '" + key + "' in " + ns
+          + " are larger than " + MAX_REPLY_BYTES + " bytes; narrow the query or use aggregate with $group");
+    }
+    return Replies.ok().append("values", array);
+  }
+
+  /** A cursor reply of one batch ({@code id} 0); refuses a batch larger than one message. */
+  private static BsonDocument cursorReply(String ns, List<BsonDocument> docs, UnaryOperator<BsonDocument> shape, String remedy) {
     BsonArray batch = new BsonArray();
     long bytes = 0;
-    for (BsonDocument doc : matches.subList((int) Math.min(skip, matches.size()), matches.size())) {
-      if (limit != 0 && batch.size() >= limit) {
-        break;
-      }
-      BsonDocument projected = projection.apply(doc);
-      bytes += DocumentLimits.encodedSize(projected);
+    for (BsonDocument doc : docs) {
+      BsonDocument shaped = shape.apply(doc);
+      bytes += DocumentLimits.encodedSize(shaped);
       if (bytes > MAX_REPLY_BYTES) {
-        throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the result of this find on " + ns + " is larger than "
-            + MAX_REPLY_BYTES + " bytes after " + batch.size() + " documents; narrow the filter, project fewer fields or set a "
-            + "limit (find returns one batch; getMore cursors are not supported yet)");
+        throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the result on " + ns + " is larger than " + MAX_REPLY_BYTES
+            + " bytes after " + batch.size() + " documents; " + remedy + " (results come in one batch; getMore cursors are not"
+            + " supported yet)");
       }
-      batch.add(projected);
+      batch.add(shaped);
     }
     return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
         .append("id", new BsonInt64(0)).append("ns", new BsonString(ns)));

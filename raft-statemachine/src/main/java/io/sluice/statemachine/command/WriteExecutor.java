@@ -34,13 +34,6 @@ public final class WriteExecutor {
     this.collections = new CollectionCommands(store);
   }
 
-  public static boolean isWrite(String commandName) {
-    return switch (commandName) {
-      case "insert", "update", "delete" -> true;
-      default -> CollectionCommands.isCollectionCommand(commandName);
-    };
-  }
-
   /** Applies the command, recording the change events it causes. */
   public BsonDocument apply(ApplyContext context, BsonDocument command, ChangeRecorder changes) {
     CommandReader reader = new CommandReader(command);

@@ -71,6 +71,22 @@ final class ArithmeticOperators {
     };
   }
 
+  /** {@code a + b} for two numbers, widened as {@code $add} widens ({@code $sum} and {@code $avg} of a group). */
+  static BsonValue plus(BsonValue a, BsonValue b) {
+    List<BsonValue> numbers = List.of(a, b);
+    return sum(widest(numbers), numbers);
+  }
+
+  /** {@code total / count} as {@code $avg} gives it: a decimal if the total is one, else a double. */
+  static BsonValue average(BsonValue total, long count) {
+    if (total.isDecimal128()) {
+      Decimal128 d = total.asDecimal128().getValue();
+      return d.isFinite() ? fromExact(Kind.DECIMAL, BsonOrder.exact(d).divide(BigDecimal.valueOf(count), MathContext.DECIMAL128))
+          : total;
+    }
+    return new BsonDouble(asDouble(total) / count);
+  }
+
   private static BsonValue sum(Kind widest, List<BsonValue> numbers) {
     if (!allFinite(numbers)) {
       double total = 0;

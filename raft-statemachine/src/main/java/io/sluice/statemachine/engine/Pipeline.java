@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
@@ -35,8 +36,16 @@ public final class Pipeline {
 
   /** Compiles the {@code pipeline} array of a change stream; the array is copied where kept. */
   public static Pipeline compileForChangeStream(BsonArray stages) {
+    return new Pipeline(compileEach(stages, PipelineStages::compileForChangeStream));
+  }
+
+  /**
+   * Checks that each element of a {@code pipeline} array is an object of exactly one field, the stage
+   * name, and compiles it with {@code compiler} (given a copy of the stage's spec).
+   */
+  static <S> List<S> compileEach(BsonArray stages, BiFunction<String, BsonValue, S> compiler) {
     Objects.requireNonNull(stages, "stages");
-    List<Stage> compiled = new ArrayList<>();
+    List<S> compiled = new ArrayList<>();
     for (BsonValue element : stages) {
       if (!element.isDocument()) {
         throw new SluiceException(ErrorCode.BAD_VALUE, "Each element of the 'pipeline' array must be an object, found: "
@@ -47,9 +56,9 @@ public final class Pipeline {
         throw new SluiceException(ErrorCode.BAD_VALUE, "A pipeline stage specification object must contain exactly one "
             + "field, found " + stage.size() + ": " + BsonValues.render(stage));
       }
-      compiled.add(PipelineStages.compileForChangeStream(stage.getFirstKey(), BsonValues.copy(stage.get(stage.getFirstKey()))));
+      compiled.add(compiler.apply(stage.getFirstKey(), BsonValues.copy(stage.get(stage.getFirstKey()))));
     }
-    return new Pipeline(List.copyOf(compiled));
+    return List.copyOf(compiled);
   }
 
   /** Runs the stages in order: the resulting document (a new one), or empty if a {@code $match} dropped it. */

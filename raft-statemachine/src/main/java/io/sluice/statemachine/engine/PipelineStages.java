@@ -42,17 +42,32 @@ final class PipelineStages {
       "$shardedDataDistribution", "$skip", "$sort", "$sortByCount", "$unionWith", "$unwind", "$vectorSearch");
 
   static Pipeline.Stage compileForChangeStream(String name, BsonValue spec) {
-    StageCompiler compiler = CHANGE_STREAM.get(name);
-    if (compiler != null) {
-      return compiler.compile(name, spec);
+    Pipeline.Stage stage = documentStage(name, spec);
+    if (stage != null) {
+      return stage;
     }
     if (NOT_PERMITTED.contains(name)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, name + " is not permitted in a $changeStream pipeline");
     }
-    throw new SluiceException(ErrorCode.UNRECOGNIZED_PIPELINE_STAGE, "Unrecognized pipeline stage name: '" + name + "'");
+    throw unrecognized(name);
   }
 
-  private static BsonDocument document(String stage, BsonValue spec, String what) {
+  /** The compiled document-at-a-time stage {@code name}, or null if it is not one. */
+  static Pipeline.Stage documentStage(String name, BsonValue spec) {
+    StageCompiler compiler = CHANGE_STREAM.get(name);
+    return compiler == null ? null : compiler.compile(name, spec);
+  }
+
+  /** Whether {@code name} is a MongoDB stage (one Sluice may lack). */
+  static boolean isKnown(String name) {
+    return CHANGE_STREAM.containsKey(name) || NOT_PERMITTED.contains(name);
+  }
+
+  static SluiceException unrecognized(String name) {
+    return new SluiceException(ErrorCode.UNRECOGNIZED_PIPELINE_STAGE, "Unrecognized pipeline stage name: '" + name + "'");
+  }
+
+  static BsonDocument document(String stage, BsonValue spec, String what) {
     if (!spec.isDocument()) {
       throw new SluiceException(ErrorCode.BAD_VALUE, stage + " " + what + ", found: " + BsonValues.typeName(spec) + " "
           + BsonValues.render(spec));

@@ -183,15 +183,59 @@ class QueryExecutorTest {
     assertThat(count("limit: NumberLong('-9223372036854775808')")).isNotNegative();
   }
 
+  private List<BsonDocument> aggregate(String pipeline) {
+    BsonDocument reply = run("{aggregate: 'people', pipeline: " + pipeline + ", cursor: {}, '$db': 'db'}");
+    return reply.getDocument("cursor").getArray("firstBatch").stream().map(BsonValue::asDocument).toList();
+  }
+
   @Test
-  void readAndWriteCommandNamesAreDisjoint() {
-    for (String name : List.of("find", "count", "listCollections")) {
-      assertThat(QueryExecutor.isRead(name)).as(name).isTrue();
-      assertThat(WriteExecutor.isWrite(name)).as(name).isFalse();
-    }
-    for (String name : List.of("insert", "update", "delete", "create", "drop")) {
-      assertThat(WriteExecutor.isWrite(name)).as(name).isTrue();
-      assertThat(QueryExecutor.isRead(name)).as(name).isFalse();
-    }
+  void aggregateRunsThePipelineOverTheCollection() {
+    assertThat(aggregate("[{$match: {age: {$lt: 35}}}, {$group: {_id: '$city', n: {$sum: 1}, names: {$push: '$name'}}}, {$sort: {_id: 1}}]"))
+        .containsExactly(doc("{_id: 'x', n: 2, names: ['ann', 'dee']}"), doc("{_id: 'y', n: 1, names: ['bob']}"));
+    assertThat(aggregate("[]")).extracting(d -> d.getInt32("_id").getValue()).containsExactly(1, 2, 3, 4);
+    assertThat(aggregate("[{$count: 'n'}]")).containsExactly(doc("{n: 4}"));
+  }
+
+  @Test
+  void aggregateOfAMissingCollectionIsEmpty() {
+    BsonDocument reply = run("{aggregate: 'nothing', pipeline: [{$count: 'n'}], cursor: {}, '$db': 'db'}");
+    assertThat(reply.getDocument("cursor").getArray("firstBatch")).isEmpty();
+    assertThat(reply.getDocument("cursor").getString("ns").getValue()).isEqualTo("db.nothing");
+  }
+
+  @Test
+  void distinctGivesEachValueOnceInBsonOrderWithArrayElementsAsValues() {
+    store.put("db.people", doc("{_id: 5, name: 'eve', age: 25.0, city: ['z', 'x', ['w']], pets: [{kind: 'cat'}, {kind: ['dog', 'cat']}]}"));
+    assertDistinct("key: 'city'", "['x', 'y', 'z', ['w']]");
+    assertDistinct("key: 'age'", "[25, 30, 35]");
+    assertDistinct("key: 'pets.kind'", "['cat', 'dog']");
+    assertDistinct("key: 'name', query: {city: 'x'}", "['ann', 'cid', 'dee', 'eve']");
+    assertDistinct("key: 'nothing'", "[]");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "{distinct: 'people', key: 1, '$db': 'db'}                    | TYPE_MISMATCH | distinct.key",
+      "{distinct: 'people', '$db': 'db'}                            | FAILED_TO_PARSE | key",
+      "{distinct: 'people', key: '', '$db': 'db'}                   | BAD_VALUE     | field path",
+      "{distinct: 'people', key: '$a', '$db': 'db'}                 | BAD_VALUE     | field path",
+      "{distinct: 'people', key: 'a', query: {$x: 1}, '$db': 'db'}  | BAD_VALUE     | $x",
+      "{aggregate: 'people', cursor: {}, '$db': 'db'}               | FAILED_TO_PARSE | pipeline",
+      "{aggregate: 'people', pipeline: {}, cursor: {}, '$db': 'db'} | TYPE_MISMATCH | aggregate.pipeline",
+      "{aggregate: 'people', pipeline: [], cursor: 1, '$db': 'db'}  | TYPE_MISMATCH | aggregate.cursor",
+      "{aggregate: 'people', pipeline: [{$out: 'x'}], cursor: {}, '$db': 'db'} | BAD_VALUE | $out is not supported",
+      "{aggregate: 'people', pipeline: [], explain: true, '$db': 'db'} | BAD_VALUE  | explain",
+      "{aggregate: 'people', pipeline: [], bogus: 1, '$db': 'db'}   | UNKNOWN_FIELD | aggregate.bogus"})
+  void badAggregatesAndDistinctsAreRejected(String command, ErrorCode code, String fragment) {
+    SluiceException e = catchThrowableOfType(SluiceException.class, () -> run(command));
+    assertThat(e).isNotNull();
+    assertThat(e.errorCode()).as(e.getMessage()).isEqualTo(code);
+    assertThat(e.reason()).contains(fragment);
+  }
+
+  /** Asserts the distinct values equal {@code expected} (shell-style JSON), types included. */
+  private void assertDistinct(String options, String expected) {
+    BsonDocument reply = run("{distinct: 'people', '$db': 'db', " + options + "}");
+    assertThat(reply.getArray("values")).as(options).isEqualTo(doc("{v: " + expected + "}").getArray("v"));
   }
 }
