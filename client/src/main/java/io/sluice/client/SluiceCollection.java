@@ -1,6 +1,10 @@
 package io.sluice.client;
 
+import com.mongodb.client.model.FindOneAndDeleteOptions;
+import com.mongodb.client.model.FindOneAndReplaceOptions;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
 import io.sluice.protocol.Replies;
 import java.util.ArrayList;
@@ -123,6 +127,36 @@ public final class SluiceCollection {
     return delete(filter, 0);
   }
 
+  /** Updates the first document the filter matches and returns it as it was before (or after: {@link ReturnDocument#AFTER}). */
+  public Document findOneAndUpdate(Bson filter, Bson update) {
+    return findOneAndUpdate(filter, update, new FindOneAndUpdateOptions());
+  }
+
+  public Document findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
+    return findAndModify(filter, new BsonDocument("update", Documents.toBson(update)), options.getSort(), options.getProjection(),
+        options.isUpsert(), options.getReturnDocument());
+  }
+
+  /** Replaces the first document the filter matches and returns it as it was before (or after: {@link ReturnDocument#AFTER}). */
+  public Document findOneAndReplace(Bson filter, Document replacement) {
+    return findOneAndReplace(filter, replacement, new FindOneAndReplaceOptions());
+  }
+
+  public Document findOneAndReplace(Bson filter, Document replacement, FindOneAndReplaceOptions options) {
+    return findAndModify(filter, new BsonDocument("update", Documents.toBson(replacement)), options.getSort(), options.getProjection(),
+        options.isUpsert(), options.getReturnDocument());
+  }
+
+  /** Deletes the first document the filter matches (in the options' sort order) and returns it; null if none matched. */
+  public Document findOneAndDelete(Bson filter) {
+    return findOneAndDelete(filter, new FindOneAndDeleteOptions());
+  }
+
+  public Document findOneAndDelete(Bson filter, FindOneAndDeleteOptions options) {
+    return findAndModify(filter, new BsonDocument("remove", BsonBoolean.TRUE), options.getSort(), options.getProjection(),
+        false, ReturnDocument.BEFORE);
+  }
+
   public FindIterable find() {
     return find(new BsonDocument());
   }
@@ -158,6 +192,21 @@ public final class SluiceCollection {
   /** Drops the collection and its documents; dropping a missing collection succeeds. */
   public void drop() {
     Replies.check(transport.write(command("drop")));
+  }
+
+  /** A {@code findAndModify} of {@code change} ({@code update} or {@code remove}); the document it returns, or null. */
+  private Document findAndModify(Bson filter, BsonDocument change, Bson sort, Bson projection, boolean upsert, ReturnDocument returned) {
+    BsonDocument command = command("findAndModify").append("query", Documents.toBson(filter));
+    command.putAll(change);
+    if (sort != null) {
+      command.append("sort", Documents.toBson(sort));
+    }
+    if (projection != null) {
+      command.append("fields", Documents.toBson(projection));
+    }
+    command.append("new", BsonBoolean.valueOf(returned == ReturnDocument.AFTER)).append("upsert", BsonBoolean.valueOf(upsert));
+    BsonValue value = Replies.check(transport.write(command)).get("value");
+    return value == null || value.isNull() ? null : Documents.toDocument(value.asDocument());
   }
 
   private WriteResult update(Bson filter, BsonDocument update, boolean upsert, boolean multi) {

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndDeleteOptions;
+import com.mongodb.client.model.FindOneAndReplaceOptions;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
@@ -138,6 +142,31 @@ class ClusterReadWriteTest {
     SluiceCollection onFollower = sales.withReadPreference(ReadPreference.follower());
     assertThat(onFollower.aggregate(pipeline).into(new ArrayList<>())).isEqualTo(expected);
     assertThat(onFollower.distinct("quantity", Integer.class).into(new ArrayList<>())).containsExactly(2, 5, 10);
+  }
+
+  /** A job queue, the way users build one on findOneAndUpdate: each worker claims the oldest open job. */
+  @Test
+  void findOneAndModifyClaimsReplacesAndDeletesWithTheDriversOptions() {
+    SluiceCollection jobs = client.getDatabase("app").getCollection("jobs");
+    jobs.insertMany(List.of(new Document("_id", 1).append("state", "open").append("at", 30),
+        new Document("_id", 2).append("state", "open").append("at", 10),
+        new Document("_id", 3).append("state", "done").append("at", 20)));
+    Document claimed = jobs.findOneAndUpdate(eq("state", "open"), Updates.set("state", "claimed"),
+        new FindOneAndUpdateOptions().sort(Sorts.ascending("at")).returnDocument(ReturnDocument.AFTER)
+            .projection(Projections.excludeId()));
+    assertThat(claimed).isEqualTo(new Document("state", "claimed").append("at", 10));
+    Document before = jobs.findOneAndUpdate(eq("state", "open"), Updates.inc("at", 1));
+    assertThat(before).isEqualTo(new Document("_id", 1).append("state", "open").append("at", 30));
+
+    Document created = jobs.findOneAndUpdate(eq("_id", 9), Updates.set("state", "open"),
+        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+    assertThat(created).isEqualTo(new Document("_id", 9).append("state", "open"));
+    assertThat(jobs.findOneAndReplace(eq("_id", 3), new Document("state", "archived"),
+        new FindOneAndReplaceOptions().returnDocument(ReturnDocument.AFTER))).isEqualTo(new Document("_id", 3).append("state", "archived"));
+    assertThat(jobs.findOneAndDelete(Filters.exists("at"), new FindOneAndDeleteOptions().sort(Sorts.descending("at"))))
+        .isEqualTo(new Document("_id", 1).append("state", "open").append("at", 31));
+    assertThat(jobs.findOneAndDelete(eq("state", "nothing"))).isNull();
+    assertThat(jobs.find().sort(Sorts.ascending("_id")).into(new ArrayList<>())).extracting(d -> d.get("_id")).containsExactly(2, 3, 9);
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
 import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
 import org.apache.ratis.protocol.exceptions.SetConfigurationException;
@@ -145,6 +146,10 @@ public final class ClusterAdmin implements AutoCloseable {
           ? Optional.empty()
           : Optional.of(new Change(v.voters().stream().map(p -> withPriority(p, 0)).toList(), v.listeners())));
     }
+    if (!answers(id)) {
+      // Not only quicker: Ratis 3.3.0 can leave a leader refusing writes after a transfer to a node that is down (see below).
+      throw AdminException.failed("transfer of leadership to " + address + " failed: the node does not answer (is it running?)", null);
+    }
     // To the leader just found, not the client's own guess. A transfer fails (DIFFERENT_LEADER) when
     // another election wins meanwhile, or when the node asked was deposed already: then whoever
     // leads now is asked again, a few times, within the operation's deadline.
@@ -153,6 +158,13 @@ public final class ClusterAdmin implements AutoCloseable {
       Exception failure = transferFrom(leader, id);
       if (failure == null) {
         break;
+      }
+      if (Causes.inChain(failure, LeaderSteppingDownException.class)) {
+        // Our previous request has been answered, yet the leader is still handing over. Ratis 3.3.0
+        // does that for good when its first StartLeaderElection to the target fails at once
+        // (TransferLeadership.start completes the request but leaves it pending, with no timeout),
+        // and refuses every write until leadership changes: so make it change.
+        stepDown(leader);
       }
       if (++tries == TRANSFER_TRIES || remainingMillis() < PAUSE_MS) {
         throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(failure), failure);
@@ -232,6 +244,28 @@ public final class ClusterAdmin implements AutoCloseable {
       return reply.isSuccess() ? null : reply.getException();
     } catch (IOException e) {
       return e;
+    }
+  }
+
+  /** Asks the leader to step down (an election follows); failures are only logged: the caller goes on either way. */
+  private void stepDown(RaftPeerId leader) {
+    LOG.warn("{} still refuses writes after a failed leadership transfer; asking it to step down", leader);
+    try {
+      RaftClientReply reply = raft.admin().transferLeadership(null, leader, Math.max(1, Math.min(remainingMillis(), 10_000)));
+      if (!reply.isSuccess()) {
+        LOG.warn("{} did not step down: {}", leader, reply.getException());
+      }
+    } catch (IOException e) {
+      LOG.warn("{} did not step down: {}", leader, Causes.rootMessage(e));
+    }
+  }
+
+  /** Whether the node answers a group-info request for this cluster's group. */
+  private boolean answers(RaftPeerId node) {
+    try {
+      return raft.getGroupManagementApi(node).info(groupId).isSuccess();
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -39,14 +39,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     if (u == null) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + ".u' is missing but a required field");
     }
-    if (u.isArray()) {
-      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "update pipelines (an array in '" + field + ".u') are not supported; "
-          + "use update operators or a replacement document");
-    }
-    if (!u.isDocument()) {
-      throw CommandReader.wrongType(field + ".u", u, "object");
-    }
-    Update update = Update.compile(u.asDocument(), time);
+    Update update = compileUpdate(u, field + ".u", time);
     boolean multi = CommandReader.booleanField(statement, field + ".multi", "multi", false);
     if (multi && update.isReplacement()) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "multi update is not supported for replacement-style update");
@@ -56,31 +49,52 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
         Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)));
   }
 
+  /** Compiles the update document or replacement at {@code field}; refuses update pipelines. */
+  static Update compileUpdate(BsonValue u, String field, EntryTime time) {
+    if (u.isArray()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "update pipelines (an array in '" + field + "') are not supported; "
+          + "use update operators or a replacement document");
+    }
+    if (!u.isDocument()) {
+      throw CommandReader.wrongType(field, u, "object");
+    }
+    return Update.compile(u.asDocument(), time);
+  }
+
   Result apply(DocumentStore store, String ns, ChangeRecorder changes) {
     List<BsonDocument> matches = Matching.find(store, ns, filter, multi ? 0 : 1);
     if (matches.isEmpty()) {
-      return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns, changes))) : new Result(0, 0, Optional.empty());
+      return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns, changes).get("_id"))) : new Result(0, 0, Optional.empty());
     }
     boolean images = CollectionCommands.keepsImages(store, ns);
     long modified = 0;
     for (BsonDocument original : matches) {
-      Update.UpdateOutcome outcome = update.apply(original);
-      if (outcome.modified()) {
-        // Encoded once: the store and the history record both copy these bytes.
-        BsonDocument after = DocumentLimits.encodeForUpdate(outcome.after());
-        store.put(ns, after);
-        if (update.isReplacement()) {
-          changes.replace(ns, original, after, images);
-        } else {
-          changes.update(ns, original, after, outcome.updatedFields(), outcome.removedFields(), images);
-        }
+      if (applyTo(store, ns, original, images, changes) != original) {
         modified++;
       }
     }
     return new Result(matches.size(), modified, Optional.empty());
   }
 
-  private BsonValue insertUpsert(DocumentStore store, String ns, ChangeRecorder changes) {
+  /** Updates one stored document and records the change: the document after, or {@code original} itself if nothing changed. */
+  BsonDocument applyTo(DocumentStore store, String ns, BsonDocument original, boolean images, ChangeRecorder changes) {
+    Update.UpdateOutcome outcome = update.apply(original);
+    if (!outcome.modified()) {
+      return original;
+    }
+    // Encoded once: the store and the history record both copy these bytes.
+    BsonDocument after = DocumentLimits.encodeForUpdate(outcome.after());
+    store.put(ns, after);
+    if (update.isReplacement()) {
+      changes.replace(ns, original, after, images);
+    } else {
+      changes.update(ns, original, after, outcome.updatedFields(), outcome.removedFields(), images);
+    }
+    return after;
+  }
+
+  /** Inserts the document an upsert makes when nothing matched, and records the change: that document. */
+  BsonDocument insertUpsert(DocumentStore store, String ns, ChangeRecorder changes) {
     BsonValue generatedId = upsertId.orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE,
         "upsert statement " + index + " carries no leader-chosen _id, so this entry did not come through a Sluice leader"));
     BsonDocument inserted = update.applyForUpsert(query, generatedId);
@@ -94,7 +108,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     }
     store.put(ns, encoded);
     changes.insert(ns, encoded);
-    return inserted.get("_id");
+    return encoded;
   }
 
   private static BsonDocument requiredDocument(BsonDocument statement, String field, String key) {

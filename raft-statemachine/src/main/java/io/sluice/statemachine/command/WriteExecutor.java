@@ -19,7 +19,7 @@ import org.bson.BsonValue;
 
 /**
  * Applies one write command to the store and builds its reply, in MongoDB's shapes: {@code insert},
- * {@code update}, {@code delete}, and the collection commands of {@link CollectionCommands}. Statement-level failures become
+ * {@code update}, {@code delete}, {@code findAndModify} ({@link FindAndModify}), and the collection commands of {@link CollectionCommands}. Statement-level failures become
  * {@code writeErrors} (an ordered write stops at the first); command-level failures are thrown as
  * {@link SluiceException}. Deterministic: the same store and command give the same result anywhere.
  */
@@ -39,16 +39,22 @@ public final class WriteExecutor {
     CommandReader reader = new CommandReader(command);
     return switch (reader.name()) {
       case "insert" -> insert(reader, changes);
-      case "update" -> update(reader, changes, new EntryTime(new BsonDateTime(context.wallTimeMillis()), context.clusterTime()));
+      case "update" -> update(reader, changes, entryTime(context));
+      case "findAndModify" -> FindAndModify.apply(reader, store, changes, entryTime(context));
       case "delete" -> delete(reader, changes);
       default -> {
         if (!CollectionCommands.isCollectionCommand(reader.name())) {
           throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such write command: '" + reader.name()
-              + "'; writes are insert, update, delete, " + CollectionCommands.NAMES);
+              + "'; writes are insert, update, delete, findAndModify, " + CollectionCommands.NAMES);
         }
         yield collections.apply(reader, changes);
       }
     };
+  }
+
+  /** What {@code $currentDate} sets: the time the leader stamped on the entry. */
+  private static EntryTime entryTime(ApplyContext context) {
+    return new EntryTime(new BsonDateTime(context.wallTimeMillis()), context.clusterTime());
   }
 
   /** Applies the command and discards its change events. */

@@ -34,6 +34,7 @@ public final class WriteStamper {
     boolean changed = command.isEmpty() ? false : switch (command.getFirstKey()) {
       case "insert" -> addMissingIds(command.get("documents"));
       case "update" -> addUpsertIds(command.get("updates"));
+      case "findAndModify" -> addUpsertId(command);
       default -> false;
     };
     return new LogEntry(wallTimeMillis, changed ? LogEntry.toBytes(command) : commandBytes);
@@ -63,12 +64,18 @@ public final class WriteStamper {
     }
     boolean changed = false;
     for (BsonValue statement : updates.asArray()) {
-      if (statement.isDocument() && isUpsert(statement.asDocument()) && !statement.asDocument().containsKey(UPSERT_ID)) {
-        statement.asDocument().put(UPSERT_ID, new BsonObjectId(ids.get()));
-        changed = true;
-      }
+      changed |= statement.isDocument() && addUpsertId(statement.asDocument());
     }
     return changed;
+  }
+
+  /** Gives an update statement, or a findAndModify command, that may upsert the {@code _id} to insert. */
+  private boolean addUpsertId(BsonDocument statement) {
+    if (!isUpsert(statement) || statement.containsKey(UPSERT_ID)) {
+      return false;
+    }
+    statement.put(UPSERT_ID, new BsonObjectId(ids.get()));
+    return true;
   }
 
   /** The same reading of {@code upsert} as apply's, so that every statement apply upserts has an id. */
