@@ -100,7 +100,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult updateOne(Bson filter, Bson update, UpdateOptions options) {
-    return update(filter, Documents.toBson(update), options.isUpsert(), false);
+    return update(filter, Documents.toBson(update), options.isUpsert(), false, options.getArrayFilters());
   }
 
   public WriteResult updateMany(Bson filter, Bson update) {
@@ -108,7 +108,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult updateMany(Bson filter, Bson update, UpdateOptions options) {
-    return update(filter, Documents.toBson(update), options.isUpsert(), true);
+    return update(filter, Documents.toBson(update), options.isUpsert(), true, options.getArrayFilters());
   }
 
   public WriteResult replaceOne(Bson filter, Document replacement) {
@@ -116,7 +116,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult replaceOne(Bson filter, Document replacement, ReplaceOptions options) {
-    return update(filter, Documents.toBson(replacement), options.isUpsert(), false);
+    return update(filter, Documents.toBson(replacement), options.isUpsert(), false, null);
   }
 
   public WriteResult deleteOne(Bson filter) {
@@ -133,8 +133,9 @@ public final class SluiceCollection {
   }
 
   public Document findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
-    return findAndModify(filter, new BsonDocument("update", Documents.toBson(update)), options.getSort(), options.getProjection(),
-        options.isUpsert(), options.getReturnDocument());
+    BsonDocument change = new BsonDocument("update", Documents.toBson(update));
+    appendArrayFilters(change, options.getArrayFilters());
+    return findAndModify(filter, change, options.getSort(), options.getProjection(), options.isUpsert(), options.getReturnDocument());
   }
 
   /** Replaces the first document the filter matches and returns it as it was before (or after: {@link ReturnDocument#AFTER}). */
@@ -194,6 +195,15 @@ public final class SluiceCollection {
     Replies.check(transport.write(command("drop")));
   }
 
+  /** Adds the driver's {@code arrayFilters} option, if set, to an update statement or command. */
+  private static void appendArrayFilters(BsonDocument target, List<? extends Bson> arrayFilters) {
+    if (arrayFilters != null) {
+      BsonArray filters = new BsonArray();
+      arrayFilters.forEach(f -> filters.add(Documents.toBson(f)));
+      target.append("arrayFilters", filters);
+    }
+  }
+
   /** A {@code findAndModify} of {@code change} ({@code update} or {@code remove}); the document it returns, or null. */
   private Document findAndModify(Bson filter, BsonDocument change, Bson sort, Bson projection, boolean upsert, ReturnDocument returned) {
     BsonDocument command = command("findAndModify").append("query", Documents.toBson(filter));
@@ -209,9 +219,10 @@ public final class SluiceCollection {
     return value == null || value.isNull() ? null : Documents.toDocument(value.asDocument());
   }
 
-  private WriteResult update(Bson filter, BsonDocument update, boolean upsert, boolean multi) {
+  private WriteResult update(Bson filter, BsonDocument update, boolean upsert, boolean multi, List<? extends Bson> arrayFilters) {
     BsonDocument statement = new BsonDocument("q", Documents.toBson(filter)).append("u", update)
         .append("upsert", BsonBoolean.valueOf(upsert)).append("multi", BsonBoolean.valueOf(multi));
+    appendArrayFilters(statement, arrayFilters);
     return write(command("update").append("updates", new BsonArray(List.of(statement))), List.of());
   }
 

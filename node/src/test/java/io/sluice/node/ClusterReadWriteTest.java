@@ -14,6 +14,8 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import io.sluice.client.ChangeStreamCursor;
+import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.ReadPreference;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
@@ -21,6 +23,8 @@ import io.sluice.client.WriteResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.junit.jupiter.api.AfterAll;
@@ -167,6 +171,25 @@ class ClusterReadWriteTest {
         .isEqualTo(new Document("_id", 1).append("state", "open").append("at", 31));
     assertThat(jobs.findOneAndDelete(eq("state", "nothing"))).isNull();
     assertThat(jobs.find().sort(Sorts.ascending("_id")).into(new ArrayList<>())).extracting(d -> d.get("_id")).containsExactly(2, 3, 9);
+  }
+
+  /** Positional updates with the driver's arrayFilters option; the change event names the element written. */
+  @Test
+  void positionalUpdatesWithTheDriversArrayFilters() {
+    SluiceCollection students = client.getDatabase("app").getCollection("students");
+    students.insertOne(new Document("_id", 1).append("grades", List.of(
+        new Document("grade", 80).append("std", 6), new Document("grade", 85).append("std", 4), new Document("grade", 90).append("std", 6))));
+    try (ChangeStreamCursor<ChangeStreamDocument> stream = students.watch().cursor()) {
+      students.updateOne(eq("_id", 1), Updates.inc("grades.$[high].std", -1),
+          new UpdateOptions().arrayFilters(List.of(Filters.gte("high.grade", 85))));
+      students.updateOne(Filters.and(eq("_id", 1), eq("grades.grade", 80)), Updates.set("grades.$.std", 0));
+      Document claimed = students.findOneAndUpdate(eq("_id", 1), Updates.set("grades.$[g].top", true),
+          new FindOneAndUpdateOptions().arrayFilters(List.of(eq("g.grade", 90))).returnDocument(ReturnDocument.AFTER));
+      assertThat(claimed.getList("grades", Document.class)).containsExactly(new Document("grade", 80).append("std", 0),
+          new Document("grade", 85).append("std", 3), new Document("grade", 90).append("std", 5).append("top", true));
+      assertThat(stream.next().getUpdateDescription().getUpdatedFields())
+          .isEqualTo(new BsonDocument("grades.1.std", new BsonInt32(3)).append("grades.2.std", new BsonInt32(5)));
+    }
   }
 
   @Test

@@ -26,7 +26,7 @@ import org.bson.BsonValue;
  */
 final class FindAndModify {
   private static final Set<String> FIELDS = Set.of("query", "sort", "remove", "update", "new", "fields", "upsert",
-      "bypassDocumentValidation", "collation", "hint", WriteStamper.UPSERT_ID);
+      "arrayFilters", "bypassDocumentValidation", "collation", "hint", WriteStamper.UPSERT_ID);
 
   private FindAndModify() {}
 
@@ -55,7 +55,8 @@ final class FindAndModify {
     }
     Filter filter = Filter.compile(query);
     SortSpec order = SortSpec.compile(sort);
-    UpdateStatement statement = remove ? null : new UpdateStatement(0, query, filter, UpdateStatement.compileUpdate(u, "findAndModify.update", time), upsert, false,
+    UpdateStatement statement = remove ? null : new UpdateStatement(0, query, filter, UpdateStatement.compileUpdate(u, "findAndModify.update", time,
+        UpdateStatement.arrayFilters(reader.document(), "findAndModify")), upsert, false,
         Optional.ofNullable(reader.document().get(WriteStamper.UPSERT_ID)));
 
     List<BsonDocument> matches = Matching.find(store, ns, filter, sort.isEmpty() ? 1 : 0);

@@ -3,6 +3,7 @@ package io.sluice.statemachine.command;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.changestream.ChangeRecorder;
+import io.sluice.statemachine.engine.ArrayFilters;
 import io.sluice.statemachine.engine.DocumentLimits;
 import io.sluice.statemachine.engine.EntryTime;
 import io.sluice.statemachine.engine.Filter;
@@ -39,7 +40,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     if (u == null) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + ".u' is missing but a required field");
     }
-    Update update = compileUpdate(u, field + ".u", time);
+    Update update = compileUpdate(u, field + ".u", time, arrayFilters(statement, field));
     boolean multi = CommandReader.booleanField(statement, field + ".multi", "multi", false);
     if (multi && update.isReplacement()) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "multi update is not supported for replacement-style update");
@@ -49,8 +50,20 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
         Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)));
   }
 
+  /** The statement's (or command's) {@code arrayFilters}, compiled; none if absent. */
+  static ArrayFilters arrayFilters(BsonDocument statement, String field) {
+    BsonValue filters = statement.get("arrayFilters");
+    if (filters == null) {
+      return ArrayFilters.NONE;
+    }
+    if (!filters.isArray()) {
+      throw CommandReader.wrongType(field + ".arrayFilters", filters, "array");
+    }
+    return ArrayFilters.compile(filters.asArray());
+  }
+
   /** Compiles the update document or replacement at {@code field}; refuses update pipelines. */
-  static Update compileUpdate(BsonValue u, String field, EntryTime time) {
+  static Update compileUpdate(BsonValue u, String field, EntryTime time, ArrayFilters arrayFilters) {
     if (u.isArray()) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "update pipelines (an array in '" + field + "') are not supported; "
           + "use update operators or a replacement document");
@@ -58,7 +71,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     if (!u.isDocument()) {
       throw CommandReader.wrongType(field, u, "object");
     }
-    return Update.compile(u.asDocument(), time);
+    return Update.compile(u.asDocument(), time, arrayFilters);
   }
 
   Result apply(DocumentStore store, String ns, ChangeRecorder changes) {
@@ -78,7 +91,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
 
   /** Updates one stored document and records the change: the document after, or {@code original} itself if nothing changed. */
   BsonDocument applyTo(DocumentStore store, String ns, BsonDocument original, boolean images, ChangeRecorder changes) {
-    Update.UpdateOutcome outcome = update.apply(original);
+    Update.UpdateOutcome outcome = update.apply(original, query);
     if (!outcome.modified()) {
       return original;
     }

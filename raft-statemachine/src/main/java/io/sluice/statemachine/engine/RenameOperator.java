@@ -19,6 +19,10 @@ final class RenameOperator implements UpdateOperator {
           + BsonValues.render(argument));
     }
     String to = argument.asString().getValue();
+    if (PositionalPaths.hasPositional(UpdatePaths.parse(path)) || PositionalPaths.hasPositional(target(argument))) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "The source and destination fields for $rename may not be dynamic: " + path
+          + ": " + BsonValues.render(argument));
+    }
     if (to.equals(path)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "The source and target field for $rename must differ: " + path + ": "
           + BsonValues.render(argument));

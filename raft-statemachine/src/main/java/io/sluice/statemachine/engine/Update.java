@@ -13,8 +13,8 @@ import org.bson.BsonValue;
 /**
  * A compiled update: a replacement document, or operators ({@code $set $unset $inc $mul $min $max
  * $push $addToSet $pop $pull $pullAll $rename $setOnInsert}, registered in {@link #OPERATORS}, and
- * {@code $currentDate}). Applying never changes
- * the original; it returns a new document. Operator
+ * {@code $currentDate}) on paths that may hold positional components ({@code $ $[] $[<id>]}, see
+ * {@link PositionalPaths}). Applying never changes the original; it returns a new document. Operator
  * paths are applied in MongoDB's order ({@link UpdatePaths#ORDER}), so new fields are appended in it.
  */
 public final class Update {
@@ -50,26 +50,40 @@ public final class Update {
     }
   }
 
-  private record Modification(String[] path, UpdateOperator operator, BsonValue argument) {}
+  private record Modification(String[] path, UpdateOperator operator, BsonValue argument) {
+    boolean positional() {
+      return PositionalPaths.hasPositional(path);
+    }
+
+    /** The paths this modification writes: its own and, for {@code $rename}, the target. */
+    List<String[]> touched() {
+      return operator instanceof RenameOperator ? List.of(path, RenameOperator.target(argument)) : List.<String[]>of(path);
+    }
+  }
 
   private final BsonDocument replacement;
   private final List<Modification> modifications;
+  private final ArrayFilters arrayFilters;
+  private final boolean positional;
 
-  private Update(BsonDocument replacement, List<Modification> modifications) {
+  private Update(BsonDocument replacement, List<Modification> modifications, ArrayFilters arrayFilters) {
     this.replacement = replacement;
     this.modifications = modifications;
+    this.arrayFilters = arrayFilters;
+    this.positional = modifications.stream().anyMatch(Modification::positional);
   }
 
-  /** Compiles an update without {@code $currentDate}; see {@link #compile(BsonDocument, EntryTime)}. */
+  /** Compiles an update without {@code $currentDate} or array filters; see {@link #compile(BsonDocument, EntryTime, ArrayFilters)}. */
   public static Update compile(BsonDocument u) {
-    return compile(u, null);
+    return compile(u, null, ArrayFilters.NONE);
   }
 
   /**
-   * Compiles an update document of the entry stamped {@code time} (what {@code $currentDate} sets);
-   * throws FAILED_TO_PARSE, TYPE_MISMATCH, BAD_VALUE or CONFLICTING_UPDATE_OPERATORS.
+   * Compiles an update document of the entry stamped {@code time} (what {@code $currentDate} sets),
+   * whose {@code $[<id>]} paths take the elements {@code arrayFilters} pick; throws FAILED_TO_PARSE,
+   * TYPE_MISMATCH, BAD_VALUE or CONFLICTING_UPDATE_OPERATORS. Every array filter must be used.
    */
-  public static Update compile(BsonDocument u, EntryTime time) {
+  public static Update compile(BsonDocument u, EntryTime time, ArrayFilters arrayFilters) {
     String operator = null;
     String plain = null;
     for (String key : u.keySet()) {
@@ -84,10 +98,12 @@ public final class Update {
           + "replacement fields, but this one has both '" + operator + "' and '" + plain + "'");
     }
     if (operator == null) {
-      return new Update(BsonValues.copy(u), List.of());
+      checkAllUsed(arrayFilters, new TreeSet<>(), u);
+      return new Update(BsonValues.copy(u), List.of(), arrayFilters);
     }
     List<Modification> modifications = new ArrayList<>();
     List<String[]> touched = new ArrayList<>();
+    TreeSet<String> usedIdentifiers = new TreeSet<>();
     for (Map.Entry<String, BsonValue> e : u.entrySet()) {
       UpdateOperator op = e.getKey().equals(CURRENT_DATE) ? SET : OPERATORS.get(e.getKey());
       if (op == null) {
@@ -103,38 +119,71 @@ public final class Update {
       }
       for (Map.Entry<String, BsonValue> field : e.getValue().asDocument().entrySet()) {
         String[] path = UpdatePaths.parse(field.getKey());
+        usedIdentifiers.addAll(identifiers(field.getKey(), path, arrayFilters));
         BsonValue argument = field.getValue();
         if (e.getKey().equals(CURRENT_DATE)) {
           argument = CurrentDateOperator.valueAt(field.getKey(), argument, Objects.requireNonNull(time,
               "$currentDate needs the time of the entry the update belongs to"));
         }
         op.checkArgument(field.getKey(), argument);
-        modifications.add(new Modification(path, op, BsonValues.copy(argument)));
-        touched.add(path);
-        if (op instanceof RenameOperator) {
-          touched.add(RenameOperator.target(argument));
-        }
+        Modification modification = new Modification(path, op, BsonValues.copy(argument));
+        modifications.add(modification);
+        touched.addAll(modification.touched());
       }
     }
+    checkAllUsed(arrayFilters, usedIdentifiers, u);
     modifications.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
     touched.sort(UpdatePaths.ORDER);
     UpdatePaths.checkNoConflicts(touched);
-    return new Update(null, List.copyOf(modifications));
+    return new Update(null, List.copyOf(modifications), arrayFilters);
+  }
+
+  /** The identifiers of the path's {@code $[<id>]} components; each must have an array filter. */
+  private static List<String> identifiers(String pathText, String[] path, ArrayFilters arrayFilters) {
+    List<String> identifiers = new ArrayList<>();
+    for (String part : path) {
+      String identifier = PositionalPaths.isPositional(part) ? PositionalPaths.identifier(part) : null;
+      if (identifier != null) {
+        if (!arrayFilters.has(identifier)) {
+          throw new SluiceException(ErrorCode.BAD_VALUE, "No array filter found for identifier '" + identifier + "' in path '"
+              + pathText + "'");
+        }
+        identifiers.add(identifier);
+      }
+    }
+    return identifiers;
+  }
+
+  private static void checkAllUsed(ArrayFilters arrayFilters, TreeSet<String> used, BsonDocument u) {
+    for (String identifier : new TreeSet<>(arrayFilters.identifiers())) {
+      if (!used.contains(identifier)) {
+        throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The array filter for identifier '" + identifier
+            + "' was not used in the update " + BsonValues.render(u));
+      }
+    }
   }
 
   public boolean isReplacement() {
     return replacement != null;
   }
 
-  /** Applies the update to a copy of the original; throws IMMUTABLE_FIELD if {@code _id} would change. */
+  /** Applies an update without the positional {@code $}; see {@link #apply(BsonDocument, BsonDocument)}. */
   public UpdateOutcome apply(BsonDocument original) {
+    return apply(original, new BsonDocument());
+  }
+
+  /**
+   * Applies the update to a copy of the original, which {@code query} matched (it locates the
+   * positional {@code $}); throws IMMUTABLE_FIELD if {@code _id} would change.
+   */
+  public UpdateOutcome apply(BsonDocument original, BsonDocument query) {
     if (isReplacement()) {
       BsonDocument after = replaceKeepingId(original.get(ID));
       return new UpdateOutcome(after, !BsonValues.identical(original, after), new BsonDocument(), List.of());
     }
     BsonDocument after = BsonValues.copy(original);
     ChangeLog log = ChangeLog.recording();
-    applyOperators(after, log, false);
+    applyOperators(after, log, new PositionalPaths.Context(query, arrayFilters, false));
     BsonValue id = original.get(ID);
     if (id != null && (!after.containsKey(ID) || !BsonValues.identical(id, after.get(ID)))) {
       throw immutableId();
@@ -157,7 +206,7 @@ public final class Update {
       doc = replaceKeepingId(filterId);
     } else {
       doc = seed;
-      applyOperators(doc, ChangeLog.DISCARD, true);
+      applyOperators(doc, ChangeLog.DISCARD, new PositionalPaths.Context(filterDoc, arrayFilters, true));
       if (filterId != null && (!doc.containsKey(ID) || !BsonValues.identical(filterId, doc.get(ID)))) {
         throw immutableId();
       }
@@ -175,12 +224,34 @@ public final class Update {
     return result;
   }
 
-  private void applyOperators(BsonDocument doc, ChangeLog log, boolean inserting) {
-    for (Modification m : modifications) {
-      if (inserting || !m.operator().onInsertOnly()) {
+  private void applyOperators(BsonDocument doc, ChangeLog log, PositionalPaths.Context context) {
+    for (Modification m : positional ? resolve(doc, context) : modifications) {
+      if (context.inserting() || !m.operator().onInsertOnly()) {
         m.operator().apply(doc, m.path(), m.argument(), log);
       }
     }
+  }
+
+  /**
+   * The modifications with every positional path replaced by the concrete paths it stands for in
+   * {@code doc} (before any is applied), in MongoDB's order; two that write the same place, or one
+   * inside the other, are a conflict, as they would be if written out.
+   */
+  private List<Modification> resolve(BsonDocument doc, PositionalPaths.Context context) {
+    List<Modification> concrete = new ArrayList<>();
+    for (Modification m : modifications) {
+      if (m.positional()) {
+        PositionalPaths.resolve(doc, m.path(), context).forEach(path -> concrete.add(new Modification(path, m.operator(), m.argument())));
+      } else {
+        concrete.add(m);
+      }
+    }
+    concrete.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
+    List<String[]> touched = new ArrayList<>();
+    concrete.forEach(m -> touched.addAll(m.touched()));
+    touched.sort(UpdatePaths.ORDER);
+    UpdatePaths.checkNoConflicts(touched);
+    return concrete;
   }
 
   /**

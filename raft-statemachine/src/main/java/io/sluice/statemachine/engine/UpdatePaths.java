@@ -26,15 +26,12 @@ final class UpdatePaths {
         throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The update path '" + path
             + "' contains an empty field name, which is not allowed.");
       }
-      if (part.equals("$") || part.startsWith("$[")) {
-        throw new SluiceException(ErrorCode.BAD_VALUE, "positional update operators ($, $[] and $[<identifier>]) are not "
-            + "supported, found in the path '" + path + "'");
-      }
-      if (part.startsWith("$")) {
+      if (part.startsWith("$") && !PositionalPaths.isPositional(part)) {
         throw new SluiceException(ErrorCode.BAD_VALUE, "The dollar ($) prefixed field '" + part + "' in '" + path
             + "' is not valid in an update path");
       }
     }
+    PositionalPaths.check(path, parts);
     return parts;
   }
 

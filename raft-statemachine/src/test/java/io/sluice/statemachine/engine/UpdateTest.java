@@ -239,8 +239,6 @@ class UpdateTest {
         arguments("{$inc: {a: null}}", ErrorCode.TYPE_MISMATCH, new String[] {"non-numeric argument"}),
         arguments("{$set: {'': 1}}", ErrorCode.FAILED_TO_PARSE, new String[] {"empty update path"}),
         arguments("{$set: {'a..b': 1}}", ErrorCode.FAILED_TO_PARSE, new String[] {"'a..b'", "empty field name"}),
-        arguments("{$set: {'a.$': 1}}", ErrorCode.BAD_VALUE, new String[] {"positional", "'a.$'"}),
-        arguments("{$set: {'a.$[].b': 1}}", ErrorCode.BAD_VALUE, new String[] {"positional"}),
         arguments("{$set: {$x: 1}}", ErrorCode.BAD_VALUE, new String[] {"'$x'"}),
         arguments("{$mul: {a: 'x'}}", ErrorCode.TYPE_MISMATCH, new String[] {"Cannot multiply with non-numeric argument: {a: \"x\"}"}),
         arguments("{$pop: {a: 2}}", ErrorCode.FAILED_TO_PARSE, new String[] {"$pop expects 1 or -1, found: 2", "'a'"}),
@@ -274,13 +272,13 @@ class UpdateTest {
   @Test
   void currentDateSetsTheEntrysTimeAsADateOrATimestamp() {
     EntryTime time = new EntryTime(new BsonDateTime(1_700_000_000_123L), new BsonTimestamp(1_700_000_000, 3));
-    Update update = Update.compile(doc("{$currentDate: {d: true, e: {$type: 'date'}, 'x.t': {$type: 'timestamp'}}}"), time);
+    Update update = Update.compile(doc("{$currentDate: {d: true, e: {$type: 'date'}, 'x.t': {$type: 'timestamp'}}}"), time, ArrayFilters.NONE);
     UpdateOutcome outcome = update.apply(doc("{_id: 1, d: 0}"));
     assertThat(outcome.after()).isEqualTo(new BsonDocument("_id", new BsonInt32(1)).append("d", time.date()).append("e", time.date())
         .append("x", new BsonDocument("t", time.timestamp())));
-    assertFails(() -> Update.compile(doc("{$currentDate: {d: 'yes'}}"), time), ErrorCode.BAD_VALUE,
+    assertFails(() -> Update.compile(doc("{$currentDate: {d: 'yes'}}"), time, ArrayFilters.NONE), ErrorCode.BAD_VALUE,
         "$currentDate of 'd' takes true, {$type: 'date'} or {$type: 'timestamp'}, not \"yes\"");
-    assertFails(() -> Update.compile(doc("{$currentDate: {d: {$type: 'month'}}}"), time), ErrorCode.BAD_VALUE, "$currentDate of 'd'");
+    assertFails(() -> Update.compile(doc("{$currentDate: {d: {$type: 'month'}}}"), time, ArrayFilters.NONE), ErrorCode.BAD_VALUE, "$currentDate of 'd'");
   }
 
   @Test
