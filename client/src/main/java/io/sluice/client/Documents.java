@@ -22,6 +22,33 @@ final class Documents {
     return bson.toBsonDocument(BsonDocument.class, REGISTRY);
   }
 
+  /** An update document, checked as the driver checks it: not empty, and only update operators at the top. */
+  static BsonDocument toUpdate(Bson update) {
+    BsonDocument doc = toBson(update);
+    if (doc.isEmpty()) {
+      throw new IllegalArgumentException("Invalid BSON document for an update. The document may not be empty.");
+    }
+    for (String key : doc.keySet()) {
+      if (!key.startsWith("$")) {
+        throw new IllegalArgumentException("Invalid BSON field name " + key + ": an update takes only update operators ($set, "
+            + "$inc, ...); to replace the document, use replaceOne or findOneAndReplace");
+      }
+    }
+    return doc;
+  }
+
+  /** A replacement document, checked as the driver checks it: no update operators at the top. */
+  static BsonDocument toReplacement(Bson replacement) {
+    BsonDocument doc = toBson(replacement);
+    for (String key : doc.keySet()) {
+      if (key.startsWith("$")) {
+        throw new IllegalArgumentException("Invalid BSON field name " + key + ": a replacement document takes no update operators; "
+            + "to update the document, use updateOne or findOneAndUpdate");
+      }
+    }
+    return doc;
+  }
+
   static Document toDocument(BsonDocument bson) {
     return REGISTRY.get(Document.class).decode(new BsonDocumentReader(bson), DecoderContext.builder().build());
   }

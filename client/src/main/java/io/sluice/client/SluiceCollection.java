@@ -100,7 +100,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult updateOne(Bson filter, Bson update, UpdateOptions options) {
-    return update(filter, Documents.toBson(update), options.isUpsert(), false, options.getArrayFilters());
+    return update(filter, Documents.toUpdate(update), options.isUpsert(), false, options.getArrayFilters());
   }
 
   public WriteResult updateMany(Bson filter, Bson update) {
@@ -108,7 +108,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult updateMany(Bson filter, Bson update, UpdateOptions options) {
-    return update(filter, Documents.toBson(update), options.isUpsert(), true, options.getArrayFilters());
+    return update(filter, Documents.toUpdate(update), options.isUpsert(), true, options.getArrayFilters());
   }
 
   public WriteResult replaceOne(Bson filter, Document replacement) {
@@ -116,7 +116,7 @@ public final class SluiceCollection {
   }
 
   public WriteResult replaceOne(Bson filter, Document replacement, ReplaceOptions options) {
-    return update(filter, Documents.toBson(replacement), options.isUpsert(), false, null);
+    return update(filter, Documents.toReplacement(replacement), options.isUpsert(), false, null);
   }
 
   public WriteResult deleteOne(Bson filter) {
@@ -133,7 +133,7 @@ public final class SluiceCollection {
   }
 
   public Document findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
-    BsonDocument change = new BsonDocument("update", Documents.toBson(update));
+    BsonDocument change = new BsonDocument("update", Documents.toUpdate(update));
     appendArrayFilters(change, options.getArrayFilters());
     return findAndModify(filter, change, options.getSort(), options.getProjection(), options.isUpsert(), options.getReturnDocument());
   }
@@ -144,7 +144,7 @@ public final class SluiceCollection {
   }
 
   public Document findOneAndReplace(Bson filter, Document replacement, FindOneAndReplaceOptions options) {
-    return findAndModify(filter, new BsonDocument("update", Documents.toBson(replacement)), options.getSort(), options.getProjection(),
+    return findAndModify(filter, new BsonDocument("update", Documents.toReplacement(replacement)), options.getSort(), options.getProjection(),
         options.isUpsert(), options.getReturnDocument());
   }
 

@@ -31,6 +31,7 @@ public enum ErrorCode {
   NETWORK_TIMEOUT(89, "NetworkTimeout", true),
   SHUTDOWN_IN_PROGRESS(91, "ShutdownInProgress", true),
   NOT_YET_APPLIED(133, "FailedToSatisfyReadPreference", true),
+  EXCEEDED_MEMORY_LIMIT(146, "ExceededMemoryLimit", false),
   INVALID_PIPELINE_OPERATOR(168, "InvalidPipelineOperator", false),
   INVALID_RESUME_TOKEN(260, "InvalidResumeToken", false),
   CHANGE_STREAM_FATAL_ERROR(280, "ChangeStreamFatalError", false),

@@ -335,12 +335,7 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   private BsonDocument read(BsonDocument command) {
     try {
-      store.readLock().lock();
-      try {
-        return reads.execute(command);
-      } finally {
-        store.readLock().unlock();
-      }
+      return reads.execute(command);
     } catch (SluiceException e) {
       return Replies.error(e);
     } catch (RuntimeException e) {

@@ -46,6 +46,11 @@ public final class ClusterAdmin implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterAdmin.class);
   private static final long PAUSE_MS = 200;
   private static final int TRANSFER_TRIES = 5;
+  /**
+   * How long one transfer may take: the target catching up and winning an election. The leader
+   * refuses writes meanwhile, so it is short; a transfer that needs longer is tried again.
+   */
+  private static final long TRANSFER_ATTEMPT_MS = 3_000;
 
   private final ConnectionString connection;
   private final RaftGroupId groupId;
@@ -140,33 +145,40 @@ public final class ClusterAdmin implements AutoCloseable {
     if (id.equals(view.leader())) {
       return;
     }
+    if (!answers(id)) {
+      // Not only quicker: Ratis 3.3.0 can leave a leader refusing writes after a transfer to a node that is down (see below).
+      throw AdminException.failed("transfer of leadership to " + address + " failed: the node does not answer (is it running?)", null);
+    }
     int targetPriority = view.voters().stream().filter(p -> p.getId().equals(id)).findFirst().orElseThrow().getPriority();
     if (view.voters().stream().anyMatch(p -> p.getPriority() > targetPriority)) {
       changeConfiguration("make voters' priorities equal", v -> v.voters().stream().map(RaftPeer::getPriority).distinct().count() <= 1
           ? Optional.empty()
           : Optional.of(new Change(v.voters().stream().map(p -> withPriority(p, 0)).toList(), v.listeners())));
     }
-    if (!answers(id)) {
-      // Not only quicker: Ratis 3.3.0 can leave a leader refusing writes after a transfer to a node that is down (see below).
-      throw AdminException.failed("transfer of leadership to " + address + " failed: the node does not answer (is it running?)", null);
-    }
     // To the leader just found, not the client's own guess. A transfer fails (DIFFERENT_LEADER) when
     // another election wins meanwhile, or when the node asked was deposed already: then whoever
     // leads now is asked again, a few times, within the operation's deadline.
     int tries = 0;
+    long steppingDownSince = 0;
     for (RaftPeerId leader = view.leader(); !id.equals(leader); leader = leaderView().leader()) {
       Exception failure = transferFrom(leader, id);
       if (failure == null) {
         break;
       }
-      if (Causes.inChain(failure, LeaderSteppingDownException.class)) {
-        // Our previous request has been answered, yet the leader is still handing over. Ratis 3.3.0
-        // does that for good when its first StartLeaderElection to the target fails at once
-        // (TransferLeadership.start completes the request but leaves it pending, with no timeout),
-        // and refuses every write until leadership changes: so make it change.
-        stepDown(leader);
+      boolean steppingDown = Causes.inChain(failure, LeaderSteppingDownException.class);
+      if (steppingDown && steppingDownSince == 0) {
+        steppingDownSince = System.nanoTime();
       }
-      if (++tries == TRANSFER_TRIES || remainingMillis() < PAUSE_MS) {
+      if (steppingDown && System.nanoTime() - steppingDownSince > TimeUnit.MILLISECONDS.toNanos(TRANSFER_ATTEMPT_MS)) {
+        // The leader refuses even to be asked, because a transfer is pending (another admin's), and
+        // has been for longer than any transfer may take. Ratis 3.3.0 leaves one pending for good
+        // when its first StartLeaderElection to the target fails at once (TransferLeadership.start
+        // completes the request without clearing it, and sets no timeout); the leader then refuses
+        // every write until leadership changes: so make it change.
+        stepDown(leader);
+        steppingDownSince = 0;
+      }
+      if ((!steppingDown && ++tries == TRANSFER_TRIES) || remainingMillis() < PAUSE_MS) {
         throw AdminException.failed("transfer of leadership to " + address + " failed: " + Causes.rootMessage(failure), failure);
       }
       pause();
@@ -240,7 +252,7 @@ public final class ClusterAdmin implements AutoCloseable {
   /** Asks {@code leader} to hand leadership to {@code target}: null if it did, else why not. */
   private Exception transferFrom(RaftPeerId leader, RaftPeerId target) {
     try {
-      RaftClientReply reply = raft.admin().transferLeadership(target, leader, Math.max(1, Math.min(remainingMillis(), 10_000)));
+      RaftClientReply reply = raft.admin().transferLeadership(target, leader, Math.max(1, Math.min(remainingMillis(), TRANSFER_ATTEMPT_MS)));
       return reply.isSuccess() ? null : reply.getException();
     } catch (IOException e) {
       return e;

@@ -88,12 +88,25 @@ final class CommandReader {
     return value.asNumber().longValue();
   }
 
-  /** Rejects any field this command does not know, like MongoDB's IDL parser does. */
+  /** Rejects any field this command does not know, like MongoDB's IDL parser does, and any collation but the simple one. */
   void checkFields(Set<String> allowed) {
     for (String field : command.keySet()) {
       if (!field.equals(name) && !allowed.contains(field) && !GENERIC_FIELDS.contains(field)) {
         throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + name + "." + field + "' is an unknown field.");
       }
+    }
+    checkSimpleCollation(command, name);
+  }
+
+  /**
+   * Accepts a {@code collation} (of a command or a statement) only as {@code {locale: "simple"}}:
+   * Sluice compares strings by code point, and a collation it ignored would change what matches.
+   */
+  static void checkSimpleCollation(BsonDocument holder, String where) {
+    BsonValue collation = holder.get("collation");
+    if (collation != null && !collation.equals(new BsonDocument("locale", new org.bson.BsonString("simple")))) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "BSON field '" + where + ".collation': only the simple collation "
+          + "{locale: \"simple\"} (binary comparison) is supported, found " + collation.toString());
     }
   }
 

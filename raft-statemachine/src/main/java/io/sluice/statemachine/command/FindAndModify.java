@@ -9,7 +9,6 @@ import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Projection;
 import io.sluice.statemachine.engine.SortSpec;
 import io.sluice.statemachine.storage.DocumentStore;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.bson.BsonBoolean;
@@ -59,8 +58,8 @@ final class FindAndModify {
         UpdateStatement.arrayFilters(reader.document(), "findAndModify")), upsert, false,
         Optional.ofNullable(reader.document().get(WriteStamper.UPSERT_ID)));
 
-    List<BsonDocument> matches = Matching.find(store, ns, filter, sort.isEmpty() ? 1 : 0);
-    Optional<BsonDocument> target = sort.isEmpty() ? matches.stream().findFirst() : matches.stream().min(order.comparator());
+    Optional<BsonDocument> target = sort.isEmpty() ? Matching.find(store, ns, filter, 1).stream().findFirst()
+        : Matching.first(store, ns, filter, order.comparator());
     boolean images = CollectionCommands.keepsImages(store, ns);
     BsonDocument lastError = new BsonDocument("n", new BsonInt32(target.isPresent() ? 1 : 0));
     BsonDocument value;
@@ -71,7 +70,7 @@ final class FindAndModify {
       });
       value = target.orElse(null);
     } else if (target.isPresent()) {
-      BsonDocument after = statement.applyTo(store, ns, target.get(), images, changes);
+      BsonDocument after = statement.applyTo(store, ns, target.get(), images, changes).after();
       lastError.append("updatedExisting", BsonBoolean.TRUE);
       value = returnNew ? after : target.get();
     } else if (upsert) {

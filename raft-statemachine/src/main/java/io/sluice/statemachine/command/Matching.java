@@ -3,9 +3,13 @@ package io.sluice.statemachine.command;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
@@ -13,19 +17,33 @@ import org.bson.BsonValue;
 final class Matching {
   private Matching() {}
 
+  /** The matching documents, in key order, decoded one at a time; the caller holds the store's lock while it iterates. */
+  static Iterator<BsonDocument> iterate(DocumentStore store, String namespace, Filter filter) {
+    Optional<BsonValue> id = filter.idEquality();
+    if (id.isPresent()) {
+      return store.find(namespace, id.get()).filter(filter::matches).stream().iterator();
+    }
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(store.scan(namespace), Spliterator.ORDERED), false)
+        .filter(filter::matches).iterator();
+  }
+
+  /** The first matching document in {@code order} (the first in key order among equals), without keeping the others. */
+  static Optional<BsonDocument> first(DocumentStore store, String namespace, Filter filter, Comparator<BsonDocument> order) {
+    BsonDocument best = null;
+    for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext(); ) {
+      BsonDocument doc = it.next();
+      if (best == null || order.compare(doc, best) < 0) {
+        best = doc;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
   /** Up to {@code limit} matching documents (0 = no limit), in key order. */
   static List<BsonDocument> find(DocumentStore store, String namespace, Filter filter, long limit) {
     List<BsonDocument> matches = new ArrayList<>();
-    Optional<BsonValue> id = filter.idEquality();
-    if (id.isPresent()) {
-      store.find(namespace, id.get()).filter(filter::matches).ifPresent(matches::add);
-      return matches;
-    }
-    for (Iterator<BsonDocument> it = store.scan(namespace); it.hasNext() && (limit == 0 || matches.size() < limit); ) {
-      BsonDocument doc = it.next();
-      if (filter.matches(doc)) {
-        matches.add(doc);
-      }
+    for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext() && (limit == 0 || matches.size() < limit); ) {
+      matches.add(it.next());
     }
     return matches;
   }

@@ -14,11 +14,13 @@ import io.sluice.statemachine.engine.SortSpec;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
@@ -28,8 +30,10 @@ import org.bson.BsonValue;
 
 /**
  * Answers read commands from the store as it is: {@code find}, {@code count}, {@code aggregate},
- * {@code distinct}, {@code listCollections}. The caller decides how fresh the store must be (linearizable, or at least
- * some position) and holds the store's read lock so that no half-applied entry is seen.
+ * {@code distinct}, {@code listCollections}. The caller decides how fresh the store must be
+ * (linearizable, or at least some position). Each command reads the store under its read lock, so
+ * that no half-applied entry is seen, and sorts, projects or runs its pipeline after releasing it, so
+ * that a long aggregate does not hold up apply.
  */
 public final class QueryExecutor {
   /** A reply must fit one message: the largest document plus room for the reply's own fields. */
@@ -64,7 +68,7 @@ public final class QueryExecutor {
     long limit = limit(reader);
     // Without a sort, the scan can stop as soon as skip + limit documents matched.
     long needed = sortSpec.isEmpty() && limit > 0 ? skip + limit : 0;
-    List<BsonDocument> matches = new ArrayList<>(Matching.find(store, ns, filter, needed));
+    List<BsonDocument> matches = new ArrayList<>(underReadLock(() -> Matching.find(store, ns, filter, needed)));
     if (!sortSpec.isEmpty()) {
       matches.sort(SortSpec.compile(sortSpec).comparator());
     }
@@ -79,10 +83,13 @@ public final class QueryExecutor {
     if (reader.booleanOr("explain", false)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "explain is not supported for aggregate");
     }
+    if (!reader.document().containsKey("cursor")) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The 'cursor' option is required, except for aggregate with the explain argument");
+    }
     reader.documentOr("cursor", new BsonDocument());
     String ns = reader.namespace();
     Aggregation aggregation = Aggregation.compile(reader.array("pipeline"));
-    List<BsonDocument> result = aggregation.run(Matching.find(store, ns, aggregation.scanFilter(), 0));
+    List<BsonDocument> result = aggregation.run(underReadLock(() -> Matching.find(store, ns, aggregation.scanFilter(), 0)));
     return cursorReply(ns, result, doc -> doc, "add a $match, $project or $limit stage");
   }
 
@@ -100,16 +107,21 @@ public final class QueryExecutor {
     }
     Filter filter = Filter.compile(reader.documentOr("query", new BsonDocument()));
     TreeSet<BsonValue> values = new TreeSet<>(BsonOrder::compare);
-    for (BsonDocument doc : Matching.find(store, ns, filter, 0)) {
-      for (Optional<BsonValue> value : FieldPath.candidates(doc, key, FieldPath.LeafArrays.KEEP)) {
-        value.ifPresent(v -> values.addAll(v.isArray() ? v.asArray().getValues() : List.of(v)));
+    long[] bytes = {0};
+    underReadLock(() -> {
+      for (Iterator<BsonDocument> it = Matching.iterate(store, ns, filter); it.hasNext(); ) {
+        for (Optional<BsonValue> value : FieldPath.candidates(it.next(), key, FieldPath.LeafArrays.KEEP)) {
+          for (BsonValue v : value.map(v -> v.isArray() ? v.asArray().getValues() : List.of(v)).orElse(List.of())) {
+            if (values.add(v) && (bytes[0] += DocumentLimits.encodedSize(new BsonDocument("", v))) > MAX_REPLY_BYTES) {
+              throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "distinct too big: the distinct values of '" + key + "' in "
+                  + ns + " are larger than " + MAX_REPLY_BYTES + " bytes; narrow the query or use aggregate with $group");
+            }
+          }
+        }
       }
-    }
+      return null;
+    });
     BsonArray array = new BsonArray(new ArrayList<>(values));
-    if (DocumentLimits.encodedSize(new BsonDocument("values", array)) > MAX_REPLY_BYTES) {
-      throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "distinct too big: the distinct values of '" + key + "' in " + ns
-          + " are larger than " + MAX_REPLY_BYTES + " bytes; narrow the query or use aggregate with $group");
-    }
     return Replies.ok().append("values", array);
   }
 
@@ -137,7 +149,8 @@ public final class QueryExecutor {
     BsonDocument query = reader.documentOr("query", new BsonDocument());
     long skip = nonNegative(reader, "skip");
     long limit = limit(reader);
-    long n = query.isEmpty() ? store.count(ns) : Matching.find(store, ns, Filter.compile(query), 0).size();
+    Filter filter = Filter.compile(query);
+    long n = underReadLock(() -> query.isEmpty() ? store.count(ns) : Matching.find(store, ns, filter, 0).size());
     n = Math.max(0, n - skip);
     return Replies.ok().append("n", new BsonInt64(limit == 0 ? n : Math.min(n, limit)));
   }
@@ -147,7 +160,7 @@ public final class QueryExecutor {
     String db = reader.database();
     Filter filter = Filter.compile(reader.documentOr("filter", new BsonDocument()));
     BsonArray batch = new BsonArray();
-    for (Map.Entry<String, BsonDocument> e : store.collections().entrySet()) {
+    for (Map.Entry<String, BsonDocument> e : underReadLock(store::collections).entrySet()) {
       if (Namespaces.database(e.getKey()).equals(db)) {
         BsonDocument info = new BsonDocument("name", new BsonString(Namespaces.collection(e.getKey())))
             .append("type", new BsonString("collection"))
@@ -160,6 +173,15 @@ public final class QueryExecutor {
     }
     return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
         .append("id", new BsonInt64(0)).append("ns", new BsonString(db + ".$cmd.listCollections")));
+  }
+
+  private <T> T underReadLock(Supplier<T> read) {
+    store.readLock().lock();
+    try {
+      return read.get();
+    } finally {
+      store.readLock().unlock();
+    }
   }
 
   /** MongoDB reads a negative limit as its absolute value (for find: one batch). */

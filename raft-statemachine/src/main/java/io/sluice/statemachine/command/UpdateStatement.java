@@ -23,6 +23,9 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
 
   record Result(long matched, long modified, Optional<BsonValue> upsertedId) {}
 
+  /** One stored document updated: the document after (the original if nothing changed). */
+  record Applied(BsonDocument after, boolean modified) {}
+
   /** Reads the statement of an entry stamped {@code time} (what {@code $currentDate} sets). */
   static UpdateStatement read(BsonValue value, int index, EntryTime time) {
     String field = "update.updates." + index;
@@ -35,6 +38,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
         throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + field + "." + key + "' is an unknown field.");
       }
     }
+    CommandReader.checkSimpleCollation(statement, field);
     BsonDocument q = requiredDocument(statement, field, "q");
     BsonValue u = statement.get("u");
     if (u == null) {
@@ -82,18 +86,18 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     boolean images = CollectionCommands.keepsImages(store, ns);
     long modified = 0;
     for (BsonDocument original : matches) {
-      if (applyTo(store, ns, original, images, changes) != original) {
+      if (applyTo(store, ns, original, images, changes).modified()) {
         modified++;
       }
     }
     return new Result(matches.size(), modified, Optional.empty());
   }
 
-  /** Updates one stored document and records the change: the document after, or {@code original} itself if nothing changed. */
-  BsonDocument applyTo(DocumentStore store, String ns, BsonDocument original, boolean images, ChangeRecorder changes) {
+  /** Updates one stored document and records the change. */
+  Applied applyTo(DocumentStore store, String ns, BsonDocument original, boolean images, ChangeRecorder changes) {
     Update.UpdateOutcome outcome = update.apply(original, query);
     if (!outcome.modified()) {
-      return original;
+      return new Applied(original, false);
     }
     // Encoded once: the store and the history record both copy these bytes.
     BsonDocument after = DocumentLimits.encodeForUpdate(outcome.after());
@@ -103,13 +107,13 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     } else {
       changes.update(ns, original, after, outcome.updatedFields(), outcome.removedFields(), images);
     }
-    return after;
+    return new Applied(after, true);
   }
 
   /** Inserts the document an upsert makes when nothing matched, and records the change: that document. */
   BsonDocument insertUpsert(DocumentStore store, String ns, ChangeRecorder changes) {
     BsonValue generatedId = upsertId.orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE,
-        "upsert statement " + index + " carries no leader-chosen _id, so this entry did not come through a Sluice leader"));
+        "the upsert carries no leader-chosen _id (" + WriteStamper.UPSERT_ID + "), so this entry did not come through a Sluice leader"));
     BsonDocument inserted = update.applyForUpsert(query, generatedId);
     DocumentLimits.checkStorable(inserted);
     BsonDocument encoded = DocumentLimits.encodeForInsert(inserted);

@@ -154,6 +154,7 @@ public final class WriteExecutor {
         throw new SluiceException(ErrorCode.UNKNOWN_FIELD, "BSON field '" + field + "." + key + "' is an unknown field.");
       }
     }
+    CommandReader.checkSimpleCollation(statement, field);
     BsonValue q = statement.get("q");
     if (q == null || !q.isDocument()) {
       throw q == null ? new SluiceException(ErrorCode.FAILED_TO_PARSE, "BSON field '" + field + ".q' is missing but a required field")

@@ -1,9 +1,12 @@
 package io.sluice.statemachine.engine;
 
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.bson.BsonArray;
+import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonNull;
 import org.bson.BsonValue;
@@ -13,8 +16,9 @@ import org.bson.BsonValue;
  * it is fed the value of its expression for every document of the group ({@code null} where the
  * value is missing) and then asked for the result, as MongoDB defines it:
  * <ul>
- *   <li>{@code $sum} adds the numbers and ignores everything else (0 if none), widening like
- *       {@code $add}; {@code $avg} averages the numbers (null if none);</li>
+ *   <li>{@code $sum} adds the numbers exactly and ignores everything else (0 if none); the result
+ *       has the widest type added unless the total needs a wider one ({@code $add}'s widening);
+ *       {@code $avg} averages the numbers (null if none);</li>
  *   <li>{@code $min} and {@code $max} compare in BSON order and ignore null and missing (null if
  *       nothing else);</li>
  *   <li>{@code $first} and {@code $last} take the first and last value, missing as null;</li>
@@ -46,23 +50,23 @@ final class Accumulators {
       "$count", Count::new);
 
   private static final class Sum implements Accumulator {
-    private BsonValue total = new BsonInt32(0);
+    private final ArithmeticOperators.RunningSum sum = new ArithmeticOperators.RunningSum();
 
     @Override
     public void add(BsonValue value) {
       if (value != null && BsonValues.isNumber(value)) {
-        total = ArithmeticOperators.plus(total, value);
+        sum.add(value);
       }
     }
 
     @Override
     public BsonValue result() {
-      return total;
+      return sum.total();
     }
   }
 
   private static final class Avg implements Accumulator {
-    private final Sum sum = new Sum();
+    private final ArithmeticOperators.RunningSum sum = new ArithmeticOperators.RunningSum();
     private long count;
 
     @Override
@@ -75,7 +79,7 @@ final class Accumulators {
 
     @Override
     public BsonValue result() {
-      return count == 0 ? BsonNull.VALUE : ArithmeticOperators.average(sum.result(), count);
+      return count == 0 ? BsonNull.VALUE : sum.average(count);
     }
   }
 
@@ -131,45 +135,72 @@ final class Accumulators {
     }
   }
 
-  private static final class Push implements Accumulator {
+  /**
+   * The values {@code $push} or {@code $addToSet} collect for one group, at most {@link #MAX_BYTES}
+   * of them (encoded), as MongoDB bounds them, so that a group cannot copy a collection many times over.
+   */
+  private static final class Collected {
+    static final long MAX_BYTES = 100L * 1024 * 1024;
+
+    private final String operator;
     private final BsonArray values = new BsonArray();
+    private long bytes;
+
+    Collected(String operator) {
+      this.operator = operator;
+    }
+
+    void add(BsonValue value) {
+      bytes += DocumentLimits.encodedSize(new BsonDocument("", value));
+      if (bytes > MAX_BYTES) {
+        throw new SluiceException(ErrorCode.EXCEEDED_MEMORY_LIMIT, operator + " used too much memory and cannot spill to disk. "
+            + "Memory limit: " + MAX_BYTES + " bytes");
+      }
+      values.add(BsonValues.copy(value));
+    }
+  }
+
+  private static final class Push implements Accumulator {
+    private final Collected collected = new Collected("$push");
 
     @Override
     public void add(BsonValue value) {
       if (value != null) {
-        values.add(BsonValues.copy(value));
+        collected.add(value);
       }
     }
 
     @Override
     public BsonValue result() {
-      return values;
+      return collected.values;
     }
   }
 
   private static final class AddToSet implements Accumulator {
     private final TreeSet<BsonValue> seen = new TreeSet<>(BsonOrder::compare);
-    private final BsonArray values = new BsonArray();
+    private final Collected collected = new Collected("$addToSet");
 
     @Override
     public void add(BsonValue value) {
       if (value != null && seen.add(value)) {
-        values.add(BsonValues.copy(value));
+        collected.add(value);
       }
     }
 
     @Override
     public BsonValue result() {
-      return values;
+      return collected.values;
     }
   }
+
+  private static final BsonInt32 ONE = new BsonInt32(1);
 
   private static final class Count implements Accumulator {
     private final Sum sum = new Sum();
 
     @Override
     public void add(BsonValue value) {
-      sum.add(new BsonInt32(1));
+      sum.add(ONE);
     }
 
     @Override

@@ -86,6 +86,7 @@ public final class Aggregation {
       case "$skip" -> skip(spec);
       case "$count" -> count(spec);
       case "$group" -> GroupStage.compile(name, spec);
+      case "$changeStream" -> throw new SluiceException(ErrorCode.BAD_VALUE, "$changeStream is only valid as the first stage in a pipeline");
       default -> throw PipelineStages.isKnown(name)
           ? new SluiceException(ErrorCode.BAD_VALUE, name + " is not supported by Sluice's aggregate; its stages are $match, "
               + "$project, $addFields, $set, $unset, $replaceRoot, $replaceWith, $sort, $limit, $skip, $group and $count")

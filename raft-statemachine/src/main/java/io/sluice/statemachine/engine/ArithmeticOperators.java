@@ -71,20 +71,44 @@ final class ArithmeticOperators {
     };
   }
 
-  /** {@code a + b} for two numbers, widened as {@code $add} widens ({@code $sum} and {@code $avg} of a group). */
-  static BsonValue plus(BsonValue a, BsonValue b) {
-    List<BsonValue> numbers = List.of(a, b);
-    return sum(widest(numbers), numbers);
-  }
+  /**
+   * The running total of a group's {@code $sum} or {@code $avg}: exact, with the widest type added so
+   * far, so the result type depends on the final total (an int sum that overflows and comes back is
+   * still an int) and no precision is lost on the way. NaN and infinities are summed as doubles.
+   */
+  static final class RunningSum {
+    private Kind widest = Kind.INT;
+    private BigDecimal exact = BigDecimal.ZERO;
+    private double nonFinite;
+    private boolean anyNonFinite;
 
-  /** {@code total / count} as {@code $avg} gives it: a decimal if the total is one, else a double. */
-  static BsonValue average(BsonValue total, long count) {
-    if (total.isDecimal128()) {
-      Decimal128 d = total.asDecimal128().getValue();
-      return d.isFinite() ? fromExact(Kind.DECIMAL, BsonOrder.exact(d).divide(BigDecimal.valueOf(count), MathContext.DECIMAL128))
-          : total;
+    void add(BsonValue number) {
+      Kind kind = widest(List.of(number));
+      widest = kind.compareTo(widest) > 0 ? kind : widest;
+      if (allFinite(List.of(number))) {
+        exact = exact.add(BsonOrder.exact(number));
+      } else {
+        nonFinite += asDouble(number);
+        anyNonFinite = true;
+      }
     }
-    return new BsonDouble(asDouble(total) / count);
+
+    BsonValue total() {
+      return anyNonFinite ? fromDouble(widest, nonFinite) : fromExact(widest, exact(widest, exact));
+    }
+
+    /** {@code total / count} as {@code $avg} gives it: a decimal if a decimal was added, else a double. */
+    BsonValue average(long count) {
+      if (anyNonFinite) {
+        return fromDouble(widest == Kind.DECIMAL ? Kind.DECIMAL : Kind.DOUBLE, nonFinite);
+      }
+      BigDecimal mean = exact.divide(BigDecimal.valueOf(count), MathContext.DECIMAL128);
+      return widest == Kind.DECIMAL ? fromExact(Kind.DECIMAL, mean) : new BsonDouble(mean.doubleValue());
+    }
+
+    private static BigDecimal exact(Kind widest, BigDecimal total) {
+      return widest == Kind.DECIMAL ? total.round(MathContext.DECIMAL128) : total;
+    }
   }
 
   private static BsonValue sum(Kind widest, List<BsonValue> numbers) {

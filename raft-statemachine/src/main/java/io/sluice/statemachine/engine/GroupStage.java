@@ -42,6 +42,9 @@ final class GroupStage implements Aggregation.Stage {
   }
 
   private static Output output(String field, BsonValue spec) {
+    if (field.isEmpty()) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "the group aggregate field name must not be empty");
+    }
     if (field.contains(".")) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "the group aggregate field name '" + field + "' cannot contain '.'");
     }

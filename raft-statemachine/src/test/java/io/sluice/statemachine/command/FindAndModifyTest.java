@@ -129,8 +129,28 @@ class FindAndModifyTest {
     assertThat(plain.containsKey(WriteStamper.UPSERT_ID)).isFalse();
   }
 
+  @Test
+  void aReplacementUpsertAndFieldsWithNew() {
+    String upsertId = ", '" + WriteStamper.UPSERT_ID + "': 77";
+    BsonDocument reply = run("query: {name: 'dee'}, update: {name: 'dee', score: 3}, upsert: true, new: true, fields: {_id: 0}" + upsertId);
+    assertThat(reply.getDocument("value")).isEqualTo(doc("{name: 'dee', score: 3}"));
+    assertThat(all()).contains(doc("{_id: 77, name: 'dee', score: 3}"));
+    reply = run("query: {_id: 1}, update: {$unset: {tags: 1}}, new: true, fields: {tags: 1}");
+    assertThat(reply.getDocument("value")).as("new: true projects the document after").isEqualTo(doc("{_id: 1}"));
+  }
+
+  @Test
+  void anUpsertOntoAnExistingIdIsADuplicateKeyAndChangesNothing() {
+    List<BsonDocument> before = all();
+    SluiceException e = catchThrowableOfType(SluiceException.class,
+        () -> run("query: {_id: 2, name: 'other'}, update: {$set: {score: 1}}, upsert: true, '" + WriteStamper.UPSERT_ID + "': 9"));
+    assertThat(e.errorCode()).isEqualTo(ErrorCode.DUPLICATE_KEY);
+    assertThat(all()).isEqualTo(before);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "query: {}, remove: true, collation: {locale: 'fr'}  | BAD_VALUE     | only the simple collation",
       "query: {}, remove: true, update: {$set: {a: 1}}   | FAILED_TO_PARSE | both an update and remove=true",
       "query: {}                                         | FAILED_TO_PARSE | Either an update or remove=true",
       "query: {}, remove: true, new: true                | FAILED_TO_PARSE | both new=true and remove=true",

@@ -105,6 +105,24 @@ class AggregationTest {
     assertThat(render(aggregate(collection, pipeline))).isEqualTo(render(array(expected)));
   }
 
+  /** Values of v, then the expected $sum and $avg of them: exact totals, typed by the final total. */
+  @ParameterizedTest(name = "{0}: $sum {1}, $avg {2}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "[2147483647, 1, -1]                                      | 2147483647                      | 715827882.3333334",
+      "[2147483647, 1]                                          | NumberLong('2147483648')        | 1.073741824E9",
+      "[NumberLong('9223372036854775807'), 1, -1]              | NumberLong('9223372036854775807') | 3.0744573456182584E18",
+      "[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]      | 1.0                             | 0.1",
+      "[1, 2]                                                   | 3                               | 1.5",
+      "[NumberDecimal('1.5'), 1]                                | NumberDecimal('2.5')            | NumberDecimal('1.25')",
+      "[1, Infinity, 2]                                         | Infinity                        | Infinity",
+      "[Infinity, -Infinity]                                    | NaN                             | NaN",
+      "['x', null, true]                                        | 0                               | null"})
+  void sumAndAvgAreExact(String values, String sum, String avg) {
+    List<BsonDocument> docs = array(values).stream().map(v -> new BsonDocument("v", v)).toList();
+    List<BsonDocument> result = Aggregation.compile(array("[{$group: {_id: null, s: {$sum: '$v'}, a: {$avg: '$v'}}}]")).run(docs);
+    assertThat(render(result)).isEqualTo(render(List.of(doc("{_id: null, s: " + sum + ", a: " + avg + "}"))));
+  }
+
   @Test
   void aLeadingMatchIsTheScanFilterAndTheRestRunsAfterIt() {
     Aggregation aggregation = Aggregation.compile(array("[{$match: {score: {$gt: 90}}}, {$count: 'n'}]"));
@@ -127,6 +145,8 @@ class AggregationTest {
         arguments("[{$group: {total: {$sum: 1}}}]", ErrorCode.BAD_VALUE, "must include an _id"),
         arguments("[{$group: 1}]", ErrorCode.BAD_VALUE, "must be specified in an object"),
         arguments("[{$group: {_id: null, 'a.b': {$sum: 1}}}]", ErrorCode.BAD_VALUE, "'a.b' cannot contain '.'"),
+        arguments("[{$group: {_id: null, '': {$sum: 1}}}]", ErrorCode.BAD_VALUE, "must not be empty"),
+        arguments("[{$match: {}}, {$changeStream: {}}]", ErrorCode.BAD_VALUE, "only valid as the first stage"),
         arguments("[{$group: {_id: null, n: 1}}]", ErrorCode.BAD_VALUE, "The field 'n' must be an accumulator object"),
         arguments("[{$group: {_id: null, n: {$sum: 1, $avg: 1}}}]", ErrorCode.BAD_VALUE, "must specify one accumulator"),
         arguments("[{$group: {_id: null, n: {$median: '$a'}}}]", ErrorCode.BAD_VALUE, "unknown group operator '$median'"),
@@ -153,6 +173,16 @@ class AggregationTest {
   @MethodSource("badPipelines")
   void aBadPipelineFailsToCompileWithMongoDBsError(String pipeline, ErrorCode code, String fragment) {
     assertFails(() -> Aggregation.compile(array(pipeline)), code, fragment);
+  }
+
+  @Test
+  void aGroupCollectingMoreThan100MiBFailsInsteadOfExhaustingTheHeap() {
+    BsonDocument big = new BsonDocument("s", new org.bson.BsonString("x".repeat(1024 * 1024)));
+    List<BsonDocument> docs = java.util.Collections.nCopies(101, big);
+    assertFails(() -> Aggregation.compile(array("[{$group: {_id: null, all: {$push: '$s'}}}]")).run(docs),
+        ErrorCode.EXCEEDED_MEMORY_LIMIT, "$push used too much memory");
+    assertThat(Aggregation.compile(array("[{$group: {_id: null, all: {$addToSet: '$s'}}}]")).run(docs).get(0).getArray("all"))
+        .as("the same value is kept once, so $addToSet stays small").hasSize(1);
   }
 
   @Test
