@@ -1,10 +1,8 @@
 package io.sluice.client;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
-import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -25,11 +23,6 @@ public final class AggregateIterable extends ResultIterable<Document> {
   @Override
   List<Document> run() {
     BsonDocument command = collection.command("aggregate").append("pipeline", pipeline).append("cursor", new BsonDocument());
-    BsonDocument reply = collection.read(command, io.sluice.protocol.Position.ZERO);
-    List<Document> result = new ArrayList<>();
-    for (BsonValue doc : reply.getDocument("cursor").getArray("firstBatch")) {
-      result.add(Documents.toDocument(doc.asDocument()));
-    }
-    return result;
+    return collection.readAll(command, io.sluice.protocol.Position.ZERO);
   }
 }

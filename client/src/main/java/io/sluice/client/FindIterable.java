@@ -1,11 +1,10 @@
 package io.sluice.client;
 
 import io.sluice.protocol.Position;
-import java.util.ArrayList;
 import java.util.List;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonInt64;
-import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -21,6 +20,7 @@ public final class FindIterable extends ResultIterable<Document> {
   private BsonDocument projection = new BsonDocument();
   private long limit;
   private long skip;
+  private Integer batchSize;
   private Position afterPosition = Position.ZERO;
 
   FindIterable(SluiceCollection collection, BsonDocument filter) {
@@ -45,6 +45,12 @@ public final class FindIterable extends ResultIterable<Document> {
 
   public FindIterable skip(int n) {
     this.skip = n;
+    return this;
+  }
+
+  /** At most this many documents per batch (the first batch holds 101 by default); 0 is the node's default. */
+  public FindIterable batchSize(int n) {
+    this.batchSize = n;
     return this;
   }
 
@@ -81,11 +87,9 @@ public final class FindIterable extends ResultIterable<Document> {
     if (skip != 0) {
       command.append("skip", new BsonInt64(skip));
     }
-    BsonDocument reply = collection.read(command, afterPosition);
-    List<Document> result = new ArrayList<>();
-    for (BsonValue doc : reply.getDocument("cursor").getArray("firstBatch")) {
-      result.add(Documents.toDocument(doc.asDocument()));
+    if (batchSize != null) {
+      command.append("batchSize", new BsonInt32(batchSize));
     }
-    return result;
+    return collection.readAll(command, afterPosition);
   }
 }

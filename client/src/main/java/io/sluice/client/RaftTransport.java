@@ -100,21 +100,29 @@ final class RaftTransport implements AutoCloseable {
     }
   }
 
+  /** A reply, and the node that sent it (where a cursor it opened lives). */
+  record Answer(BsonDocument reply, RaftPeerId node) {}
+
   /** A read that sees every write acknowledged before it started. */
-  BsonDocument readLinearizable(BsonDocument command) {
-    return call(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
+  Answer readLinearizable(BsonDocument command) {
+    return answer(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
+  }
+
+  /** A read answered by this node, whatever it has applied: a cursor's next batch. */
+  BsonDocument readOn(RaftPeerId node, BsonDocument command) {
+    return call(() -> raft.io().sendStaleRead(toMessage(command), 0, node), "read on " + node);
   }
 
   /**
    * A read answered by a follower once it has applied {@code atLeast} and everything this client has
    * seen. Tries each non-leader node in turn, then the leader, if a node cannot answer.
    */
-  BsonDocument readFromFollower(BsonDocument command, Position atLeast) {
+  Answer readFromFollower(BsonDocument command, Position atLeast) {
     long minIndex = Math.max(atLeast.index(), lastSeen.get().index());
     SluiceException last = null;
     for (RaftPeerId node : followersFirst()) {
       try {
-        return call(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
+        return answer(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
       } catch (SluiceException e) {
         if (!e.isRetryable()) {
           throw e;
@@ -167,6 +175,10 @@ final class RaftTransport implements AutoCloseable {
   }
 
   private BsonDocument call(RaftCall call, String what) {
+    return answer(call, what).reply();
+  }
+
+  private Answer answer(RaftCall call, String what) {
     RaftClientReply reply;
     try {
       reply = call.send();
@@ -183,7 +195,7 @@ final class RaftTransport implements AutoCloseable {
       throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + reply.getException(), reply.getException());
     }
     lastAnsweredBy.set(reply.getServerId());
-    return fromMessage(reply.getMessage());
+    return new Answer(fromMessage(reply.getMessage()), reply.getServerId());
   }
 
   static Message toMessage(BsonDocument command) {

@@ -243,11 +243,32 @@ public final class SluiceCollection {
   }
 
   BsonDocument read(BsonDocument command, io.sluice.protocol.Position atLeast) {
-    BsonDocument reply = switch (readPreference.mode()) {
+    return Replies.check(answer(command, atLeast).reply());
+  }
+
+  /**
+   * Every document of a read that answers with a cursor ({@code find}, {@code aggregate}): its first
+   * batch, then {@code getMore}s to the node that answered until the cursor is exhausted.
+   */
+  List<Document> readAll(BsonDocument command, io.sluice.protocol.Position atLeast) {
+    RaftTransport.Answer first = answer(command, atLeast);
+    BsonDocument cursor = Replies.check(first.reply()).getDocument("cursor");
+    List<Document> docs = new ArrayList<>();
+    cursor.getArray("firstBatch").forEach(doc -> docs.add(Documents.toDocument(doc.asDocument())));
+    for (long id = cursor.getNumber("id").longValue(); id != 0; id = cursor.getNumber("id").longValue()) {
+      BsonDocument getMore = new BsonDocument("getMore", new org.bson.BsonInt64(id)).append("collection", new BsonString(name))
+          .append("$db", new BsonString(database));
+      cursor = Replies.check(transport.readOn(first.node(), getMore)).getDocument("cursor");
+      cursor.getArray("nextBatch").forEach(doc -> docs.add(Documents.toDocument(doc.asDocument())));
+    }
+    return docs;
+  }
+
+  private RaftTransport.Answer answer(BsonDocument command, io.sluice.protocol.Position atLeast) {
+    return switch (readPreference.mode()) {
       case LINEARIZABLE -> transport.readLinearizable(command);
       case FOLLOWER -> transport.readFromFollower(command, atLeast);
     };
-    return Replies.check(reply);
   }
 
   BsonDocument command(String commandName) {

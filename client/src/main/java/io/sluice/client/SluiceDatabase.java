@@ -61,7 +61,7 @@ public final class SluiceDatabase {
   /** The names of this database's collections, in name order (a linearizable read). */
   public List<String> listCollectionNames() {
     BsonDocument reply = RaftTransport.check(transport.readLinearizable(
-        new BsonDocument("listCollections", new BsonInt32(1)).append("$db", new BsonString(name))));
+        new BsonDocument("listCollections", new BsonInt32(1)).append("$db", new BsonString(name))).reply());
     List<String> names = new ArrayList<>();
     for (BsonValue info : reply.getDocument("cursor").getArray("firstBatch")) {
       names.add(info.asDocument().getString("name").getValue());

@@ -192,6 +192,22 @@ class ClusterReadWriteTest {
     }
   }
 
+  /** Results larger than a batch come through getMore, from the node that ran the query (leader or follower). */
+  @Test
+  void largeResultsArriveInBatches() {
+    SluiceCollection events = client.getDatabase("app").getCollection("events");
+    List<Document> docs = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      docs.add(new Document("_id", i).append("kind", i % 2 == 0 ? "even" : "odd"));
+    }
+    events.insertMany(docs);
+    assertThat(events.find().into(new ArrayList<>())).hasSize(250).first().isEqualTo(new Document("_id", 0).append("kind", "even"));
+    SluiceCollection onFollower = events.withReadPreference(ReadPreference.follower());
+    assertThat(onFollower.find(eq("kind", "odd")).batchSize(7).sort(Sorts.descending("_id")).into(new ArrayList<>()))
+        .hasSize(125).first().isEqualTo(new Document("_id", 249).append("kind", "odd"));
+    assertThat(onFollower.aggregate(List.of(Aggregates.match(eq("kind", "even")))).into(new ArrayList<>())).hasSize(125);
+  }
+
   @Test
   void upsertInsertsTheFilterFieldsAndTheUpdateAndReportsTheId() {
     SluiceCollection counters = client.getDatabase("app").getCollection("counters");

@@ -8,6 +8,7 @@ import io.sluice.statemachine.changestream.ChangeHub;
 import io.sluice.statemachine.changestream.ChangeStreamService;
 import io.sluice.statemachine.changestream.StreamSettings;
 import io.sluice.statemachine.command.LogEntry;
+import io.sluice.statemachine.command.FindCursors;
 import io.sluice.statemachine.command.QueryExecutor;
 import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.DocumentStore;
@@ -83,7 +84,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
                             Duration sessionLifetime) {
     this.store = store;
-    this.reads = new QueryExecutor(store);
+    this.reads = new QueryExecutor(store, new FindCursors(System::nanoTime, new java.security.SecureRandom().nextLong()));
     this.wallClockMillis = wallClockMillis;
     this.staleReadWait = staleReadWait;
     Position applied = store.appliedState().position();
@@ -308,7 +309,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     } catch (SluiceException e) {
       return CompletableFuture.completedFuture(toMessage(Replies.error(e)));
     }
-    if (!command.isEmpty() && ChangeStreamService.handles(command)) {
+    if (!command.isEmpty() && !FindCursors.handles(command) && ChangeStreamService.handles(command)) {
       return streams.execute(command).thenApply(SluiceStateMachine::toMessage);
     }
     if (!command.isEmpty() && command.getFirstKey().equals("hello")) {

@@ -49,6 +49,9 @@ final class FindAndModify {
     if (remove && returnNew) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
     }
+    if (remove && reader.document().containsKey("arrayFilters")) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Cannot specify arrayFilters and remove=true");
+    }
     if (remove && upsert) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "Cannot specify both upsert=true and remove=true");
     }
@@ -82,6 +85,6 @@ final class FindAndModify {
       lastError.append("updatedExisting", BsonBoolean.FALSE);
       value = null;
     }
-    return Replies.ok().append("lastErrorObject", lastError).append("value", value == null ? BsonNull.VALUE : fields.apply(value));
+    return Replies.ok().append("lastErrorObject", lastError).append("value", value == null ? BsonNull.VALUE : fields.apply(value, query));
   }
 }

@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
@@ -40,9 +39,15 @@ public final class QueryExecutor {
   private static final long MAX_REPLY_BYTES = Limits.MAX_DOCUMENT_BYTES;
 
   private final DocumentStore store;
+  private final FindCursors cursors;
+
+  public QueryExecutor(DocumentStore store, FindCursors cursors) {
+    this.store = store;
+    this.cursors = cursors;
+  }
 
   public QueryExecutor(DocumentStore store) {
-    this.store = store;
+    this(store, new FindCursors(System::nanoTime, 0));
   }
 
   public BsonDocument execute(BsonDocument command) {
@@ -53,15 +58,18 @@ public final class QueryExecutor {
       case "aggregate" -> aggregate(reader);
       case "distinct" -> distinct(reader);
       case "listCollections" -> listCollections(reader);
+      case "getMore" -> cursors.getMore(command);
+      case "killCursors" -> cursors.kill(command);
       default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such read command: '" + reader.name()
-          + "'; reads are find, count, aggregate, distinct and listCollections");
+          + "'; reads are find, count, aggregate, distinct, listCollections, getMore and killCursors");
     };
   }
 
   private BsonDocument find(CommandReader reader) {
     reader.checkFields(Set.of("filter", "sort", "projection", "limit", "skip", "batchSize", "singleBatch", "hint", "collation"));
     String ns = reader.namespace();
-    Filter filter = Filter.compile(reader.documentOr("filter", new BsonDocument()));
+    BsonDocument query = reader.documentOr("filter", new BsonDocument());
+    Filter filter = Filter.compile(query);
     BsonDocument sortSpec = reader.documentOr("sort", new BsonDocument());
     Projection projection = Projection.compile(reader.documentOr("projection", new BsonDocument()));
     long skip = nonNegative(reader, "skip");
@@ -73,8 +81,10 @@ public final class QueryExecutor {
       matches.sort(SortSpec.compile(sortSpec).comparator());
     }
     List<BsonDocument> page = matches.subList((int) Math.min(skip, matches.size()), matches.size());
-    return cursorReply(ns, page.subList(0, (int) Math.min(limit == 0 ? Long.MAX_VALUE : limit, page.size())), projection::apply,
-        "narrow the filter, project fewer fields or set a limit");
+    page = page.subList(0, (int) Math.min(limit == 0 ? Long.MAX_VALUE : limit, page.size()));
+    // A negative limit asks for one batch, as MongoDB's legacy form does.
+    boolean singleBatch = reader.booleanOr("singleBatch", false) || reader.longOr("limit", 0) < 0;
+    return cursors.firstBatch(ns, page, doc -> projection.apply(doc, query), batchSize(reader, reader.document()), singleBatch);
   }
 
   /** {@code {aggregate: <collection>, pipeline: [...], cursor: {}}}: the pipeline's result as one batch. */
@@ -86,11 +96,11 @@ public final class QueryExecutor {
     if (!reader.document().containsKey("cursor")) {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The 'cursor' option is required, except for aggregate with the explain argument");
     }
-    reader.documentOr("cursor", new BsonDocument());
+    BsonDocument cursor = reader.documentOr("cursor", new BsonDocument());
     String ns = reader.namespace();
     Aggregation aggregation = Aggregation.compile(reader.array("pipeline"));
     List<BsonDocument> result = aggregation.run(underReadLock(() -> Matching.find(store, ns, aggregation.scanFilter(), 0)));
-    return cursorReply(ns, result, doc -> doc, "add a $match, $project or $limit stage");
+    return cursors.firstBatch(ns, result, doc -> doc, batchSize(reader, cursor), false);
   }
 
   /**
@@ -125,22 +135,17 @@ public final class QueryExecutor {
     return Replies.ok().append("values", array);
   }
 
-  /** A cursor reply of one batch ({@code id} 0); refuses a batch larger than one message. */
-  private static BsonDocument cursorReply(String ns, List<BsonDocument> docs, UnaryOperator<BsonDocument> shape, String remedy) {
-    BsonArray batch = new BsonArray();
-    long bytes = 0;
-    for (BsonDocument doc : docs) {
-      BsonDocument shaped = shape.apply(doc);
-      bytes += DocumentLimits.encodedSize(shaped);
-      if (bytes > MAX_REPLY_BYTES) {
-        throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the result on " + ns + " is larger than " + MAX_REPLY_BYTES
-            + " bytes after " + batch.size() + " documents; " + remedy + " (results come in one batch; getMore cursors are not"
-            + " supported yet)");
-      }
-      batch.add(shaped);
+  /** The {@code batchSize} in {@code holder} (the command, or an aggregate's {@code cursor}); -1 if absent. */
+  private static int batchSize(CommandReader reader, BsonDocument holder) {
+    BsonValue value = holder.get("batchSize");
+    if (value == null) {
+      return -1;
     }
-    return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
-        .append("id", new BsonInt64(0)).append("ns", new BsonString(ns)));
+    if (!value.isNumber() || value.asNumber().longValue() < 0) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "BSON field '" + reader.name() + ".batchSize' must be a non-negative number, found "
+          + value);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, value.asNumber().longValue());
   }
 
   private BsonDocument count(CommandReader reader) {

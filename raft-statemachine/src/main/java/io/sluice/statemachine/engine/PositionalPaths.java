@@ -3,9 +3,11 @@ package io.sluice.statemachine.engine;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.IntStream;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
@@ -22,8 +24,32 @@ final class PositionalPaths {
   static final String FIRST_MATCH = "$";
   static final String ALL = "$[]";
 
-  /** What resolution needs besides the document: the update's query and array filters, and whether an upsert is inserting. */
-  record Context(BsonDocument query, ArrayFilters arrayFilters, boolean inserting) {}
+  /** The most concrete paths one update may resolve to in one document: each is written, and each costs memory first. */
+  static final int MAX_RESOLVED_PATHS = 1_000_000;
+
+  /**
+   * What resolution needs besides the document: the update's query and array filters, whether an
+   * upsert is inserting, and what was already worked out for this document (each {@code $} index
+   * and each array's elements an identifier picks), so that many paths through one array cost one look.
+   */
+  static final class Context {
+    private final BsonDocument query;
+    private final ArrayFilters arrayFilters;
+    private final boolean inserting;
+    private final Map<String, OptionalInt> firstMatches = new HashMap<>();
+    private final Map<String, int[]> picked = new HashMap<>();
+    private int resolved;
+
+    Context(BsonDocument query, ArrayFilters arrayFilters, boolean inserting) {
+      this.query = query;
+      this.arrayFilters = arrayFilters;
+      this.inserting = inserting;
+    }
+
+    boolean inserting() {
+      return inserting;
+    }
+  }
 
   static boolean isPositional(String part) {
     return part.equals(FIRST_MATCH) || (part.startsWith("$[") && part.endsWith("]"));
@@ -70,13 +96,24 @@ final class PositionalPaths {
   private static void resolve(BsonDocument doc, BsonValue current, String[] path, int i, List<String> prefix, Context context,
       List<String[]> out) {
     if (i == path.length) {
+      if (++context.resolved > MAX_RESOLVED_PATHS) {
+        throw new SluiceException(ErrorCode.BAD_VALUE, "this update resolves to more than " + MAX_RESOLVED_PATHS + " paths in "
+            + BsonValues.describeId(doc) + "; split it or use fewer positional paths");
+      }
       out.add(prefix.toArray(String[]::new));
       return;
     }
     String part = path[i];
     if (!isPositional(part)) {
       prefix.add(part);
-      resolve(doc, current == null ? null : child(current, part), path, i + 1, prefix, context, out);
+      BsonValue child = current == null ? null : child(current, part);
+      if (child == null && !hasPositional(java.util.Arrays.copyOfRange(path, i + 1, path.length))) {
+        // Nothing below to resolve: the rest of the path is written as it is (and created).
+        resolve(doc, null, path, path.length, appendAll(prefix, path, i + 1), context, out);
+        prefix.subList(prefix.size() - (path.length - i), prefix.size()).clear();
+        return;
+      }
+      resolve(doc, child, path, i + 1, prefix, context, out);
       prefix.remove(prefix.size() - 1);
       return;
     }
@@ -100,14 +137,22 @@ final class PositionalPaths {
     }
   }
 
+  private static List<String> appendAll(List<String> prefix, String[] path, int from) {
+    prefix.addAll(java.util.Arrays.asList(path).subList(from, path.length));
+    return prefix;
+  }
+
   private static int[] indexes(BsonDocument doc, String arrayPath, BsonArray array, String part, Context context) {
     if (part.equals(FIRST_MATCH)) {
-      return new int[] {firstMatch(context.query(), doc, arrayPath, array).orElseThrow(PositionalPaths::noFirstMatch)};
+      OptionalInt first = context.firstMatches.computeIfAbsent(arrayPath, p -> firstMatch(context.query, doc, p, array));
+      return new int[] {first.orElseThrow(PositionalPaths::noFirstMatch)};
     }
     String identifier = identifier(part);
-    return java.util.stream.IntStream.range(0, array.size())
-        .filter(index -> identifier == null || context.arrayFilters().matches(identifier, array.get(index)))
-        .toArray();
+    if (identifier == null) {
+      return IntStream.range(0, array.size()).toArray();
+    }
+    return context.picked.computeIfAbsent(arrayPath + "\u0000" + identifier, key -> IntStream.range(0, array.size())
+        .filter(index -> context.arrayFilters.matches(identifier, array.get(index))).toArray());
   }
 
   private static SluiceException noFirstMatch() {
@@ -123,35 +168,57 @@ final class PositionalPaths {
   }
 
   /**
-   * The first element of the array at {@code arrayPath} that satisfies all of the query's conditions
-   * on that array ({@code arrayPath} itself or paths below it, at the top level or in {@code $and}):
-   * the element {@code $} stands for. Empty if the query has no such condition or no element passes.
+   * The element {@code $} stands for in the array at {@code arrayPath}: as in MongoDB, each of the
+   * query's conditions on that array (on {@code arrayPath} itself or paths below it, at the top level
+   * or in {@code $and}) that a single element can satisfy names the first element that does, and the
+   * last such condition wins. Negations ({@code $ne $nin $not}) and conditions on the array as a whole
+   * ({@code $size $exists}, {@code $all} of several values, equality to an array) name no element.
+   * Empty if no condition names one.
    */
   static OptionalInt firstMatch(BsonDocument query, BsonDocument doc, String arrayPath, BsonArray array) {
-    BsonArray conditions = new BsonArray();
+    List<BsonDocument> conditions = new ArrayList<>();
     collectConditions(query, arrayPath, conditions);
-    if (conditions.isEmpty()) {
-      return OptionalInt.empty();
-    }
-    Filter filter = Filter.compile(new BsonDocument("$and", conditions));
-    for (int i = 0; i < array.size(); i++) {
-      BsonDocument probe = new BsonDocument();
-      FieldPath.set(probe, arrayPath, new BsonArray(List.of(array.get(i))));
-      if (filter.matches(probe)) {
-        return OptionalInt.of(i);
+    OptionalInt last = OptionalInt.empty();
+    for (BsonDocument condition : conditions) {
+      Filter filter = Filter.compile(condition);
+      for (int i = 0; i < array.size(); i++) {
+        BsonDocument probe = new BsonDocument();
+        FieldPath.set(probe, arrayPath, new BsonArray(List.of(array.get(i))));
+        if (filter.matches(probe)) {
+          last = OptionalInt.of(i);
+          break;
+        }
       }
     }
-    return OptionalInt.empty();
+    return last;
   }
 
-  private static void collectConditions(BsonDocument query, String arrayPath, BsonArray out) {
+  private static void collectConditions(BsonDocument query, String arrayPath, List<BsonDocument> out) {
     for (Map.Entry<String, BsonValue> e : query.entrySet()) {
       String key = e.getKey();
       if (key.equals("$and") && e.getValue().isArray()) {
         e.getValue().asArray().stream().filter(BsonValue::isDocument).forEach(d -> collectConditions(d.asDocument(), arrayPath, out));
-      } else if (key.equals(arrayPath) || key.startsWith(arrayPath + ".")) {
+      } else if ((key.equals(arrayPath) || key.startsWith(arrayPath + ".")) && namesAnElement(e.getValue())) {
         out.add(new BsonDocument(key, e.getValue()));
       }
     }
+  }
+
+  private static final java.util.Set<String> NO_ELEMENT = java.util.Set.of("$ne", "$nin", "$not", "$size", "$exists");
+
+  /** Whether a condition can be satisfied by one element (see {@link #firstMatch}). */
+  private static boolean namesAnElement(BsonValue condition) {
+    if (condition.isArray()) {
+      return false;
+    }
+    if (!condition.isDocument() || condition.asDocument().isEmpty() || !condition.asDocument().getFirstKey().startsWith("$")) {
+      return true;
+    }
+    for (Map.Entry<String, BsonValue> op : condition.asDocument().entrySet()) {
+      if (NO_ELEMENT.contains(op.getKey()) || (op.getKey().equals("$all") && op.getValue().isArray() && op.getValue().asArray().size() > 1)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -19,9 +19,11 @@ final class RenameOperator implements UpdateOperator {
           + BsonValues.render(argument));
     }
     String to = argument.asString().getValue();
-    if (PositionalPaths.hasPositional(UpdatePaths.parse(path)) || PositionalPaths.hasPositional(target(argument))) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "The source and destination fields for $rename may not be dynamic: " + path
-          + ": " + BsonValues.render(argument));
+    if (PositionalPaths.hasPositional(UpdatePaths.parse(path))) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "The source field for $rename may not be dynamic: " + path);
+    }
+    if (PositionalPaths.hasPositional(target(argument))) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "The destination field for $rename may not be dynamic: " + to);
     }
     if (to.equals(path)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "The source and target field for $rename must differ: " + path + ": "

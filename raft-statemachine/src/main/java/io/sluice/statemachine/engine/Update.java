@@ -133,7 +133,6 @@ public final class Update {
     }
     checkAllUsed(arrayFilters, usedIdentifiers, u);
     modifications.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
-    touched.sort(UpdatePaths.ORDER);
     UpdatePaths.checkNoConflicts(touched);
     return new Update(null, List.copyOf(modifications), arrayFilters);
   }
@@ -234,8 +233,8 @@ public final class Update {
 
   /**
    * The modifications with every positional path replaced by the concrete paths it stands for in
-   * {@code doc} (before any is applied), in MongoDB's order; two that write the same place, or one
-   * inside the other, are a conflict, as they would be if written out.
+   * {@code doc} (before any is applied), in MongoDB's order. No two of them write the same place:
+   * paths that could were refused at compile time ({@link UpdatePaths#checkNoConflicts}).
    */
   private List<Modification> resolve(BsonDocument doc, PositionalPaths.Context context) {
     List<Modification> concrete = new ArrayList<>();
@@ -247,10 +246,6 @@ public final class Update {
       }
     }
     concrete.sort((a, b) -> UpdatePaths.ORDER.compare(a.path(), b.path()));
-    List<String[]> touched = new ArrayList<>();
-    concrete.forEach(m -> touched.addAll(m.touched()));
-    touched.sort(UpdatePaths.ORDER);
-    UpdatePaths.checkNoConflicts(touched);
     return concrete;
   }
 

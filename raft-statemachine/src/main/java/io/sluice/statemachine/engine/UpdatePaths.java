@@ -36,16 +36,28 @@ final class UpdatePaths {
   }
 
   /**
-   * Throws CONFLICTING_UPDATE_OPERATORS if two paths are equal or one is a prefix of the other. The
-   * paths must be sorted by {@link #ORDER}: then every conflict shows between neighbours.
+   * Throws CONFLICTING_UPDATE_OPERATORS if two paths are equal or one is a prefix of the other, or if
+   * they part where one has a positional component ({@code a.$[i]} and {@code a.0} or {@code a.b}:
+   * both may write the same element). Sorted by {@link #ORDER}, paths with a common prefix are
+   * neighbours, so every conflict shows between neighbours.
    */
-  static void checkNoConflicts(List<String[]> sortedPaths) {
-    for (int i = 1; i < sortedPaths.size(); i++) {
-      String[] shorter = sortedPaths.get(i - 1);
-      String[] path = sortedPaths.get(i);
+  static void checkNoConflicts(List<String[]> paths) {
+    List<String[]> sorted = new java.util.ArrayList<>(paths);
+    sorted.sort(ORDER);
+    for (int i = 1; i < sorted.size(); i++) {
+      String[] shorter = sorted.get(i - 1);
+      String[] path = sorted.get(i);
       if (isPrefix(shorter, path)) {
         throw new SluiceException(ErrorCode.CONFLICTING_UPDATE_OPERATORS, "Updating the path '" + String.join(".", path)
             + "' would create a conflict at '" + String.join(".", shorter) + "'");
+      }
+      int parting = 0;
+      while (shorter[parting].equals(path[parting])) {
+        parting++;
+      }
+      if (parting > 0 && (PositionalPaths.isPositional(shorter[parting]) || PositionalPaths.isPositional(path[parting]))) {
+        throw new SluiceException(ErrorCode.CONFLICTING_UPDATE_OPERATORS, "Updating the path '" + String.join(".", path)
+            + "' would create a conflict at '" + FieldPath.join(path, parting) + "'");
       }
     }
   }

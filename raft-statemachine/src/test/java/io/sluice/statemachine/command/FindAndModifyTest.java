@@ -140,6 +140,12 @@ class FindAndModifyTest {
   }
 
   @Test
+  void fieldsMayProjectTheElementTheQueryMatched() {
+    BsonDocument reply = run("query: {tags: 'a'}, update: {$push: {tags: 'b'}}, new: true, fields: {'tags.$': 1}");
+    assertThat(reply.getDocument("value")).isEqualTo(doc("{_id: 1, tags: ['a']}"));
+  }
+
+  @Test
   void anUpsertOntoAnExistingIdIsADuplicateKeyAndChangesNothing() {
     List<BsonDocument> before = all();
     SluiceException e = catchThrowableOfType(SluiceException.class,
@@ -155,6 +161,7 @@ class FindAndModifyTest {
       "query: {}                                         | FAILED_TO_PARSE | Either an update or remove=true",
       "query: {}, remove: true, new: true                | FAILED_TO_PARSE | both new=true and remove=true",
       "query: {}, remove: true, upsert: true             | FAILED_TO_PARSE | both upsert=true and remove=true",
+      "query: {}, remove: true, arrayFilters: [{x: 1}]   | FAILED_TO_PARSE | arrayFilters and remove=true",
       "query: {}, update: [{$set: {a: 1}}]               | FAILED_TO_PARSE | update pipelines",
       "query: {}, update: 5                              | TYPE_MISMATCH   | findAndModify.update",
       "query: 5, remove: true                            | TYPE_MISMATCH   | findAndModify.query",

@@ -73,13 +73,13 @@ class WriteExecutorTest {
   @Test
   void positionalUpdatesTakeTheStatementsQueryAndArrayFilters() {
     insert("[{_id: 1, grades: [85, 80, 80], items: [{k: 'a', n: 1}, {k: 'b', n: 5}]}]", "");
-    BsonDocument reply = update("[{q: {_id: 1, grades: 80}, u: {$set: {'grades.$': 82}}},"
+    BsonDocument reply = run("{update: 'c', ordered: false, '$db': 'db', updates: [{q: {_id: 1, grades: 80}, u: {$set: {'grades.$': 82}}},"
         + " {q: {_id: 1}, u: {$inc: {'items.$[big].n': 10}}, arrayFilters: [{'big.n': {$gt: 2}}]},"
         + " {q: {_id: 1}, u: {$set: {'items.$[x].n': 0}}, arrayFilters: 5},"
-        + " {q: {_id: 1}, u: {$set: {'items.$[]': 0}}, arrayFilters: [{x: 1}]}]");
+        + " {q: {_id: 1}, u: {$set: {'items.$[]': 0}}, arrayFilters: [{x: 1}]}]}");
     assertThat(all()).containsExactly(doc("{_id: 1, grades: [85, 82, 80], items: [{k: 'a', n: 1}, {k: 'b', n: 15}]}"));
     assertWriteError(reply, 0, 2, ErrorCode.TYPE_MISMATCH, "update.updates.2.arrayFilters");
-    assertThat(reply.getArray("writeErrors")).as("an ordered update stops at its first error").hasSize(1);
+    assertWriteError(reply, 1, 3, ErrorCode.FAILED_TO_PARSE, "The array filter for identifier 'x' was not used");
   }
 
   /** Every node applies the entry with the time the leader stamped on it, never its own clock. */

@@ -36,6 +36,11 @@ class PositionalUpdateTest {
             "{'grades.1.std': 6}"),
         arguments("$ with conditions inside $and", "{_id: 1, a: [{x: 1, y: 1}, {x: 1, y: 2}]}", "{$and: [{'a.x': 1}, {'a.y': 2}]}",
             "{$inc: {'a.$.y': 10}}", "[]", "{_id: 1, a: [{x: 1, y: 1}, {x: 1, y: 12}]}", "{'a.1.y': 12}"),
+        arguments("$ takes the last condition's element when two conditions name different ones",
+            "{_id: 1, a: [{x: 1, y: 0}, {x: 0, y: 2}]}", "{'a.x': 1, 'a.y': 2}", "{$set: {'a.$.z': 1}}", "[]",
+            "{_id: 1, a: [{x: 1, y: 0}, {x: 0, y: 2, z: 1}]}", "{'a.1.z': 1}"),
+        arguments("$ skips a condition on the whole array", "{_id: 1, t: ['a', 'x', 'b']}", "{$and: [{t: 'x'}, {t: {$size: 3}}]}",
+            "{$set: {'t.$': 'y'}}", "[]", "{_id: 1, t: ['a', 'y', 'b']}", "{'t.1': 'y'}"),
         arguments("$ with $push into the matched element", "{_id: 1, a: [{k: 'x', v: []}, {k: 'y', v: [1]}]}", "{'a.k': 'y'}",
             "{$push: {'a.$.v': 2}}", "[]", "{_id: 1, a: [{k: 'x', v: []}, {k: 'y', v: [1, 2]}]}", "{'a.1.v': [1, 2]}"),
         // $[]
@@ -103,6 +108,8 @@ class PositionalUpdateTest {
     return Stream.of(
         arguments("{_id: 1, a: [1, 2]}", "{_id: 1}", "{$set: {'a.$': 0}}", "[]", "did not find the match needed from the query"),
         arguments("{_id: 1, a: [1, 2]}", "{a: 3}", "{$set: {'a.$': 0}}", "[]", "did not find the match needed from the query"),
+        arguments("{_id: 1, a: [1, 5]}", "{a: {$ne: 5}}", "{$set: {'a.$': 0}}", "[]", "did not find the match needed from the query"),
+        arguments("{_id: 1, a: [1, 5]}", "{a: {$all: [1, 5]}}", "{$set: {'a.$': 0}}", "[]", "did not find the match needed"),
         arguments("{_id: 1, a: 5}", "{}", "{$set: {'a.$[]': 0}}", "[]", "Cannot apply array updates to non-array element a: 5"),
         arguments("{_id: 1}", "{}", "{$set: {'a.$[]': 0}}", "[]", "The path 'a' must exist in the document"),
         arguments("{_id: 1, a: [{b: 1}]}", "{}", "{$set: {'a.$[].c.$[]': 0}}", "[]", "The path 'a.0.c' must exist"));
@@ -115,11 +122,15 @@ class PositionalUpdateTest {
   }
 
   @Test
-  void twoPathsThatResolveToTheSamePlaceConflict() {
-    assertFails(() -> compile("{$set: {'a.$[]': 1, 'a.0': 2}}", "[]").apply(doc("{_id: 1, a: [0, 0]}"), doc("{}")),
-        ErrorCode.CONFLICTING_UPDATE_OPERATORS, "'a.0'");
-    assertFails(() -> compile("{$set: {'a.$[x]': 1}, $inc: {'a.$[]': 2}}", "[{x: 0}]").apply(doc("{_id: 1, a: [0, 5]}"), doc("{}")),
-        ErrorCode.CONFLICTING_UPDATE_OPERATORS, "'a.0'");
+  void manyPathsThroughOneArrayLookForTheElementOnce() {
+    BsonDocument set = new BsonDocument();
+    for (int i = 0; i < 2_000; i++) {
+      set.append("a.$.f" + i, new BsonInt32(i));
+    }
+    BsonDocument array = new BsonDocument("a", new org.bson.BsonArray(java.util.Collections.nCopies(2_000, new BsonDocument("k", new BsonInt32(0)))));
+    array.getArray("a").add(new BsonDocument("k", new BsonInt32(1)));
+    Update.UpdateOutcome outcome = Update.compile(new BsonDocument("$set", set)).apply(array, doc("{'a.k': 1}"));
+    assertThat(outcome.after().getArray("a").get(2_000).asDocument()).hasSize(2_001);
   }
 
   static Stream<Arguments> compileFailures() {
@@ -131,8 +142,8 @@ class PositionalUpdateTest {
         arguments("{$set: {'$[].a': 1}}", "[]", ErrorCode.BAD_VALUE, "in the first position"),
         arguments("{$set: {'a.$.b.$': 1}}", "[]", ErrorCode.BAD_VALUE, "Too many positional"),
         arguments("{$set: {'a.$x': 1}}", "[]", ErrorCode.BAD_VALUE, "The dollar ($) prefixed field '$x'"),
-        arguments("{$rename: {'a.$[]': 'b'}}", "[]", ErrorCode.BAD_VALUE, "may not be dynamic"),
-        arguments("{$rename: {a: 'b.$'}}", "[]", ErrorCode.BAD_VALUE, "may not be dynamic"),
+        arguments("{$rename: {'a.$[]': 'b'}}", "[]", ErrorCode.BAD_VALUE, "The source field for $rename may not be dynamic"),
+        arguments("{$rename: {a: 'b.$'}}", "[]", ErrorCode.BAD_VALUE, "The destination field for $rename may not be dynamic: b.$"),
         arguments("{$set: {'a.$[x]': 1}}", "[{x: 1, y: 2}]", ErrorCode.FAILED_TO_PARSE, "Expected a single top-level field name"),
         arguments("{$set: {'a.$[X]': 1}}", "[{X: 1}]", ErrorCode.BAD_VALUE, "beginning with a lowercase letter, found 'X'"),
         arguments("{$set: {'a.$[x]': 1}}", "[{x: 1}, {'x.b': 2}]", ErrorCode.FAILED_TO_PARSE, "multiple array filters"),
@@ -140,7 +151,12 @@ class PositionalUpdateTest {
         arguments("{$set: {'a.$[x]': 1}}", "[{}]", ErrorCode.FAILED_TO_PARSE, "without a top-level field name"),
         arguments("{$set: {'a.$[x]': 1}}", "[5]", ErrorCode.TYPE_MISMATCH, "must be an object"),
         arguments("{$set: {'a.$[x]': 1}}", "[{x: {$bogus: 1}}]", ErrorCode.BAD_VALUE, "$bogus"),
-        arguments("{$set: {'a.$[]': 1, a: 2}}", "[]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "conflict"));
+        arguments("{$set: {'a.$[]': 1, a: 2}}", "[]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "conflict"),
+        arguments("{$set: {'a.$[i]': 0, 'a.0': 0}}", "[{i: 0}]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "would create a conflict at 'a'"),
+        arguments("{$set: {'a.$[i]': 0, 'a.b': 0}}", "[{i: 0}]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "would create a conflict at 'a'"),
+        arguments("{$set: {'a.$[]': 0}, $inc: {'a.$': 1}}", "[]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "conflict at 'a'"),
+        arguments("{$set: {'a.$[i]': 0, 'a.$[j]': 0}}", "[{i: 0}, {j: 1}]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "conflict at 'a'"),
+        arguments("{$rename: {x: 'a.0'}, $set: {'a.$[]': 1}}", "[]", ErrorCode.CONFLICTING_UPDATE_OPERATORS, "conflict at 'a'"));
   }
 
   @ParameterizedTest(name = "{0} with {1}")

@@ -48,8 +48,16 @@ class ProjectionTest {
         arguments("{a: 1, 'a.b': 1}", "Path collision at a.b"),
         arguments("{'a.b': 1, a: 1}", "Path collision at a"),
         arguments("{a: 'x'}", "'a'"),
-        arguments("{a: {$slice: 1}}", "'a'"),
-        arguments("{'a.$': 1}", "'a.$'"),
+        arguments("{a: {$slice: 'x'}}", "$slice of 'a' takes a number or an array"),
+        arguments("{a: {$slice: [1, 0]}}", "the limit must be positive"),
+        arguments("{a: {$slice: [1, 2, 3]}}", "$slice of 'a'"),
+        arguments("{a: {$meta: 'textScore'}}", "projection of 'a'"),
+        arguments("{'a.b': {$elemMatch: {x: 1}}}", "Cannot use $elemMatch projection on a nested field"),
+        arguments("{a: {$elemMatch: 1}}", "object required"),
+        arguments("{a: {$elemMatch: {x: 1}}, b: 0}", "Cannot do exclusion on field b in inclusion projection"),
+        arguments("{'a.$': 0}", "must be 1 or true"),
+        arguments("{'a.$': 1, 'b.$': 1}", "more than one positional"),
+        arguments("{'a.$.b': 1}", "'a.$.b'"),
         arguments("{'a..b': 1}", "'a..b'"));
   }
 
@@ -62,5 +70,43 @@ class ProjectionTest {
   @Test
   void excludingIdIsAllowedInAnInclusionProjection() {
     assertSameDocument(Projection.compile(doc("{_id: 0, f: 1}")).apply(doc(DOC)), doc("{f: 'x'}"));
+  }
+
+  /** The manual's examples for $slice, $elemMatch and the positional projection. */
+  static Stream<Arguments> arrayProjections() {
+    String post = "{_id: 1, title: 't', comments: [1, 2, 3, 4, 5], meta: {tags: ['a', 'b', 'c']}}";
+    String school = "{_id: 1, zipcode: '63109', students: [{name: 'john', school: 102, age: 10}, {name: 'jess', school: 102, age: 11},"
+        + " {name: 'jeff', school: 108, age: 15}]}";
+    String grades = "{_id: 1, semester: 1, grades: [70, 87, 90]}";
+    return Stream.of(
+        arguments(post, "{}", "{comments: {$slice: 2}}", "{_id: 1, title: 't', comments: [1, 2], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{comments: {$slice: -2}}", "{_id: 1, title: 't', comments: [4, 5], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{comments: {$slice: [1, 2]}, _id: 0}", "{title: 't', comments: [2, 3], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{comments: {$slice: [-4, 2]}}", "{_id: 1, title: 't', comments: [2, 3], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{comments: {$slice: [10, 2]}}", "{_id: 1, title: 't', comments: [], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{comments: {$slice: 9}}", "{_id: 1, title: 't', comments: [1, 2, 3, 4, 5], meta: {tags: ['a', 'b', 'c']}}"),
+        arguments(post, "{}", "{title: 1, comments: {$slice: 1}}", "{_id: 1, title: 't', comments: [1]}"),
+        arguments(post, "{}", "{'meta.tags': {$slice: 1}, title: 0}", "{_id: 1, comments: [1, 2, 3, 4, 5], meta: {tags: ['a']}}"),
+        arguments(post, "{}", "{title: {$slice: 1}}", post),
+        arguments(school, "{}", "{students: {$elemMatch: {school: 102}}}", "{_id: 1, students: [{name: 'john', school: 102, age: 10}]}"),
+        arguments(school, "{}", "{students: {$elemMatch: {school: 102, age: {$gt: 10}}}}",
+            "{_id: 1, students: [{name: 'jess', school: 102, age: 11}]}"),
+        arguments(school, "{}", "{zipcode: 1, students: {$elemMatch: {school: 999}}}", "{_id: 1, zipcode: '63109'}"),
+        arguments(grades, "{semester: 1, grades: {$gte: 85}}", "{'grades.$': 1}", "{_id: 1, grades: [87]}"),
+        arguments(school, "{'students.age': {$gt: 10}}", "{_id: 0, 'students.$': 1}", "{students: [{name: 'jess', school: 102, age: 11}]}"));
+  }
+
+  @ParameterizedTest(name = "{2} with query {1}")
+  @MethodSource("arrayProjections")
+  void projectsPartsOfArraysLikeMongoDb(String original, String query, String spec, String expected) {
+    BsonDocument doc = doc(original);
+    assertSameDocument(Projection.compile(doc(spec)).apply(doc, doc(query)), doc(expected));
+    assertSameDocument(doc, doc(original));
+  }
+
+  @Test
+  void aPositionalProjectionWithoutAMatchingQueryConditionFails() {
+    assertFails(() -> Projection.compile(doc("{'grades.$': 1}")).apply(doc("{_id: 1, grades: [1, 2]}"), doc("{_id: 1}")),
+        ErrorCode.BAD_VALUE, "couldn't find a matching element");
   }
 }
