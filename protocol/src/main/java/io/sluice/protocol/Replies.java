@@ -13,6 +13,23 @@ import org.bson.BsonValue;
 public final class Replies {
   private Replies() {}
 
+  /**
+   * The reply to {@code {killCursors: <collection>, cursors: [ids]}}: each id that {@code kill} finds
+   * (and closes) is in {@code cursorsKilled}, the others in {@code cursorsNotFound}.
+   */
+  public static BsonDocument killCursors(BsonDocument command, java.util.function.LongPredicate kill) {
+    BsonValue ids = command.get("cursors");
+    if (ids == null || !ids.isArray()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "killCursors needs the array field 'cursors'");
+    }
+    org.bson.BsonArray killed = new org.bson.BsonArray();
+    org.bson.BsonArray notFound = new org.bson.BsonArray();
+    for (BsonValue id : ids.asArray()) {
+      (id.isNumber() && kill.test(id.asNumber().longValue()) ? killed : notFound).add(id);
+    }
+    return ok().append("cursorsKilled", killed).append("cursorsNotFound", notFound);
+  }
+
   public static BsonDocument ok() {
     return new BsonDocument("ok", new BsonDouble(1));
   }

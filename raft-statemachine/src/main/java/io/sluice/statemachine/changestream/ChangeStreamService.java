@@ -252,17 +252,7 @@ public final class ChangeStreamService implements AutoCloseable {
   }
 
   private BsonDocument kill(BsonDocument command) {
-    BsonValue ids = command.get("cursors");
-    if (ids == null || !ids.isArray()) {
-      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "killCursors needs the array field 'cursors'");
-    }
-    BsonArray killed = new BsonArray();
-    BsonArray notFound = new BsonArray();
-    for (BsonValue id : ids.asArray()) {
-      boolean removed = id.isNumber() && cursors.remove(id.asNumber().longValue()) != null;
-      (removed ? killed : notFound).add(id);
-    }
-    return Replies.ok().append("cursorsKilled", killed).append("cursorsNotFound", notFound);
+    return Replies.killCursors(command, id -> cursors.remove(id) != null);
   }
 
   private static BsonDocument reply(StreamCursor cursor, StreamCursor.Batch batch, String batchField) {

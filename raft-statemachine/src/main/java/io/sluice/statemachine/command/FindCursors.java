@@ -134,17 +134,7 @@ public final class FindCursors {
 
   /** {@code {killCursors: <collection>, cursors: [ids]}}. */
   public BsonDocument kill(BsonDocument command) {
-    BsonValue ids = command.get("cursors");
-    if (ids == null || !ids.isArray()) {
-      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "killCursors needs the array field 'cursors'");
-    }
-    BsonArray killed = new BsonArray();
-    BsonArray notFound = new BsonArray();
-    for (BsonValue id : ids.asArray()) {
-      boolean removed = owns(id) && open.remove(id.asNumber().longValue()) != null;
-      (removed ? killed : notFound).add(id);
-    }
-    return Replies.ok().append("cursorsKilled", killed).append("cursorsNotFound", notFound);
+    return Replies.killCursors(command, id -> (id & ID_BIT) != 0 && open.remove(id) != null);
   }
 
   /** Up to {@code count} more documents, and at most 16 MiB of them (at least one, which fits a reply by itself). */
