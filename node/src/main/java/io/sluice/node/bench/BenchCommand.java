@@ -18,12 +18,14 @@ import picocli.CommandLine.Spec;
     "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
-    "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)"})
+    "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)",
+    "  engine        the document engine with JMH: a filter and an update on one document, and a find by _id",
+    "                among a million documents in a store on disk (--runs forks; JMH's own table)"})
 public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams, resume-depth or durability")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams, resume-depth, durability or engine")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
@@ -99,8 +101,11 @@ public final class BenchCommand implements Callable<Integer> {
     if (scenario.equals("durability")) {
       return durability();
     }
+    if (scenario.equals("engine")) {
+      return engine();
+    }
     if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth, durability");
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth, durability, engine");
     }
     if (connect == null) {
       throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");
@@ -113,6 +118,22 @@ public final class BenchCommand implements Callable<Integer> {
       StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
+    return 0;
+  }
+
+  /** JMH over {@link EngineBenchmark}: {@code --runs} forks, each warmed up, then measured; JMH prints percentiles. */
+  private int engine() throws Exception {
+    if (runs < 1) {
+      throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+    }
+    org.openjdk.jmh.runner.options.ChainedOptionsBuilder options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+        .include(EngineBenchmark.class.getName()).forks(runs).jvmArgsAppend("-Xmx3g")
+        .warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
+        .measurementIterations(5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2));
+    if (json != null) {
+      options.resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON).result(json.getPath());
+    }
+    new org.openjdk.jmh.runner.Runner(options.build()).run();
     return 0;
   }
 

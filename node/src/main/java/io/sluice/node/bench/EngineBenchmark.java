@@ -1,0 +1,99 @@
+package io.sluice.node.bench;
+
+import io.sluice.statemachine.command.QueryExecutor;
+import io.sluice.statemachine.engine.Filter;
+import io.sluice.statemachine.engine.Update;
+import io.sluice.statemachine.storage.MapDbDocumentStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The document engine, measured with JMH ({@code ./sluice bench engine}): a filter and an update on
+ * one order-like document, and a {@code find} by {@code _id} through the engine and a file-backed
+ * store of {@link StoreState#documents} documents.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class EngineBenchmark {
+  private static final BsonDocument ORDER = BsonDocument.parse("{_id: 42, customer: {name: 'Ann', city: 'Oslo'}, status: 'paid',"
+      + " total: 129.5, items: [{sku: 'x1', qty: 1, price: 9.5}, {sku: 'x3', qty: 2, price: 60}], tags: ['gift', 'eu']}");
+
+  /** One document, one compiled filter, one compiled update. */
+  @State(Scope.Benchmark)
+  public static class DocumentState {
+    final BsonDocument order = ORDER.clone();
+    final Filter filter = Filter.compile(BsonDocument.parse(
+        "{status: {$in: ['paid', 'shipped']}, total: {$gt: 100}, 'items.sku': 'x3', 'customer.city': {$regex: '^os', $options: 'i'}}"));
+    final Update update = Update.compile(BsonDocument.parse("{$set: {status: 'shipped'}, $inc: {total: 1}, $push: {tags: 'late'}}"));
+  }
+
+  /** A collection of {@code documents} orders in a MapDB store on disk, and a query executor over it. */
+  @State(Scope.Benchmark)
+  public static class StoreState {
+    @Param("1000000")
+    int documents;
+
+    Path dir;
+    MapDbDocumentStore store;
+    QueryExecutor reads;
+    int next;
+
+    @Setup(Level.Trial)
+    public void load() throws Exception {
+      dir = Files.createTempDirectory("sluice-engine-bench");
+      store = MapDbDocumentStore.open(dir);
+      store.createCollection("shop.orders", new BsonDocument());
+      for (int i = 0; i < documents; i++) {
+        BsonDocument doc = ORDER.clone();
+        doc.put("_id", new BsonInt32(i));
+        doc.put("status", new BsonString(i % 3 == 0 ? "paid" : "shipped"));
+        store.put("shop.orders", doc);
+      }
+      reads = new QueryExecutor(store);
+    }
+
+    /** A different document each time, spread over the whole collection. */
+    BsonDocument findCommand() {
+      next = (next + 7_919) % documents;
+      return new BsonDocument("find", new BsonString("orders")).append("$db", new BsonString("shop"))
+          .append("filter", new BsonDocument("_id", new BsonInt32(next)));
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws Exception {
+      store.close();
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Benchmark
+  public boolean filterOneDocument(DocumentState state) {
+    return state.filter.matches(state.order);
+  }
+
+  @Benchmark
+  public Update.UpdateOutcome updateOneDocument(DocumentState state) {
+    return state.update.apply(state.order);
+  }
+
+  @Benchmark
+  public BsonDocument findByIdAmongAMillion(StoreState state) {
+    return state.reads.execute(state.findCommand());
+  }
+}

@@ -1,0 +1,34 @@
+package io.sluice.node.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.bson.BsonDocument;
+import org.junit.jupiter.api.Test;
+
+/** The engine benchmark measures real work: its filter matches, its update changes the document, its find finds. */
+class EngineBenchmarkTest {
+  private final EngineBenchmark benchmark = new EngineBenchmark();
+
+  @Test
+  void theFilterMatchesAndTheUpdateModifies() {
+    EngineBenchmark.DocumentState state = new EngineBenchmark.DocumentState();
+    assertThat(benchmark.filterOneDocument(state)).isTrue();
+    assertThat(benchmark.updateOneDocument(state).modified()).isTrue();
+    assertThat(benchmark.updateOneDocument(state).after().getString("status").getValue()).isEqualTo("shipped");
+  }
+
+  @Test
+  void eachFindReturnsOneStoredDocument() throws Exception {
+    EngineBenchmark.StoreState store = new EngineBenchmark.StoreState();
+    store.documents = 1_000;
+    store.load();
+    try {
+      for (int i = 0; i < 3; i++) {
+        BsonDocument reply = benchmark.findByIdAmongAMillion(store);
+        assertThat(reply.getDocument("cursor").getArray("firstBatch")).hasSize(1);
+      }
+    } finally {
+      store.close();
+    }
+  }
+}
