@@ -10,6 +10,9 @@ import org.bson.BsonValue;
 
 /** The query operators on arrays: {@code $size}, {@code $all} and {@code $elemMatch}. */
 final class ArrayMatchers {
+  /** The name an element is matched under; errors about its condition name it. */
+  static final String ELEMENT = "(the array element)";
+
   private ArrayMatchers() {}
 
   /** {@code $size: n}: the field is an array of exactly n elements. */
@@ -55,16 +58,22 @@ final class ArrayMatchers {
       throw new SluiceException(ErrorCode.BAD_VALUE, "$elemMatch needs an object, not " + BsonValues.render(argument)
           + " (field '" + path + "')");
     }
-    BsonDocument conditions = argument.asDocument();
-    Predicate<BsonValue> element;
-    if (FieldOperators.isOperatorDocument(conditions) && !List.of("$and", "$or", "$nor", "$expr").contains(conditions.getFirstKey())) {
-      Matcher onValue = FieldOperators.operators("v", conditions);
-      element = e -> onValue.matches(new BsonDocument("v", e));
-    } else {
-      Filter onDocument = Filter.compile(conditions);
-      element = e -> e.isDocument() && onDocument.matches(e.asDocument());
-    }
+    Predicate<BsonValue> element = elementCondition(argument.asDocument());
     return anArray(path, array -> array.stream().anyMatch(element));
+  }
+
+  /**
+   * An array element's condition, as {@code $elemMatch} and {@code $pull} take it: operators that
+   * apply to the element itself ({@code {$gte: 6}}), or a query on a document element
+   * ({@code {score: 8}}, {@code {$or: [...]}}; {@code {}} matches any document element).
+   */
+  static Predicate<BsonValue> elementCondition(BsonDocument conditions) {
+    if (FieldOperators.isOperatorDocument(conditions) && !List.of("$and", "$or", "$nor", "$expr").contains(conditions.getFirstKey())) {
+      Matcher onValue = FieldOperators.operators(ELEMENT, conditions);
+      return e -> onValue.matches(new BsonDocument(ELEMENT, e));
+    }
+    Filter onDocument = Filter.compile(conditions);
+    return e -> e.isDocument() && onDocument.matches(e.asDocument());
   }
 
   private static Matcher anArray(String path, Predicate<org.bson.BsonArray> test) {

@@ -13,9 +13,6 @@ import org.bson.BsonValue;
  * {@code $pullAll} removes the elements equal to any in its array argument.
  */
 final class PullOperator implements UpdateOperator {
-  /** The name an element is matched under; named in errors about the condition. */
-  private static final String VALUE = "(the array element)";
-
   private final boolean all;
 
   private PullOperator(boolean all) {
@@ -31,18 +28,18 @@ final class PullOperator implements UpdateOperator {
   }
 
   @Override
-  public void checkArgument(String path, BsonValue argument) {
-    condition(argument);
+  public Action prepare(String path, BsonValue argument) {
+    Predicate<BsonValue> goes = condition(argument);
+    return (doc, at, log) -> ArrayField.at(doc, at, name()).ifPresent(array -> {
+      BsonArray kept = new BsonArray();
+      array.stream().filter(goes.negate()).forEach(kept::add);
+      ArrayField.replace(doc, at, kept, log);
+    });
   }
 
   @Override
   public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
-    Predicate<BsonValue> goes = condition(argument);
-    ArrayField.at(doc, path, name()).ifPresent(array -> {
-      BsonArray kept = new BsonArray();
-      array.stream().filter(goes.negate()).forEach(kept::add);
-      ArrayField.replace(doc, path, kept, log);
-    });
+    prepare(String.join(".", path), argument).apply(doc, path, log);
   }
 
   private String name() {
@@ -55,24 +52,9 @@ final class PullOperator implements UpdateOperator {
       return element -> values.stream().anyMatch(v -> BsonOrder.equal(v, element));
     }
     if (argument.isRegularExpression()) {
-      Matcher onValue = RegexMatchers.matching(VALUE, argument.asRegularExpression());
-      return element -> onValue.matches(new BsonDocument(VALUE, element));
+      Matcher onValue = RegexMatchers.matching(ArrayMatchers.ELEMENT, argument.asRegularExpression());
+      return element -> onValue.matches(new BsonDocument(ArrayMatchers.ELEMENT, element));
     }
-    if (!argument.isDocument()) {
-      return element -> BsonOrder.equal(argument, element);
-    }
-    BsonDocument query = argument.asDocument();
-    if (!query.isEmpty() && isOperatorCondition(query)) {
-      Matcher onValue = FieldOperators.operators(VALUE, query);
-      return element -> onValue.matches(new BsonDocument(VALUE, element));
-    }
-    Filter onDocument = Filter.compile(query);
-    return element -> element.isDocument() && onDocument.matches(element.asDocument());
-  }
-
-  /** {@code {$gte: 6}} rather than a query: its first name is an operator that applies to a value. */
-  private static boolean isOperatorCondition(BsonDocument query) {
-    String first = query.getFirstKey();
-    return first.startsWith("$") && !first.equals("$and") && !first.equals("$or") && !first.equals("$nor") && !first.equals("$expr");
+    return argument.isDocument() ? ArrayMatchers.elementCondition(argument.asDocument()) : element -> BsonOrder.equal(argument, element);
   }
 }

@@ -23,20 +23,25 @@ final class PushOperator implements UpdateOperator {
   private record Push(BsonArray each, Integer position, Comparator<BsonValue> sort, Integer slice) {}
 
   @Override
-  public void checkArgument(String path, BsonValue argument) {
-    compile(argument);
+  public Action prepare(String path, BsonValue argument) {
+    Push push = compile(argument);
+    return (doc, at, log) -> push(doc, at, push, log);
   }
 
   @Override
   public void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log) {
-    Push push = compile(argument);
+    push(doc, path, compile(argument), log);
+  }
+
+  private static void push(BsonDocument doc, String[] path, Push push, ChangeLog log) {
     List<BsonValue> elements = new ArrayList<>(ArrayField.at(doc, path, "$push").orElseGet(BsonArray::new));
     int at = elements.size();
     if (push.position() != null) {
       int p = push.position();
       at = p >= 0 ? Math.min(p, elements.size()) : Math.max(0, elements.size() + p);
     }
-    elements.addAll(at, push.each());
+    // Copied for each document: the compiled values are shared by every document the update changes.
+    elements.addAll(at, push.each().stream().map(BsonValues::copy).toList());
     if (push.sort() != null) {
       elements.sort(push.sort());
     }

@@ -50,7 +50,7 @@ public final class Update {
     }
   }
 
-  private record Modification(String[] path, UpdateOperator operator, BsonValue argument) {
+  private record Modification(String[] path, UpdateOperator operator, BsonValue argument, UpdateOperator.Action action) {
     boolean positional() {
       return PositionalPaths.hasPositional(path);
     }
@@ -125,8 +125,8 @@ public final class Update {
           argument = CurrentDateOperator.valueAt(field.getKey(), argument, Objects.requireNonNull(time,
               "$currentDate needs the time of the entry the update belongs to"));
         }
-        op.checkArgument(field.getKey(), argument);
-        Modification modification = new Modification(path, op, BsonValues.copy(argument));
+        BsonValue kept = BsonValues.copy(argument);
+        Modification modification = new Modification(path, op, kept, op.prepare(field.getKey(), kept));
         modifications.add(modification);
         touched.addAll(modification.touched());
       }
@@ -226,7 +226,7 @@ public final class Update {
   private void applyOperators(BsonDocument doc, ChangeLog log, PositionalPaths.Context context) {
     for (Modification m : positional ? resolve(doc, context) : modifications) {
       if (context.inserting() || !m.operator().onInsertOnly()) {
-        m.operator().apply(doc, m.path(), m.argument(), log);
+        m.action().apply(doc, m.path(), log);
       }
     }
   }
@@ -240,7 +240,7 @@ public final class Update {
     List<Modification> concrete = new ArrayList<>();
     for (Modification m : modifications) {
       if (m.positional()) {
-        PositionalPaths.resolve(doc, m.path(), context).forEach(path -> concrete.add(new Modification(path, m.operator(), m.argument())));
+        PositionalPaths.resolve(doc, m.path(), context).forEach(path -> concrete.add(new Modification(path, m.operator(), m.argument(), m.action())));
       } else {
         concrete.add(m);
       }

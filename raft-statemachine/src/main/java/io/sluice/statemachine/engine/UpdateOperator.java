@@ -21,4 +21,20 @@ interface UpdateOperator {
    * before it is stored in it) and records what changed in the log.
    */
   void apply(BsonDocument doc, String[] path, BsonValue argument, ChangeLog log);
+
+  /**
+   * Prepares one path's argument when the update is compiled, checking it: what applying it does.
+   * Operators whose argument takes work to read ({@code $pull}'s condition, {@code $push}'s
+   * modifiers) do that work here once, not for every document.
+   */
+  default Action prepare(String path, BsonValue argument) {
+    checkArgument(path, argument);
+    return (doc, at, log) -> apply(doc, at, argument, log);
+  }
+
+  /** A prepared argument, applied to one document at one (concrete) path. */
+  @FunctionalInterface
+  interface Action {
+    void apply(BsonDocument doc, String[] path, ChangeLog log);
+  }
 }
