@@ -23,6 +23,6 @@ public final class AggregateIterable extends ResultIterable<Document> {
   @Override
   List<Document> run() {
     BsonDocument command = collection.command("aggregate").append("pipeline", pipeline).append("cursor", new BsonDocument());
-    return collection.readAll(command, io.sluice.protocol.Position.ZERO);
+    return collection.readAll(command, io.sluice.protocol.Position.ZERO, 0);
   }
 }

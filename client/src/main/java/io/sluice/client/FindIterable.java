@@ -48,7 +48,7 @@ public final class FindIterable extends ResultIterable<Document> {
     return this;
   }
 
-  /** At most this many documents per batch (the first batch holds 101 by default); 0 is the node's default. */
+  /** At most this many documents per batch (the first holds 101 by default, the others up to 16 MiB); 0: an empty first batch. */
   public FindIterable batchSize(int n) {
     this.batchSize = n;
     return this;
@@ -82,14 +82,18 @@ public final class FindIterable extends ResultIterable<Document> {
       command.append("projection", projection);
     }
     if (limit != 0) {
-      command.append("limit", new BsonInt64(limit));
+      command.append("limit", new BsonInt64(Math.abs(limit)));
+    }
+    if (limit < 0) {
+      // The driver's limit(-n): at most n documents, in one batch.
+      command.append("singleBatch", org.bson.BsonBoolean.TRUE).append("batchSize", new BsonInt64(Math.abs(limit)));
     }
     if (skip != 0) {
       command.append("skip", new BsonInt64(skip));
     }
-    if (batchSize != null) {
+    if (batchSize != null && limit >= 0) {
       command.append("batchSize", new BsonInt32(batchSize));
     }
-    return collection.readAll(command, afterPosition);
+    return collection.readAll(command, afterPosition, batchSize == null ? 0 : batchSize);
   }
 }

@@ -248,16 +248,21 @@ public final class SluiceCollection {
 
   /**
    * Every document of a read that answers with a cursor ({@code find}, {@code aggregate}): its first
-   * batch, then {@code getMore}s to the node that answered until the cursor is exhausted.
+   * batch, then {@code getMore}s (of {@code batchSize} documents if positive) to the node that
+   * answered until the cursor is exhausted.
    */
-  List<Document> readAll(BsonDocument command, io.sluice.protocol.Position atLeast) {
+  List<Document> readAll(BsonDocument command, io.sluice.protocol.Position atLeast, int batchSize) {
     RaftTransport.Answer first = answer(command, atLeast);
     BsonDocument cursor = Replies.check(first.reply()).getDocument("cursor");
     List<Document> docs = new ArrayList<>();
     cursor.getArray("firstBatch").forEach(doc -> docs.add(Documents.toDocument(doc.asDocument())));
     for (long id = cursor.getNumber("id").longValue(); id != 0; id = cursor.getNumber("id").longValue()) {
+      // The offset lets the node answer a resent getMore (the Raft client resends a lost read) with the same batch.
       BsonDocument getMore = new BsonDocument("getMore", new org.bson.BsonInt64(id)).append("collection", new BsonString(name))
-          .append("$db", new BsonString(database));
+          .append("$db", new BsonString(database)).append("$sluiceOffset", new org.bson.BsonInt64(docs.size()));
+      if (batchSize > 0) {
+        getMore.append("batchSize", new BsonInt32(batchSize));
+      }
       cursor = Replies.check(transport.readOn(first.node(), getMore)).getDocument("cursor");
       cursor.getArray("nextBatch").forEach(doc -> docs.add(Documents.toDocument(doc.asDocument())));
     }

@@ -84,7 +84,8 @@ public class SluiceStateMachine extends BaseStateMachine {
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
                             Duration sessionLifetime) {
     this.store = store;
-    this.reads = new QueryExecutor(store, new FindCursors(System::nanoTime, new java.security.SecureRandom().nextLong()));
+    FindCursors findCursors = new FindCursors(System::nanoTime, new java.security.SecureRandom()::nextLong);
+    this.reads = new QueryExecutor(store, findCursors);
     this.wallClockMillis = wallClockMillis;
     this.staleReadWait = staleReadWait;
     Position applied = store.appliedState().position();
@@ -94,6 +95,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     this.applier = new EntryApplier(store, streamSettings.window(), changeHub, sessionLifetime);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
+    streamTimers.scheduleWithFixedDelay(findCursors::expireIdle, 1, 1, TimeUnit.MINUTES);
   }
 
   public DocumentStore store() {

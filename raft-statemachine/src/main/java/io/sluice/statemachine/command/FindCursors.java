@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.bson.BsonArray;
@@ -24,7 +23,12 @@ import org.bson.BsonValue;
  * node that answered until {@code getMore} has taken them all, {@code killCursors} drops them, or
  * they sit unused for {@link #IDLE_TIMEOUT} (MongoDB's default). A batch holds at most
  * {@code batchSize} documents (first batch by default {@value #DEFAULT_FIRST_BATCH}) and at most
- * 16 MiB. Cursor ids have bit 62 set, so they never meet a change stream's, which stay below it.
+ * 16 MiB. Cursor ids are random with bit 62 set, so they are hard to guess and never meet a change
+ * stream's, which stay below it.
+ *
+ * <p>A getMore may arrive twice (the Raft client resends a read whose answer was lost): a client that
+ * names the offset it expects ({@value #OFFSET}, the number of documents it has received) gets the
+ * last batch again instead of silently skipping it. A getMore that fails closes its cursor, as in MongoDB.
  */
 public final class FindCursors {
   public static final Duration IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -32,6 +36,8 @@ public final class FindCursors {
   /** Open cursors hold their documents in memory; past this many, the least recently used is closed. */
   static final int MAX_OPEN = 1_000;
   private static final long ID_BIT = 1L << 62;
+  /** The getMore field in which Sluice's client names how many documents it has received. */
+  public static final String OFFSET = "$sluiceOffset";
   private static final long MAX_BATCH_BYTES = Limits.MAX_DOCUMENT_BYTES;
 
   /** A result being read: the documents, how far the reader got, and when it last asked. */
@@ -40,6 +46,8 @@ public final class FindCursors {
     final List<BsonDocument> docs;
     final UnaryOperator<BsonDocument> shape;
     int next;
+    int lastBatchStart = -1;
+    BsonArray lastBatch = new BsonArray();
     volatile long lastUsedNanos;
 
     Cursor(String ns, List<BsonDocument> docs, UnaryOperator<BsonDocument> shape, long now) {
@@ -51,13 +59,13 @@ public final class FindCursors {
   }
 
   private final Map<Long, Cursor> open = new ConcurrentHashMap<>();
-  private final AtomicLong nextId;
+  private final LongSupplier randomIds;
   private final LongSupplier nanoClock;
 
-  /** @param idSeed makes cursor ids hard to guess (only its low 40 bits are used) */
-  public FindCursors(LongSupplier nanoClock, long idSeed) {
+  /** @param randomIds random longs for cursor ids (a SecureRandom's: apply code may not own a Random) */
+  public FindCursors(LongSupplier nanoClock, LongSupplier randomIds) {
     this.nanoClock = nanoClock;
-    this.nextId = new AtomicLong(ID_BIT | (idSeed & 0xFF_FFFF_FFFFL) << 16);
+    this.randomIds = randomIds;
   }
 
   /** Whether the command is a {@code getMore} or {@code killCursors} of these cursors (rather than a change stream's). */
@@ -89,8 +97,9 @@ public final class FindCursors {
     BsonArray batch = fill(cursor, batchSize < 0 ? DEFAULT_FIRST_BATCH : batchSize);
     long id = 0;
     if (cursor.next < docs.size() && !singleBatch) {
-      id = nextId.getAndIncrement();
-      open.put(id, cursor);
+      do {
+        id = ID_BIT | (randomIds.getAsLong() & (ID_BIT - 1));
+      } while (open.putIfAbsent(id, cursor) != null);
       closeLeastRecentlyUsedOverLimit();
     }
     return reply(ns, id, "firstBatch", batch);
@@ -110,26 +119,46 @@ public final class FindCursors {
           + "for more than " + IDLE_TIMEOUT.toMinutes() + " minutes, or the node restarted); run the query again");
     }
     BsonValue collection = command.get("collection");
-    String name = cursor.ns.substring(cursor.ns.indexOf('.') + 1);
-    if (collection == null || !collection.isString() || !collection.asString().getValue().equals(name)) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "getMore of cursor " + id + " must name its collection '" + name + "', got "
-          + collection);
+    BsonValue db = command.get("$db");
+    String ns = (db != null && db.isString() ? db.asString().getValue() : "") + "."
+        + (collection != null && collection.isString() ? collection.asString().getValue() : "");
+    if (!ns.equals(cursor.ns)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "Requested getMore on namespace '" + ns + "', but cursor " + id + " belongs to '"
+          + cursor.ns + "'");
     }
     BsonValue batchSize = command.get("batchSize");
-    if (batchSize != null && (!batchSize.isNumber() || batchSize.asNumber().longValue() < 0)) {
-      throw new SluiceException(ErrorCode.BAD_VALUE, "getMore's batchSize must be a non-negative number, got " + batchSize);
+    if (batchSize != null && (!batchSize.isNumber() || batchSize.asNumber().longValue() <= 0)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "Batch size for getMore must be positive, but received: " + batchSize);
     }
-    BsonArray batch;
+    BsonValue offset = command.get(OFFSET);
     synchronized (cursor) {
+      if (open.get(id) != cursor) {
+        throw new SluiceException(ErrorCode.CURSOR_NOT_FOUND, "cursor id " + id + " was closed while this getMore waited");
+      }
       cursor.lastUsedNanos = nanoClock.getAsLong();
-      batch = fill(cursor, batchSize == null || batchSize.asNumber().longValue() == 0 ? Integer.MAX_VALUE
-          : (int) Math.min(Integer.MAX_VALUE, batchSize.asNumber().longValue()));
+      if (offset != null && offset.isNumber() && offset.asNumber().longValue() == cursor.lastBatchStart
+          && cursor.lastBatchStart != cursor.next) {
+        return reply(cursor.ns, id, "nextBatch", cursor.lastBatch); // the same getMore again: its answer was lost
+      }
+      if (offset != null && (!offset.isNumber() || offset.asNumber().longValue() != cursor.next)) {
+        open.remove(id);
+        throw new SluiceException(ErrorCode.CURSOR_NOT_FOUND, "getMore of cursor " + id + " expected the documents from "
+            + (offset.isNumber() ? String.valueOf(offset.asNumber().longValue()) : offset.toString()) + ", but the cursor is at "
+            + cursor.next + "; run the query again");
+      }
+      try {
+        cursor.lastBatchStart = cursor.next;
+        cursor.lastBatch = fill(cursor, batchSize == null ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, batchSize.asNumber().longValue()));
+      } catch (RuntimeException e) {
+        open.remove(id, cursor);
+        throw e;
+      }
+      boolean exhausted = cursor.next >= cursor.docs.size();
+      if (exhausted) {
+        open.remove(id, cursor);
+      }
+      return reply(cursor.ns, exhausted ? 0 : id, "nextBatch", cursor.lastBatch);
     }
-    boolean exhausted = cursor.next >= cursor.docs.size();
-    if (exhausted) {
-      open.remove(id);
-    }
-    return reply(cursor.ns, exhausted ? 0 : id, "nextBatch", batch);
   }
 
   /** {@code {killCursors: <collection>, cursors: [ids]}}. */
@@ -143,7 +172,8 @@ public final class FindCursors {
     long bytes = 0;
     while (cursor.next < cursor.docs.size() && batch.size() < count) {
       BsonDocument shaped = cursor.shape.apply(cursor.docs.get(cursor.next));
-      int size = DocumentLimits.encodedSize(shaped);
+      // The document, its type byte and its index as the array's key: what it adds to the reply.
+      int size = DocumentLimits.encodedSize(shaped) + 2 + Integer.toString(batch.size()).length();
       if (size > MAX_BATCH_BYTES) {
         throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "a result document of " + cursor.ns + " is " + size
             + " bytes, over the " + MAX_BATCH_BYTES + " a reply may hold; project fewer fields or collect less per group");
@@ -158,7 +188,8 @@ public final class FindCursors {
     return batch;
   }
 
-  private void expireIdle() {
+  /** Closes the cursors unused for {@link #IDLE_TIMEOUT}; also called on a timer, so an idle node lets them go. */
+  public void expireIdle() {
     long now = nanoClock.getAsLong();
     open.values().removeIf(c -> now - c.lastUsedNanos > IDLE_TIMEOUT.toNanos());
   }

@@ -46,8 +46,9 @@ public final class QueryExecutor {
     this.cursors = cursors;
   }
 
+  /** With cursors whose ids come from the clock: unique, not unguessable (tests, benchmarks). */
   public QueryExecutor(DocumentStore store) {
-    this(store, new FindCursors(System::nanoTime, 0));
+    this(store, new FindCursors(System::nanoTime, System::nanoTime));
   }
 
   public BsonDocument execute(BsonDocument command) {
@@ -73,7 +74,7 @@ public final class QueryExecutor {
     BsonDocument sortSpec = reader.documentOr("sort", new BsonDocument());
     Projection projection = Projection.compile(reader.documentOr("projection", new BsonDocument()));
     long skip = nonNegative(reader, "skip");
-    long limit = limit(reader);
+    long limit = nonNegative(reader, "limit");
     // Without a sort, the scan can stop as soon as skip + limit documents matched.
     long needed = sortSpec.isEmpty() && limit > 0 ? skip + limit : 0;
     List<BsonDocument> matches = new ArrayList<>(underReadLock(() -> Matching.find(store, ns, filter, needed)));
@@ -82,8 +83,7 @@ public final class QueryExecutor {
     }
     List<BsonDocument> page = matches.subList((int) Math.min(skip, matches.size()), matches.size());
     page = page.subList(0, (int) Math.min(limit == 0 ? Long.MAX_VALUE : limit, page.size()));
-    // A negative limit asks for one batch, as MongoDB's legacy form does.
-    boolean singleBatch = reader.booleanOr("singleBatch", false) || reader.longOr("limit", 0) < 0;
+    boolean singleBatch = reader.booleanOr("singleBatch", false);
     return cursors.firstBatch(ns, page, doc -> projection.apply(doc, query), batchSize(reader, reader.document()), singleBatch);
   }
 

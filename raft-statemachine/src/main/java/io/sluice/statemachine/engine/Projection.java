@@ -141,7 +141,7 @@ public final class Projection {
       }
       node = node.children.computeIfAbsent(parts[i], k -> new Node());
     }
-    if (!node.children.isEmpty()) {
+    if (node.leaf || !node.children.isEmpty()) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "Path collision at " + path);
     }
     node.leaf = true;

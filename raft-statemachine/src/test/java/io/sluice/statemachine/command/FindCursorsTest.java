@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class FindCursorsTest {
   private final MapDbDocumentStore store = MapDbDocumentStore.inMemory();
   private final AtomicLong clock = new AtomicLong();
-  private final FindCursors cursors = new FindCursors(clock::get, 42);
+  private final FindCursors cursors = new FindCursors(clock::get, new AtomicLong(42)::incrementAndGet);
   private final QueryExecutor executor = new QueryExecutor(store, cursors);
 
   @BeforeEach
@@ -76,7 +76,7 @@ class FindCursorsTest {
     List<Integer> rest = ids(getMore(cursor.getInt64("id").getValue(), ""), "nextBatch");
     assertThat(rest).containsExactly(247, 246, 245);
     assertThat(run("{find: 'c', '$db': 'db', batchSize: 2, singleBatch: true}").getDocument("cursor").getInt64("id").getValue()).isZero();
-    assertThat(run("{find: 'c', '$db': 'db', limit: -3}").getDocument("cursor").getArray("firstBatch")).hasSize(3);
+    assertFails(() -> run("{find: 'c', '$db': 'db', limit: -3}"), ErrorCode.BAD_VALUE, "find.limit");
     BsonDocument empty = run("{find: 'c', '$db': 'db', batchSize: 0}").getDocument("cursor");
     assertThat(empty.getArray("firstBatch")).isEmpty();
     assertThat(getMore(empty.getInt64("id").getValue(), "").getArray("nextBatch")).hasSize(250);
@@ -128,11 +128,61 @@ class FindCursorsTest {
   void badGetMoresAreRefused() {
     long id = run("{find: 'c', '$db': 'db'}").getDocument("cursor").getInt64("id").getValue();
     assertFails(() -> run("{getMore: NumberLong('" + id + "'), collection: 'other', '$db': 'db'}"), ErrorCode.BAD_VALUE,
-        "must name its collection 'c'");
-    assertFails(() -> getMore(id, ", batchSize: -1"), ErrorCode.BAD_VALUE, "batchSize");
+        "Requested getMore on namespace 'db.other', but cursor");
+    assertFails(() -> run("{getMore: NumberLong('" + id + "'), collection: 'c', '$db': 'other'}"), ErrorCode.BAD_VALUE, "'other.c'");
+    assertFails(() -> getMore(id, ", batchSize: -1"), ErrorCode.BAD_VALUE, "Batch size for getMore must be positive");
+    assertFails(() -> getMore(id, ", batchSize: 0"), ErrorCode.BAD_VALUE, "Batch size for getMore must be positive");
     assertFails(() -> run("{getMore: 'x', collection: 'c', '$db': 'db'}"), ErrorCode.TYPE_MISMATCH, "getMore takes the id");
     assertFails(() -> run("{find: 'c', batchSize: -2, '$db': 'db'}"), ErrorCode.BAD_VALUE, "find.batchSize");
     assertThat(getMore(id, "").getArray("nextBatch")).as("the cursor survives bad requests").hasSize(149);
+  }
+
+  /** The Raft client resends a read whose answer was lost: the node answers a resent getMore with the same batch. */
+  @Test
+  void aResentGetMoreGetsTheSameBatchAndAnOutOfOrderOneClosesTheCursor() {
+    long id = run("{find: 'c', '$db': 'db', batchSize: 10}").getDocument("cursor").getInt64("id").getValue();
+    List<Integer> first = ids(getMore(id, ", batchSize: 5, '" + FindCursors.OFFSET + "': 10"), "nextBatch");
+    assertThat(first).containsExactly(10, 11, 12, 13, 14);
+    assertThat(ids(getMore(id, ", batchSize: 5, '" + FindCursors.OFFSET + "': 10"), "nextBatch")).isEqualTo(first);
+    assertThat(ids(getMore(id, ", batchSize: 5, '" + FindCursors.OFFSET + "': 15"), "nextBatch")).containsExactly(15, 16, 17, 18, 19);
+    assertFails(() -> getMore(id, ", '" + FindCursors.OFFSET + "': 99"), ErrorCode.CURSOR_NOT_FOUND, "expected the documents from 99");
+    assertFails(() -> getMore(id, ""), ErrorCode.CURSOR_NOT_FOUND, "not found");
+  }
+
+  @Test
+  void aGetMoreThatFailsClosesItsCursor() {
+    store.put("db.c", BsonDocument.parse("{_id: 1000, a: [1, 2]}"));
+    long id = run("{find: 'c', '$db': 'db', filter: {$or: [{_id: {$lt: 3}}, {a: 2}]}, projection: {'a.$': 1}, batchSize: 1}")
+        .getDocument("cursor").getInt64("id").getValue();
+    assertFails(() -> getMore(id, ""), ErrorCode.BAD_VALUE, "couldn't find a matching element");
+    assertFails(() -> getMore(id, ""), ErrorCode.CURSOR_NOT_FOUND, "not found");
+    assertThat(cursors.openCursors()).isZero();
+  }
+
+  @Test
+  void concurrentGetMoresOfOneCursorHandOutEveryDocumentOnce() throws Exception {
+    long id = run("{find: 'c', '$db': 'db', batchSize: 1}").getDocument("cursor").getInt64("id").getValue();
+    List<Integer> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<ErrorCode> endings = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread reader = new Thread(() -> {
+        try {
+          while (true) {
+            seen.addAll(ids(getMore(id, ", batchSize: 3"), "nextBatch"));
+          }
+        } catch (SluiceException closed) {
+          endings.add(closed.errorCode());
+        }
+      });
+      reader.start();
+      readers.add(reader);
+    }
+    for (Thread reader : readers) {
+      reader.join();
+    }
+    assertThat(endings).as("each reader stops when the cursor is gone").hasSize(4).containsOnly(ErrorCode.CURSOR_NOT_FOUND);
+    assertThat(seen).hasSize(249).doesNotHaveDuplicates().doesNotContain(0);
   }
 
   @Test

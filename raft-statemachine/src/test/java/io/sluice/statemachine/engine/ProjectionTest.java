@@ -57,6 +57,7 @@ class ProjectionTest {
         arguments("{a: {$elemMatch: {x: 1}}, b: 0}", "Cannot do exclusion on field b in inclusion projection"),
         arguments("{'a.$': 0}", "must be 1 or true"),
         arguments("{'a.$': 1, 'b.$': 1}", "more than one positional"),
+        arguments("{a: 1, 'a.$': 1}", "Path collision at a"),
         arguments("{'a.$.b': 1}", "'a.$.b'"),
         arguments("{'a..b': 1}", "'a..b'"));
   }
