@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import com.mongodb.ExplainVerbosity;
 import io.sluice.protocol.Position;
 import java.util.List;
 import org.bson.BsonDocument;
@@ -72,8 +73,28 @@ public final class FindIterable extends ResultIterable<Document> {
     }
   }
 
+  /** How the node would run this query (which index, or a collection scan), with counts: {@code explain} at executionStats. */
+  public Document explain() {
+    return explain(ExplainVerbosity.EXECUTION_STATS);
+  }
+
+  public Document explain(ExplainVerbosity verbosity) {
+    BsonDocument command = new BsonDocument("explain", findCommand())
+        .append("verbosity", new org.bson.BsonString(switch (verbosity) {
+          case QUERY_PLANNER -> "queryPlanner";
+          case EXECUTION_STATS -> "executionStats";
+          case ALL_PLANS_EXECUTIONS -> "allPlansExecution";
+        }))
+        .append("$db", findCommand().get("$db"));
+    return Documents.toDocument(collection.read(command, afterPosition));
+  }
+
   @Override
   List<Document> run() {
+    return collection.readAll(findCommand(), afterPosition, batchSize == null ? 0 : batchSize);
+  }
+
+  private BsonDocument findCommand() {
     BsonDocument command = collection.command("find").append("filter", filter);
     if (!sort.isEmpty()) {
       command.append("sort", sort);
@@ -94,6 +115,6 @@ public final class FindIterable extends ResultIterable<Document> {
     if (batchSize != null && limit >= 0) {
       command.append("batchSize", new BsonInt32(batchSize));
     }
-    return collection.readAll(command, afterPosition, batchSize == null ? 0 : batchSize);
+    return command;
   }
 }

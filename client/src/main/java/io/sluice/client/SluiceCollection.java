@@ -3,6 +3,8 @@ package io.sluice.client;
 import com.mongodb.client.model.FindOneAndDeleteOptions;
 import com.mongodb.client.model.FindOneAndReplaceOptions;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
@@ -188,6 +190,57 @@ public final class SluiceCollection {
   /** The distinct values of {@code fieldName} in the documents that {@code filter} matches. */
   public <T> DistinctIterable<T> distinct(String fieldName, Bson filter, Class<T> resultClass) {
     return new DistinctIterable<>(this, fieldName, resultClass).filter(filter);
+  }
+
+  /** Creates an ascending/descending index on {@code keys} (build them with MongoDB's {@code Indexes}); returns its name. */
+  public String createIndex(Bson keys) {
+    return createIndex(keys, new IndexOptions());
+  }
+
+  /**
+   * Creates an index with the driver's options: {@code name}, {@code unique} and {@code sparse} are
+   * built; the others are passed on, and the node refuses those it does not support by name.
+   */
+  public String createIndex(Bson keys, IndexOptions options) {
+    return createIndexes(List.of(new IndexModel(keys, options))).get(0);
+  }
+
+  /** Creates the indexes, all or none (a duplicate key in a unique index fails the whole request); returns their names. */
+  public List<String> createIndexes(List<IndexModel> indexes) {
+    BsonArray specs = new BsonArray();
+    List<String> names = new ArrayList<>();
+    for (IndexModel index : indexes) {
+      BsonDocument spec = IndexSpecs.of(index);
+      specs.add(spec);
+      names.add(spec.getString("name").getValue());
+    }
+    Replies.check(transport.write(command("createIndexes").append("indexes", specs)));
+    return names;
+  }
+
+  /** The indexes of the collection, {@code _id_} first, as {@code {v, key, name, unique?, sparse?}}. */
+  public ResultIterable<Document> listIndexes() {
+    return new ResultIterable<>() {
+      @Override
+      List<Document> run() {
+        return readAll(command("listIndexes"), io.sluice.protocol.Position.ZERO, 0);
+      }
+    };
+  }
+
+  /** Drops the index with this name; the {@code _id_} index cannot be dropped. */
+  public void dropIndex(String indexName) {
+    Replies.check(transport.write(command("dropIndexes").append("index", new BsonString(indexName))));
+  }
+
+  /** Drops the index with these keys. */
+  public void dropIndex(Bson keys) {
+    Replies.check(transport.write(command("dropIndexes").append("index", Documents.toBson(keys))));
+  }
+
+  /** Drops every index but {@code _id_}. */
+  public void dropIndexes() {
+    dropIndex("*");
   }
 
   /** Drops the collection and its documents; dropping a missing collection succeeds. */

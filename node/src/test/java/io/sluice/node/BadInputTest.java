@@ -4,6 +4,8 @@ import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Updates;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
@@ -16,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
@@ -131,6 +134,24 @@ class BadInputTest {
           assertThat(e.result().position().index()).isPositive();
         });
     assertThat(orders.countDocuments()).isEqualTo(3);
+    acknowledgedWriteIsIntactOnEveryNode();
+  }
+
+  @Test
+  void badIndexesAreRefusedByNameAndAUniqueIndexOverDuplicatesIsNotBuilt() {
+    assertThatThrownBy(() -> orders.createIndex(Indexes.text("note")))
+        .isInstanceOfSatisfying(SluiceException.class, e -> {
+          assertThat(e.errorCode()).isEqualTo(ErrorCode.CANNOT_CREATE_INDEX);
+          assertThat(e.reason()).contains("'text'");
+        });
+    assertThatThrownBy(() -> orders.createIndex(Indexes.ascending("total"), new IndexOptions().expireAfter(5L, TimeUnit.SECONDS)))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.reason()).contains("expireAfterSeconds"));
+    orders.insertOne(new Document("_id", "twin").append("total", 10));
+    assertThatThrownBy(() -> orders.createIndex(Indexes.ascending("total"), new IndexOptions().unique(true)))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DUPLICATE_KEY));
+    assertThatThrownBy(() -> orders.dropIndex("nope"))
+        .isInstanceOfSatisfying(SluiceException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INDEX_NOT_FOUND));
+    assertThat(orders.listIndexes().into(new java.util.ArrayList<>())).extracting(d -> d.getString("name")).containsExactly("_id_");
     acknowledgedWriteIsIntactOnEveryNode();
   }
 

@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
@@ -9,6 +10,9 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndDeleteOptions;
 import com.mongodb.client.model.FindOneAndReplaceOptions;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
@@ -19,6 +23,7 @@ import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.ReadPreference;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
+import io.sluice.client.SluiceWriteException;
 import io.sluice.client.WriteResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -217,6 +222,36 @@ class ClusterReadWriteTest {
     Document doc = counters.find(eq("name", "visits")).first();
     assertThat(doc.getInteger("n")).isEqualTo(2);
     assertThat(counters.countDocuments()).isEqualTo(1);
+  }
+
+  @Test
+  void indexesAreBuiltOnEveryNodeAndAUniqueOneRefusesDuplicatesEverywhere() {
+    SluiceCollection users = client.getDatabase("app").getCollection("users");
+    users.insertMany(List.of(new Document("_id", 1).append("email", "a@x").append("age", 30),
+        new Document("_id", 2).append("email", "b@x").append("age", 25)));
+    assertThat(users.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true))).isEqualTo("email_1");
+    assertThat(users.createIndexes(List.of(new IndexModel(Indexes.compoundIndex(Indexes.descending("age"), Indexes.ascending("email")))))).containsExactly("age_-1_email_1");
+    assertThat(users.listIndexes().into(new ArrayList<>())).extracting(d -> d.getString("name")).containsExactly("_id_", "age_-1_email_1", "email_1");
+
+    SluiceWriteException duplicate = catchThrowableOfType(SluiceWriteException.class,
+        () -> users.insertOne(new Document("_id", 3).append("email", "a@x")));
+    assertThat(duplicate.code()).isEqualTo(11000);
+    assertThat(duplicate.getMessage()).contains("index: email_1 dup key: { email: \"a@x\" }");
+    WriteResult last = users.updateOne(eq("_id", 2), Updates.set("age", 26));
+
+    SluiceCollection onFollower = users.withReadPreference(ReadPreference.follower());
+    Document plan = onFollower.find(Filters.gt("age", 25)).afterPosition(last.position()).explain();
+    Document scan = plan.get("queryPlanner", Document.class).get("winningPlan", Document.class).get("inputStage", Document.class);
+    assertThat(scan.getString("indexName")).isEqualTo("age_-1_email_1");
+    assertThat(plan.get("executionStats", Document.class).getLong("nReturned")).isEqualTo(2);
+    assertThat(onFollower.find(Filters.eq("email", "b@x")).afterPosition(last.position()).first().getInteger("age")).isEqualTo(26);
+    cluster.awaitIdenticalState();
+    assertThat(cluster.node(0).digest()).isEqualTo(cluster.node(1).digest()).isEqualTo(cluster.node(2).digest());
+
+    users.dropIndex("email_1");
+    users.insertOne(new Document("_id", 3).append("email", "a@x"));
+    users.dropIndexes();
+    assertThat(users.listIndexes().into(new ArrayList<>())).extracting(d -> d.getString("name")).containsExactly("_id_");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.sluice.node.bench;
 import io.sluice.statemachine.command.QueryExecutor;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Update;
+import io.sluice.statemachine.storage.IndexSpec;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +24,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The document engine, measured with JMH ({@code ./sluice bench engine}): a filter and an update on
- * one order-like document, and a {@code find} by {@code _id} through the engine and a file-backed
- * store of {@link StoreState#documents} documents.
+ * one order-like document, and a {@code find} by {@code _id} and one by a field with a secondary index
+ * (a unique order number), through the engine and a file-backed store of {@link StoreState#documents}
+ * documents.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -57,20 +59,26 @@ public class EngineBenchmark {
       dir = Files.createTempDirectory("sluice-engine-bench");
       store = MapDbDocumentStore.open(dir);
       store.createCollection("shop.orders", new BsonDocument());
+      store.createIndex("shop.orders", new IndexSpec("orderNo_1", new BsonDocument("orderNo", new BsonInt32(1)), true, false));
       for (int i = 0; i < documents; i++) {
         BsonDocument doc = ORDER.clone();
         doc.put("_id", new BsonInt32(i));
+        doc.put("orderNo", orderNo(i));
         doc.put("status", new BsonString(i % 3 == 0 ? "paid" : "shipped"));
         store.put("shop.orders", doc);
       }
       reads = new QueryExecutor(store);
     }
 
-    /** A different document each time, spread over the whole collection. */
-    BsonDocument findCommand() {
+    /** A different document each time, spread over the whole collection, by {@code _id} or by order number. */
+    BsonDocument findCommand(boolean byOrderNo) {
       next = (next + 7_919) % documents;
-      return new BsonDocument("find", new BsonString("orders")).append("$db", new BsonString("shop"))
-          .append("filter", new BsonDocument("_id", new BsonInt32(next)));
+      BsonDocument filter = byOrderNo ? new BsonDocument("orderNo", orderNo(next)) : new BsonDocument("_id", new BsonInt32(next));
+      return new BsonDocument("find", new BsonString("orders")).append("$db", new BsonString("shop")).append("filter", filter);
+    }
+
+    private static BsonString orderNo(int i) {
+      return new BsonString(String.format("SO-%08d", i));
     }
 
     @TearDown(Level.Trial)
@@ -94,6 +102,11 @@ public class EngineBenchmark {
 
   @Benchmark
   public BsonDocument findByIdAmongAMillion(StoreState state) {
-    return state.reads.execute(state.findCommand());
+    return state.reads.execute(state.findCommand(false));
+  }
+
+  @Benchmark
+  public BsonDocument findByIndexedFieldAmongAMillion(StoreState state) {
+    return state.reads.execute(state.findCommand(true));
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.node.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.bson.BsonDocument;
+import org.bson.BsonString;
 import org.junit.jupiter.api.Test;
 
 /** The engine benchmark measures real work: its filter matches, its update changes the document, its find finds. */
@@ -26,7 +27,14 @@ class EngineBenchmarkTest {
       for (int i = 0; i < 3; i++) {
         BsonDocument reply = benchmark.findByIdAmongAMillion(store);
         assertThat(reply.getDocument("cursor").getArray("firstBatch")).hasSize(1);
+        BsonDocument byIndex = benchmark.findByIndexedFieldAmongAMillion(store);
+        assertThat(byIndex.getDocument("cursor").getArray("firstBatch")).hasSize(1);
       }
+      // The indexed find looks at its one document only: no scan.
+      BsonDocument explain = store.reads.execute(new BsonDocument("explain", store.findCommand(true)).append("$db", new BsonString("shop")));
+      assertThat(explain.getDocument("executionStats").getInt64("totalDocsExamined").getValue()).isEqualTo(1);
+      assertThat(explain.getDocument("queryPlanner").getDocument("winningPlan").getDocument("inputStage").getString("indexName").getValue())
+          .isEqualTo("orderNo_1");
     } finally {
       store.close();
     }

@@ -71,9 +71,10 @@ final class CollectionCommands {
     BsonDocument reply = Replies.ok().append("ns", new BsonString(ns));
     // Like MongoDB 7+, dropping a collection that does not exist succeeds (and changes nothing).
     if (existed) {
+      int indexes = 1 + store.indexes(ns).size();
       store.dropCollection(ns);
       changes.drop(ns);
-      reply.append("nIndexesWas", new BsonInt32(1));
+      reply.append("nIndexesWas", new BsonInt32(indexes));
     }
     return reply;
   }
@@ -106,6 +107,7 @@ final class CollectionCommands {
       changes.drop(to);
     }
     store.createCollection(to, options);
+    store.indexes(from).forEach(spec -> store.createIndex(to, spec));
     for (Iterator<BsonDocument> it = store.scan(from); it.hasNext(); ) {
       store.put(to, it.next());
     }

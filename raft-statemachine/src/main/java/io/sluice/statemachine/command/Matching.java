@@ -11,23 +11,22 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
-import org.bson.BsonValue;
 
-/** Finds the documents of a collection that a filter matches, by {@code _id} lookup when it can. */
+/** Finds the documents of a collection that a filter matches, by {@code _id} or an index when it can ({@link QueryPlan}). */
 final class Matching {
   private Matching() {}
 
-  /** The matching documents, in key order, decoded one at a time; the caller holds the store's lock while it iterates. */
+  /**
+   * The matching documents in the order of the chosen {@link QueryPlan} (key order, or index order),
+   * decoded one at a time; the caller holds the store's lock while it iterates.
+   */
   static Iterator<BsonDocument> iterate(DocumentStore store, String namespace, Filter filter) {
-    Optional<BsonValue> id = filter.idEquality();
-    if (id.isPresent()) {
-      return store.find(namespace, id.get()).filter(filter::matches).stream().iterator();
-    }
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(store.scan(namespace), Spliterator.ORDERED), false)
+    Iterator<BsonDocument> candidates = QueryPlan.choose(store, namespace, filter).candidates(store);
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(candidates, Spliterator.ORDERED), false)
         .filter(filter::matches).iterator();
   }
 
-  /** The first matching document in {@code order} (the first in key order among equals), without keeping the others. */
+  /** The first matching document in {@code order} (the first in plan order among equals), without keeping the others. */
   static Optional<BsonDocument> first(DocumentStore store, String namespace, Filter filter, Comparator<BsonDocument> order) {
     BsonDocument best = null;
     for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext(); ) {
@@ -39,7 +38,7 @@ final class Matching {
     return Optional.ofNullable(best);
   }
 
-  /** Up to {@code limit} matching documents (0 = no limit), in key order. */
+  /** Up to {@code limit} matching documents (0 = no limit), in plan order. */
   static List<BsonDocument> find(DocumentStore store, String namespace, Filter filter, long limit) {
     List<BsonDocument> matches = new ArrayList<>();
     for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext() && (limit == 0 || matches.size() < limit); ) {

@@ -29,7 +29,7 @@ import org.bson.BsonValue;
 
 /**
  * Answers read commands from the store as it is: {@code find}, {@code count}, {@code aggregate},
- * {@code distinct}, {@code listCollections}. The caller decides how fresh the store must be
+ * {@code distinct}, {@code listCollections}, {@code listIndexes} and {@code explain}. The caller decides how fresh the store must be
  * (linearizable, or at least some position). Each command reads the store under its read lock, so
  * that no half-applied entry is seen, and sorts, projects or runs its pipeline after releasing it, so
  * that a long aggregate does not hold up apply.
@@ -59,6 +59,8 @@ public final class QueryExecutor {
       case "aggregate" -> aggregate(reader);
       case "distinct" -> distinct(reader);
       case "listCollections" -> listCollections(reader);
+      case "listIndexes" -> underReadLock(() -> IndexCommands.list(store, reader));
+      case "explain" -> explain(reader);
       case "getMore" -> cursors.getMore(command);
       case "killCursors" -> cursors.kill(command);
       default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such read command: '" + reader.name()
@@ -178,6 +180,75 @@ public final class QueryExecutor {
     }
     return Replies.ok().append("cursor", new BsonDocument("firstBatch", batch)
         .append("id", new BsonInt64(0)).append("ns", new BsonString(db + ".$cmd.listCollections")));
+  }
+
+  /**
+   * {@code {explain: {find: ...}, verbosity}}: the plan the command would use (which index, or a
+   * collection scan) and, unless the verbosity is {@code queryPlanner}, how many documents it looked
+   * at and how many matched. Explains find, count, distinct, aggregate (its leading $match),
+   * findAndModify, and the first statement of update and delete, without writing anything.
+   */
+  private BsonDocument explain(CommandReader reader) {
+    reader.checkFields(Set.of("verbosity"));
+    BsonValue inner = reader.document().get("explain");
+    if (!inner.isDocument() || inner.asDocument().isEmpty()) {
+      throw CommandReader.wrongType("explain.explain", inner, "object");
+    }
+    String verbosity = reader.document().containsKey("verbosity") ? reader.string("verbosity") : "allPlansExecution";
+    if (!Set.of("queryPlanner", "executionStats", "allPlansExecution").contains(verbosity)) {
+      throw new SluiceException(ErrorCode.BAD_VALUE, "verbosity string must be one of {'queryPlanner', 'executionStats', "
+          + "'allPlansExecution'}, found '" + verbosity + "'");
+    }
+    BsonDocument command = inner.asDocument().clone();
+    if (!command.containsKey("$db")) {
+      command.append("$db", new BsonString(reader.database()));
+    }
+    CommandReader explained = new CommandReader(command);
+    BsonDocument query = queryOf(explained);
+    Filter filter = Filter.compile(query);
+    String ns = explained.namespace();
+    return underReadLock(() -> {
+      QueryPlan plan = QueryPlan.choose(store, ns, filter);
+      BsonDocument reply = Replies.ok().append("queryPlanner", new BsonDocument("namespace", new BsonString(ns))
+          .append("parsedQuery", query)
+          .append("winningPlan", plan.describe(store, query))
+          .append("rejectedPlans", new BsonArray()));
+      if (!verbosity.equals("queryPlanner")) {
+        long examined = 0;
+        long matched = 0;
+        for (Iterator<BsonDocument> it = plan.candidates(store); it.hasNext(); examined++) {
+          matched += filter.matches(it.next()) ? 1 : 0;
+        }
+        reply.append("executionStats", new BsonDocument("executionSuccess", org.bson.BsonBoolean.TRUE)
+            .append("nReturned", new BsonInt64(matched)).append("totalDocsExamined", new BsonInt64(examined)));
+      }
+      return reply.append("command", command);
+    });
+  }
+
+  /** The filter document of a command that explain can describe. */
+  private static BsonDocument queryOf(CommandReader reader) {
+    return switch (reader.name()) {
+      case "find" -> reader.documentOr("filter", new BsonDocument());
+      case "count", "distinct", "findAndModify" -> reader.documentOr("query", new BsonDocument());
+      case "aggregate" -> Aggregation.leadingMatch(reader.array("pipeline"));
+      case "update" -> firstStatementQuery(reader, "updates");
+      case "delete" -> firstStatementQuery(reader, "deletes");
+      default -> throw new SluiceException(ErrorCode.BAD_VALUE, "explain does not support the '" + reader.name()
+          + "' command; it explains find, count, distinct, aggregate, findAndModify, update and delete");
+    };
+  }
+
+  private static BsonDocument firstStatementQuery(CommandReader reader, String field) {
+    BsonArray statements = reader.array(field);
+    if (statements.isEmpty() || !statements.get(0).isDocument()) {
+      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "explain of " + reader.name() + " needs one statement object in '" + field + "'");
+    }
+    BsonValue q = statements.get(0).asDocument().get("q");
+    if (q == null || !q.isDocument()) {
+      throw CommandReader.wrongType(reader.name() + "." + field + ".0.q", q == null ? org.bson.BsonNull.VALUE : q, "object");
+    }
+    return q.asDocument();
   }
 
   private <T> T underReadLock(Supplier<T> read) {

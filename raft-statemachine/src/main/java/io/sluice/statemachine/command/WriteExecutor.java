@@ -8,6 +8,7 @@ import io.sluice.statemachine.engine.DocumentLimits;
 import io.sluice.statemachine.engine.EntryTime;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.storage.DocumentStore;
+import io.sluice.statemachine.storage.DuplicateKeyError;
 import java.util.List;
 import java.util.Set;
 import org.bson.BsonArray;
@@ -19,7 +20,8 @@ import org.bson.BsonValue;
 
 /**
  * Applies one write command to the store and builds its reply, in MongoDB's shapes: {@code insert},
- * {@code update}, {@code delete}, {@code findAndModify} ({@link FindAndModify}), and the collection commands of {@link CollectionCommands}. Statement-level failures become
+ * {@code update}, {@code delete}, {@code findAndModify} ({@link FindAndModify}), the collection commands of
+ * {@link CollectionCommands} and the index commands of {@link IndexCommands}. Statement-level failures become
  * {@code writeErrors} (an ordered write stops at the first); command-level failures are thrown as
  * {@link SluiceException}. Deterministic: the same store and command give the same result anywhere.
  */
@@ -28,10 +30,12 @@ public final class WriteExecutor {
 
   private final DocumentStore store;
   private final CollectionCommands collections;
+  private final IndexCommands indexes;
 
   public WriteExecutor(DocumentStore store) {
     this.store = store;
     this.collections = new CollectionCommands(store);
+    this.indexes = new IndexCommands(store);
   }
 
   /** Applies the command, recording the change events it causes. */
@@ -43,9 +47,12 @@ public final class WriteExecutor {
       case "findAndModify" -> FindAndModify.apply(reader, store, changes, entryTime(context));
       case "delete" -> delete(reader, changes);
       default -> {
+        if (IndexCommands.isIndexCommand(reader.name())) {
+          yield indexes.apply(reader);
+        }
         if (!CollectionCommands.isCollectionCommand(reader.name())) {
           throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "no such write command: '" + reader.name()
-              + "'; writes are insert, update, delete, findAndModify, " + CollectionCommands.NAMES);
+              + "'; writes are insert, update, delete, findAndModify, " + CollectionCommands.NAMES + ", " + IndexCommands.NAMES);
         }
         yield collections.apply(reader, changes);
       }
@@ -181,8 +188,7 @@ public final class WriteExecutor {
   }
 
   static SluiceException duplicateKey(String ns, BsonValue id) {
-    return new SluiceException(ErrorCode.DUPLICATE_KEY, "E11000 duplicate key error collection: " + ns
-        + " index: _id_ dup key: { _id: " + new BsonDocument("v", id).toJson().replaceFirst("^\\{\"v\": ", "").replaceFirst("}$", "") + " }");
+    return DuplicateKeyError.of(ns, "_id_", new BsonDocument("_id", id));
   }
 
   /** Statement-level errors of one write command, and whether the command may go on. */

@@ -38,14 +38,20 @@ public final class Aggregation {
   /** Compiles an {@code aggregate} command's {@code pipeline} array; the array is copied where kept. */
   public static Aggregation compile(BsonArray pipeline) {
     Objects.requireNonNull(pipeline, "pipeline");
-    Filter scanFilter = Filter.compile(new BsonDocument());
-    BsonArray rest = pipeline;
-    if (!pipeline.isEmpty() && pipeline.get(0).isDocument() && pipeline.get(0).asDocument().size() == 1
-        && pipeline.get(0).asDocument().containsKey("$match")) {
-      scanFilter = match(pipeline.get(0).asDocument().get("$match"));
-      rest = new BsonArray(pipeline.subList(1, pipeline.size()));
-    }
+    Filter scanFilter = Filter.compile(leadingMatch(pipeline));
+    BsonArray rest = startsWithMatch(pipeline) ? new BsonArray(pipeline.subList(1, pipeline.size())) : pipeline;
     return new Aggregation(scanFilter, Pipeline.compileEach(rest, Aggregation::stage));
+  }
+
+  /** The filter of the pipeline's leading {@code $match}, which picks the documents it reads; empty if there is none. */
+  public static BsonDocument leadingMatch(BsonArray pipeline) {
+    return startsWithMatch(pipeline) ? PipelineStages.document("$match", pipeline.get(0).asDocument().get("$match"),
+        "the match filter must be an expression in an object") : new BsonDocument();
+  }
+
+  private static boolean startsWithMatch(BsonArray pipeline) {
+    return !pipeline.isEmpty() && pipeline.get(0).isDocument() && pipeline.get(0).asDocument().size() == 1
+        && pipeline.get(0).asDocument().containsKey("$match");
   }
 
   /** The documents the pipeline starts from: those of the collection that this filter matches. */

@@ -75,7 +75,7 @@ public final class BsonOrder {
   }
 
   /** The rank of the value's type bracket; values of different brackets never compare equal. */
-  static int bracket(BsonValue v) {
+  public static int bracket(BsonValue v) {
     return bracket(v.getBsonType());
   }
 
@@ -210,7 +210,7 @@ public final class BsonOrder {
   }
 
   /** The exact value of a finite number. */
-  static BigDecimal exact(BsonValue v) {
+  public static BigDecimal exact(BsonValue v) {
     switch (v.getBsonType()) {
       case INT32:
       case INT64:

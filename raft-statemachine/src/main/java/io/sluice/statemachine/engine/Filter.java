@@ -29,14 +29,16 @@ public final class Filter {
       "$comment", (op, arg) -> Matcher.ALWAYS,
       "$expr", (op, arg) -> Expression.compile(arg).matcher());
 
-  private static final Filter ALL = new Filter(Matcher.ALWAYS, null);
+  private static final Filter ALL = new Filter(Matcher.ALWAYS, null, Map.of());
 
   private final Matcher matcher;
   private final BsonValue idEquality;
+  private final Map<String, List<KeyRanges.Range>> keyRanges;
 
-  private Filter(Matcher matcher, BsonValue idEquality) {
+  private Filter(Matcher matcher, BsonValue idEquality, Map<String, List<KeyRanges.Range>> keyRanges) {
     this.matcher = matcher;
     this.idEquality = idEquality;
+    this.keyRanges = keyRanges;
   }
 
   /** Compiles a filter document; throws BAD_VALUE for unknown operators or malformed arguments. */
@@ -44,7 +46,7 @@ public final class Filter {
     if (filter.isEmpty()) {
       return ALL;
     }
-    return new Filter(document(filter), findIdEquality(filter));
+    return new Filter(document(filter), findIdEquality(filter), KeyRanges.of(filter));
   }
 
   /** The filter that matches every document. */
@@ -64,6 +66,14 @@ public final class Filter {
    */
   public Optional<BsonValue> idEquality() {
     return Optional.ofNullable(idEquality);
+  }
+
+  /**
+   * The ranges of values a matching document must have at {@code path}, if the filter says so in a
+   * way an index on the path can look up ({@link KeyRanges}); the filter must still be applied.
+   */
+  public Optional<List<KeyRanges.Range>> keyRanges(String path) {
+    return Optional.ofNullable(keyRanges.get(path));
   }
 
   private static Matcher document(BsonDocument filter) {

@@ -1,6 +1,8 @@
 package io.sluice.statemachine.storage;
 
+import io.sluice.statemachine.engine.KeyRanges;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import org.bson.BsonDocument;
@@ -33,21 +35,49 @@ public interface DocumentStore extends AutoCloseable {
   /** Creates the collection, or replaces the options of an existing one. */
   void createCollection(String namespace, BsonDocument options);
 
-  /** Removes the collection and all its documents; no-op if it does not exist. */
+  /** Removes the collection, all its documents and its indexes; no-op if it does not exist. */
   void dropCollection(String namespace);
 
   Optional<BsonDocument> find(String namespace, BsonValue id);
 
-  /** Inserts or replaces the document with the same {@code _id}; the collection must exist. */
+  /**
+   * Inserts or replaces the document with the same {@code _id}, and its entries in the collection's
+   * indexes; the collection must exist. Throws (and changes nothing) if a unique index already holds
+   * one of the document's keys for another document (DuplicateKey), or if the document cannot be
+   * indexed (CannotIndexParallelArrays, KeyTooLong).
+   */
   void put(String namespace, BsonDocument document);
 
-  /** Removes the document with this {@code _id}; returns whether one was there. */
+  /** Removes the document with this {@code _id}, and its index entries; returns whether one was there. */
   boolean remove(String namespace, BsonValue id);
 
   /** All documents of the collection in key order; empty if the collection does not exist. */
   Iterator<BsonDocument> scan(String namespace);
 
   long count(String namespace);
+
+  /** The secondary indexes of the collection, in name order ({@code _id} is not among them). */
+  List<IndexSpec> indexes(String namespace);
+
+  /**
+   * Adds a secondary index to an existing collection and fills it from the documents there. If a
+   * document cannot be indexed (a duplicate key in a unique index, parallel arrays, a key too long),
+   * throws that error and leaves no trace of the index.
+   */
+  void createIndex(String namespace, IndexSpec spec);
+
+  /** Removes the index and its entries; no-op if there is none of that name. */
+  void dropIndex(String namespace, String name);
+
+  /**
+   * The documents whose key in the named index (on its leading field) lies in one of the ranges,
+   * each once, in index order per range. A superset of what a filter on that field matches: the
+   * caller still applies its filter.
+   */
+  Iterator<BsonDocument> scanIndex(String namespace, String name, List<KeyRanges.Range> ranges);
+
+  /** True once a document reached the index through an array (then a range is scanned from one end). */
+  boolean isMultikey(String namespace, String indexName);
 
   /** The change events of recent entries, stored with the data they describe. */
   ChangeHistory history();
@@ -72,7 +102,7 @@ public interface DocumentStore extends AutoCloseable {
   /** Replaces the whole store with a copy made by {@link #checkpoint}; readers wait meanwhile. */
   void restore(java.nio.file.Path checkpoint);
 
-  /** A hex SHA-256 over every collection's options and documents and the applied position. */
+  /** A hex SHA-256 over every collection's options, documents and indexes, and the applied position. */
   String digest();
 
   /** Held by readers for the length of a query; apply takes the write side per log entry. */

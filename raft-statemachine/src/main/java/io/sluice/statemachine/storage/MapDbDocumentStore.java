@@ -1,6 +1,7 @@
 package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.BsonBytes;
+import io.sluice.statemachine.engine.KeyRanges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,16 +12,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
+import org.mapdb.BTreeMap;
 import org.mapdb.DBException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +47,8 @@ public final class MapDbDocumentStore implements DocumentStore {
   private static final Logger LOG = LoggerFactory.getLogger(MapDbDocumentStore.class);
   private static final String STORE_FILE = "store.mapdb";
   private static final String OPEN_MARKER = "store.open";
+
+  private static final SortedMap<byte[], BsonDocument> EMPTY_KEYS = Collections.emptySortedMap();
 
   private final Path directory;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -118,6 +127,9 @@ public final class MapDbDocumentStore implements DocumentStore {
   @Override
   public void dropCollection(String namespace) {
     if (file.catalog().remove(namespace) != null) {
+      for (SecondaryIndex index : file.indexes(namespace)) {
+        file.removeIndex(namespace, index.spec().name());
+      }
       file.documents(namespace).clear();
     }
   }
@@ -136,12 +148,35 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       throw new IllegalStateException("collection " + namespace + " does not exist");
     }
-    file.documents(namespace).put(DocumentKeys.key(document.get("_id")), encode(document));
+    byte[] key = DocumentKeys.key(document.get("_id"));
+    List<SecondaryIndex> indexes = file.indexes(namespace);
+    // Every check comes before the first change, so a refused document leaves the store as it was.
+    List<SortedMap<byte[], BsonDocument>> newKeys = new ArrayList<>(indexes.size());
+    for (SecondaryIndex index : indexes) {
+      SortedMap<byte[], BsonDocument> keys = index.keysOf(document);
+      index.checkUnique(keys, key);
+      newKeys.add(keys);
+    }
+    byte[] old = file.documents(namespace).put(key, encode(document));
+    for (int i = 0; i < indexes.size(); i++) {
+      SecondaryIndex index = indexes.get(i);
+      index.update(old == null ? EMPTY_KEYS : index.keysOf(decode(old)), newKeys.get(i), key);
+    }
   }
 
   @Override
   public boolean remove(String namespace, BsonValue id) {
-    return collectionExists(namespace) && file.documents(namespace).remove(DocumentKeys.key(id)) != null;
+    if (!collectionExists(namespace)) {
+      return false;
+    }
+    byte[] key = DocumentKeys.key(id);
+    byte[] old = file.documents(namespace).remove(key);
+    if (old != null) {
+      for (SecondaryIndex index : file.indexes(namespace)) {
+        index.update(index.keysOf(decode(old)), EMPTY_KEYS, key);
+      }
+    }
+    return old != null;
   }
 
   @Override
@@ -149,23 +184,61 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       return Collections.emptyIterator();
     }
-    Iterator<byte[]> values = file.documents(namespace).values().iterator();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return values.hasNext();
-      }
-
-      @Override
-      public BsonDocument next() {
-        return decode(values.next());
-      }
-    };
+    return file.documents(namespace).values().stream().map(MapDbDocumentStore::decode).iterator();
   }
 
   @Override
   public long count(String namespace) {
     return collectionExists(namespace) ? file.documents(namespace).sizeLong() : 0;
+  }
+
+  @Override
+  public List<IndexSpec> indexes(String namespace) {
+    if (!collectionExists(namespace)) {
+      return List.of();
+    }
+    return file.indexes(namespace).stream().map(SecondaryIndex::spec).toList();
+  }
+
+  @Override
+  public void createIndex(String namespace, IndexSpec spec) {
+    if (!collectionExists(namespace)) {
+      throw new IllegalStateException("collection " + namespace + " does not exist");
+    }
+    SecondaryIndex index = file.addIndex(namespace, spec);
+    try {
+      file.documents(namespace).forEach((key, bytes) -> {
+        SortedMap<byte[], BsonDocument> keys = index.keysOf(decode(bytes));
+        index.checkUnique(keys, key);
+        index.update(EMPTY_KEYS, keys, key);
+      });
+    } catch (RuntimeException e) {
+      file.removeIndex(namespace, spec.name());
+      throw e;
+    }
+  }
+
+  @Override
+  public void dropIndex(String namespace, String name) {
+    file.removeIndex(namespace, name);
+  }
+
+  @Override
+  public Iterator<BsonDocument> scanIndex(String namespace, String name, List<KeyRanges.Range> ranges) {
+    BTreeMap<byte[], byte[]> documents = file.documents(namespace);
+    Iterator<byte[]> keys = index(namespace, name).documentKeys(ranges);
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(keys, Spliterator.ORDERED), false)
+        .map(key -> decode(documents.get(key))).iterator();
+  }
+
+  @Override
+  public boolean isMultikey(String namespace, String indexName) {
+    return index(namespace, indexName).isMultikey();
+  }
+
+  private SecondaryIndex index(String namespace, String name) {
+    return file.indexes(namespace).stream().filter(i -> i.spec().name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no index " + name + " on " + namespace));
   }
 
   @Override
@@ -228,6 +301,11 @@ public final class MapDbDocumentStore implements DocumentStore {
           sha.update(key);
           sha.update(doc);
         });
+        for (SecondaryIndex index : file.indexes(ns)) {
+          sha.update(encode(index.spec().toBson()));
+          sha.update((byte) (index.isMultikey() ? 1 : 0));
+          index.entries().forEach((entry, docKey) -> sha.update(entry));
+        }
       });
       io.sluice.protocol.Position p = applied.position();
       sha.update(ByteBuffer.allocate(16).putLong(p.term()).putLong(p.index()).array());

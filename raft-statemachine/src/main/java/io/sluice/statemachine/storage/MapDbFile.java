@@ -2,8 +2,12 @@ package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.BsonBytes;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
@@ -18,6 +22,11 @@ import org.mapdb.volume.VolumeFactory;
 final class MapDbFile {
   private static final String APPLIED_KEY = "applied";
   private static final String COLLECTION_PREFIX = "collection:";
+  private static final String INDEX_PREFIX = "index:";
+  /** Kept in the index catalog beside the spec: some document reached the index through an array. */
+  private static final String MULTIKEY = "multikey";
+  /** Separates namespace and index name in the index catalog's keys; neither may contain it. */
+  private static final char NAME_SEPARATOR = '\0';
   /** MapDB's default: 1 MiB slices of the mapped file. */
   private static final int SLICE_SHIFT = 20;
 
@@ -25,15 +34,20 @@ final class MapDbFile {
   /** The file's volume; null in memory. */
   private final CopyOnWriteVolume volume;
   private final BTreeMap<String, byte[]> catalog;
+  /** {@code ns NUL indexName} to the index's spec ({@link IndexSpec#toBson}). */
+  private final BTreeMap<String, byte[]> indexCatalog;
   private final BTreeMap<String, byte[]> meta;
   private final MapDbChangeHistory history;
   private final MapDbSessionTable sessions;
   private final Map<String, BTreeMap<byte[], byte[]>> collections = new TreeMap<>();
+  /** The open secondary indexes of each collection, in name order; loaded on first use. */
+  private final Map<String, List<SecondaryIndex>> indexes = new TreeMap<>();
 
   private MapDbFile(DB db, CopyOnWriteVolume volume) {
     this.db = db;
     this.volume = volume;
     this.catalog = db.treeMap("catalog", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.indexCatalog = db.treeMap("indexes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.history = new MapDbChangeHistory(db, meta);
     this.sessions = new MapDbSessionTable(db);
@@ -88,6 +102,50 @@ final class MapDbFile {
       return collections.computeIfAbsent(namespace, ns ->
           db.treeMap(COLLECTION_PREFIX + ns, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen());
     }
+  }
+
+  /** The secondary indexes of the collection, in name order. */
+  List<SecondaryIndex> indexes(String namespace) {
+    synchronized (indexes) {
+      return indexes.computeIfAbsent(namespace, ns -> {
+        List<SecondaryIndex> open = new ArrayList<>();
+        for (byte[] stored : indexCatalog.subMap(ns + NAME_SEPARATOR, ns + (char) (NAME_SEPARATOR + 1)).values()) {
+          BsonDocument spec = BsonBytes.decode(stored);
+          open.add(openIndex(ns, IndexSpec.fromBson(spec), spec.getBoolean(MULTIKEY, BsonBoolean.FALSE).getValue()));
+        }
+        return List.copyOf(open);
+      });
+    }
+  }
+
+  /** Records the index, with no entries, and returns it. */
+  SecondaryIndex addIndex(String namespace, IndexSpec spec) {
+    synchronized (indexes) {
+      indexCatalog.put(namespace + NAME_SEPARATOR + spec.name(), BsonBytes.encode(spec.toBson()));
+      indexes.remove(namespace);
+      SecondaryIndex index = openIndex(namespace, spec, false);
+      index.entries().clear();
+      return index;
+    }
+  }
+
+  /** Forgets the index and clears its entries. */
+  void removeIndex(String namespace, String name) {
+    synchronized (indexes) {
+      for (SecondaryIndex index : indexes(namespace)) {
+        if (index.spec().name().equals(name)) {
+          index.entries().clear();
+        }
+      }
+      indexCatalog.remove(namespace + NAME_SEPARATOR + name);
+      indexes.remove(namespace);
+    }
+  }
+
+  private SecondaryIndex openIndex(String namespace, IndexSpec spec, boolean multikey) {
+    String catalogKey = namespace + NAME_SEPARATOR + spec.name();
+    return new SecondaryIndex(namespace, spec, db.treeMap(INDEX_PREFIX + catalogKey, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen(),
+        multikey, () -> indexCatalog.put(catalogKey, BsonBytes.encode(spec.toBson().append(MULTIKEY, BsonBoolean.TRUE))));
   }
 
   AppliedState readApplied() {

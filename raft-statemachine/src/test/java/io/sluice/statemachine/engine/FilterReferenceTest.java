@@ -31,6 +31,7 @@ import org.bson.BsonValue;
  */
 class FilterReferenceTest {
   private static final List<String> PATHS = List.of("a", "b", "a.b", "b.c", "a.b.c");
+  private static final List<String> NAMES = List.of("a", "b", "c");
   private static final List<String> OPERATORS = List.of("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists");
 
   @Property(tries = 2_000)
@@ -167,24 +168,9 @@ class FilterReferenceTest {
         Arbitraries.<BsonValue>of(BsonNull.VALUE, BsonBoolean.TRUE, BsonBoolean.FALSE));
   }
 
-  private static Arbitrary<BsonValue> values() {
-    return Arbitraries.recursive(FilterReferenceTest::scalars,
-        inner -> Arbitraries.oneOf(inner.list().ofMaxSize(3).map(l -> (BsonValue) new BsonArray(l)), documentsOf(inner).map(d -> (BsonValue) d)),
-        0, 3);
-  }
-
-  private static Arbitrary<BsonDocument> documentsOf(Arbitrary<BsonValue> values) {
-    return Combinators.combine(Arbitraries.of("a", "b", "c"), values).as((name, value) -> new BsonDocument(name, value))
-        .list().ofMaxSize(3).map(fields -> {
-          BsonDocument doc = new BsonDocument();
-          fields.forEach(doc::putAll);
-          return doc;
-        });
-  }
-
   @Provide
   Arbitrary<BsonDocument> documents() {
-    return documentsOf(values());
+    return BsonArbitraries.documentsOf(BsonArbitraries.nested(scalars(), NAMES, 3), NAMES);
   }
 
   @Provide

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.protocol.Position;
+import io.sluice.statemachine.engine.KeyRanges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,6 +213,55 @@ class MapDbDocumentStoreTest {
     MapDbDocumentStore store = open();
     assertThat(store.foundDamaged()).isTrue();
     assertThat(store.appliedState()).isEqualTo(AppliedState.INITIAL);
+  }
+
+  private static List<BsonDocument> byIndex(DocumentStore store, BsonValue value) {
+    List<BsonDocument> out = new ArrayList<>();
+    store.scanIndex(NS, "a_1", List.of(new KeyRanges.Range(value, value))).forEachRemaining(out::add);
+    return out;
+  }
+
+  @Test
+  void indexesSurviveACleanCloseAndComeBackWithACheckpoint() throws IOException {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    store.createIndex(NS, new IndexSpec("a_1", doc("{a: 1}"), true, false));
+    store.put(NS, doc("{_id: 1, a: 'x'}"));
+    store.close();
+
+    MapDbDocumentStore reopened = open();
+    assertThat(reopened.indexes(NS)).containsExactly(new IndexSpec("a_1", doc("{a: 1}"), true, false));
+    assertThat(byIndex(reopened, val("'x'"))).containsExactly(doc("{_id: 1, a: 'x'}"));
+    String digest = reopened.digest();
+    Path checkpoint = dir.resolve("checkpoint");
+    try (Checkpoint copy = reopened.checkpoint(checkpoint)) {
+      reopened.put(NS, doc("{_id: 1, a: 'y'}"));
+      reopened.dropIndex(NS, "a_1");
+      copy.finish(chunk -> {});
+    }
+    assertThat(reopened.indexes(NS)).isEmpty();
+    reopened.restore(checkpoint);
+    assertThat(reopened.digest()).isEqualTo(digest);
+    assertThat(byIndex(reopened, val("'x'"))).containsExactly(doc("{_id: 1, a: 'x'}"));
+    assertThatThrownBy(() -> reopened.put(NS, doc("{_id: 2, a: 'x'}"))).hasMessageContaining("E11000");
+  }
+
+  /** An array once indexed makes two-sided ranges one-sided for good: the flag is kept in the file. */
+  @Test
+  void theMultikeyFlagSurvivesAReopen() {
+    MapDbDocumentStore store = open();
+    store.createCollection(NS, new BsonDocument());
+    store.createIndex(NS, new IndexSpec("a_1", doc("{a: 1}"), false, false));
+    store.put(NS, doc("{_id: 1, a: 1}"));
+    assertThat(store.isMultikey(NS, "a_1")).isFalse();
+    store.put(NS, doc("{_id: 2, a: [0, 5]}"));
+    store.close();
+
+    MapDbDocumentStore reopened = open();
+    assertThat(reopened.isMultikey(NS, "a_1")).isTrue();
+    List<BsonDocument> found = new ArrayList<>();
+    reopened.scanIndex(NS, "a_1", List.of(new KeyRanges.Range(val("2"), val("3")))).forEachRemaining(found::add);
+    assertThat(found).containsExactly(doc("{_id: 2, a: [0, 5]}"));
   }
 
   @Test

@@ -1,0 +1,96 @@
+package io.sluice.statemachine.command;
+
+import io.sluice.statemachine.engine.Filter;
+import io.sluice.statemachine.engine.KeyRanges;
+import io.sluice.statemachine.storage.DocumentStore;
+import io.sluice.statemachine.storage.IndexSpec;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+
+/**
+ * How the documents a filter may match are found: by {@code _id} lookup, by scanning a secondary
+ * index on a field the filter pins by equality or range, or by scanning the whole collection. The
+ * choice depends only on the filter and the collection's indexes, which every node has alike, so
+ * every node visits documents in the same order. What a plan finds is a superset: the filter is
+ * applied to it.
+ */
+final class QueryPlan {
+  private final String namespace;
+  private final Filter filter;
+  private final BsonValue id;
+  private final IndexSpec index;
+  private final List<KeyRanges.Range> ranges;
+
+  private QueryPlan(String namespace, Filter filter, BsonValue id, IndexSpec index, List<KeyRanges.Range> ranges) {
+    this.namespace = namespace;
+    this.filter = filter;
+    this.id = id;
+    this.index = index;
+    this.ranges = ranges;
+  }
+
+  /**
+   * {@code _id} equality first; else the index whose leading field the filter pins best (only
+   * equalities beat a range, then a unique index beats others, then the first by name); else a scan.
+   */
+  static QueryPlan choose(DocumentStore store, String namespace, Filter filter) {
+    Optional<BsonValue> id = filter.idEquality();
+    if (id.isPresent()) {
+      return new QueryPlan(namespace, filter, id.get(), null, null);
+    }
+    IndexSpec best = null;
+    List<KeyRanges.Range> bestRanges = null;
+    int bestScore = -1;
+    for (IndexSpec spec : store.indexes(namespace)) {
+      Optional<List<KeyRanges.Range>> ranges = filter.keyRanges(spec.fields().get(0).path());
+      if (ranges.isPresent()) {
+        int score = (ranges.get().stream().allMatch(KeyRanges.Range::isPoint) ? 2 : 0) + (spec.unique() ? 1 : 0);
+        if (score > bestScore) {
+          best = spec;
+          bestRanges = ranges.get();
+          bestScore = score;
+        }
+      }
+    }
+    return new QueryPlan(namespace, filter, null, best, bestRanges);
+  }
+
+  /** The documents this plan looks at (the filter not yet applied); the caller holds the store's read lock. */
+  Iterator<BsonDocument> candidates(DocumentStore store) {
+    if (id != null) {
+      return store.find(namespace, id).stream().iterator();
+    }
+    if (index != null) {
+      return store.scanIndex(namespace, index.name(), ranges);
+    }
+    return store.scan(namespace);
+  }
+
+  /** The plan as MongoDB's explain shows its {@code winningPlan}; {@code filterDoc} is the filter it was chosen for. */
+  BsonDocument describe(DocumentStore store, BsonDocument filterDoc) {
+    if (id != null) {
+      return new BsonDocument("stage", new BsonString("IDHACK"));
+    }
+    if (index == null) {
+      return new BsonDocument("stage", new BsonString("COLLSCAN")).append("filter", filterDoc)
+          .append("direction", new BsonString("forward"));
+    }
+    String leading = index.fields().get(0).path();
+    BsonArray bounds = new BsonArray(ranges.stream().<BsonValue>map(r -> new BsonString(r.describe())).toList());
+    BsonDocument scan = new BsonDocument("stage", new BsonString("IXSCAN"))
+        .append("keyPattern", index.key())
+        .append("indexName", new BsonString(index.name()))
+        .append("isMultiKey", BsonBoolean.valueOf(store.isMultikey(namespace, index.name())))
+        .append("isUnique", BsonBoolean.valueOf(index.unique()))
+        .append("isSparse", BsonBoolean.valueOf(index.sparse()))
+        .append("direction", new BsonString("forward"))
+        .append("indexBounds", new BsonDocument(leading, bounds));
+    return new BsonDocument("stage", new BsonString("FETCH")).append("filter", filterDoc).append("inputStage", scan);
+  }
+}

@@ -1,0 +1,271 @@
+package io.sluice.statemachine.storage;
+
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.FieldPath;
+import io.sluice.statemachine.engine.KeyRanges;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.bson.BsonDocument;
+import org.bson.BsonNull;
+import org.bson.BsonValue;
+import org.mapdb.BTreeMap;
+
+/**
+ * One secondary index's B-tree. A document has one entry per distinct key it gives the index: the
+ * entry's key is the {@link IndexKeys encoded} index key followed by the document's storage key (so
+ * the documents of one index key are distinct entries), its value that storage key.
+ *
+ * <p>The keys of a document follow the query engine's path rules ({@link FieldPath#candidates}): a
+ * path through an array gives a key per element (a multikey index), a missing field gives null (a
+ * sparse index skips a document that has none of its fields). Two array fields in one compound key
+ * are refused, as in MongoDB.
+ */
+final class SecondaryIndex {
+  /** The longest encoded index key (MongoDB before 4.2 had such a limit too). */
+  static final int MAX_KEY_BYTES = 8 * 1024;
+  /** The most bytes of keys one document may give one index (a long field beside a long array could give gigabytes). */
+  static final long MAX_DOCUMENT_KEY_BYTES = 32L * 1024 * 1024;
+  private static final byte[] NULL_KEY = IndexKeys.encode(BsonNull.VALUE);
+  private static final BsonDocument NO_VALUES = new BsonDocument();
+
+  private final String namespace;
+  private final IndexSpec spec;
+  private final List<IndexSpec.Field> fields;
+  private final BTreeMap<byte[], byte[]> entries;
+  /** Called once, the first time a document reaches this index through an array; persists {@link #multikey}. */
+  private final Runnable onFirstMultikeyDocument;
+  /**
+   * True once any document reached the index through an array. Then one document can have keys on
+   * both sides of a range without one inside it ({@code {a: [0, 5]}} matches {@code {$gte: 1, $lte: 3}}),
+   * so a range is scanned from one end only.
+   */
+  private volatile boolean multikey;
+
+  SecondaryIndex(String namespace, IndexSpec spec, BTreeMap<byte[], byte[]> entries, boolean multikey, Runnable onFirstMultikeyDocument) {
+    this.namespace = namespace;
+    this.spec = spec;
+    this.fields = spec.fields();
+    this.entries = entries;
+    this.multikey = multikey;
+    this.onFirstMultikeyDocument = onFirstMultikeyDocument;
+  }
+
+  boolean isMultikey() {
+    return multikey;
+  }
+
+  IndexSpec spec() {
+    return spec;
+  }
+
+  BTreeMap<byte[], byte[]> entries() {
+    return entries;
+  }
+
+  /**
+   * The document's index keys, each with the values it stands for (for a duplicate-key message),
+   * in key order. Throws CannotIndexParallelArrays or KeyTooLong if the document cannot be indexed.
+   */
+  SortedMap<byte[], BsonDocument> keysOf(BsonDocument doc) {
+    SortedMap<byte[], BsonDocument> keys = new TreeMap<>(Arrays::compareUnsigned);
+    List<SortedMap<byte[], BsonValue>> perField = new ArrayList<>();
+    List<String> arrayFields = new ArrayList<>();
+    boolean anyPresent = false;
+    for (IndexSpec.Field field : fields) {
+      SortedMap<byte[], BsonValue> values = new TreeMap<>(Arrays::compareUnsigned);
+      byte[] nullKey = field.descending() ? IndexKeys.complement(NULL_KEY) : NULL_KEY;
+      for (Optional<BsonValue> candidate : FieldPath.candidates(doc, field.path())) {
+        BsonValue value = candidate.orElse(BsonNull.VALUE);
+        anyPresent |= candidate.isPresent();
+        if (value.isArray()) {
+          // Its elements are candidates of their own; an empty array has none, and counts as null.
+          if (value.asArray().isEmpty()) {
+            values.putIfAbsent(nullKey, BsonNull.VALUE);
+          }
+          continue;
+        }
+        byte[] encoded = IndexKeys.encode(value);
+        values.putIfAbsent(field.descending() ? IndexKeys.complement(encoded) : encoded, value);
+      }
+      if (values.isEmpty()) {
+        values.put(nullKey, BsonNull.VALUE); // only arrays of arrays were there
+      }
+      if (throughArray(doc, field.path())) {
+        arrayFields.add(field.path());
+      }
+      perField.add(values);
+    }
+    if (spec.sparse() && !anyPresent) {
+      return keys;
+    }
+    if (!arrayFields.isEmpty() && !multikey) {
+      multikey = true;
+      onFirstMultikeyDocument.run();
+    }
+    if (arrayFields.size() > 1) {
+      throw new SluiceException(ErrorCode.CANNOT_INDEX_PARALLEL_ARRAYS, "cannot index parallel arrays [" + arrayFields.get(1)
+          + "] [" + arrayFields.get(0) + "] in index " + spec.name() + " of " + namespace);
+    }
+    combine(perField, 0, new byte[0], new BsonDocument(), new long[1], keys);
+    return keys;
+  }
+
+  /**
+   * True if the path meets an array, at its end or on the way: only then can it give more than one
+   * value. MongoDB also accepts two fields under one array ({@code a.b} and {@code a.c} with keys
+   * taken element by element); Sluice refuses any two, which keeps one key per value of one field.
+   */
+  private static boolean throughArray(BsonDocument doc, String path) {
+    BsonValue current = doc;
+    for (String part : path.split("\\.", -1)) {
+      current = current.isDocument() ? current.asDocument().get(part) : null;
+      if (current == null) {
+        return false;
+      }
+      if (current.isArray()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every combination of one value per field (at most one field has more than one). */
+  private void combine(List<SortedMap<byte[], BsonValue>> perField, int i, byte[] prefix, BsonDocument values, long[] totalBytes,
+      SortedMap<byte[], BsonDocument> out) {
+    if (i == fields.size()) {
+      if (prefix.length > MAX_KEY_BYTES) {
+        throw new SluiceException(ErrorCode.KEY_TOO_LONG, "key too large to index: the key of index " + spec.name() + " of "
+            + namespace + " is " + prefix.length + " bytes, more than " + MAX_KEY_BYTES);
+      }
+      if ((totalBytes[0] += prefix.length) > MAX_DOCUMENT_KEY_BYTES) {
+        throw new SluiceException(ErrorCode.KEY_TOO_LONG, "the keys of one document in index " + spec.name() + " of " + namespace
+            + " are more than " + MAX_DOCUMENT_KEY_BYTES + " bytes in all (a long indexed value beside a long array?)");
+      }
+      // The values behind a key only name it in a duplicate-key error.
+      out.put(prefix, spec.unique() ? values.clone() : NO_VALUES);
+      return;
+    }
+    for (Map.Entry<byte[], BsonValue> value : perField.get(i).entrySet()) {
+      byte[] key = Arrays.copyOf(prefix, prefix.length + value.getKey().length);
+      System.arraycopy(value.getKey(), 0, key, prefix.length, value.getKey().length);
+      values.put(fields.get(i).path(), value.getValue());
+      combine(perField, i + 1, key, values, totalBytes, out);
+    }
+  }
+
+  /** Throws DuplicateKey if the index is unique and another document already has one of these keys. */
+  void checkUnique(SortedMap<byte[], BsonDocument> keys, byte[] docKey) {
+    if (!spec.unique()) {
+      return;
+    }
+    for (Map.Entry<byte[], BsonDocument> key : keys.entrySet()) {
+      for (byte[] other : withPrefix(key.getKey()).values()) {
+        if (!Arrays.equals(other, docKey)) {
+          throw DuplicateKeyError.of(namespace, spec.name(), key.getValue());
+        }
+      }
+    }
+  }
+
+  /** Replaces the document's old keys (empty for a new document) by its new ones (both from {@link #keysOf}, or empty). */
+  void update(SortedMap<byte[], BsonDocument> oldKeys, SortedMap<byte[], BsonDocument> newKeys, byte[] docKey) {
+    for (byte[] key : oldKeys.keySet()) {
+      if (newKeys.isEmpty() || !newKeys.containsKey(key)) {
+        entries.remove(entryKey(key, docKey));
+      }
+    }
+    for (byte[] key : newKeys.keySet()) {
+      if (oldKeys.isEmpty() || !oldKeys.containsKey(key)) {
+        entries.put(entryKey(key, docKey), docKey);
+      }
+    }
+  }
+
+  /**
+   * The storage keys of the documents whose leading field has a key in one of the ranges, in index
+   * order per range, each document once.
+   */
+  Iterator<byte[]> documentKeys(List<KeyRanges.Range> ranges) {
+    boolean descending = fields.get(0).descending();
+    List<KeyRanges.Range> inIndexOrder = new ArrayList<>(ranges);
+    if (descending) {
+      Collections.reverse(inIndexOrder);
+    }
+    Iterator<KeyRanges.Range> rangeIterator = inIndexOrder.iterator();
+    Set<ByteBuffer> seen = new HashSet<>();
+    return new Iterator<>() {
+      private Iterator<byte[]> current = Collections.emptyIterator();
+      private byte[] next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null) {
+          if (current.hasNext()) {
+            byte[] candidate = current.next();
+            if (seen.add(ByteBuffer.wrap(candidate))) {
+              next = candidate;
+            }
+          } else if (rangeIterator.hasNext()) {
+            current = entriesIn(rangeIterator.next(), descending).values().iterator();
+          } else {
+            return false;
+          }
+        }
+        return true;
+      }
+
+      @Override
+      public byte[] next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        byte[] result = next;
+        next = null;
+        return result;
+      }
+    };
+  }
+
+  /**
+   * The entries whose leading key lies in the range (ranges from a filter, the ends included). An
+   * open end stops at the edge of the other end's type bracket, the way MongoDB's comparisons do
+   * ({@code $gt: 5} sees only numbers). On a multikey index a range keeps one end only (the low one),
+   * see {@link #multikey}.
+   */
+  private NavigableMap<byte[], byte[]> entriesIn(KeyRanges.Range range, boolean descending) {
+    BsonValue lowValue = range.low();
+    BsonValue highValue = multikey && lowValue != null && !range.isPoint() ? null : range.high();
+    byte[] low = lowValue != null ? IndexKeys.encode(lowValue) : IndexKeys.bracketStart(highValue);
+    byte[] high = highValue != null ? IndexKeys.encode(highValue) : IndexKeys.bracketStart(lowValue);
+    byte[] from = descending ? IndexKeys.complement(high) : low;
+    byte[] to = IndexKeys.prefixEnd(descending ? IndexKeys.complement(low) : high);
+    if (to != null && Arrays.compareUnsigned(from, to) >= 0) {
+      return Collections.emptyNavigableMap(); // low above high: no single value lies between
+    }
+    return to == null ? entries.tailMap(from, true) : entries.subMap(from, true, to, false);
+  }
+
+  private NavigableMap<byte[], byte[]> withPrefix(byte[] prefix) {
+    byte[] end = IndexKeys.prefixEnd(prefix);
+    return end == null ? entries.tailMap(prefix, true) : entries.subMap(prefix, true, end, false);
+  }
+
+  private static byte[] entryKey(byte[] key, byte[] docKey) {
+    byte[] entry = Arrays.copyOf(key, key.length + docKey.length);
+    System.arraycopy(docKey, 0, entry, key.length, docKey.length);
+    return entry;
+  }
+}
