@@ -19,6 +19,15 @@ if docker version > /dev/null 2>&1; then
   exit 0
 fi
 
+# A daemon that was killed (or a machine restored from a snapshot) leaves its pid file behind, and
+# a new dockerd refuses to start while it exists: remove it unless that pid is a running dockerd
+# (the number may have been reused by any other process since).
+pid_file=/var/run/docker.pid
+if [[ -f "$pid_file" ]] && [[ "$(cat "/proc/$(cat "$pid_file")/comm" 2> /dev/null)" != dockerd ]]; then
+  log "removing the stale $pid_file of a daemon that is gone"
+  rm -f "$pid_file"
+fi
+
 log "starting dockerd (log in /var/log/sluice-dockerd.log)"
 # The daemon outlives this script: close every inherited descriptor beyond stdio, or it keeps
 # whatever its caller held open (a build lock, a pipe a CI runner waits on).
