@@ -6,6 +6,7 @@ import java.util.List;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
+import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -22,6 +23,7 @@ public final class FindIterable extends ResultIterable<Document> {
   private long limit;
   private long skip;
   private Integer batchSize;
+  private BsonValue hint;
   private Position afterPosition = Position.ZERO;
 
   FindIterable(SluiceCollection collection, BsonDocument filter) {
@@ -52,6 +54,18 @@ public final class FindIterable extends ResultIterable<Document> {
   /** At most this many documents per batch (the first holds 101 by default, the others up to 16 MiB); 0: an empty first batch. */
   public FindIterable batchSize(int n) {
     this.batchSize = n;
+    return this;
+  }
+
+  /** Use this index (its key pattern, e.g. {@code Indexes.ascending("age")}), or {@code {$natural: 1}} for a collection scan. */
+  public FindIterable hint(Bson indexKeys) {
+    this.hint = Documents.toBson(indexKeys);
+    return this;
+  }
+
+  /** Use the index of this name. */
+  public FindIterable hintString(String indexName) {
+    this.hint = new org.bson.BsonString(indexName);
     return this;
   }
 
@@ -114,6 +128,9 @@ public final class FindIterable extends ResultIterable<Document> {
     }
     if (batchSize != null && limit >= 0) {
       command.append("batchSize", new BsonInt32(batchSize));
+    }
+    if (hint != null) {
+      command.append("hint", hint);
     }
     return command;
   }

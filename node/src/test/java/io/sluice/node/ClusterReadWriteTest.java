@@ -245,6 +245,10 @@ class ClusterReadWriteTest {
     assertThat(scan.getString("indexName")).isEqualTo("age_-1_email_1");
     assertThat(plan.get("executionStats", Document.class).getLong("nReturned")).isEqualTo(2);
     assertThat(onFollower.find(Filters.eq("email", "b@x")).afterPosition(last.position()).first().getInteger("age")).isEqualTo(26);
+    Document hinted = users.find(Filters.gt("age", 25)).hintString("email_1").explain();
+    assertThat(hinted.get("queryPlanner", Document.class).get("winningPlan", Document.class).get("inputStage", Document.class)
+        .getString("indexName")).isEqualTo("email_1");
+    assertThat(users.find(Filters.gt("age", 25)).hint(Indexes.ascending("email")).into(new ArrayList<>())).hasSize(2);
     cluster.awaitIdenticalState();
     assertThat(cluster.node(0).digest()).isEqualTo(cluster.node(1).digest()).isEqualTo(cluster.node(2).digest());
 

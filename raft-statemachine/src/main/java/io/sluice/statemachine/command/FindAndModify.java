@@ -59,10 +59,11 @@ final class FindAndModify {
     SortSpec order = SortSpec.compile(sort);
     UpdateStatement statement = remove ? null : new UpdateStatement(0, query, filter, UpdateStatement.compileUpdate(u, "findAndModify.update", time,
         UpdateStatement.arrayFilters(reader.document(), "findAndModify")), upsert, false,
-        Optional.ofNullable(reader.document().get(WriteStamper.UPSERT_ID)));
+        Optional.ofNullable(reader.document().get(WriteStamper.UPSERT_ID)), Hint.NONE);
 
-    Optional<BsonDocument> target = sort.isEmpty() ? Matching.find(store, ns, filter, 1).stream().findFirst()
-        : Matching.first(store, ns, filter, order.comparator());
+    Hint hint = Hint.read(reader.document(), "findAndModify");
+    Optional<BsonDocument> target = sort.isEmpty() ? Matching.find(store, ns, filter, hint, 1).stream().findFirst()
+        : Matching.first(store, ns, filter, hint, order.comparator());
     boolean images = CollectionCommands.keepsImages(store, ns);
     BsonDocument lastError = new BsonDocument("n", new BsonInt32(target.isPresent() ? 1 : 0));
     BsonDocument value;

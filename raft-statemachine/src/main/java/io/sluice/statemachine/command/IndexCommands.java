@@ -31,7 +31,8 @@ final class IndexCommands {
   static final int MAX_FIELDS = 32;
   private static final String ID_INDEX = "_id_";
   private static final BsonDocument ID_KEY = new BsonDocument("_id", new BsonInt32(1));
-  private static final IndexSpec ID_INDEX_SPEC = new IndexSpec(ID_INDEX, ID_KEY, false, false);
+  /** The {@code _id} index: the collection itself, in key order. */
+  static final IndexSpec ID_INDEX_SPEC = new IndexSpec(ID_INDEX, ID_KEY, false, false);
   private static final Set<String> SPEC_FIELDS = Set.of("key", "name", "unique", "sparse", "v", "background");
   /** Options MongoDB has that Sluice does not build: refused by name rather than ignored. */
   private static final Set<String> UNSUPPORTED_OPTIONS = Set.of("partialFilterExpression", "expireAfterSeconds", "collation",

@@ -20,16 +20,16 @@ final class Matching {
    * The matching documents in the order of the chosen {@link QueryPlan} (key order, or index order),
    * decoded one at a time; the caller holds the store's lock while it iterates.
    */
-  static Iterator<BsonDocument> iterate(DocumentStore store, String namespace, Filter filter) {
-    Iterator<BsonDocument> candidates = QueryPlan.choose(store, namespace, filter).candidates(store);
+  static Iterator<BsonDocument> iterate(DocumentStore store, String namespace, Filter filter, Hint hint) {
+    Iterator<BsonDocument> candidates = QueryPlan.choose(store, namespace, filter, hint).candidates(store);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(candidates, Spliterator.ORDERED), false)
         .filter(filter::matches).iterator();
   }
 
   /** The first matching document in {@code order} (the first in plan order among equals), without keeping the others. */
-  static Optional<BsonDocument> first(DocumentStore store, String namespace, Filter filter, Comparator<BsonDocument> order) {
+  static Optional<BsonDocument> first(DocumentStore store, String namespace, Filter filter, Hint hint, Comparator<BsonDocument> order) {
     BsonDocument best = null;
-    for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext(); ) {
+    for (Iterator<BsonDocument> it = iterate(store, namespace, filter, hint); it.hasNext(); ) {
       BsonDocument doc = it.next();
       if (best == null || order.compare(doc, best) < 0) {
         best = doc;
@@ -39,9 +39,9 @@ final class Matching {
   }
 
   /** Up to {@code limit} matching documents (0 = no limit), in plan order. */
-  static List<BsonDocument> find(DocumentStore store, String namespace, Filter filter, long limit) {
+  static List<BsonDocument> find(DocumentStore store, String namespace, Filter filter, Hint hint, long limit) {
     List<BsonDocument> matches = new ArrayList<>();
-    for (Iterator<BsonDocument> it = iterate(store, namespace, filter); it.hasNext() && (limit == 0 || matches.size() < limit); ) {
+    for (Iterator<BsonDocument> it = iterate(store, namespace, filter, hint); it.hasNext() && (limit == 0 || matches.size() < limit); ) {
       matches.add(it.next());
     }
     return matches;

@@ -79,7 +79,8 @@ public final class QueryExecutor {
     long limit = nonNegative(reader, "limit");
     // Without a sort, the scan can stop as soon as skip + limit documents matched.
     long needed = sortSpec.isEmpty() && limit > 0 ? skip + limit : 0;
-    List<BsonDocument> matches = new ArrayList<>(underReadLock(() -> Matching.find(store, ns, filter, needed)));
+    Hint hint = Hint.read(reader.document(), reader.name());
+    List<BsonDocument> matches = new ArrayList<>(underReadLock(() -> Matching.find(store, ns, filter, hint, needed)));
     if (!sortSpec.isEmpty()) {
       matches.sort(SortSpec.compile(sortSpec).comparator());
     }
@@ -91,7 +92,7 @@ public final class QueryExecutor {
 
   /** {@code {aggregate: <collection>, pipeline: [...], cursor: {}}}: the pipeline's result as one batch. */
   private BsonDocument aggregate(CommandReader reader) {
-    reader.checkFields(Set.of("pipeline", "cursor", "allowDiskUse", "explain"));
+    reader.checkFields(Set.of("pipeline", "cursor", "allowDiskUse", "explain", "hint"));
     if (reader.booleanOr("explain", false)) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "explain is not supported for aggregate");
     }
@@ -101,7 +102,8 @@ public final class QueryExecutor {
     BsonDocument cursor = reader.documentOr("cursor", new BsonDocument());
     String ns = reader.namespace();
     Aggregation aggregation = Aggregation.compile(reader.array("pipeline"));
-    List<BsonDocument> result = aggregation.run(underReadLock(() -> Matching.find(store, ns, aggregation.scanFilter(), 0)));
+    Hint hint = Hint.read(reader.document(), reader.name());
+    List<BsonDocument> result = aggregation.run(underReadLock(() -> Matching.find(store, ns, aggregation.scanFilter(), hint, 0)));
     return cursors.firstBatch(ns, result, doc -> doc, batchSize(reader, cursor), false);
   }
 
@@ -121,7 +123,7 @@ public final class QueryExecutor {
     TreeSet<BsonValue> values = new TreeSet<>(BsonOrder::compare);
     long[] bytes = {0};
     underReadLock(() -> {
-      for (Iterator<BsonDocument> it = Matching.iterate(store, ns, filter); it.hasNext(); ) {
+      for (Iterator<BsonDocument> it = Matching.iterate(store, ns, filter, Hint.NONE); it.hasNext(); ) {
         for (Optional<BsonValue> value : FieldPath.candidates(it.next(), key, FieldPath.LeafArrays.KEEP)) {
           for (BsonValue v : value.map(v -> v.isArray() ? v.asArray().getValues() : List.of(v)).orElse(List.of())) {
             if (values.add(v) && (bytes[0] += DocumentLimits.encodedSize(new BsonDocument("", v))) > MAX_REPLY_BYTES) {
@@ -157,7 +159,8 @@ public final class QueryExecutor {
     long skip = nonNegative(reader, "skip");
     long limit = limit(reader);
     Filter filter = Filter.compile(query);
-    long n = underReadLock(() -> query.isEmpty() ? store.count(ns) : Matching.find(store, ns, filter, 0).size());
+    Hint hint = Hint.read(reader.document(), reader.name());
+    long n = underReadLock(() -> query.isEmpty() && hint.isNone() ? store.count(ns) : Matching.find(store, ns, filter, hint, 0).size());
     n = Math.max(0, n - skip);
     return Replies.ok().append("n", new BsonInt64(limit == 0 ? n : Math.min(n, limit)));
   }
@@ -204,11 +207,12 @@ public final class QueryExecutor {
       command.append("$db", new BsonString(reader.database()));
     }
     CommandReader explained = new CommandReader(command);
-    BsonDocument query = queryOf(explained);
+    Explained target = Explained.of(explained);
+    BsonDocument query = target.query();
     Filter filter = Filter.compile(query);
     String ns = explained.namespace();
     return underReadLock(() -> {
-      QueryPlan plan = QueryPlan.choose(store, ns, filter);
+      QueryPlan plan = QueryPlan.choose(store, ns, filter, target.hint());
       BsonDocument reply = Replies.ok().append("queryPlanner", new BsonDocument("namespace", new BsonString(ns))
           .append("parsedQuery", query)
           .append("winningPlan", plan.describe(store, query))
@@ -226,29 +230,35 @@ public final class QueryExecutor {
     });
   }
 
-  /** The filter document of a command that explain can describe. */
-  private static BsonDocument queryOf(CommandReader reader) {
-    return switch (reader.name()) {
-      case "find" -> reader.documentOr("filter", new BsonDocument());
-      case "count", "distinct", "findAndModify" -> reader.documentOr("query", new BsonDocument());
-      case "aggregate" -> Aggregation.leadingMatch(reader.array("pipeline"));
-      case "update" -> firstStatementQuery(reader, "updates");
-      case "delete" -> firstStatementQuery(reader, "deletes");
-      default -> throw new SluiceException(ErrorCode.BAD_VALUE, "explain does not support the '" + reader.name()
-          + "' command; it explains find, count, distinct, aggregate, findAndModify, update and delete");
-    };
-  }
+  /** What explain needs of the command it explains: its filter document and its hint. */
+  private record Explained(BsonDocument query, Hint hint) {
+    static Explained of(CommandReader reader) {
+      BsonDocument command = reader.document();
+      String name = reader.name();
+      return switch (name) {
+        case "find" -> new Explained(reader.documentOr("filter", new BsonDocument()), Hint.read(command, name));
+        case "count", "distinct", "findAndModify" -> new Explained(reader.documentOr("query", new BsonDocument()), Hint.read(command, name));
+        case "aggregate" -> new Explained(Aggregation.leadingMatch(reader.array("pipeline")), Hint.read(command, name));
+        case "update" -> firstStatement(reader, "updates");
+        case "delete" -> firstStatement(reader, "deletes");
+        default -> throw new SluiceException(ErrorCode.BAD_VALUE, "explain does not support the '" + name
+            + "' command; it explains find, count, distinct, aggregate, findAndModify, update and delete");
+      };
+    }
 
-  private static BsonDocument firstStatementQuery(CommandReader reader, String field) {
-    BsonArray statements = reader.array(field);
-    if (statements.isEmpty() || !statements.get(0).isDocument()) {
-      throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "explain of " + reader.name() + " needs one statement object in '" + field + "'");
+    private static Explained firstStatement(CommandReader reader, String field) {
+      BsonArray statements = reader.array(field);
+      if (statements.isEmpty() || !statements.get(0).isDocument()) {
+        throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "explain of " + reader.name() + " needs one statement object in '" + field + "'");
+      }
+      BsonDocument statement = statements.get(0).asDocument();
+      String where = reader.name() + "." + field + ".0";
+      BsonValue q = statement.get("q");
+      if (q == null || !q.isDocument()) {
+        throw CommandReader.wrongType(where + ".q", q == null ? org.bson.BsonNull.VALUE : q, "object");
+      }
+      return new Explained(q.asDocument(), Hint.read(statement, where));
     }
-    BsonValue q = statements.get(0).asDocument().get("q");
-    if (q == null || !q.isDocument()) {
-      throw CommandReader.wrongType(reader.name() + "." + field + ".0.q", q == null ? org.bson.BsonNull.VALUE : q, "object");
-    }
-    return q.asDocument();
   }
 
   private <T> T underReadLock(Supplier<T> read) {

@@ -1,5 +1,7 @@
 package io.sluice.statemachine.command;
 
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.KeyRanges;
 import io.sluice.statemachine.storage.DocumentStore;
@@ -21,6 +23,9 @@ import org.bson.BsonValue;
  * applied to it.
  */
 final class QueryPlan {
+  /** Every key of every type: from MinKey to MaxKey. */
+  private static final KeyRanges.Range WHOLE_INDEX = new KeyRanges.Range(new org.bson.BsonMinKey(), new org.bson.BsonMaxKey());
+
   private final String namespace;
   private final Filter filter;
   private final BsonValue id;
@@ -36,10 +41,14 @@ final class QueryPlan {
   }
 
   /**
-   * {@code _id} equality first; else the index whose leading field the filter pins best (only
-   * equalities beat a range, then a unique index beats others, then the first by name); else a scan.
+   * The hinted index if there is a hint; else {@code _id} equality; else the index whose leading field
+   * the filter pins best (only equalities beat a range, then a unique index beats others, then the
+   * first by name); else a scan.
    */
-  static QueryPlan choose(DocumentStore store, String namespace, Filter filter) {
+  static QueryPlan choose(DocumentStore store, String namespace, Filter filter, Hint hint) {
+    if (!hint.isNone()) {
+      return hinted(store, namespace, filter, hint);
+    }
     Optional<BsonValue> id = filter.idEquality();
     if (id.isPresent()) {
       return new QueryPlan(namespace, filter, id.get(), null, null);
@@ -59,6 +68,25 @@ final class QueryPlan {
       }
     }
     return new QueryPlan(namespace, filter, null, best, bestRanges);
+  }
+
+  /**
+   * The plan a hint asks for: a scan for {@code $natural} or the {@code _id} index (by {@code _id}
+   * if the filter pins it), else the named index, over the filter's ranges on its leading field or
+   * whole (a hinted sparse index finds only the documents it holds, as in MongoDB).
+   */
+  private static QueryPlan hinted(DocumentStore store, String namespace, Filter filter, Hint hint) {
+    BsonValue value = hint.value();
+    boolean idIndex = value.isString() ? value.asString().getValue().equals(IndexCommands.ID_INDEX_SPEC.name()) : IndexCommands.ID_INDEX_SPEC.sameKey(value.asDocument());
+    if (hint.isNatural() || idIndex) {
+      return new QueryPlan(namespace, filter, idIndex ? filter.idEquality().orElse(null) : null, null, null);
+    }
+    IndexSpec index = store.indexes(namespace).stream()
+        .filter(spec -> value.isString() ? spec.name().equals(value.asString().getValue()) : spec.sameKey(value.asDocument()))
+        .findFirst().orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE, "hint provided does not correspond to an existing index: "
+            + (value.isString() ? value.asString().getValue() : value.asDocument().toJson()) + " on " + namespace));
+    List<KeyRanges.Range> ranges = filter.keyRanges(index.fields().get(0).path()).orElse(List.of(WHOLE_INDEX));
+    return new QueryPlan(namespace, filter, null, index, ranges);
   }
 
   /** The documents this plan looks at (the filter not yet applied); the caller holds the store's read lock. */

@@ -17,7 +17,7 @@ import org.bson.BsonValue;
 
 /** One {@code {q, u, upsert, multi}} statement of an {@code update} command, read and applied. */
 record UpdateStatement(int index, BsonDocument query, Filter filter, Update update, boolean upsert, boolean multi,
-                       Optional<BsonValue> upsertId) {
+                       Optional<BsonValue> upsertId, Hint hint) {
   private static final Set<String> FIELDS = Set.of("q", "u", "upsert", "multi", "arrayFilters", "collation", "hint",
       WriteStamper.UPSERT_ID);
 
@@ -51,7 +51,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
     }
     return new UpdateStatement(index, q, Filter.compile(q), update,
         CommandReader.booleanField(statement, field + ".upsert", "upsert", false), multi,
-        Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)));
+        Optional.ofNullable(statement.get(WriteStamper.UPSERT_ID)), Hint.read(statement, field));
   }
 
   /** The statement's (or command's) {@code arrayFilters}, compiled; none if absent. */
@@ -79,7 +79,7 @@ record UpdateStatement(int index, BsonDocument query, Filter filter, Update upda
   }
 
   Result apply(DocumentStore store, String ns, ChangeRecorder changes) {
-    List<BsonDocument> matches = Matching.find(store, ns, filter, multi ? 0 : 1);
+    List<BsonDocument> matches = Matching.find(store, ns, filter, hint, multi ? 0 : 1);
     if (matches.isEmpty()) {
       return upsert ? new Result(0, 0, Optional.of(insertUpsert(store, ns, changes).get("_id"))) : new Result(0, 0, Optional.empty());
     }

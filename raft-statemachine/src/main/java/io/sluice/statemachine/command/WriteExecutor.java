@@ -172,7 +172,7 @@ public final class WriteExecutor {
       throw new SluiceException(ErrorCode.FAILED_TO_PARSE, "The limit field in delete objects must be 0 or 1. Got " + limit);
     }
     Filter filter = Filter.compile(q.asDocument());
-    List<BsonDocument> victims = Matching.find(store, ns, filter, limit.asNumber().longValue());
+    List<BsonDocument> victims = Matching.find(store, ns, filter, Hint.read(statement, field), limit.asNumber().longValue());
     boolean images = CollectionCommands.keepsImages(store, ns);
     for (BsonDocument doc : victims) {
       store.remove(ns, doc.get("_id"));

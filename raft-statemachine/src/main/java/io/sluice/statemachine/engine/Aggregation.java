@@ -154,15 +154,9 @@ public final class Aggregation {
 
   /** A number with an integral value that fits a long, as {@code $limit} and {@code $skip} take. */
   private static long wholeNumber(String stage, BsonValue spec) {
-    if (BsonValues.isNumber(spec) && !BsonOrder.isNaN(spec)) {
-      java.math.BigDecimal exact = spec.isDouble() && Double.isInfinite(spec.asDouble().getValue()) ? null : BsonOrder.exact(spec);
-      if (exact != null) {
-        try {
-          return exact.longValueExact();
-        } catch (ArithmeticException notWholeOrTooLarge) {
-          // falls through to the error below
-        }
-      }
+    Long n = BsonValues.exactLong(spec);
+    if (n != null) {
+      return n;
     }
     throw new SluiceException(ErrorCode.BAD_VALUE, "invalid argument to " + stage + " stage: Cannot represent as a 64-bit integer: "
         + BsonValues.typeName(spec) + " " + BsonValues.render(spec));

@@ -122,6 +122,25 @@ final class BsonValues {
     };
   }
 
+  /** The value as a long, if it is a number with an integral value that fits in 64 bits (2.0 does, 2.5 does not); else null. */
+  static Long exactLong(BsonValue v) {
+    if (v == null || !isNumber(v)) {
+      return null;
+    }
+    if (v.isInt32() || v.isInt64()) {
+      return v.asNumber().longValue();
+    }
+    if (BsonOrder.isNaN(v) || (v.isDouble() && Double.isInfinite(v.asDouble().getValue()))
+        || (v.isDecimal128() && v.asDecimal128().getValue().isInfinite())) {
+      return null;
+    }
+    try {
+      return BsonOrder.exact(v).longValueExact();
+    } catch (ArithmeticException notIntegralOrTooLarge) {
+      return null;
+    }
+  }
+
   /** A short, shell-like rendering for error messages, e.g. {@code {a: [1, "x"]}}; long values are cut. */
   static String render(BsonValue v) {
     StringBuilder out = new StringBuilder();

@@ -150,25 +150,7 @@ final class ExpressionOperators {
 
   /** The value as an int, if it is a number with an integral value that fits in 32 bits; else null. */
   static Integer int32(BsonValue v) {
-    if (v == null || !BsonValues.isNumber(v)) {
-      return null;
-    }
-    if (v.isInt32()) {
-      return v.asInt32().getValue();
-    }
-    if (v.isInt64()) {
-      long l = v.asInt64().getValue();
-      return l == (int) l ? (int) l : null;
-    }
-    if (BsonOrder.isNaN(v) || (v.isDouble() && Double.isInfinite(v.asDouble().getValue()))
-        || (v.isDecimal128() && v.asDecimal128().getValue().isInfinite())) {
-      return null;
-    }
-    java.math.BigDecimal exact = BsonOrder.exact(v);
-    try {
-      return exact.intValueExact();
-    } catch (ArithmeticException notIntegralOrTooLarge) {
-      return null;
-    }
+    Long l = BsonValues.exactLong(v);
+    return l != null && l == l.intValue() ? l.intValue() : null;
   }
 }

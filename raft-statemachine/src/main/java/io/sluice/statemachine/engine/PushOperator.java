@@ -75,12 +75,12 @@ final class PushOperator implements UpdateOperator {
     if (value == null) {
       return null;
     }
-    if (!BsonValues.isNumber(value) || !BsonOrder.equal(value, new org.bson.BsonInt64(value.asNumber().longValue()))
-        || Math.abs(value.asNumber().longValue()) > Integer.MAX_VALUE) {
+    Integer n = ExpressionOperators.int32(value);
+    if (n == null) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "The value for " + name + " must be an integer, not "
           + BsonValues.render(value));
     }
-    return (int) value.asNumber().longValue();
+    return n;
   }
 
   /** 1 or -1 orders the elements themselves; a document orders document elements by its fields. */

@@ -2,8 +2,10 @@ package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.BsonOrder;
 import io.sluice.statemachine.engine.FieldPath;
 import io.sluice.statemachine.engine.KeyRanges;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +21,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.bson.BsonDocument;
-import org.bson.BsonNull;
 import org.bson.BsonValue;
 import org.mapdb.BTreeMap;
 
@@ -28,22 +29,21 @@ import org.mapdb.BTreeMap;
  * entry's key is the {@link IndexKeys encoded} index key followed by the document's storage key (so
  * the documents of one index key are distinct entries), its value that storage key.
  *
- * <p>The keys of a document follow the query engine's path rules ({@link FieldPath#candidates}): a
- * path through an array gives a key per element (a multikey index), a missing field gives null (a
- * sparse index skips a document that has none of its fields). Two array fields in one compound key
- * are refused, as in MongoDB.
+ * <p>The keys of a document are its {@link IndexTuples}: a path through an array gives a key per
+ * element (a multikey index), a missing field gives null (a sparse index skips a document that has
+ * none of its fields), and fields under two different arrays are refused, as in MongoDB.
  */
 final class SecondaryIndex {
   /** The longest encoded index key (MongoDB before 4.2 had such a limit too). */
   static final int MAX_KEY_BYTES = 8 * 1024;
   /** The most bytes of keys one document may give one index (a long field beside a long array could give gigabytes). */
   static final long MAX_DOCUMENT_KEY_BYTES = 32L * 1024 * 1024;
-  private static final byte[] NULL_KEY = IndexKeys.encode(BsonNull.VALUE);
   private static final BsonDocument NO_VALUES = new BsonDocument();
 
   private final String namespace;
   private final IndexSpec spec;
   private final List<IndexSpec.Field> fields;
+  private final List<String> paths;
   private final BTreeMap<byte[], byte[]> entries;
   /** Called once, the first time a document reaches this index through an array; persists {@link #multikey}. */
   private final Runnable onFirstMultikeyDocument;
@@ -58,6 +58,7 @@ final class SecondaryIndex {
     this.namespace = namespace;
     this.spec = spec;
     this.fields = spec.fields();
+    this.paths = fields.stream().map(IndexSpec.Field::path).toList();
     this.entries = entries;
     this.multikey = multikey;
     this.onFirstMultikeyDocument = onFirstMultikeyDocument;
@@ -81,89 +82,52 @@ final class SecondaryIndex {
    */
   SortedMap<byte[], BsonDocument> keysOf(BsonDocument doc) {
     SortedMap<byte[], BsonDocument> keys = new TreeMap<>(Arrays::compareUnsigned);
-    List<SortedMap<byte[], BsonValue>> perField = new ArrayList<>();
-    List<String> arrayFields = new ArrayList<>();
-    boolean anyPresent = false;
-    for (IndexSpec.Field field : fields) {
-      SortedMap<byte[], BsonValue> values = new TreeMap<>(Arrays::compareUnsigned);
-      byte[] nullKey = field.descending() ? IndexKeys.complement(NULL_KEY) : NULL_KEY;
-      for (Optional<BsonValue> candidate : FieldPath.candidates(doc, field.path())) {
-        BsonValue value = candidate.orElse(BsonNull.VALUE);
-        anyPresent |= candidate.isPresent();
-        if (value.isArray()) {
-          // Its elements are candidates of their own; an empty array has none, and counts as null.
-          if (value.asArray().isEmpty()) {
-            values.putIfAbsent(nullKey, BsonNull.VALUE);
-          }
-          continue;
-        }
-        byte[] encoded = IndexKeys.encode(value);
-        values.putIfAbsent(field.descending() ? IndexKeys.complement(encoded) : encoded, value);
-      }
-      if (values.isEmpty()) {
-        values.put(nullKey, BsonNull.VALUE); // only arrays of arrays were there
-      }
-      if (throughArray(doc, field.path())) {
-        arrayFields.add(field.path());
-      }
-      perField.add(values);
-    }
-    if (spec.sparse() && !anyPresent) {
+    if (spec.sparse() && fields.stream().noneMatch(f -> FieldPath.candidates(doc, f.path()).stream().anyMatch(Optional::isPresent))) {
       return keys;
     }
-    if (!arrayFields.isEmpty() && !multikey) {
+    IndexTuples.Result tuples;
+    try {
+      tuples = IndexTuples.of(doc, paths);
+    } catch (SluiceException parallel) {
+      throw new SluiceException(parallel.errorCode(), parallel.reason() + " in index " + spec.name() + " of " + namespace);
+    }
+    if (tuples.multikey() && !multikey) {
       multikey = true;
       onFirstMultikeyDocument.run();
     }
-    if (arrayFields.size() > 1) {
-      throw new SluiceException(ErrorCode.CANNOT_INDEX_PARALLEL_ARRAYS, "cannot index parallel arrays [" + arrayFields.get(1)
-          + "] [" + arrayFields.get(0) + "] in index " + spec.name() + " of " + namespace);
-    }
-    combine(perField, 0, new byte[0], new BsonDocument(), new long[1], keys);
-    return keys;
-  }
-
-  /**
-   * True if the path meets an array, at its end or on the way: only then can it give more than one
-   * value. MongoDB also accepts two fields under one array ({@code a.b} and {@code a.c} with keys
-   * taken element by element); Sluice refuses any two, which keeps one key per value of one field.
-   */
-  private static boolean throughArray(BsonDocument doc, String path) {
-    BsonValue current = doc;
-    for (String part : path.split("\\.", -1)) {
-      current = current.isDocument() ? current.asDocument().get(part) : null;
-      if (current == null) {
-        return false;
-      }
-      if (current.isArray()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Every combination of one value per field (at most one field has more than one). */
-  private void combine(List<SortedMap<byte[], BsonValue>> perField, int i, byte[] prefix, BsonDocument values, long[] totalBytes,
-      SortedMap<byte[], BsonDocument> out) {
-    if (i == fields.size()) {
-      if (prefix.length > MAX_KEY_BYTES) {
-        throw new SluiceException(ErrorCode.KEY_TOO_LONG, "key too large to index: the key of index " + spec.name() + " of "
-            + namespace + " is " + prefix.length + " bytes, more than " + MAX_KEY_BYTES);
-      }
-      if ((totalBytes[0] += prefix.length) > MAX_DOCUMENT_KEY_BYTES) {
+    long totalBytes = 0;
+    for (BsonValue[] tuple : tuples.tuples()) {
+      byte[] key = key(tuple);
+      if ((totalBytes += key.length) > MAX_DOCUMENT_KEY_BYTES) {
         throw new SluiceException(ErrorCode.KEY_TOO_LONG, "the keys of one document in index " + spec.name() + " of " + namespace
             + " are more than " + MAX_DOCUMENT_KEY_BYTES + " bytes in all (a long indexed value beside a long array?)");
       }
       // The values behind a key only name it in a duplicate-key error.
-      out.put(prefix, spec.unique() ? values.clone() : NO_VALUES);
-      return;
+      keys.putIfAbsent(key, spec.unique() ? valuesOf(tuple) : NO_VALUES);
     }
-    for (Map.Entry<byte[], BsonValue> value : perField.get(i).entrySet()) {
-      byte[] key = Arrays.copyOf(prefix, prefix.length + value.getKey().length);
-      System.arraycopy(value.getKey(), 0, key, prefix.length, value.getKey().length);
-      values.put(fields.get(i).path(), value.getValue());
-      combine(perField, i + 1, key, values, totalBytes, out);
+    return keys;
+  }
+
+  /** The encoded values of one tuple, concatenated; a descending field's bytes complemented. */
+  private byte[] key(BsonValue[] tuple) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < tuple.length; i++) {
+      byte[] encoded = IndexKeys.encode(tuple[i]);
+      out.writeBytes(fields.get(i).descending() ? IndexKeys.complement(encoded) : encoded);
     }
+    if (out.size() > MAX_KEY_BYTES) {
+      throw new SluiceException(ErrorCode.KEY_TOO_LONG, "key too large to index: the key of index " + spec.name() + " of "
+          + namespace + " is " + out.size() + " bytes, more than " + MAX_KEY_BYTES);
+    }
+    return out.toByteArray();
+  }
+
+  private BsonDocument valuesOf(BsonValue[] tuple) {
+    BsonDocument values = new BsonDocument();
+    for (int i = 0; i < tuple.length; i++) {
+      values.append(fields.get(i).path(), tuple[i]);
+    }
+    return values;
   }
 
   /** Throws DuplicateKey if the index is unique and another document already has one of these keys. */
@@ -242,12 +206,13 @@ final class SecondaryIndex {
   /**
    * The entries whose leading key lies in the range (ranges from a filter, the ends included). An
    * open end stops at the edge of the other end's type bracket, the way MongoDB's comparisons do
-   * ({@code $gt: 5} sees only numbers). On a multikey index a range keeps one end only (the low one),
-   * see {@link #multikey}.
+   * ({@code $gt: 5} sees only numbers). On a multikey index a range within one bracket keeps one end
+   * only (the low one), see {@link #multikey}; MinKey to MaxKey is the whole index.
    */
   private NavigableMap<byte[], byte[]> entriesIn(KeyRanges.Range range, boolean descending) {
     BsonValue lowValue = range.low();
-    BsonValue highValue = multikey && lowValue != null && !range.isPoint() ? null : range.high();
+    boolean oneBracket = lowValue != null && range.high() != null && BsonOrder.bracket(lowValue) == BsonOrder.bracket(range.high());
+    BsonValue highValue = multikey && oneBracket && !range.isPoint() ? null : range.high();
     byte[] low = lowValue != null ? IndexKeys.encode(lowValue) : IndexKeys.bracketStart(highValue);
     byte[] high = highValue != null ? IndexKeys.encode(highValue) : IndexKeys.bracketStart(lowValue);
     byte[] from = descending ? IndexKeys.complement(high) : low;

@@ -208,11 +208,86 @@ class IndexCommandsTest {
         .getBoolean("isMultiKey").getValue()).isTrue();
   }
 
+  /** Fields under one array take their values from the same element, as in MongoDB: no cross-element keys. */
+  @Test
+  void aCompoundIndexOnFieldsOfOneArrayKeysEachElement() {
+    createIndexes("[{key: {'items.sku': 1, 'items.qty': -1}, unique: true}]");
+    insert("[{_id: 1, items: [{sku: 'a', qty: 1}, {sku: 'b', qty: 2}]}, {_id: 2, items: [{sku: 'a', qty: 2}, {sku: 'c'}]}]");
+    assertWriteError(insert("[{_id: 3, items: [{sku: 'z', qty: 9}, {sku: 'b', qty: 2}]}]"), ErrorCode.DUPLICATE_KEY,
+        "dup key: { items.sku: \"b\", items.qty: 2 }");
+    assertWriteError(insert("[{_id: 4, items: [{sku: 'c'}]}]"), ErrorCode.DUPLICATE_KEY, "items.qty: null");
+    assertThat(findIds("{'items.sku': 'a'}")).containsExactly(1, 2);
+    assertThat(findIds("{'items.sku': {$gte: 'b'}}")).containsExactly(1, 2);
+    assertThat(plan("{'items.sku': 'a'}")).isEqualTo("IXSCAN items.sku_1_items.qty_-1");
+    // One array inside an element is fine; two different arrays in one element are parallel.
+    insert("[{_id: 5, items: [{sku: 'q', qty: [1, 2]}]}]");
+    assertThat(findIds("{'items.qty': 2}")).containsExactly(1, 2, 5);
+    assertWriteError(insert("[{_id: 6, items: [{sku: ['q', 'r'], qty: [1, 2]}]}]"), ErrorCode.CANNOT_INDEX_PARALLEL_ARRAYS,
+        "cannot index parallel arrays [qty] [sku] in index items.sku_1_items.qty_-1");
+  }
+
   @Test
   void anIndexBuiltOverArraysAlreadyThereKnowsItIsMultikey() {
     insert("[{_id: 1, a: [0, 5]}, {_id: 2, a: 2}]");
     createIndexes("[{key: {a: 1}}]");
     assertThat(findIds("{a: {$gte: 1, $lte: 3}}")).containsExactly(1, 2);
+  }
+
+  private String hintedPlan(String find) {
+    BsonDocument winning = explain(find).getDocument("queryPlanner").getDocument("winningPlan");
+    return winning.containsKey("inputStage") ? winning.getDocument("inputStage").getString("indexName").getValue()
+        : winning.getString("stage").getValue();
+  }
+
+  /** A hint picks the index (by name or key), the _id index or a collection scan; the results stay the filter's. */
+  @Test
+  void aHintChoosesThePlanAndNeverChangesWhatMatches() {
+    insert("[{_id: 1, a: 1, b: 'x'}, {_id: 2, a: 2}, {_id: 3, b: 'y'}]");
+    createIndexes("[{key: {a: 1}, unique: true}, {key: {b: -1}}, {key: {b: 1}, name: 'b_sparse', sparse: true}]");
+    assertThat(hintedPlan("{find: 'c', filter: {a: 1, b: 'x'}}")).isEqualTo("a_1");
+    assertThat(hintedPlan("{find: 'c', filter: {a: 1, b: 'x'}, hint: 'b_-1'}")).isEqualTo("b_-1");
+    assertThat(hintedPlan("{find: 'c', filter: {a: 1, b: 'x'}, hint: {b: -1}}")).isEqualTo("b_-1");
+    assertThat(hintedPlan("{find: 'c', filter: {_id: 1}, hint: {$natural: 1}}")).isEqualTo("COLLSCAN");
+    assertThat(hintedPlan("{find: 'c', filter: {_id: 1}, hint: '_id_'}")).isEqualTo("IDHACK");
+    assertThat(hintedPlan("{find: 'c', filter: {a: 1}, hint: {_id: 1}}")).isEqualTo("COLLSCAN");
+    assertThat(hintedPlan("{count: 'c', query: {}, hint: 'a_1'}")).isEqualTo("a_1");
+
+    // A hinted index with no condition on its field is scanned whole: every document once, missing fields as null.
+    for (String hint : List.of("'a_1'", "'b_-1'", "{$natural: 1}", "'_id_'")) {
+      assertThat(reads.execute(doc("{find: 'c', filter: {}, hint: " + hint + ", '$db': 'db'}")).getDocument("cursor").getArray("firstBatch"))
+          .as(hint).hasSize(3);
+    }
+    // As in MongoDB, a hinted sparse index finds only the documents it holds.
+    assertThat(reads.execute(doc("{count: 'c', query: {}, hint: 'b_sparse', '$db': 'db'}")).getInt64("n").getValue()).isEqualTo(2);
+
+    write("{update: 'c', updates: [{q: {b: {$gte: 'x'}}, u: {$set: {n: 1}}, multi: true, hint: 'b_sparse'}], '$db': 'db'}");
+    write("{delete: 'c', deletes: [{q: {a: 2}, limit: 1, hint: {a: 1}}], '$db': 'db'}");
+    assertThat(findIds("{n: 1}")).containsExactly(1, 3);
+    assertThat(findIds("{}")).containsExactly(1, 3);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "{find: 'c', hint: 'nope', '$db': 'db'}            | BAD_VALUE     | hint provided does not correspond to an existing index: nope",
+      "{find: 'c', hint: {z: 1}, '$db': 'db'}            | BAD_VALUE     | does not correspond",
+      "{find: 'c', hint: {a: -1}, '$db': 'db'}           | BAD_VALUE     | does not correspond",
+      "{find: 'c', hint: 5, '$db': 'db'}                 | TYPE_MISMATCH | find.hint",
+      "{find: 'c', hint: {$natural: -1}, '$db': 'db'}    | BAD_VALUE     | forward only",
+      "{count: 'c', hint: 'nope', '$db': 'db'}           | BAD_VALUE     | does not correspond",
+      "{aggregate: 'c', pipeline: [], cursor: {}, hint: 'nope', '$db': 'db'} | BAD_VALUE | does not correspond"})
+  void badHintsAreRefused(String command, ErrorCode code, String fragment) {
+    createIndexes("[{key: {a: 1}}]");
+    fails(() -> reads.execute(doc(command)), code, fragment);
+  }
+
+  @Test
+  void aWriteWithABadHintIsAWriteErrorAndChangesNothing() {
+    insert("[{_id: 1, a: 1}]");
+    assertWriteError(write("{update: 'c', updates: [{q: {a: 1}, u: {$set: {a: 2}}, hint: 'nope'}], '$db': 'db'}"),
+        ErrorCode.BAD_VALUE, "does not correspond");
+    assertWriteError(write("{delete: 'c', deletes: [{q: {a: 1}, limit: 0, hint: 7}], '$db': 'db'}"), ErrorCode.TYPE_MISMATCH, "hint");
+    fails(() -> write("{findAndModify: 'c', query: {a: 1}, remove: true, hint: 'nope', '$db': 'db'}"), ErrorCode.BAD_VALUE, "does not correspond");
+    assertThat(findIds("{a: 1}")).containsExactly(1);
   }
 
   @Test

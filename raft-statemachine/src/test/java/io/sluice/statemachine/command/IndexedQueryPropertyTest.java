@@ -37,7 +37,7 @@ class IndexedQueryPropertyTest {
   private static final ApplyContext CONTEXT = new ApplyContext(new Position(1, 1), 1_000L, new BsonTimestamp(1, 1));
   private static final List<String> PATHS = List.of("a", "b", "a.b", "a.0", "c");
   private static final List<String> OPERATORS = List.of("=", "$eq", "$gt", "$gte", "$lt", "$lte", "$in");
-  private static final String INDEXES = "[{key: {a: 1}}, {key: {'a.b': -1}}, {key: {b: -1}}, {key: {c: 1, z: -1}}]";
+  private static final String INDEXES = "[{key: {a: 1}}, {key: {'a.b': -1, a: 1}}, {key: {b: -1}}, {key: {c: 1, z: -1}}]";
 
   @Property(tries = 500)
   void indexesFindWhatAScanFinds(@ForAll("collections") List<BsonDocument> docs, @ForAll("filters") BsonDocument filter,

@@ -15,11 +15,14 @@ import org.bson.BsonArray;
 import org.bson.BsonBinary;
 import org.bson.BsonBoolean;
 import org.bson.BsonDateTime;
+import org.bson.BsonDbPointer;
 import org.bson.BsonDecimal128;
 import org.bson.BsonDocument;
 import org.bson.BsonDouble;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
+import org.bson.BsonJavaScript;
+import org.bson.BsonJavaScriptWithScope;
 import org.bson.BsonMaxKey;
 import org.bson.BsonMinKey;
 import org.bson.BsonNull;
@@ -105,7 +108,12 @@ class IndexKeysTest {
         Arbitraries.<BsonValue>of(BsonBoolean.TRUE, BsonBoolean.FALSE, BsonNull.VALUE, new BsonUndefined(), new BsonMinKey(), new BsonMaxKey()),
         Arbitraries.of(Long.MIN_VALUE, -1L, 0L, 1L, Long.MAX_VALUE).map(l -> (BsonValue) new BsonDateTime(l)),
         Arbitraries.of(0L, 1L, -1L, Long.MIN_VALUE).map(l -> (BsonValue) new BsonTimestamp(l)),
-        Combinators.combine(Arbitraries.of("a", "a\0", "b"), Arbitraries.of("", "i")).as((p, o) -> (BsonValue) new BsonRegularExpression(p, o)));
+        Combinators.combine(Arbitraries.of("a", "a\0", "b"), Arbitraries.of("", "i")).as((p, o) -> (BsonValue) new BsonRegularExpression(p, o)),
+        Combinators.combine(Arbitraries.of("db.a", "db.b"), Arbitraries.of("000000000000000000000000", "0000000000000000000000ff"))
+            .as((ns, id) -> (BsonValue) new BsonDbPointer(ns, new ObjectId(id))),
+        Arbitraries.of("x", "x\0", "y").map(code -> (BsonValue) new BsonJavaScript(code)),
+        Combinators.combine(Arbitraries.of("x", "y"), Arbitraries.of("{}", "{a: 1}", "{a: 'b'}"))
+            .as((code, scope) -> (BsonValue) new BsonJavaScriptWithScope(code, BsonDocument.parse(scope))));
   }
 
   @Provide
