@@ -2,6 +2,8 @@ package io.sluice.statemachine.command;
 
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
+import io.sluice.statemachine.engine.BsonOrder;
+import org.bson.BsonInt32;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
@@ -24,7 +26,8 @@ record Hint(BsonValue value) {
     }
     if (value.isDocument() && value.asDocument().containsKey("$natural")) {
       BsonValue direction = value.asDocument().get("$natural");
-      if (value.asDocument().size() != 1 || !direction.isNumber() || direction.asNumber().doubleValue() <= 0) {
+      boolean numeric = direction.isNumber() || direction.isDecimal128();
+      if (value.asDocument().size() != 1 || !numeric || BsonOrder.compare(direction, new BsonInt32(0)) <= 0) {
         throw new SluiceException(ErrorCode.BAD_VALUE, "Sluice scans in natural order forward only: the hint must be {$natural: 1}, "
             + "found " + value.asDocument().toJson() + " (" + where + ".hint)");
       }

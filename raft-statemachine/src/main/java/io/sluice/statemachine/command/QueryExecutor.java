@@ -113,17 +113,18 @@ public final class QueryExecutor {
    * equal in BSON order (1 and 1.0) count once.
    */
   private BsonDocument distinct(CommandReader reader) {
-    reader.checkFields(Set.of("key", "query", "collation"));
+    reader.checkFields(Set.of("key", "query", "collation", "hint"));
     String ns = reader.namespace();
     String key = reader.string("key");
     if (key.isEmpty() || key.startsWith("$") || Arrays.asList(key.split("\\.", -1)).contains("")) {
       throw new SluiceException(ErrorCode.BAD_VALUE, "distinct's key must be a field path such as \"a.b\", found: '" + key + "'");
     }
     Filter filter = Filter.compile(reader.documentOr("query", new BsonDocument()));
+    Hint hint = Hint.read(reader.document(), reader.name());
     TreeSet<BsonValue> values = new TreeSet<>(BsonOrder::compare);
     long[] bytes = {0};
     underReadLock(() -> {
-      for (Iterator<BsonDocument> it = Matching.iterate(store, ns, filter, Hint.NONE); it.hasNext(); ) {
+      for (Iterator<BsonDocument> it = Matching.iterate(store, ns, filter, hint); it.hasNext(); ) {
         for (Optional<BsonValue> value : FieldPath.candidates(it.next(), key, FieldPath.LeafArrays.KEEP)) {
           for (BsonValue v : value.map(v -> v.isArray() ? v.asArray().getValues() : List.of(v)).orElse(List.of())) {
             if (values.add(v) && (bytes[0] += DocumentLimits.encodedSize(new BsonDocument("", v))) > MAX_REPLY_BYTES) {

@@ -78,7 +78,8 @@ final class QueryPlan {
   private static QueryPlan hinted(DocumentStore store, String namespace, Filter filter, Hint hint) {
     BsonValue value = hint.value();
     boolean idIndex = value.isString() ? value.asString().getValue().equals(IndexCommands.ID_INDEX_SPEC.name()) : IndexCommands.ID_INDEX_SPEC.sameKey(value.asDocument());
-    if (hint.isNatural() || idIndex) {
+    if (hint.isNatural() || idIndex || !store.collectionExists(namespace)) {
+      // A missing collection has no documents, whatever the hint names (as in MongoDB).
       return new QueryPlan(namespace, filter, idIndex ? filter.idEquality().orElse(null) : null, null, null);
     }
     IndexSpec index = store.indexes(namespace).stream()

@@ -169,7 +169,8 @@ final class SecondaryIndex {
       Collections.reverse(inIndexOrder);
     }
     Iterator<KeyRanges.Range> rangeIterator = inIndexOrder.iterator();
-    Set<ByteBuffer> seen = new HashSet<>();
+    // Only a multikey index can hold one document under several keys.
+    Set<ByteBuffer> seen = multikey ? new HashSet<>() : null;
     return new Iterator<>() {
       private Iterator<byte[]> current = Collections.emptyIterator();
       private byte[] next;
@@ -179,7 +180,7 @@ final class SecondaryIndex {
         while (next == null) {
           if (current.hasNext()) {
             byte[] candidate = current.next();
-            if (seen.add(ByteBuffer.wrap(candidate))) {
+            if (seen == null || seen.add(ByteBuffer.wrap(candidate))) {
               next = candidate;
             }
           } else if (rangeIterator.hasNext()) {

@@ -257,6 +257,10 @@ class IndexCommandsTest {
       assertThat(reads.execute(doc("{find: 'c', filter: {}, hint: " + hint + ", '$db': 'db'}")).getDocument("cursor").getArray("firstBatch"))
           .as(hint).hasSize(3);
     }
+    assertThat(reads.execute(doc("{distinct: 'c', key: 'b', hint: 'b_-1', '$db': 'db'}")).getArray("values")).hasSize(2);
+    assertThat(reads.execute(doc("{find: 'nosuch', hint: 'a_1', '$db': 'db'}")).getDocument("cursor").getArray("firstBatch")).isEmpty();
+    assertThat(reads.execute(doc("{find: 'c', filter: {}, hint: {$natural: NumberDecimal('1')}, '$db': 'db'}")).getDocument("cursor")
+        .getArray("firstBatch")).hasSize(3);
     // As in MongoDB, a hinted sparse index finds only the documents it holds.
     assertThat(reads.execute(doc("{count: 'c', query: {}, hint: 'b_sparse', '$db': 'db'}")).getInt64("n").getValue()).isEqualTo(2);
 
@@ -273,6 +277,8 @@ class IndexCommandsTest {
       "{find: 'c', hint: {a: -1}, '$db': 'db'}           | BAD_VALUE     | does not correspond",
       "{find: 'c', hint: 5, '$db': 'db'}                 | TYPE_MISMATCH | find.hint",
       "{find: 'c', hint: {$natural: -1}, '$db': 'db'}    | BAD_VALUE     | forward only",
+      "{find: 'c', hint: {$natural: NaN}, '$db': 'db'}   | BAD_VALUE     | forward only",
+      "{distinct: 'c', key: 'a', hint: 'nope', '$db': 'db'} | BAD_VALUE  | does not correspond",
       "{count: 'c', hint: 'nope', '$db': 'db'}           | BAD_VALUE     | does not correspond",
       "{aggregate: 'c', pipeline: [], cursor: {}, hint: 'nope', '$db': 'db'} | BAD_VALUE | does not correspond"})
   void badHintsAreRefused(String command, ErrorCode code, String fragment) {
