@@ -153,6 +153,8 @@ abstract class ArrayProjection {
       BsonValue value = original.get(path);
       for (BsonValue element : value != null && value.isArray() ? value.asArray() : new BsonArray()) {
         if (filter.matches(new BsonDocument(path, new BsonArray(List.of(element))))) {
+          // As MongoDB 4.4+: the projected field comes after the other included fields.
+          out.remove(path);
           out.put(path, new BsonArray(List.of(BsonValues.copy(element))));
           return;
         }

@@ -3,6 +3,7 @@ package io.sluice.statemachine.engine;
 import static io.sluice.statemachine.engine.Bson.assertFails;
 import static io.sluice.statemachine.engine.Bson.assertSameDocument;
 import static io.sluice.statemachine.engine.Bson.doc;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.sluice.protocol.ErrorCode;
@@ -71,6 +72,16 @@ class ProjectionTest {
   @Test
   void excludingIdIsAllowedInAnInclusionProjection() {
     assertSameDocument(Projection.compile(doc("{_id: 0, f: 1}")).apply(doc(DOC)), doc("{f: 'x'}"));
+  }
+
+  /** The manual: "the $elemMatch projection of an existing field returns the field after the other existing field inclusions". */
+  @Test
+  void elemMatchPutsItsFieldAfterTheOtherIncludedFields() {
+    BsonDocument player = doc("{_id: 1, name: 'player1', games: [{game: 'abc', score: 8}, {game: 'xyz', score: 5}],"
+        + " joined: ISODate('2020-01-01'), lastLogin: ISODate('2020-05-01')}");
+    BsonDocument out = Projection.compile(doc("{games: {$elemMatch: {score: {$gt: 5}}}, joined: 1, lastLogin: 1}")).apply(player);
+    assertThat(new java.util.ArrayList<>(out.keySet())).containsExactly("_id", "joined", "lastLogin", "games");
+    assertThat(out.getArray("games")).containsExactly(doc("{game: 'abc', score: 8}"));
   }
 
   /** The manual's examples for $slice, $elemMatch and the positional projection. */
