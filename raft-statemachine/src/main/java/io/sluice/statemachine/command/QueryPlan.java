@@ -27,14 +27,12 @@ final class QueryPlan {
   private static final KeyRanges.Range WHOLE_INDEX = new KeyRanges.Range(new org.bson.BsonMinKey(), new org.bson.BsonMaxKey());
 
   private final String namespace;
-  private final Filter filter;
   private final BsonValue id;
   private final IndexSpec index;
   private final List<KeyRanges.Range> ranges;
 
-  private QueryPlan(String namespace, Filter filter, BsonValue id, IndexSpec index, List<KeyRanges.Range> ranges) {
+  private QueryPlan(String namespace, BsonValue id, IndexSpec index, List<KeyRanges.Range> ranges) {
     this.namespace = namespace;
-    this.filter = filter;
     this.id = id;
     this.index = index;
     this.ranges = ranges;
@@ -51,7 +49,7 @@ final class QueryPlan {
     }
     Optional<BsonValue> id = filter.idEquality();
     if (id.isPresent()) {
-      return new QueryPlan(namespace, filter, id.get(), null, null);
+      return new QueryPlan(namespace, id.get(), null, null);
     }
     IndexSpec best = null;
     List<KeyRanges.Range> bestRanges = null;
@@ -67,7 +65,7 @@ final class QueryPlan {
         }
       }
     }
-    return new QueryPlan(namespace, filter, null, best, bestRanges);
+    return new QueryPlan(namespace, null, best, bestRanges);
   }
 
   /**
@@ -80,14 +78,14 @@ final class QueryPlan {
     boolean idIndex = value.isString() ? value.asString().getValue().equals(IndexCommands.ID_INDEX_SPEC.name()) : IndexCommands.ID_INDEX_SPEC.sameKey(value.asDocument());
     if (hint.isNatural() || idIndex || !store.collectionExists(namespace)) {
       // A missing collection has no documents, whatever the hint names (as in MongoDB).
-      return new QueryPlan(namespace, filter, idIndex ? filter.idEquality().orElse(null) : null, null, null);
+      return new QueryPlan(namespace, idIndex ? filter.idEquality().orElse(null) : null, null, null);
     }
     IndexSpec index = store.indexes(namespace).stream()
         .filter(spec -> value.isString() ? spec.name().equals(value.asString().getValue()) : spec.sameKey(value.asDocument()))
         .findFirst().orElseThrow(() -> new SluiceException(ErrorCode.BAD_VALUE, "hint provided does not correspond to an existing index: "
             + (value.isString() ? value.asString().getValue() : value.asDocument().toJson()) + " on " + namespace));
     List<KeyRanges.Range> ranges = filter.keyRanges(index.fields().get(0).path()).orElse(List.of(WHOLE_INDEX));
-    return new QueryPlan(namespace, filter, null, index, ranges);
+    return new QueryPlan(namespace, null, index, ranges);
   }
 
   /** The documents this plan looks at (the filter not yet applied); the caller holds the store's read lock. */

@@ -280,8 +280,14 @@ class IndexCommandsTest {
       "{find: 'c', hint: {$natural: NaN}, '$db': 'db'}   | BAD_VALUE     | forward only",
       "{distinct: 'c', key: 'a', hint: 'nope', '$db': 'db'} | BAD_VALUE  | does not correspond",
       "{count: 'c', hint: 'nope', '$db': 'db'}           | BAD_VALUE     | does not correspond",
-      "{aggregate: 'c', pipeline: [], cursor: {}, hint: 'nope', '$db': 'db'} | BAD_VALUE | does not correspond"})
-  void badHintsAreRefused(String command, ErrorCode code, String fragment) {
+      "{aggregate: 'c', pipeline: [], cursor: {}, hint: 'nope', '$db': 'db'} | BAD_VALUE | does not correspond",
+      "{listIndexes: 'nope', '$db': 'db'}                                   | NAMESPACE_NOT_FOUND | db.nope",
+      "{explain: {insert: 'c', documents: []}, '$db': 'db'}                 | BAD_VALUE     | 'insert'",
+      "{explain: {find: 'c'}, verbosity: 'loud', '$db': 'db'}               | BAD_VALUE     | 'loud'",
+      "{explain: 5, '$db': 'db'}                                            | TYPE_MISMATCH | explain.explain",
+      "{explain: {update: 'c', updates: []}, '$db': 'db'}                   | FAILED_TO_PARSE | one statement",
+      "{explain: {find: 'c', filter: {$bad: 1}}, '$db': 'db'}               | BAD_VALUE     | $bad"})
+  void badIndexReadsAndHintsAreRefused(String command, ErrorCode code, String fragment) {
     createIndexes("[{key: {a: 1}}]");
     fails(() -> reads.execute(doc(command)), code, fragment);
   }
@@ -393,19 +399,6 @@ class IndexCommandsTest {
     createIndexes("[{key: {a: 1}}]");
     fails(() -> write(command), code, fragment);
     assertThat(indexNames()).containsExactly("_id_", "a_1");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-      "{listIndexes: 'nope', '$db': 'db'}                                   | NAMESPACE_NOT_FOUND | db.nope",
-      "{explain: {insert: 'c', documents: []}, '$db': 'db'}                 | BAD_VALUE     | 'insert'",
-      "{explain: {find: 'c'}, verbosity: 'loud', '$db': 'db'}               | BAD_VALUE     | 'loud'",
-      "{explain: 5, '$db': 'db'}                                            | TYPE_MISMATCH | explain.explain",
-      "{explain: {update: 'c', updates: []}, '$db': 'db'}                   | FAILED_TO_PARSE | one statement",
-      "{explain: {find: 'c', filter: {$bad: 1}}, '$db': 'db'}               | BAD_VALUE     | $bad"})
-  void badIndexReadsAreRefused(String command, ErrorCode code, String fragment) {
-    createIndexes("[{key: {a: 1}}]");
-    fails(() -> reads.execute(doc(command)), code, fragment);
   }
 
   @Test
