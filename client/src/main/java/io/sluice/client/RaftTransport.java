@@ -28,6 +28,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
@@ -115,22 +116,45 @@ final class RaftTransport implements AutoCloseable {
 
   /**
    * A read answered by a follower once it has applied {@code atLeast} and everything this client has
-   * seen. Tries each non-leader node in turn, then the leader, if a node cannot answer.
+   * seen. Tries each non-leader node in turn, then the leader, if a node cannot answer. A node that
+   * has not yet learned that the index is committed refuses at once (Ratis checks its commit index
+   * before the state machine can wait); it learns with the leader's next message, so while every
+   * node refuses only for that reason the round is tried again, until the connection's timeout, as a
+   * MongoDB read with {@code afterClusterTime} waits for the node to catch up.
    */
   Answer readFromFollower(BsonDocument command, Position atLeast) {
     long minIndex = Math.max(atLeast.index(), lastSeen.get().index());
-    SluiceException last = null;
-    for (RaftPeerId node : followersFirst()) {
-      try {
-        return answer(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
-      } catch (SluiceException e) {
-        if (!e.isRetryable()) {
-          throw e;
+    long deadline = System.nanoTime() + connection.timeout().toNanos();
+    long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
+    while (true) {
+      SluiceException last = null;
+      boolean allBehind = true;
+      for (RaftPeerId node : followersFirst()) {
+        try {
+          return answer(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
+        } catch (SluiceException e) {
+          if (!e.isRetryable()) {
+            throw e;
+          }
+          last = e;
+          allBehind &= isCommitBehind(e);
         }
-        last = e;
+      }
+      if (!allBehind || System.nanoTime() + pauseNanos > deadline) {
+        throw last;
+      }
+      LockSupport.parkNanos(pauseNanos);
+      pauseNanos = Math.min(2 * pauseNanos, RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));
+    }
+  }
+
+  private static boolean isCommitBehind(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof StaleReadException) {
+        return true;
       }
     }
-    throw last;
+    return false;
   }
 
   /** The address of the node this client takes for the leader: where its next write goes first. */

@@ -25,9 +25,12 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.client.SluiceWriteException;
 import io.sluice.client.WriteResult;
+import io.sluice.protocol.Position;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.Document;
@@ -107,6 +110,28 @@ class ClusterReadWriteTest {
       long count = fresh.getDatabase("shop").getCollection("items").withReadPreference(ReadPreference.follower())
           .find().afterPosition(last.position()).into(new ArrayList<>()).size();
       assertThat(count).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void aFollowerReadWaitsForAPositionTheFollowerHasNotYetLearnedIsCommitted() throws Exception {
+    SluiceCollection later = client.getDatabase("shop").getCollection("later");
+    WriteResult before = later.insertOne(new Document("_id", 0));
+    // Three writes from now: no node knows that index is committed when the read is sent.
+    Position third = new Position(before.position().term(), before.position().index() + 3);
+    int follower = cluster.aFollower();
+    try (SluiceClient fresh = SluiceClient.connect("sluice://" + cluster.node(follower).config().address())) {
+      CompletableFuture<List<Document>> read = CompletableFuture.supplyAsync(() -> fresh.getDatabase("shop").getCollection("later")
+          .withReadPreference(ReadPreference.follower()).find().afterPosition(third).into(new ArrayList<>()));
+      List<Document> atOrBeforeThird = new ArrayList<>(List.of(new Document("_id", 0)));
+      for (int i = 1; i <= 3; i++) {
+        WriteResult w = later.insertOne(new Document("_id", i));
+        if (w.position().index() <= third.index()) {
+          atOrBeforeThird.add(new Document("_id", i));
+        }
+      }
+      assertThat(atOrBeforeThird).as("the first write is at most three entries later").hasSizeGreaterThan(1);
+      assertThat(read.get(30, TimeUnit.SECONDS)).containsAll(atOrBeforeThird);
     }
   }
 
