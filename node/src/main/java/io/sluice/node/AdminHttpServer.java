@@ -13,7 +13,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The node's admin HTTP endpoint: {@code /livez} (the process answers), {@code /readyz} (it knows a
- * leader, so it can serve), {@code /status} (a JSON {@link NodeStatus}).
+ * leader, so it can serve), {@code /status} (a JSON {@link NodeStatus}), {@code /metrics} (Prometheus
+ * text, {@link NodeMetrics}).
  */
 final class AdminHttpServer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +42,7 @@ final class AdminHttpServer {
       respond(ex, ready ? 200 : 503, "text/plain", ready ? "ok\n" : "not ready: no known leader (role " + s.role() + ")\n");
     });
     http.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(node.status())));
+    http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape()));
   }
 
   void start() {

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
@@ -31,6 +32,7 @@ public final class SluiceNode implements AutoCloseable {
   private final SluiceStateMachine stateMachine;
   private final RaftServer server;
   private final AdminHttpServer admin;
+  private final NodeMetrics metrics = new NodeMetrics();
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -40,7 +42,7 @@ public final class SluiceNode implements AutoCloseable {
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
     MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
-        config.sessionLifetime());
+        config.sessionLifetime(), metrics.registry());
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
     if (formatted && entry != Entry.MEMBER) {
       LOG.info("node {} has Raft storage: it restarts from its stored configuration, join has no effect", config.nodeId());
@@ -55,6 +57,7 @@ public final class SluiceNode implements AutoCloseable {
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     this.admin = new AdminHttpServer(config.adminAddress(), this);
+    metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
     stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
   }
 
@@ -201,7 +204,23 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
-  private java.util.Optional<RaftLog> raftLog() {
+  NodeMetrics metrics() {
+    return metrics;
+  }
+
+  /** The first and last index of this node's change history (0 when empty). */
+  long[] historyWindow() {
+    var store = stateMachine.store();
+    store.readLock().lock();
+    try {
+      var history = store.history();
+      return new long[] {history.firstIndex().orElse(0), history.lastIndex().orElse(0)};
+    } finally {
+      store.readLock().unlock();
+    }
+  }
+
+  java.util.Optional<RaftLog> raftLog() {
     try {
       return java.util.Optional.of(server.getDivision(groupId).getRaftLog());
     } catch (IOException | RuntimeException e) {
@@ -209,7 +228,7 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
-  private java.util.Optional<DivisionInfo> info() {
+  java.util.Optional<DivisionInfo> info() {
     try {
       return java.util.Optional.of(server.getDivision(groupId).getInfo());
     } catch (IOException | RuntimeException e) {

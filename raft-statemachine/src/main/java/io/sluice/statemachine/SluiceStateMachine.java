@@ -1,5 +1,10 @@
 package io.sluice.statemachine;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
@@ -27,6 +32,8 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -75,6 +82,11 @@ public class SluiceStateMachine extends BaseStateMachine {
   private final ScheduledExecutorService streamTimers;
   private final ChangeHub changeHub;
   private final ChangeStreamService streams;
+  /** Leader only: from {@link #startTransaction} to the entry's reply, replication and fsync included. */
+  private final Timer writeLatency;
+  /** The time this node takes to answer a read, change-stream cursors excepted (they wait on purpose). */
+  private final Timer readLatency;
+  private final Counter leaderChanges;
 
   private final StoreSnapshots snapshots = new StoreSnapshots();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -82,7 +94,7 @@ public class SluiceStateMachine extends BaseStateMachine {
   private static final Duration SNAPSHOT_REPORT_TIMEOUT = Duration.ofSeconds(60);
 
   public SluiceStateMachine(DocumentStore store, LongSupplier wallClockMillis, Duration staleReadWait, StreamSettings streamSettings,
-                            Duration sessionLifetime) {
+                            Duration sessionLifetime, MeterRegistry metrics) {
     this.store = store;
     FindCursors findCursors = new FindCursors(System::nanoTime, new java.security.SecureRandom()::nextLong);
     this.reads = new QueryExecutor(store, findCursors);
@@ -96,6 +108,27 @@ public class SluiceStateMachine extends BaseStateMachine {
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
     streamTimers.scheduleWithFixedDelay(findCursors::expireIdle, 1, 1, TimeUnit.MINUTES);
+    this.writeLatency = latencyTimer("sluice.write.latency", "leader: from accepting a write to its reply, replication included", metrics);
+    this.readLatency = latencyTimer("sluice.read.latency", "time to answer a read on this node (change streams excepted)", metrics);
+    this.leaderChanges = Counter.builder("sluice.raft.leader.changes").description("times this node saw a new leader").register(metrics);
+    registerStreamMetrics(metrics);
+  }
+
+  private static Timer latencyTimer(String name, String description, MeterRegistry metrics) {
+    return Timer.builder(name).description(description).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10)).register(metrics);
+  }
+
+  private void registerStreamMetrics(MeterRegistry metrics) {
+    Gauge.builder("sluice.streams.open", streams, ChangeStreamService::openCursors).description("open change streams").register(metrics);
+    FunctionCounter.builder("sluice.stream.events.delivered", streams, ChangeStreamService::eventsDelivered)
+        .description("change events sent to streams on this node").register(metrics);
+    FunctionCounter.builder("sluice.stream.history.lost", streams, ChangeStreamService::historyLostErrors)
+        .description("streams refused because their token is older than the change history (ChangeStreamHistoryLost)").register(metrics);
+    Gauge.builder("sluice.stream.lag.entries", streams, s -> s.lag().entries())
+        .description("entries the furthest-behind open stream has not read yet").register(metrics);
+    Gauge.builder("sluice.stream.lag", streams, s -> s.lag().seconds()).baseUnit("seconds")
+        .description("how long the furthest-behind open stream has been behind").register(metrics);
   }
 
   public DocumentStore store() {
@@ -230,6 +263,7 @@ public class SluiceStateMachine extends BaseStateMachine {
         .setStateMachine(this)
         .setClientRequest(request)
         .setLogData(ByteString.copyFrom(entry.encode()))
+        .setStateMachineContext(System.nanoTime())
         .build();
   }
 
@@ -252,6 +286,9 @@ public class SluiceStateMachine extends BaseStateMachine {
     BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx), clientCall(trx));
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
+    if (trx.getStateMachineContext() instanceof Long started) {
+      writeLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
     return CompletableFuture.completedFuture(toMessage(reply));
   }
 
@@ -278,6 +315,11 @@ public class SluiceStateMachine extends BaseStateMachine {
       // Not written by a Sluice leader: apply it as a command that fails to parse, with no time.
       return new LogEntry(0, new byte[0]);
     }
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    leaderChanges.increment();
   }
 
   @Override
@@ -317,7 +359,10 @@ public class SluiceStateMachine extends BaseStateMachine {
     if (!command.isEmpty() && command.getFirstKey().equals("hello")) {
       return CompletableFuture.completedFuture(toMessage(hello()));
     }
-    return CompletableFuture.completedFuture(toMessage(read(command)));
+    long started = System.nanoTime();
+    Message reply = toMessage(read(command));
+    readLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    return CompletableFuture.completedFuture(reply);
   }
 
   /** MongoDB's {@code hello}, answered from this node's own view: is it the leader, and how far has it applied. */

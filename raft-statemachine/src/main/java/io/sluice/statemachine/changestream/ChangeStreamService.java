@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
@@ -44,6 +45,8 @@ public final class ChangeStreamService implements AutoCloseable {
   private final Duration catchUpWait;
   private final Map<Long, StreamCursor> cursors = new ConcurrentHashMap<>();
   private final AtomicLong nextCursorId;
+  private final LongAdder eventsDelivered = new LongAdder();
+  private final LongAdder historyLostErrors = new LongAdder();
 
   public ChangeStreamService(DocumentStore store, ChangeHub hub, ScheduledExecutorService timers, LongSupplier nanoClock,
                              Duration idleTimeout, Duration catchUpWait, long cursorIdSeed) {
@@ -69,6 +72,39 @@ public final class ChangeStreamService implements AutoCloseable {
 
   public int openCursors() {
     return cursors.size();
+  }
+
+  /** Events sent to clients by this node's streams since it started (invalidate events included). */
+  public long eventsDelivered() {
+    return eventsDelivered.sum();
+  }
+
+  /** Streams refused since start because their token is older than this node's change history. */
+  public long historyLostErrors() {
+    return historyLostErrors.sum();
+  }
+
+  /**
+   * How far the furthest-behind open stream trails this node's published history.
+   *
+   * @param entries published entries it has not read yet
+   * @param seconds how long it has been behind: since a batch of it last reached the newest entry (0 if it is there)
+   */
+  public record Lag(long entries, double seconds) {}
+
+  public Lag lag() {
+    long end = hub.lastPublished();
+    long now = nanoClock.getAsLong();
+    long entries = 0;
+    long behindNanos = 0;
+    for (StreamCursor cursor : cursors.values()) {
+      long behind = end - cursor.positionIndex();
+      if (behind > 0) {
+        entries = Math.max(entries, behind);
+        behindNanos = Math.max(behindNanos, now - cursor.caughtUpNanos());
+      }
+    }
+    return new Lag(entries, behindNanos / 1e9);
   }
 
   /** Runs one cursor command; errors come back as error replies, never as a failed future. */
@@ -98,7 +134,7 @@ public final class ChangeStreamService implements AutoCloseable {
       Start start = startLocked(spec, token);
       StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
           nanoClock.getAsLong());
-      StreamCursor.Batch batch = cursor.fill(spec.batchSize());
+      StreamCursor.Batch batch = cursor.fill(spec.batchSize(), nanoClock.getAsLong());
       if (!batch.closed()) {
         cursors.put(cursor.id, cursor);
       }
@@ -187,6 +223,7 @@ public final class ChangeStreamService implements AutoCloseable {
   }
 
   private SluiceException historyLost(String what, ChangeHistory history) {
+    historyLostErrors.increment();
     return new SluiceException(ErrorCode.CHANGE_STREAM_HISTORY_LOST, what + ", which is older than this node's change history (it begins "
         + "after index " + history.trimmedThrough() + "); the events in between are gone, so the stream cannot resume without a gap. "
         + "Start a new stream, and widen the history window if this happens often");
@@ -212,7 +249,7 @@ public final class ChangeStreamService implements AutoCloseable {
     StreamCursor.Batch batch;
     synchronized (cursor) {
       try {
-        batch = cursor.fill(batchSize);
+        batch = cursor.fill(batchSize, nanoClock.getAsLong());
       } catch (RuntimeException e) {
         // Like MongoDB, a stream that hit an error is over; the client decides whether to resume.
         cursors.remove(cursor.id);
@@ -255,7 +292,8 @@ public final class ChangeStreamService implements AutoCloseable {
     return Replies.killCursors(command, id -> cursors.remove(id) != null);
   }
 
-  private static BsonDocument reply(StreamCursor cursor, StreamCursor.Batch batch, String batchField) {
+  private BsonDocument reply(StreamCursor cursor, StreamCursor.Batch batch, String batchField) {
+    eventsDelivered.add(batch.events().size());
     BsonDocument body = new BsonDocument(batchField, batch.events());
     batch.postBatchResumeToken().ifPresent(t -> body.append("postBatchResumeToken", t.toBson()));
     body.append("id", new BsonInt64(batch.closed() ? 0 : cursor.id)).append("ns", new BsonString(cursor.spec.cursorNamespace()));

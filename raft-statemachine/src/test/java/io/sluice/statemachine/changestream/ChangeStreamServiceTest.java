@@ -56,6 +56,7 @@ class ChangeStreamServiceTest {
         delivered += reply.getDocument("cursor").getArray("nextBatch").size();
       }
       assertThat(delivered).isEqualTo(10_000);
+      assertThat(node.service.eventsDelivered()).as("the metric counts what the batches carried").isEqualTo(10_000);
       // Every stream read the new event from the shared tail: no store read per stream.
       assertThat(historyReads.get()).isEqualTo(readsAfterOpening);
     }
@@ -97,6 +98,28 @@ class ChangeStreamServiceTest {
       assertThat(node.store.history().count()).isEqualTo(5);
       BsonDocument reply = node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", old.toBson())));
       assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CHANGE_STREAM_HISTORY_LOST);
+      assertThat(node.service.historyLostErrors()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theLagOfTheFurthestBehindStreamIsItsUnreadEntriesUntilABatchCatchesUp() {
+    try (StreamHarness node = new StreamHarness()) {
+      BsonDocument opened = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor");
+      long behind = opened.getInt64("id").getValue();
+      long openedAt = ResumeToken.fromBson(opened.get("postBatchResumeToken")).index();
+      long reading = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      assertThat(node.service.lag()).isEqualTo(new ChangeStreamService.Lag(0, 0));
+      long last = 0;
+      for (int i = 0; i < 5; i++) {
+        last = node.insert("c", new BsonInt32(i)).getDocument("opTime").getInt64("index").getValue();
+      }
+      Replies.check(node.call(StreamHarness.getMore(reading, "c", 0)));
+      assertThat(node.service.lag().entries()).as("the stream that read nothing").isEqualTo(last - openedAt);
+      assertThat(node.service.lag().seconds()).isPositive();
+
+      Replies.check(node.call(StreamHarness.getMore(behind, "c", 0)));
+      assertThat(node.service.lag()).isEqualTo(new ChangeStreamService.Lag(0, 0));
     }
   }
 

@@ -1,0 +1,73 @@
+package io.sluice.node;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.raftlog.RaftLog;
+
+/**
+ * One node's metrics in Prometheus' text format ({@code /metrics}). The state machine records write
+ * and read latencies and stream counters into {@link #registry}; the Raft figures here are read when
+ * scraped, from the node and from the figures Ratis keeps itself ({@link RatisMeters}).
+ */
+final class NodeMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private SluiceNode node;
+  private RatisMeters ratis;
+  private MultiGauge followerLag;
+
+  /** Where the state machine registers its own meters: created before the node, so it can be handed over. */
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers the meters that read {@code node}; called once the node's Raft server exists. */
+  void bind(SluiceNode node, String raftMemberId) {
+    this.node = node;
+    this.ratis = new RatisMeters(raftMemberId);
+    gauge("sluice.raft.term", "the current Raft term", n -> n.info().map(DivisionInfo::getCurrentTerm).orElse(0L));
+    gauge("sluice.raft.leader", "1 on the leader, 0 elsewhere", n -> n.info().map(i -> i.isLeader() ? 1 : 0).orElse(0));
+    gauge("sluice.raft.commit.index", "the highest log index this node knows is committed", NodeMetrics::commitIndex);
+    gauge("sluice.raft.applied.index", "the highest log index this node has applied", n -> n.appliedPosition().index());
+    gauge("sluice.raft.apply.lag.entries", "committed entries not yet applied here",
+        n -> Math.max(0, commitIndex(n) - n.appliedPosition().index()));
+    gauge("sluice.history.first.index", "the oldest entry whose change events this node still has", n -> n.historyWindow()[0]);
+    gauge("sluice.history.last.index", "the newest entry whose change events this node has", n -> n.historyWindow()[1]);
+    followerLag = MultiGauge.builder("sluice.raft.follower.match.lag.entries")
+        .description("leader only: entries in the leader's log that a follower has not yet acknowledged").register(registry);
+    TimeGauge.builder("sluice.raft.log.sync", ratis, TimeUnit.NANOSECONDS, r -> r.logSync().map(t -> t.getSnapshot().getMedian()).orElse(0.0))
+        .tag("quantile", "0.5").description("Raft log fsync time (Ratis' recent sample)").register(registry);
+    TimeGauge.builder("sluice.raft.log.sync", ratis, TimeUnit.NANOSECONDS,
+            r -> r.logSync().map(t -> t.getSnapshot().get99thPercentile()).orElse(0.0))
+        .tag("quantile", "0.99").description("Raft log fsync time (Ratis' recent sample)").register(registry);
+    FunctionCounter.builder("sluice.raft.log.syncs", ratis, r -> r.logSync().map(t -> (double) t.getCount()).orElse(0.0))
+        .description("Raft log fsyncs").register(registry);
+  }
+
+  /** The Prometheus text exposition, with the per-follower rows brought up to date first. */
+  String scrape() {
+    if (followerLag != null) {
+      long last = node.raftLog().map(log -> log.getNextIndex() - 1).orElse(0L);
+      followerLag.register(ratis.followerMatchIndices().entrySet().stream()
+          .map(e -> MultiGauge.Row.of(Tags.of("follower", e.getKey()), Math.max(0, last - e.getValue())))
+          .toList(), true);
+    }
+    return registry.scrape();
+  }
+
+  private void gauge(String name, String description, ToDoubleFunction<SluiceNode> value) {
+    Gauge.builder(name, node, value).description(description).register(registry);
+  }
+
+  private static long commitIndex(SluiceNode node) {
+    return node.raftLog().map(RaftLog::getLastCommittedIndex).orElse(0L);
+  }
+}
