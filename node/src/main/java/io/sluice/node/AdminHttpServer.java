@@ -12,8 +12,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The node's admin HTTP endpoint: {@code /livez} (the process answers), {@code /readyz} (it knows a
- * leader, so it can serve), {@code /status} (a JSON {@link NodeStatus}), {@code /metrics} (Prometheus
+ * The node's admin HTTP endpoint: {@code /livez} (the process answers), {@code /readyz} (named checks:
+ * {@link Readiness}), {@code /status} (a JSON {@link NodeStatus}), {@code /metrics} (Prometheus
  * text, {@link NodeMetrics}).
  */
 final class AdminHttpServer {
@@ -37,9 +37,8 @@ final class AdminHttpServer {
     http.setExecutor(executor);
     http.createContext("/livez", ex -> respond(ex, 200, "text/plain", "ok\n"));
     http.createContext("/readyz", ex -> {
-      NodeStatus s = node.status();
-      boolean ready = s.leaderId() != null && !"CANDIDATE".equals(s.role());
-      respond(ex, ready ? 200 : 503, "text/plain", ready ? "ok\n" : "not ready: no known leader (role " + s.role() + ")\n");
+      java.util.List<Readiness.Check> checks = Readiness.of(node);
+      respond(ex, checks.stream().allMatch(Readiness.Check::passed) ? 200 : 503, "text/plain", Readiness.report(checks));
     });
     http.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(node.status())));
     http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape()));

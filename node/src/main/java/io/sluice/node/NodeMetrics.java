@@ -8,15 +8,20 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.raftlog.RaftLog;
 
 /**
  * One node's metrics in Prometheus' text format ({@code /metrics}). The state machine records write
  * and read latencies and stream counters into {@link #registry}; the Raft figures here are read when
- * scraped, from the node and from the figures Ratis keeps itself ({@link RatisMeters}).
+ * scraped, from the node and its Raft division, and the log's fsync time from Ratis' own timer ({@link RatisMeters}).
  */
 final class NodeMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -55,12 +60,33 @@ final class NodeMetrics {
   /** The Prometheus text exposition, with the per-follower rows brought up to date first. */
   String scrape() {
     if (followerLag != null) {
-      long last = node.raftLog().map(log -> log.getNextIndex() - 1).orElse(0L);
-      followerLag.register(ratis.followerMatchIndices().entrySet().stream()
-          .map(e -> MultiGauge.Row.of(Tags.of("follower", e.getKey()), Math.max(0, last - e.getValue())))
-          .toList(), true);
+      followerLag.register(followerLagRows(), true);
     }
     return registry.scrape();
+  }
+
+  /**
+   * On the leader, one row per follower: the leader's last index less the follower's match index.
+   * Ratis lists followers and their match indices in the same order (its log appenders); if
+   * membership changed between the two reads, this scrape has no rows rather than wrong ones.
+   */
+  private List<MultiGauge.Row<?>> followerLagRows() {
+    Optional<DivisionInfo> leader = node.info().filter(DivisionInfo::isLeader);
+    if (leader.isEmpty()) {
+      return List.of();
+    }
+    long[] matched = leader.get().getFollowerMatchIndices();
+    List<ServerRpcProto> followers = leader.get().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    if (matched == null || matched.length != followers.size()) {
+      return List.of();
+    }
+    long last = node.raftLog().map(log -> log.getNextIndex() - 1).orElse(0L);
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (int i = 0; i < matched.length; i++) {
+      String follower = RaftPeerId.valueOf(followers.get(i).getId().getId()).toString();
+      rows.add(MultiGauge.Row.of(Tags.of("follower", follower), Math.max(0, last - matched[i])));
+    }
+    return rows;
   }
 
   private void gauge(String name, String description, ToDoubleFunction<SluiceNode> value) {

@@ -1,10 +1,6 @@
 package io.sluice.node;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.metrics.impl.RatisMetricRegistryImpl;
@@ -12,14 +8,11 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Metric;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 
 /**
- * Reads figures Ratis already keeps for one group member, in its own (Dropwizard) registries: the
- * log's fsync timer and, on a leader, each follower's match index. Ratis creates these registries
- * lazily and drops them when a role ends, so every read looks them up again and may find nothing.
+ * Reads a figure Ratis already keeps for one group member, in its own (Dropwizard) registries: the
+ * log's fsync timer. Ratis creates these registries lazily and may drop them, so every read looks
+ * them up again and may find nothing.
  */
 final class RatisMeters {
-  /** A gauge's full name ends with {@code follower_<peer id>_match_index}; Ratis prefixes the registry's name. */
-  private static final Pattern MATCH_INDEX = Pattern.compile("(?:^|\\.)follower_(.+)_match_index$");
-
   private final String memberId;
 
   /** @param memberId the member's {@code RaftGroupMemberId} as text ({@code peer@group-...}): the registries' prefix */
@@ -30,18 +23,6 @@ final class RatisMeters {
   /** Ratis' timer of Raft log syncs (fsync of the log file), if the log has been opened. */
   Optional<Timer> logSync() {
     return metric("log_worker", "syncTime").filter(Timer.class::isInstance).map(Timer.class::cast);
-  }
-
-  /** On the leader: every follower's match index by peer id; elsewhere, empty. */
-  Map<String, Long> followerMatchIndices() {
-    Map<String, Long> indices = new HashMap<>();
-    registry("log_appender").ifPresent(registry -> registry.getDropWizardMetricRegistry().getGauges().forEach((name, gauge) -> {
-      Matcher m = MATCH_INDEX.matcher(name);
-      if (m.find() && gauge.getValue() instanceof Number n) {
-        indices.put(m.group(1), n.longValue());
-      }
-    }));
-    return indices;
   }
 
   private Optional<Metric> metric(String component, String name) {

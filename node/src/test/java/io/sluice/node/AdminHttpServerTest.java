@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.ReadPreference;
+import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.client.WriteResult;
 import java.io.IOException;
@@ -46,6 +47,7 @@ class AdminHttpServerTest {
       assertThat(get(i, "/livez").statusCode()).isEqualTo(200);
       HttpResponse<String> ready = get(i, "/readyz");
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+      assertThat(ready.body()).contains("[+]storage ok", "[+]group ok", "[+]caught-up ok", "readyz check passed");
       HttpResponse<String> status = get(i, "/status");
       assertThat(status.headers().firstValue("Content-Type")).contains("application/json");
       assertThat(status.body()).contains("\"address\":\"" + cluster.address(i) + "\"");
@@ -94,7 +96,10 @@ class AdminHttpServerTest {
       for (int i = 0; i < 5; i++) {
         last = c.insertOne(new Document("_id", i));
       }
-      c.withReadPreference(ReadPreference.follower()).find().afterPosition(last.position()).first();
+      try (SluiceClient onlyFollower = SluiceClient.connect("sluice://" + cluster.address(follower))) {
+        onlyFollower.getDatabase("metrics").getCollection("streams").withReadPreference(ReadPreference.follower())
+            .find().afterPosition(last.position()).first();
+      }
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThat(metrics(follower).get("sluice_stream_lag_entries")).as("five writes the stream has not read").isGreaterThanOrEqualTo(5.0));
       Map<String, Double> behind = metrics(follower);
@@ -111,9 +116,31 @@ class AdminHttpServerTest {
     }
   }
 
+  @Test
+  void aNodeLeftWithoutAMajorityIsLiveButNotReadyAndSaysWhy() throws Exception {
+    try (LocalCluster alone = LocalCluster.start(dir.resolve("alone"), 3)) {
+      int survivor = alone.aFollower();
+      for (int i = 0; i < 3; i++) {
+        if (i != survivor) {
+          alone.stop(i);
+        }
+      }
+      String admin = alone.node(survivor).config().adminAddress();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        HttpResponse<String> ready = get(admin, "/readyz");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).contains("[+]storage ok", "[-]group failed: ", "readyz check failed");
+      });
+      assertThat(get(admin, "/livez").statusCode()).isEqualTo(200);
+    }
+  }
+
   private static HttpResponse<String> get(int node, String path) throws IOException, InterruptedException {
-    URI uri = URI.create("http://" + cluster.node(node).config().adminAddress() + path);
-    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    return get(cluster.node(node).config().adminAddress(), path);
+  }
+
+  private static HttpResponse<String> get(String admin, String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://" + admin + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** The samples of a node's {@code /metrics}, keyed by name with labels as printed ({@code name{label="v"}}). */

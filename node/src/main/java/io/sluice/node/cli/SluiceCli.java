@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code sluice-node <command>}: the entry point of the node jar, called by the {@code ./sluice} launcher. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
     description = "Sluice: a replicated document store with change streams.",
-    subcommands = {NodeCommand.class, StatusCommand.class, WatchCommand.class, AdminCommand.class, io.sluice.node.bench.BenchCommand.class})
+    subcommands = {NodeCommand.class, StatusCommand.class, DocumentCommands.Insert.class, DocumentCommands.Find.class,
+        DocumentCommands.Update.class, DocumentCommands.Delete.class, WatchCommand.class, AdminCommand.class,
+        io.sluice.node.bench.BenchCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class SluiceCli {
 
   public static void main(String[] args) {

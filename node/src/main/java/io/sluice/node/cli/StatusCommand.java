@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code sluice status --admin host:port,...}: one line per node, read from each node's admin endpoint. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show every node's role, term and applied index.")
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show every node: id, address, role, term, commit and applied index, history window, open streams, digest.")
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,8 +28,20 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--wait-for-leader", description = "wait up to this many seconds until one node is leader (0: don't wait)")
   int waitSeconds;
 
+  /** The output format, as etcdctl's {@code -w}. */
+  enum Format { table, json }
+
+  @Option(names = {"-w", "--write-out"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE})")
+  Format format;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
+    if (numbers != null && numbers.size() != adminAddresses.size()) {
+      throw new IllegalArgumentException("--numbers has " + numbers.size() + " entries for " + adminAddresses.size() + " --admin addresses");
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
     List<JsonNode> statuses = fetchAll(http);
@@ -36,22 +49,49 @@ final class StatusCommand implements Callable<Integer> {
       Thread.sleep(200);
       statuses = fetchAll(http);
     }
-    String format = "%-4s %-16s %-22s %-10s %6s %10s %10s  %s%n";
-    System.out.printf(format, "NODE", "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST");
-    if (numbers != null && numbers.size() != adminAddresses.size()) {
-      throw new IllegalArgumentException("--numbers has " + numbers.size() + " entries for " + adminAddresses.size() + " --admin addresses");
-    }
-    for (int i = 0; i < adminAddresses.size(); i++) {
-      JsonNode s = statuses.get(i);
-      int number = numbers == null ? i + 1 : numbers.get(i);
-      if (s == null) {
-        System.out.printf(format, number, "-", "-", "DOWN", "-", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
-      } else {
-        System.out.printf(format, number, s.path("id").asText(), s.path("address").asText(), s.path("role").asText(),
-            s.path("term").asLong(), s.path("commitIndex").asLong(), s.path("appliedIndex").asLong(), s.path("digest").asText().substring(0, 12));
-      }
+    if (format == Format.json) {
+      printJson(statuses);
+    } else {
+      printTable(statuses);
     }
     return waitSeconds > 0 && !hasLeader(statuses) ? 1 : 0;
+  }
+
+  private int number(int i) {
+    return numbers == null ? i + 1 : numbers.get(i);
+  }
+
+  private void printTable(List<JsonNode> statuses) {
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    String row = "%-4s %-16s %-22s %-10s %6s %10s %10s %-23s %7s  %s%n";
+    out.printf(row, "NODE", "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "HISTORY", "STREAMS", "DIGEST");
+    for (int i = 0; i < adminAddresses.size(); i++) {
+      JsonNode s = statuses.get(i);
+      if (s == null) {
+        out.printf(row, number(i), "-", "-", "DOWN", "-", "-", "-", "-", "-", "admin " + adminAddresses.get(i) + " does not answer");
+      } else {
+        out.printf(row, number(i), s.path("id").asText(), s.path("address").asText(), s.path("role").asText(), s.path("term").asLong(),
+            s.path("commitIndex").asLong(), s.path("appliedIndex").asLong(),
+            s.path("historyFirstIndex").asLong() + "-" + s.path("historyLastIndex").asLong(), s.path("openStreams").asInt(),
+            s.path("digest").asText().substring(0, 12));
+      }
+    }
+    out.flush();
+  }
+
+  /** One JSON array: each node's {@code /status} with its number, or its admin address and why it is missing. */
+  private void printJson(List<JsonNode> statuses) {
+    com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
+    for (int i = 0; i < adminAddresses.size(); i++) {
+      com.fasterxml.jackson.databind.node.ObjectNode node = all.addObject().put("node", number(i)).put("admin", adminAddresses.get(i));
+      if (statuses.get(i) == null) {
+        node.put("role", "DOWN").put("error", "admin " + adminAddresses.get(i) + " does not answer");
+      } else {
+        node.setAll((com.fasterxml.jackson.databind.node.ObjectNode) statuses.get(i));
+      }
+    }
+    spec.commandLine().getOut().println(all.toString());
+    spec.commandLine().getOut().flush();
   }
 
   private List<JsonNode> fetchAll(HttpClient http) {

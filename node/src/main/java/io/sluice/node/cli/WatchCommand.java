@@ -14,9 +14,6 @@ import java.util.concurrent.Callable;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
-import org.bson.json.JsonMode;
-import org.bson.json.JsonParseException;
-import org.bson.json.JsonWriterSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,8 +24,6 @@ import picocli.CommandLine.Spec;
     "Print a change stream: one event per line as relaxed Extended JSON.",
     "TARGET is db.collection, a database name, or '*' for the whole cluster."})
 final class WatchCommand implements Callable<Integer> {
-  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
-
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -87,7 +82,7 @@ final class WatchCommand implements Callable<Integer> {
       }
       try (ChangeStreamCursor<ChangeStreamDocument> cursor = stream.cursor()) {
         for (long n = 0; (limit == 0 || n < limit) && cursor.hasNext(); n++) {
-          out.println(cursor.next().getDocument().toJson(JSON));
+          out.println(cursor.next().getDocument().toJson(JsonArgs.OUTPUT));
           out.flush();
         }
       }
@@ -107,10 +102,10 @@ final class WatchCommand implements Callable<Integer> {
   private List<BsonDocument> stages() {
     List<BsonDocument> stages = new ArrayList<>();
     if (filter != null) {
-      stages.add(new BsonDocument("$match", parse("--filter", filter)));
+      stages.add(new BsonDocument("$match", JsonArgs.document("--filter", filter)));
     }
     if (pipeline != null) {
-      BsonValue array = parse("--pipeline", "{\"p\": " + pipeline + "}").get("p");
+      BsonValue array = JsonArgs.document("--pipeline", "{\"p\": " + pipeline + "}").get("p");
       if (!array.isArray()) {
         throw new IllegalArgumentException("--pipeline must be a JSON array of stages, got: " + pipeline);
       }
@@ -139,17 +134,9 @@ final class WatchCommand implements Callable<Integer> {
   private static ResumeToken token(String text) {
     String trimmed = text.trim();
     try {
-      return trimmed.startsWith("{") ? ResumeToken.fromBson(parse("token", trimmed)) : ResumeToken.parse(trimmed);
+      return trimmed.startsWith("{") ? ResumeToken.fromBson(JsonArgs.document("token", trimmed)) : ResumeToken.parse(trimmed);
     } catch (io.sluice.protocol.SluiceException e) {
       throw new IllegalArgumentException("bad resume token: " + e.reason());
-    }
-  }
-
-  private static BsonDocument parse(String option, String json) {
-    try {
-      return BsonDocument.parse(json);
-    } catch (JsonParseException | org.bson.BsonInvalidOperationException e) {
-      throw new IllegalArgumentException(option + " is not valid JSON: " + e.getMessage());
     }
   }
 }

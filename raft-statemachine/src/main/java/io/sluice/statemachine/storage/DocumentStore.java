@@ -113,4 +113,7 @@ public interface DocumentStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Whether the store can be read and written: false once closed (a node stopping, or a failed restore). */
+  boolean isOpen();
 }

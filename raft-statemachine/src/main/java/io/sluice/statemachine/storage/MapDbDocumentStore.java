@@ -325,6 +325,11 @@ public final class MapDbDocumentStore implements DocumentStore {
     return lock.writeLock();
   }
 
+  @Override
+  public boolean isOpen() {
+    return !file.isClosed();
+  }
+
   /** Closes the file cleanly and removes the open marker: the next {@link #open} trusts the file. */
   @Override
   public void close() {
