@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers on this machine, for the chaos tests. As root:
-# installs Debian's docker.io (plus nftables for the network faults) if missing, starts dockerd by
+# installs Debian's docker.io (plus nftables for the network faults, and docker-compose for the
+# deploy/docker-compose.yml test) if missing, starts dockerd by
 # hand if no daemon answers, and waits for it. No bridge, no iptables rules of Docker's own: the
 # chaos containers use host networking on loopback, and no private-range address is ever created.
 set -euo pipefail
 
 log() { echo "docker-up: $*"; }
 
-if ! command -v dockerd > /dev/null || ! command -v nft > /dev/null; then
-  log "installing docker.io and nftables"
+if ! command -v dockerd > /dev/null || ! command -v nft > /dev/null || ! command -v docker-compose > /dev/null; then
+  log "installing docker.io, docker-compose and nftables"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends docker.io nftables iptables > /dev/null
+  apt-get install -y -qq --no-install-recommends docker.io docker-compose nftables iptables > /dev/null
 fi
 
 if docker version > /dev/null 2>&1; then

@@ -118,30 +118,35 @@ final class RaftTransport implements AutoCloseable {
    * A read answered by a follower once it has applied {@code atLeast} and everything this client has
    * seen. Tries each non-leader node in turn, then the leader, if a node cannot answer. A node that
    * has not yet learned that the index is committed refuses at once (Ratis checks its commit index
-   * before the state machine can wait); it learns with the leader's next message, so while every
-   * node refuses only for that reason the round is tried again, until the connection's timeout, as a
+   * before the state machine can wait); it learns with the leader's next message, so while any node
+   * refuses only for that reason the round is tried again, until the connection's timeout, as a
    * MongoDB read with {@code afterClusterTime} waits for the node to catch up.
    */
   Answer readFromFollower(BsonDocument command, Position atLeast) {
     long minIndex = Math.max(atLeast.index(), lastSeen.get().index());
+    Message message = toMessage(command);
     long deadline = System.nanoTime() + connection.timeout().toNanos();
     long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
     while (true) {
       SluiceException last = null;
-      boolean allBehind = true;
+      boolean someBehind = false;
       for (RaftPeerId node : followersFirst()) {
         try {
-          return answer(() -> raft.io().sendStaleRead(toMessage(command), minIndex, node), "follower read on " + node);
+          return answer(() -> raft.io().sendStaleRead(message, minIndex, node), "follower read on " + node);
         } catch (SluiceException e) {
           if (!e.isRetryable()) {
             throw e;
           }
           last = e;
-          allBehind &= isCommitBehind(e);
+          someBehind |= isCommitBehind(e);
         }
       }
-      if (!allBehind || System.nanoTime() + pauseNanos > deadline) {
+      if (!someBehind) {
         throw last;
+      }
+      if (System.nanoTime() + pauseNanos > deadline) {
+        throw new SluiceException(ErrorCode.NOT_YET_APPLIED, "no node learned that index " + minIndex + " is committed within "
+            + connection.timeout().toMillis() + " ms (is a majority up?); last error: " + last.getMessage(), last);
       }
       LockSupport.parkNanos(pauseNanos);
       pauseNanos = Math.min(2 * pauseNanos, RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));

@@ -14,10 +14,13 @@ import java.util.concurrent.Executors;
 /**
  * The node's admin HTTP endpoint: {@code /livez} (the process answers), {@code /readyz} (named checks:
  * {@link Readiness}), {@code /status} (a JSON {@link NodeStatus}), {@code /metrics} (Prometheus
- * text, {@link NodeMetrics}).
+ * text, {@link NodeMetrics}), and at {@code /} a status page (status.html, polling {@code /status}).
  */
 final class AdminHttpServer {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STATUS_PAGE = resource("status.html");
+  /** /status waits no longer than this for the store: the pool's threads also answer /livez and /readyz. */
+  private static final java.time.Duration STATUS_LOCK_WAIT = java.time.Duration.ofSeconds(2);
 
   private final HttpServer http;
   private final ExecutorService executor;
@@ -29,7 +32,7 @@ final class AdminHttpServer {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
     }
-    this.executor = Executors.newFixedThreadPool(2, r -> {
+    this.executor = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "admin-http-" + node.id());
       t.setDaemon(true);
       return t;
@@ -40,7 +43,24 @@ final class AdminHttpServer {
       java.util.List<Readiness.Check> checks = Readiness.of(node);
       respond(ex, checks.stream().allMatch(Readiness.Check::passed) ? 200 : 503, "text/plain", Readiness.report(checks));
     });
-    http.createContext("/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(node.status())));
+    http.createContext("/status", ex -> {
+      String query = ex.getRequestURI().getRawQuery();
+      boolean digest = query == null || !java.util.Arrays.asList(query.split("&")).contains("digest=false");
+      var status = node.status(digest, STATUS_LOCK_WAIT);
+      if (status.isPresent()) {
+        respond(ex, 200, "application/json", JSON.writeValueAsString(status.get()));
+      } else {
+        respond(ex, 503, "text/plain", "busy: the store is being replaced by a snapshot from the leader; try again\n");
+      }
+    });
+    // The status page: every path no other context takes is "/", or not found.
+    http.createContext("/", ex -> {
+      if (ex.getRequestURI().getPath().equals("/")) {
+        respond(ex, 200, "text/html; charset=utf-8", STATUS_PAGE);
+      } else {
+        respond(ex, 404, "text/plain", "not found: " + ex.getRequestURI().getPath() + " (try /, /status, /metrics, /livez, /readyz)\n");
+      }
+    });
     http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape()));
   }
 
@@ -51,6 +71,17 @@ final class AdminHttpServer {
   void stop() {
     http.stop(0);
     executor.shutdownNow();
+  }
+
+  private static String resource(String name) {
+    try (var in = AdminHttpServer.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " is missing from the node jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {

@@ -41,11 +41,13 @@ final class NodeMetrics {
     gauge("sluice.raft.term", "the current Raft term", n -> n.info().map(DivisionInfo::getCurrentTerm).orElse(0L));
     gauge("sluice.raft.leader", "1 on the leader, 0 elsewhere", n -> n.info().map(i -> i.isLeader() ? 1 : 0).orElse(0));
     gauge("sluice.raft.commit.index", "the highest log index this node knows is committed", NodeMetrics::commitIndex);
-    gauge("sluice.raft.applied.index", "the highest log index this node has applied", n -> n.appliedPosition().index());
+    gauge("sluice.raft.applied.index", "the highest log index this node has applied", SluiceNode::lastAppliedIndex);
     gauge("sluice.raft.apply.lag.entries", "committed entries not yet applied here",
-        n -> Math.max(0, commitIndex(n) - n.appliedPosition().index()));
-    gauge("sluice.history.first.index", "the oldest entry whose change events this node still has", n -> n.historyWindow()[0]);
-    gauge("sluice.history.last.index", "the newest entry whose change events this node has", n -> n.historyWindow()[1]);
+        n -> Math.max(0, commitIndex(n) - n.lastAppliedIndex()));
+    gauge("sluice.history.first.index", "the oldest entry whose change events this node still has",
+        n -> n.historyWindow().map(w -> (double) w[0]).orElse(Double.NaN));
+    gauge("sluice.history.last.index", "the newest entry whose change events this node has",
+        n -> n.historyWindow().map(w -> (double) w[1]).orElse(Double.NaN));
     followerLag = MultiGauge.builder("sluice.raft.follower.match.lag.entries")
         .description("leader only: entries in the leader's log that a follower has not yet acknowledged").register(registry);
     TimeGauge.builder("sluice.raft.log.sync", ratis, TimeUnit.NANOSECONDS, r -> r.logSync().map(t -> t.getSnapshot().getMedian()).orElse(0.0))
@@ -57,8 +59,8 @@ final class NodeMetrics {
         .description("Raft log fsyncs").register(registry);
   }
 
-  /** The Prometheus text exposition, with the per-follower rows brought up to date first. */
-  String scrape() {
+  /** The Prometheus text exposition, with the per-follower rows brought up to date first (one scrape at a time). */
+  synchronized String scrape() {
     if (followerLag != null) {
       followerLag.register(followerLagRows(), true);
     }

@@ -13,7 +13,7 @@ import java.util.Set;
 final class Readiness {
   /** Applied within this many entries of the commit index counts as caught up. */
   static final long CAUGHT_UP_ENTRIES = 1000;
-  private static final Set<String> MEMBER_ROLES = Set.of("LEADER", "FOLLOWER", "LISTENER");
+  private static final Set<String> MEMBER_ROLES = Set.of("LEADER", "FOLLOWER", "LISTENER", "CANDIDATE");
 
   record Check(String name, Optional<String> failure) {
     boolean passed() {
@@ -36,7 +36,7 @@ final class Readiness {
     checks.add(check("group", !MEMBER_ROLES.contains(role) ? "not a member yet (role " + role + ")"
         : leader == null ? "no known leader (role " + role + ")" : null));
     long commit = node.raftLog().map(log -> log.getLastCommittedIndex()).orElse(0L);
-    long applied = node.appliedPosition().index();
+    long applied = node.lastAppliedIndex();
     checks.add(check("caught-up", commit - applied > CAUGHT_UP_ENTRIES
         ? "applied index " + applied + " is " + (commit - applied) + " entries behind commit index " + commit + " (ready within "
           + CAUGHT_UP_ENTRIES + ")" : null));

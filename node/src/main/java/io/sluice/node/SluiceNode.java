@@ -2,10 +2,12 @@ package io.sluice.node;
 
 import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.Position;
+import io.sluice.node.admin.Member;
 import io.sluice.statemachine.SluiceStateMachine;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
@@ -183,6 +185,14 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   public NodeStatus status() {
+    return status(true, Duration.ofDays(1)).orElseThrow();
+  }
+
+  /**
+   * This node's status, or empty if the store stays locked for {@code wait} (a snapshot from the
+   * leader is replacing it). {@code withDigest} false skips the digest, which reads the whole store.
+   */
+  public java.util.Optional<NodeStatus> status(boolean withDigest, Duration wait) {
     Position applied = appliedPosition();
     var division = info();
     String role = division.map(d -> d.getCurrentRole().name()).orElse("STARTING");
@@ -192,32 +202,74 @@ public final class SluiceNode implements AutoCloseable {
     var snapshot = stateMachine.getLatestSnapshot();
     var store = stateMachine.store();
     // Under the read lock: a snapshot installed from the leader may be replacing the store.
-    store.readLock().lock();
+    try {
+      if (!store.readLock().tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        return java.util.Optional.empty();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
     try {
       var history = store.history();
-      return new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader,
-          log.map(RaftLog::getLastCommittedIndex).orElse(0L), applied.index(), applied.term(), digest(),
+      return java.util.Optional.of(new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader,
+          log.map(RaftLog::getLastCommittedIndex).orElse(0L), applied.index(), applied.term(), withDigest ? digest() : null,
           history.firstIndex().orElse(0), history.lastIndex().orElse(0), history.count(), stateMachine.streams().openCursors(),
-          snapshot == null ? 0 : snapshot.getIndex(), log.map(RaftLog::getStartIndex).orElse(0L), store.sessions().count());
+          snapshot == null ? 0 : snapshot.getIndex(), log.map(RaftLog::getStartIndex).orElse(0L), store.sessions().count(),
+          members(), stateMachine.streams().eventsDelivered(), stateMachine.streams().mostBehind(NodeStatus.STREAMS_SHOWN, System.currentTimeMillis())));
     } finally {
       store.readLock().unlock();
     }
+  }
+
+  /** The group as this node knows it: the leader first, then the other voters, then the learners, each by address. */
+  private java.util.List<Member> members() {
+    RaftServer.Division division;
+    try {
+      division = server.getDivision(groupId);
+    } catch (IOException | RuntimeException e) {
+      return java.util.List.of();
+    }
+    RaftPeerId leader = division.getInfo().getLeaderId();
+    java.util.Map<String, Long> commits = new java.util.HashMap<>();
+    division.getCommitInfos().forEach(c -> commits.merge(RaftPeerId.valueOf(c.getServer().getId()).toString(), c.getCommitIndex(), Math::max));
+    java.util.List<Member> members = new java.util.ArrayList<>();
+    var conf = division.getRaftConf();
+    for (RaftPeer p : conf.getCurrentPeers(RaftPeerRole.FOLLOWER)) {
+      members.add(new Member(p.getId().toString(), p.getAddress(), p.getId().equals(leader) ? Member.Role.LEADER : Member.Role.FOLLOWER,
+          commits.getOrDefault(p.getId().toString(), 0L)));
+    }
+    for (RaftPeer p : conf.getCurrentPeers(RaftPeerRole.LISTENER)) {
+      members.add(new Member(p.getId().toString(), p.getAddress(), Member.Role.LEARNER, commits.getOrDefault(p.getId().toString(), 0L)));
+    }
+    members.sort(java.util.Comparator.comparing((Member m) -> m.role().ordinal()).thenComparing(Member::address));
+    return members;
   }
 
   NodeMetrics metrics() {
     return metrics;
   }
 
-  /** The first and last index of this node's change history (0 when empty). */
-  long[] historyWindow() {
+  /**
+   * The first and last index of this node's change history (0 when empty), or empty while the store
+   * is being replaced by a snapshot from the leader: a metrics scrape must not wait for that.
+   */
+  java.util.Optional<long[]> historyWindow() {
     var store = stateMachine.store();
-    store.readLock().lock();
+    if (!store.readLock().tryLock()) {
+      return java.util.Optional.empty();
+    }
     try {
       var history = store.history();
-      return new long[] {history.firstIndex().orElse(0), history.lastIndex().orElse(0)};
+      return java.util.Optional.of(new long[] {history.firstIndex().orElse(0), history.lastIndex().orElse(0)});
     } finally {
       store.readLock().unlock();
     }
+  }
+
+  /** The last log index applied here, Raft's own entries (configuration, commit metadata) included. */
+  long lastAppliedIndex() {
+    return stateMachine.getLastAppliedTermIndex().getIndex();
   }
 
   java.util.Optional<RaftLog> raftLog() {

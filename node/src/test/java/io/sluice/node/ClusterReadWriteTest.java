@@ -117,12 +117,15 @@ class ClusterReadWriteTest {
   void aFollowerReadWaitsForAPositionTheFollowerHasNotYetLearnedIsCommitted() throws Exception {
     SluiceCollection later = client.getDatabase("shop").getCollection("later");
     WriteResult before = later.insertOne(new Document("_id", 0));
-    // Three writes from now: no node knows that index is committed when the read is sent.
+    // Three log entries from now (Raft's commit metadata entries count too): no node knows that index
+    // is committed when the read is sent.
     Position third = new Position(before.position().term(), before.position().index() + 3);
     int follower = cluster.aFollower();
     try (SluiceClient fresh = SluiceClient.connect("sluice://" + cluster.node(follower).config().address())) {
-      CompletableFuture<List<Document>> read = CompletableFuture.supplyAsync(() -> fresh.getDatabase("shop").getCollection("later")
-          .withReadPreference(ReadPreference.follower()).find().afterPosition(third).into(new ArrayList<>()));
+      SluiceCollection onFollower = fresh.getDatabase("shop").getCollection("later").withReadPreference(ReadPreference.follower());
+      assertThat(onFollower.find().afterPosition(before.position()).first()).as("a first read opens the connection").isNotNull();
+      CompletableFuture<List<Document>> read = CompletableFuture.supplyAsync(() -> onFollower.find().afterPosition(third)
+          .into(new ArrayList<>()));
       List<Document> atOrBeforeThird = new ArrayList<>(List.of(new Document("_id", 0)));
       for (int i = 1; i <= 3; i++) {
         WriteResult w = later.insertOne(new Document("_id", i));

@@ -108,15 +108,18 @@ public class SluiceStateMachine extends BaseStateMachine {
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
         streamSettings.catchUpWait(), new java.security.SecureRandom().nextLong());
     streamTimers.scheduleWithFixedDelay(findCursors::expireIdle, 1, 1, TimeUnit.MINUTES);
-    this.writeLatency = latencyTimer("sluice.write.latency", "leader: from accepting a write to its reply, replication included", metrics);
-    this.readLatency = latencyTimer("sluice.read.latency", "time to answer a read on this node (change streams excepted)", metrics);
-    this.leaderChanges = Counter.builder("sluice.raft.leader.changes").description("times this node saw a new leader").register(metrics);
+    this.writeLatency = latencyTimer("sluice.write.latency", "leader: from accepting a write to its reply, replication included",
+        Duration.ofMillis(1), metrics);
+    this.readLatency = latencyTimer("sluice.read.latency", "time to answer a read on this node (change streams excepted)",
+        Duration.ofNanos(50_000), metrics);
+    this.leaderChanges = Counter.builder("sluice.raft.leader.changes")
+        .description("times this node learned of a leader: a new one, or the same one in a new term").register(metrics);
     registerStreamMetrics(metrics);
   }
 
-  private static Timer latencyTimer(String name, String description, MeterRegistry metrics) {
+  private static Timer latencyTimer(String name, String description, Duration floor, MeterRegistry metrics) {
     return Timer.builder(name).description(description).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10)).register(metrics);
+        .minimumExpectedValue(floor).maximumExpectedValue(Duration.ofSeconds(10)).register(metrics);
   }
 
   private void registerStreamMetrics(MeterRegistry metrics) {
@@ -125,10 +128,10 @@ public class SluiceStateMachine extends BaseStateMachine {
         .description("change events sent to streams on this node").register(metrics);
     FunctionCounter.builder("sluice.stream.history.lost", streams, ChangeStreamService::historyLostErrors)
         .description("streams refused because their token is older than the change history (ChangeStreamHistoryLost)").register(metrics);
-    Gauge.builder("sluice.stream.lag.entries", streams, s -> s.lag().entries())
-        .description("entries the furthest-behind open stream has not read yet").register(metrics);
-    Gauge.builder("sluice.stream.lag", streams, s -> s.lag().seconds()).baseUnit("seconds")
-        .description("how long the furthest-behind open stream has been behind").register(metrics);
+    Gauge.builder("sluice.stream.lag.entries", streams, s -> s.lag(wallClockMillis.getAsLong()).entries())
+        .description("log entries the furthest-behind open stream has not read").register(metrics);
+    Gauge.builder("sluice.stream.lag", streams, s -> s.lag(wallClockMillis.getAsLong()).seconds()).baseUnit("seconds")
+        .description("age of the oldest entry the furthest-behind open stream has not read").register(metrics);
   }
 
   public DocumentStore store() {

@@ -76,7 +76,7 @@ final class DocumentCommands {
     @Override
     void run(SluiceCollection collection, PrintWriter out) {
       for (BsonDocument document : parsed) {
-        WriteResult result = collection.insertOne(Document.parse(document.toJson()));
+        WriteResult result = collection.insertOne(new Document(document));
         BsonDocument line = new BsonDocument();
         result.insertedId().ifPresent(id -> line.append("insertedId", id));
         print(out, line.append("position", result.position().toBson()));
@@ -103,7 +103,7 @@ final class DocumentCommands {
     @Option(names = "--skip", description = "skip this many documents first")
     int skip;
 
-    @Option(names = "--follower", description = "read from a follower (it waits until it has this client's writes)")
+    @Option(names = "--follower", description = "read from a follower: it may not have applied the newest writes yet")
     boolean follower;
 
     private BsonDocument query;

@@ -38,6 +38,12 @@ public final class SluiceCli {
   /** The command line, with errors printed as one line: exit code 2 for bad input, 1 for failures. */
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new SluiceCli());
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine command = e.getCommandLine();
+      command.getErr().println("error: " + e.getMessage() + " (see 'sluice " + command.getCommandSpec().qualifiedName(" ")
+          .replaceFirst("^sluice ?", "") + " --help')");
+      return 2;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + e.getMessage());
       boolean badInput = e instanceof io.sluice.node.ConfigException || e instanceof IllegalArgumentException

@@ -73,10 +73,14 @@ final class StatusCommand implements Callable<Integer> {
         out.printf(row, number(i), s.path("id").asText(), s.path("address").asText(), s.path("role").asText(), s.path("term").asLong(),
             s.path("commitIndex").asLong(), s.path("appliedIndex").asLong(),
             s.path("historyFirstIndex").asLong() + "-" + s.path("historyLastIndex").asLong(), s.path("openStreams").asInt(),
-            s.path("digest").asText().substring(0, 12));
+            abbreviated(s.path("digest").asText("-")));
       }
     }
     out.flush();
+  }
+
+  private static String abbreviated(String digest) {
+    return digest.length() > 12 ? digest.substring(0, 12) : digest;
   }
 
   /** One JSON array: each node's {@code /status} with its number, or its admin address and why it is missing. */

@@ -34,6 +34,7 @@ class DocumentCommandsTest {
     CliRunner.Result result = CliRunner.capture(args);
     assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
     assertThat(result.err()).contains(message);
+    assertThat(result.err().lines()).as("one line").hasSize(1);
     assertThat(result.out()).isEmpty();
   }
 }

@@ -105,6 +105,15 @@ public final class ChangeHub {
     return "c:" + namespace;
   }
 
+  /**
+   * The leader-stamped wall time of the first record in the tail after {@code index} (the tail's oldest
+   * if {@code index} is older still), or empty if there is none.
+   */
+  public java.util.OptionalLong wallTimeAfter(long index) {
+    Map.Entry<Long, BsonDocument> next = tail.higherEntry(index);
+    return next == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(next.getValue().getDateTime("wallTime").getValue());
+  }
+
   /** The index of the newest published record: streams read no further. */
   public long lastPublished() {
     return lastPublished;

@@ -7,6 +7,7 @@ import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.storage.ChangeHistory;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -85,26 +86,38 @@ public final class ChangeStreamService implements AutoCloseable {
   }
 
   /**
-   * How far the furthest-behind open stream trails this node's published history.
+   * How far an open stream trails this node's published history. A stream whose getMore is waiting
+   * is not behind: nothing in its scope was published since it read.
    *
-   * @param entries published entries it has not read yet
-   * @param seconds how long it has been behind: since a batch of it last reached the newest entry (0 if it is there)
+   * @param entries log entries published that it has not read (Raft's own entries count too)
+   * @param seconds the age of the oldest of them, by its leader-stamped wall time (0 if none)
    */
   public record Lag(long entries, double seconds) {}
 
-  public Lag lag() {
+  /** The lag of the furthest-behind open stream, at wall time {@code nowMillis}. */
+  public Lag lag(long nowMillis) {
+    return mostBehind(1, nowMillis).stream().findFirst().map(StreamView::lag).orElse(new Lag(0, 0));
+  }
+
+  /** One open stream: its cursor id, what it watches, and how far it trails this node's history. */
+  public record StreamView(long cursorId, String namespace, Lag lag) {}
+
+  /** Up to {@code limit} open streams, the furthest behind first (by entries, then by age), at wall time {@code nowMillis}. */
+  public List<StreamView> mostBehind(int limit, long nowMillis) {
     long end = hub.lastPublished();
-    long now = nanoClock.getAsLong();
-    long entries = 0;
-    long behindNanos = 0;
-    for (StreamCursor cursor : cursors.values()) {
-      long behind = end - cursor.positionIndex();
-      if (behind > 0) {
-        entries = Math.max(entries, behind);
-        behindNanos = Math.max(behindNanos, now - cursor.caughtUpNanos());
-      }
+    return cursors.values().stream().map(c -> new StreamView(c.id, c.spec.cursorNamespace(), lagOf(c, end, nowMillis)))
+        .sorted(java.util.Comparator.comparingLong((StreamView v) -> v.lag().entries()).thenComparingDouble(v -> v.lag().seconds()).reversed())
+        .limit(limit).toList();
+  }
+
+  private Lag lagOf(StreamCursor cursor, long end, long nowMillis) {
+    long behind = end - cursor.readThrough();
+    if (cursor.isWaiting() || behind <= 0) {
+      return new Lag(0, 0);
     }
-    return new Lag(entries, behindNanos / 1e9);
+    // Older than the in-memory tail: the tail's oldest record gives a lower bound of the age.
+    double seconds = hub.wallTimeAfter(cursor.readThrough()).stream().mapToDouble(t -> Math.max(0, nowMillis - t) / 1000.0).findFirst().orElse(0);
+    return new Lag(behind, seconds);
   }
 
   /** Runs one cursor command; errors come back as error replies, never as a failed future. */
@@ -134,7 +147,7 @@ public final class ChangeStreamService implements AutoCloseable {
       Start start = startLocked(spec, token);
       StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
           nanoClock.getAsLong());
-      StreamCursor.Batch batch = cursor.fill(spec.batchSize(), nanoClock.getAsLong());
+      StreamCursor.Batch batch = cursor.fill(spec.batchSize());
       if (!batch.closed()) {
         cursors.put(cursor.id, cursor);
       }
@@ -249,7 +262,7 @@ public final class ChangeStreamService implements AutoCloseable {
     StreamCursor.Batch batch;
     synchronized (cursor) {
       try {
-        batch = cursor.fill(batchSize, nanoClock.getAsLong());
+        batch = cursor.fill(batchSize);
       } catch (RuntimeException e) {
         // Like MongoDB, a stream that hit an error is over; the client decides whether to resume.
         cursors.remove(cursor.id);
@@ -264,13 +277,17 @@ public final class ChangeStreamService implements AutoCloseable {
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
+    cursor.setWaiting(true);
     CompletableFuture<Void> published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.spec.wakeKey());
     CompletableFuture<Void> timeout = new CompletableFuture<>();
     timers.schedule(() -> {
       timeout.complete(null);
       hub.forget(cursor.spec.wakeKey(), published);
     }, remaining, TimeUnit.NANOSECONDS);
-    return published.applyToEither(timeout, v -> v).thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
+    return published.applyToEither(timeout, v -> v).thenCompose(v -> {
+      cursor.setWaiting(false);
+      return poll(cursor, batchSize, deadlineNanos);
+    });
   }
 
   private static Duration awaitTime(BsonValue maxTimeMS) {

@@ -26,14 +26,16 @@ final class StreamCursor {
   private final EventView view;
   private final DocumentStore store;
   private final ChangeHub hub;
-  /** Everything up to and including this position was read. Volatile: metrics read it from other threads. */
-  private volatile ResumeToken position;
+  /** Everything up to and including this position was read. */
+  private ResumeToken position;
+  /** The last index whose events this cursor has read in full: for lag figures, read from other threads. */
+  private volatile long readThrough;
+  /** True while a getMore waits for a record in this stream's scope: none has been published since it read. */
+  private volatile boolean waiting;
   /** False while the position only stands for "before the first record at startAtOperationTime": no token to report yet. */
   private boolean positionIsToken;
   private boolean invalidated;
   private volatile long lastUsedNanos;
-  /** When a batch last reached the newest published record: how long the stream has been behind, if it is. */
-  private volatile long caughtUpNanos;
 
   StreamCursor(long id, StreamSpec spec, DocumentStore store, ChangeHub hub, ResumeToken start, boolean startIsToken, long nowNanos) {
     this.id = id;
@@ -44,7 +46,11 @@ final class StreamCursor {
     this.position = start;
     this.positionIsToken = startIsToken;
     this.lastUsedNanos = nowNanos;
-    this.caughtUpNanos = nowNanos;
+    this.readThrough = readThrough(start);
+  }
+
+  private static long readThrough(ResumeToken position) {
+    return position.kind() == ResumeToken.Kind.HIGH_WATER_MARK ? position.index() : position.index() - 1;
   }
 
   record Batch(BsonArray events, Optional<ResumeToken> postBatchResumeToken, boolean closed) {}
@@ -65,32 +71,36 @@ final class StreamCursor {
     return lastUsedNanos;
   }
 
-  long caughtUpNanos() {
-    return caughtUpNanos;
+  long readThrough() {
+    return readThrough;
+  }
+
+  boolean isWaiting() {
+    return waiting;
+  }
+
+  void setWaiting(boolean waiting) {
+    this.waiting = waiting;
   }
 
   /**
    * Reads up to {@code limit} events that this stream shows, stopping at the last published record.
    * Holds the store's read lock: a snapshot from the leader may replace the store, never mid-batch.
    */
-  Batch fill(int limit, long nowNanos) {
-    long end = hub.lastPublished();
-    Batch batch;
+  Batch fill(int limit) {
     store.readLock().lock();
     try {
-      batch = read(limit, end);
+      return read(limit);
     } finally {
+      readThrough = readThrough(position);
       store.readLock().unlock();
     }
-    if (position.index() >= end && position.kind() == ResumeToken.Kind.HIGH_WATER_MARK || invalidated) {
-      caughtUpNanos = nowNanos;
-    }
-    return batch;
   }
 
-  private Batch read(int limit, long end) {
+  private Batch read(int limit) {
     BsonArray batch = new BsonArray();
     long bytes = 0;
+    long end = hub.lastPublished();
     boolean partial = position.kind() != ResumeToken.Kind.HIGH_WATER_MARK;
     long from = partial ? position.index() - 1 : position.index();
     Iterator<Map.Entry<Long, BsonDocument>> records = hub.covers(from) ? hub.after(from).entrySet().iterator() : store.history().after(from);

@@ -103,23 +103,32 @@ class ChangeStreamServiceTest {
   }
 
   @Test
-  void theLagOfTheFurthestBehindStreamIsItsUnreadEntriesUntilABatchCatchesUp() {
+  void theLagOfTheFurthestBehindStreamIsItsUnreadEntriesAndTheAgeOfTheOldest() {
     try (StreamHarness node = new StreamHarness()) {
       BsonDocument opened = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor");
       long behind = opened.getInt64("id").getValue();
       long openedAt = ResumeToken.fromBson(opened.get("postBatchResumeToken")).index();
       long reading = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
-      assertThat(node.service.lag()).isEqualTo(new ChangeStreamService.Lag(0, 0));
+      assertThat(node.service.lag(0)).isEqualTo(new ChangeStreamService.Lag(0, 0));
+      long firstWrittenAt = node.wallTime + 10;
       long last = 0;
       for (int i = 0; i < 5; i++) {
         last = node.insert("c", new BsonInt32(i)).getDocument("opTime").getInt64("index").getValue();
       }
       Replies.check(node.call(StreamHarness.getMore(reading, "c", 0)));
-      assertThat(node.service.lag().entries()).as("the stream that read nothing").isEqualTo(last - openedAt);
-      assertThat(node.service.lag().seconds()).isPositive();
+      assertThat(node.service.lag(firstWrittenAt + 2500)).as("the stream that read nothing, 2.5 s after the first write")
+          .isEqualTo(new ChangeStreamService.Lag(last - openedAt, 2.5));
 
       Replies.check(node.call(StreamHarness.getMore(behind, "c", 0)));
-      assertThat(node.service.lag()).isEqualTo(new ChangeStreamService.Lag(0, 0));
+      assertThat(node.service.lag(firstWrittenAt + 2500)).isEqualTo(new ChangeStreamService.Lag(0, 0));
+
+      // A getMore waiting for its collection is not behind, whatever else is written meanwhile.
+      CompletableFuture<BsonDocument> waiting = node.service.execute(StreamHarness.getMore(behind, "c", 10_000));
+      node.insert("other", new BsonInt32(1));
+      assertThat(waiting).isNotDone();
+      assertThat(node.service.mostBehind(10, firstWrittenAt + 2500)).as("the stream not waiting trails by the other collection's write")
+          .extracting(ChangeStreamService.StreamView::cursorId).containsExactly(reading, behind);
+      assertThat(node.service.mostBehind(10, firstWrittenAt + 2500).get(1).lag()).isEqualTo(new ChangeStreamService.Lag(0, 0));
     }
   }
 

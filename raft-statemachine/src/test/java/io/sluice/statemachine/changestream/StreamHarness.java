@@ -22,7 +22,7 @@ final class StreamHarness implements AutoCloseable {
   private final EntryApplier applier;
   private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
   private long index;
-  private long wallTime = 1_700_000_000_000L;
+  long wallTime = 1_700_000_000_000L;
 
   StreamHarness(DocumentStore store, HistoryWindow window, int tailEntries) {
     this.store = store;
