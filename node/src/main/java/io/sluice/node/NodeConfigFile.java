@@ -9,7 +9,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Loads a node's configuration: the YAML file (keys are {@link NodeConfig.Builder}'s setters), then
@@ -39,6 +41,77 @@ public final class NodeConfigFile {
       throw new ConfigException(source + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
     } catch (IOException e) {
       throw new ConfigException(source + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Environment variables that set keys: this prefix, then the key in upper snake case ({@code SLUICE_NODE_DATA_DIR}). */
+  public static final String ENV_PREFIX = "SLUICE_NODE_";
+
+  /**
+   * The keys that {@code env}'s {@link #ENV_PREFIX} variables set, as overrides for {@link #load}:
+   * {@code SLUICE_NODE_PEERS} takes comma-separated addresses. A variable that names no key is an error.
+   */
+  public static Map<String, Object> fromEnvironment(Map<String, String> env) {
+    Map<String, Object> keys = new java.util.TreeMap<>();
+    Set<String> known = scalarKeys();
+    env.forEach((name, value) -> {
+      if (!name.startsWith(ENV_PREFIX)) {
+        return;
+      }
+      String key = camelCase(name.substring(ENV_PREFIX.length()));
+      if (key.equals("peers")) {
+        keys.put(key, List.of(value.split(",", -1)));
+      } else if (known.contains(key)) {
+        keys.put(key, value);
+      } else {
+        throw new ConfigException("environment variable " + name + " names no configuration key that the environment can set ('"
+            + key + "'); known: " + new java.util.TreeSet<>(known) + ", peers (raftProperties only in the file or with --set)");
+      }
+    });
+    return keys;
+  }
+
+  /** The builder's keys that take one value (every key but the raftProperties map). */
+  private static Set<String> scalarKeys() {
+    Set<String> keys = new java.util.HashSet<>();
+    for (java.lang.reflect.Method m : NodeConfig.Builder.class.getMethods()) {
+      if (m.getReturnType() == NodeConfig.Builder.class && m.getParameterCount() == 1
+          && !java.util.Collection.class.isAssignableFrom(m.getParameterTypes()[0]) && !Map.class.isAssignableFrom(m.getParameterTypes()[0])) {
+        keys.add(m.getName());
+      }
+    }
+    return keys;
+  }
+
+  private static String camelCase(String upperSnake) {
+    StringBuilder key = new StringBuilder();
+    for (String word : upperSnake.toLowerCase(java.util.Locale.ROOT).split("_")) {
+      key.append(key.length() == 0 ? word : word.isEmpty() ? "" : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+    }
+    return key.toString();
+  }
+
+  /**
+   * Checks before anything is written that the data directory can be used: a directory this user can
+   * read and write, or a path that can be created (its nearest existing parent is a writable directory).
+   */
+  public static void checkDataDir(Path dataDir) {
+    Path dir = dataDir.toAbsolutePath();
+    if (Files.exists(dir)) {
+      if (!Files.isDirectory(dir)) {
+        throw new ConfigException("dataDir " + dataDir + " is a file, not a directory");
+      }
+      if (!Files.isReadable(dir) || !Files.isWritable(dir) || !Files.isExecutable(dir)) {
+        throw new ConfigException("dataDir " + dataDir + " is not readable and writable by this user");
+      }
+      return;
+    }
+    Path parent = dir.getParent();
+    while (parent != null && !Files.exists(parent)) {
+      parent = parent.getParent();
+    }
+    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+      throw new ConfigException("dataDir " + dataDir + " cannot be created: " + parent + " is not a writable directory");
     }
   }
 

@@ -3,6 +3,7 @@ package io.sluice.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.node.cli.CliRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,44 @@ class NodeConfigTest {
   void aMissingFileIsNamed() {
     assertThatThrownBy(() -> NodeConfigFile.load(dir.resolve("nope.yml"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("nope.yml does not exist");
+  }
+
+  @Test
+  void environmentVariablesSetKeysInUpperSnakeCase() {
+    Map<String, Object> keys = NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_ADDRESS", "127.0.0.1:7101",
+        "SLUICE_NODE_ADMIN_ADDRESS", "127.0.0.1:7201", "SLUICE_NODE_DATA_DIR", "/tmp/x",
+        "SLUICE_NODE_PEERS", "127.0.0.1:7101,127.0.0.1:7102", "SLUICE_NODE_STALE_READ_WAIT_MS", "700", "PATH", "/bin",
+        "SLUICE_DATA_DIR", "/launcher/only"));
+    assertThat(keys).containsOnlyKeys("address", "adminAddress", "dataDir", "peers", "staleReadWaitMs");
+    NodeConfig config = NodeConfigFile.load(null, keys);
+    assertThat(config.peers()).containsExactly("127.0.0.1:7101", "127.0.0.1:7102");
+    assertThat(config.staleReadWait()).hasMillis(700);
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/x"));
+  }
+
+  @Test
+  void anEnvironmentVariableThatNamesNoKeyIsNamed() {
+    assertThatThrownBy(() -> NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_DATADIR", "/x")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("environment variable SLUICE_NODE_DATADIR names no configuration key");
+    assertThatThrownBy(() -> NodeConfigFile.load(null, NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_ADDRESS", "127.0.0.1:7101",
+        "SLUICE_NODE_ADMIN_ADDRESS", "127.0.0.1:7201", "SLUICE_NODE_DATA_DIR", "/tmp/x", "SLUICE_NODE_PEERS", "127.0.0.1:7101",
+        "SLUICE_NODE_STALE_READ_WAIT_MS", "soon"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("staleReadWaitMs");
+  }
+
+  @Test
+  void aDataDirectoryThatIsAFileOrCannotBeCreatedIsRefusedBeforeAnythingIsWritten() throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    CliRunner.Result result = CliRunner.capture("node", "--address", "127.0.0.1:7101", "--admin-address", "127.0.0.1:7201",
+        "--data-dir", file.toString(), "--peers", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103");
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err().lines()).singleElement().asString().contains("dataDir " + file + " is a file, not a directory");
+    assertThat(Files.readString(file)).isEqualTo("x");
+
+    assertThatThrownBy(() -> NodeConfigFile.checkDataDir(file.resolve("below")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cannot be created");
+    NodeConfigFile.checkDataDir(dir.resolve("new").resolve("data"));
+    assertThat(dir.resolve("new")).as("checking creates nothing").doesNotExist();
   }
 
   @Test

@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code sluice node --config FILE [overrides] [--join | --rejoin]}: runs one node until the process is stopped. */
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Sluice node in the foreground.")
+@Command(name = "node", mixinStandardHelpOptions = true, description = {"Run one Sluice node in the foreground.",
+    "Keys come from the file, then SLUICE_NODE_<KEY> environment variables (SLUICE_NODE_DATA_DIR, SLUICE_NODE_PEERS=a:1,b:2),"
+        + " then --set, then the named flags."})
 final class NodeCommand implements Callable<Integer> {
   /** Removing the node, then the leader sending it the whole log. */
   private static final Duration REJOIN_TIMEOUT = Duration.ofMinutes(5);
@@ -54,14 +56,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException, java.util.concurrent.ExecutionException {
-    Map<String, Object> overrides = new LinkedHashMap<>(settings);
-    if (cluster != null) overrides.put("cluster", cluster);
-    if (address != null) overrides.put("address", address);
-    if (adminAddress != null) overrides.put("adminAddress", adminAddress);
-    if (dataDir != null) overrides.put("dataDir", dataDir);
-    if (peers != null) overrides.put("peers", Arrays.asList(peers));
-    if (join || rejoin) overrides.put("join", true);
-    NodeConfig nodeConfig = NodeConfigFile.load(config, overrides);
+    NodeConfig nodeConfig = NodeConfigFile.load(config, overrides(System.getenv()));
+    NodeConfigFile.checkDataDir(nodeConfig.dataDir());
     LoggerFactory.getLogger(NodeCommand.class).info("effective configuration: {}", nodeConfig);
     SluiceNode node = rejoin ? NodeRejoin.rejoin(nodeConfig, REJOIN_TIMEOUT) : SluiceNode.start(nodeConfig);
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
@@ -74,5 +70,18 @@ final class NodeCommand implements Callable<Integer> {
       exitCode.complete(STOPPED_ITSELF);
     });
     return exitCode.get();
+  }
+
+  /** What overrides the file: {@code SLUICE_NODE_*} environment variables, then {@code --set}, then the named flags. */
+  Map<String, Object> overrides(Map<String, String> env) {
+    Map<String, Object> overrides = new LinkedHashMap<>(NodeConfigFile.fromEnvironment(env));
+    overrides.putAll(settings);
+    if (cluster != null) overrides.put("cluster", cluster);
+    if (address != null) overrides.put("address", address);
+    if (adminAddress != null) overrides.put("adminAddress", adminAddress);
+    if (dataDir != null) overrides.put("dataDir", dataDir);
+    if (peers != null) overrides.put("peers", Arrays.asList(peers));
+    if (join || rejoin) overrides.put("join", true);
+    return overrides;
   }
 }
