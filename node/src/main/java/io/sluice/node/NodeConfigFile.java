@@ -58,14 +58,21 @@ public final class NodeConfigFile {
       if (!name.startsWith(ENV_PREFIX)) {
         return;
       }
-      String key = camelCase(name.substring(ENV_PREFIX.length()));
+      String suffix = name.substring(ENV_PREFIX.length());
+      if (!suffix.matches("[A-Z0-9]+(_[A-Z0-9]+)*")) {
+        throw new ConfigException("environment variable " + name + " is not SLUICE_NODE_ and a key in upper snake case");
+      }
+      String key = camelCase(suffix);
+      if (value.isBlank()) {
+        throw new ConfigException("environment variable " + name + " is empty; unset it to keep the file's " + key);
+      }
       if (key.equals("peers")) {
-        keys.put(key, List.of(value.split(",", -1)));
+        keys.put(key, java.util.Arrays.stream(value.split(",", -1)).map(String::strip).toList());
       } else if (known.contains(key)) {
         keys.put(key, value);
       } else {
         throw new ConfigException("environment variable " + name + " names no configuration key that the environment can set ('"
-            + key + "'); known: " + new java.util.TreeSet<>(known) + ", peers (raftProperties only in the file or with --set)");
+            + key + "'); known: " + new java.util.TreeSet<>(known) + ", peers (raftProperties only in the file)");
       }
     });
     return keys;
@@ -110,7 +117,7 @@ public final class NodeConfigFile {
     while (parent != null && !Files.exists(parent)) {
       parent = parent.getParent();
     }
-    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent) || !Files.isExecutable(parent)) {
       throw new ConfigException("dataDir " + dataDir + " cannot be created: " + parent + " is not a writable directory");
     }
   }

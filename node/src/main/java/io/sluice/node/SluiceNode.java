@@ -193,7 +193,6 @@ public final class SluiceNode implements AutoCloseable {
    * leader is replacing it). {@code withDigest} false skips the digest, which reads the whole store.
    */
   public java.util.Optional<NodeStatus> status(boolean withDigest, Duration wait) {
-    Position applied = appliedPosition();
     var division = info();
     String role = division.map(d -> d.getCurrentRole().name()).orElse("STARTING");
     long term = division.map(DivisionInfo::getCurrentTerm).orElse(0L);
@@ -211,6 +210,8 @@ public final class SluiceNode implements AutoCloseable {
       return java.util.Optional.empty();
     }
     try {
+      // The position, digest and history under one lock: apply holds the write lock, so they agree.
+      Position applied = appliedPosition();
       var history = store.history();
       return java.util.Optional.of(new NodeStatus(id(), config.address(), config.adminAddress(), role, term, leader,
           log.map(RaftLog::getLastCommittedIndex).orElse(0L), applied.index(), applied.term(), withDigest ? digest() : null,

@@ -2,12 +2,15 @@ package io.sluice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,36 +20,35 @@ class LoggingConfigTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"TEXT", "JSON"})
-  void eachFormatWritesOneLinePerEvent(String format) throws Exception {
-    String out = logOnce(format);
-    assertThat(out.lines()).hasSize(1);
-    if (format.equals("JSON")) {
-      JsonNode event = new ObjectMapper().readTree(out);
-      assertThat(event.path("level").asText()).isEqualTo("INFO");
-      assertThat(event.path("loggerName").asText()).isEqualTo("io.sluice.test");
-      assertThat(event.path("message").asText()).isEqualTo("hello from a {} node");
-      assertThat(event.path("formattedMessage").asText()).isEqualTo("hello from a " + format + " node");
-    } else {
-      assertThat(out).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+\\] io\\.sluice\\.test - hello from a TEXT node\\R");
-    }
-  }
-
-  private String logOnce(String format) throws Exception {
+  void eachFormatHasItsOwnAppenderAndWritesOneLinePerEvent(String format) throws Exception {
     LoggerContext context = new LoggerContext();
-    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    context.setMDCAdapter(new LogbackMDCAdapter());
     context.putProperty("SLUICE_LOG_FORMAT", format);
-    PrintStream stdout = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       JoranConfigurator configurator = new JoranConfigurator();
       configurator.setContext(context);
       configurator.doConfigure(SluiceNode.class.getResource("/logback.xml"));
-      context.getLogger("io.sluice.test").info("hello from a {} node", format);
+      Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+      assertThat(root.getAppender(format.equals("JSON") ? "TEXT" : "JSON")).as("only the chosen appender").isNull();
+      OutputStreamAppender<?> appender = (OutputStreamAppender<?>) root.getAppender(format);
+      assertThat(appender).isNotNull();
+
+      LoggingEvent event = new LoggingEvent(Logger.FQCN, context.getLogger("io.sluice.test"), Level.INFO, "hello from a {} node", null,
+          new Object[] {format});
+      @SuppressWarnings("unchecked")
+      byte[] bytes = ((ch.qos.logback.core.encoder.Encoder<LoggingEvent>) appender.getEncoder()).encode(event);
+      String out = new String(bytes, StandardCharsets.UTF_8);
+      assertThat(out.lines()).hasSize(1);
+      if (format.equals("JSON")) {
+        JsonNode json = new ObjectMapper().readTree(out);
+        assertThat(json.path("level").asText()).isEqualTo("INFO");
+        assertThat(json.path("loggerName").asText()).isEqualTo("io.sluice.test");
+        assertThat(json.path("formattedMessage").asText()).isEqualTo("hello from a JSON node");
+      } else {
+        assertThat(out).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+\\] io\\.sluice\\.test - hello from a TEXT node\\R");
+      }
     } finally {
       context.stop();
-      System.setOut(stdout);
     }
-    return captured.toString(StandardCharsets.UTF_8);
   }
 }

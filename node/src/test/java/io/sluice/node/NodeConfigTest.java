@@ -140,6 +140,16 @@ class NodeConfigTest {
   }
 
   @Test
+  void anEmptyOrMisspeltEnvironmentVariableIsRefusedAndPeersAreTrimmed() {
+    assertThatThrownBy(() -> NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_JOIN", "")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("SLUICE_NODE_JOIN is empty");
+    assertThatThrownBy(() -> NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_DATA__DIR", "/x")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("SLUICE_NODE_DATA__DIR is not");
+    assertThat(NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_PEERS", "a:1, b:2")).get("peers")).isEqualTo(List.of("a:1", "b:2"));
+    assertThat(NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_ELECTION_TIMEOUT_MIN_MS", "300"))).containsEntry("electionTimeoutMinMs", "300");
+  }
+
+  @Test
   void anEnvironmentVariableThatNamesNoKeyIsNamed() {
     assertThatThrownBy(() -> NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_DATADIR", "/x")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("environment variable SLUICE_NODE_DATADIR names no configuration key");

@@ -13,7 +13,25 @@ public final class SluiceCli {
 
   public static void main(String[] args) {
     giveCompletableFutureAPoolOnSmallMachines();
+    try {
+      // Before any logger exists: logback.xml picks its appender by this property.
+      System.setProperty(LOG_FORMAT, logFormat(System.getProperty(LOG_FORMAT, System.getenv(LOG_FORMAT))));
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+    }
     System.exit(run(args));
+  }
+
+  static final String LOG_FORMAT = "SLUICE_LOG_FORMAT";
+
+  /** The log format named by {@code value}: TEXT when unset or blank, JSON, in any case; anything else is refused. */
+  static String logFormat(String value) {
+    String format = value == null || value.isBlank() ? "TEXT" : value.strip().toUpperCase(java.util.Locale.ROOT);
+    if (!format.equals("TEXT") && !format.equals("JSON")) {
+      throw new IllegalArgumentException(LOG_FORMAT + " must be TEXT or JSON, got '" + value + "'");
+    }
+    return format;
   }
 
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
@@ -40,8 +58,8 @@ public final class SluiceCli {
     CommandLine cli = new CommandLine(new SluiceCli());
     cli.setParameterExceptionHandler((e, args) -> {
       CommandLine command = e.getCommandLine();
-      command.getErr().println("error: " + e.getMessage() + " (see 'sluice " + command.getCommandSpec().qualifiedName(" ")
-          .replaceFirst("^sluice ?", "") + " --help')");
+      String path = ("sluice " + command.getCommandSpec().qualifiedName(" ").replaceFirst("^sluice ?", "")).strip();
+      command.getErr().println("error: " + e.getMessage() + " (see '" + path + " --help')");
       return 2;
     });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
