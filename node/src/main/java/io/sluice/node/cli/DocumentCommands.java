@@ -57,6 +57,11 @@ final class DocumentCommands {
       out.println(document.toJson(JsonArgs.OUTPUT));
       out.flush();
     }
+
+    /** Prints a write's result line, ending with the write's position in the log. */
+    static void print(PrintWriter out, BsonDocument line, WriteResult result) {
+      print(out, line.append("position", result.position().toBson()));
+    }
   }
 
   @Command(name = "insert", mixinStandardHelpOptions = true, description = {
@@ -79,7 +84,7 @@ final class DocumentCommands {
         WriteResult result = collection.insertOne(new Document(document));
         BsonDocument line = new BsonDocument();
         result.insertedId().ifPresent(id -> line.append("insertedId", id));
-        print(out, line.append("position", result.position().toBson()));
+        print(out, line, result);
       }
     }
   }
@@ -107,6 +112,8 @@ final class DocumentCommands {
     boolean follower;
 
     private BsonDocument query;
+    private BsonDocument projectionSpec;
+    private BsonDocument sortSpec;
 
     @Override
     void check() {
@@ -114,23 +121,19 @@ final class DocumentCommands {
         throw new IllegalArgumentException("--limit and --skip must be 0 or more, got " + limit + " and " + skip);
       }
       query = JsonArgs.document("FILTER", filter);
-      if (projection != null) {
-        JsonArgs.document("--projection", projection);
-      }
-      if (sort != null) {
-        JsonArgs.document("--sort", sort);
-      }
+      projectionSpec = projection == null ? null : JsonArgs.document("--projection", projection);
+      sortSpec = sort == null ? null : JsonArgs.document("--sort", sort);
     }
 
     @Override
     void run(SluiceCollection collection, PrintWriter out) {
       SluiceCollection from = follower ? collection.withReadPreference(ReadPreference.follower()) : collection;
       FindIterable find = from.find(query).limit(limit).skip(skip);
-      if (projection != null) {
-        find.projection(JsonArgs.document("--projection", projection));
+      if (projectionSpec != null) {
+        find.projection(projectionSpec);
       }
-      if (sort != null) {
-        find.sort(JsonArgs.document("--sort", sort));
+      if (sortSpec != null) {
+        find.sort(sortSpec);
       }
       find.forEach(document -> print(out, document.toBsonDocument()));
     }
@@ -168,7 +171,7 @@ final class DocumentCommands {
       BsonDocument line = new BsonDocument("matchedCount", new BsonInt64(result.matchedCount()))
           .append("modifiedCount", new BsonInt64(result.modifiedCount()));
       result.upsertedId().ifPresent(id -> line.append("upsertedId", id));
-      print(out, line.append("position", result.position().toBson()));
+      print(out, line, result);
     }
   }
 
@@ -192,7 +195,7 @@ final class DocumentCommands {
     @Override
     void run(SluiceCollection collection, PrintWriter out) {
       WriteResult result = many ? collection.deleteMany(query) : collection.deleteOne(query);
-      print(out, new BsonDocument("deletedCount", new BsonInt64(result.deletedCount())).append("position", result.position().toBson()));
+      print(out, new BsonDocument("deletedCount", new BsonInt64(result.deletedCount())), result);
     }
   }
 }

@@ -96,8 +96,12 @@ public final class ChangeStreamService implements AutoCloseable {
 
   /** The lag of the furthest-behind open stream, at wall time {@code nowMillis}. */
   public Lag lag(long nowMillis) {
-    return mostBehind(1, nowMillis).stream().findFirst().map(StreamView::lag).orElse(new Lag(0, 0));
+    long end = hub.lastPublished();
+    return cursors.values().stream().map(c -> lagOf(c, end, nowMillis)).max(BEHIND).orElse(new Lag(0, 0));
   }
+
+  /** Orders lags from least to most behind: by entries, then by age. */
+  private static final java.util.Comparator<Lag> BEHIND = java.util.Comparator.comparingLong(Lag::entries).thenComparingDouble(Lag::seconds);
 
   /** One open stream: its cursor id, what it watches, and how far it trails this node's history. */
   public record StreamView(long cursorId, String namespace, Lag lag) {}
@@ -106,7 +110,7 @@ public final class ChangeStreamService implements AutoCloseable {
   public List<StreamView> mostBehind(int limit, long nowMillis) {
     long end = hub.lastPublished();
     return cursors.values().stream().map(c -> new StreamView(c.id, c.spec.cursorNamespace(), lagOf(c, end, nowMillis)))
-        .sorted(java.util.Comparator.comparingLong((StreamView v) -> v.lag().entries()).thenComparingDouble(v -> v.lag().seconds()).reversed())
+        .sorted(java.util.Comparator.comparing(StreamView::lag, BEHIND.reversed()))
         .limit(limit).toList();
   }
 
