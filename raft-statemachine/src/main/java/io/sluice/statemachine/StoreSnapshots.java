@@ -270,7 +270,7 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   /** Checks the snapshot against its own checksum file, or against Ratis' MD5 file if it was installed from the leader. */
-  private static void verify(Path snapshot) throws IOException {
+  static void verify(Path snapshot) throws IOException {
     if (Files.exists(SnapshotChecksum.fileFor(snapshot))) {
       SnapshotChecksum.verify(snapshot);
       return;

@@ -1,5 +1,9 @@
 package io.sluice.node.cli;
 
+import io.sluice.client.ConnectionString;
+import io.sluice.client.NodeDescription;
+import io.sluice.client.SluiceClient;
+import io.sluice.node.admin.BackupRestore;
 import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.node.admin.Member;
 import java.io.PrintWriter;
@@ -16,7 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code sluice admin <subcommand> --connect sluice://...}: cluster membership and Raft administration. */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Cluster membership and Raft administration.",
     subcommands = {AdminCommand.Members.class, AdminCommand.AddNode.class, AdminCommand.RemoveNode.class,
-        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class})
+        AdminCommand.TransferLeader.class, AdminCommand.Snapshot.class, AdminCommand.Restore.class})
 final class AdminCommand {
 
   /** The options every subcommand takes. */
@@ -28,10 +32,20 @@ final class AdminCommand {
     long timeoutSeconds;
 
     ClusterAdmin open() {
+      checkTimeout();
+      return ClusterAdmin.connect(connect, Duration.ofSeconds(timeoutSeconds));
+    }
+
+    /** The connection string with {@code --timeout} as each call's timeout. */
+    String withTimeout() {
+      checkTimeout();
+      return connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=" + timeoutSeconds * 1000;
+    }
+
+    private void checkTimeout() {
       if (timeoutSeconds < 1) {
         throw new IllegalArgumentException("--timeout must be at least 1 second, got " + timeoutSeconds);
       }
-      return ClusterAdmin.connect(connect, Duration.ofSeconds(timeoutSeconds));
     }
   }
 
@@ -52,6 +66,17 @@ final class AdminCommand {
     }
 
     abstract void run(ClusterAdmin admin, PrintWriter out);
+
+    /** Prints {@code status} on standard error every second until closed. */
+    ProgressTicker progress(java.util.function.LongFunction<String> status) {
+      return ProgressTicker.start(spec.commandLine().getErr(), status);
+    }
+
+    /** A client of the nodes at {@code addresses} of this cluster, whose calls give up after a second (for progress lines). */
+    SluiceClient quickClient(List<String> addresses) {
+      ConnectionString cluster = ConnectionString.parse(connection.connect);
+      return SluiceClient.connect(new ConnectionString(addresses, cluster.clusterName(), Duration.ofSeconds(1)));
+    }
   }
 
   @Command(name = "members", mixinStandardHelpOptions = true, description = "List every member: id, address, role, commit index.")
@@ -71,11 +96,37 @@ final class AdminCommand {
     @Option(names = "--learner", description = "add it as a learner (a Ratis listener): it gets the data and serves reads but does not vote")
     boolean learner;
 
+    /** Clients for the progress lines, made at the first one: after the address has been checked. */
+    private SluiceClient joining;
+    private SluiceClient members;
+
     @Override
     void run(ClusterAdmin admin, PrintWriter out) {
-      admin.addNode(address, learner);
+      try (ProgressTicker ticker = progress(seconds -> seconds + " s: " + catchingUp())) {
+        admin.addNode(address, learner);
+      } finally {
+        for (SluiceClient c : new SluiceClient[] {joining, members}) {
+          if (c != null) {
+            c.close();
+          }
+        }
+      }
       out.println("added " + address + " as a " + (learner ? "learner" : "voter"));
       print(admin.members(), out);
+    }
+
+    /** How far the new node has applied, against the furthest member the connection names. */
+    private String catchingUp() {
+      if (joining == null) {
+        joining = quickClient(List.of(address));
+        members = quickClient(ConnectionString.parse(connection.connect).addresses());
+      }
+      NodeDescription self = joining.describeNodes().get(0);
+      if (!self.reachable()) {
+        return "waiting for " + address + " to answer (is it running in join mode?)";
+      }
+      long target = members.describeNodes().stream().filter(NodeDescription::reachable).mapToLong(NodeDescription::appliedIndex).max().orElse(-1);
+      return String.format("%s has applied %,d of %,d entries", address, self.appliedIndex(), target);
     }
   }
 
@@ -111,7 +162,48 @@ final class AdminCommand {
 
     @Override
     void run(ClusterAdmin admin, PrintWriter out) {
-      out.println("snapshot index " + admin.snapshot(node) + " on " + (node == null ? "the leader" : node));
+      String where = node == null ? "the leader" : node;
+      long index;
+      try (ProgressTicker ticker = progress(seconds -> seconds + " s: waiting for the snapshot on " + where + " to be on disk")) {
+        index = admin.snapshot(node);
+      }
+      out.println("snapshot index " + index + " on " + where);
+    }
+  }
+
+  @Command(name = "restore", mixinStandardHelpOptions = true, description = {
+      "Restore a backup (a snapshot file copied from a node, with its .crc32c) into a running cluster:",
+      "every collection with its options, indexes and documents, written through the log. The cluster's",
+      "change history starts afresh; resume tokens from before the backup do not carry over."})
+  static final class Restore implements Callable<Integer> {
+    @Mixin
+    Connection connection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "the backup: a snapshot.<term>_<index> file")
+    java.nio.file.Path backup;
+
+    @Option(names = "--drop", description = "drop each collection of the backup that the cluster has before restoring it"
+        + " (without it, such a collection is refused and nothing is written)")
+    boolean drop;
+
+    @Override
+    public Integer call() {
+      try (SluiceClient client = SluiceClient.connect(connection.withTimeout())) {
+        PrintWriter err = spec.commandLine().getErr();
+        BackupRestore.Summary restored = BackupRestore.restore(backup, client, drop, line -> {
+          err.println(line);
+          err.flush();
+        });
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("restored %d collections, %d indexes, %,d documents from %s (taken at index %d, term %d)%n",
+            restored.collections(), restored.indexes(), restored.documents(), backup.getFileName(),
+            restored.backupPosition().index(), restored.backupPosition().term());
+        out.flush();
+      }
+      return 0;
     }
   }
 

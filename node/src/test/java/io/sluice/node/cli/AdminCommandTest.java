@@ -2,8 +2,11 @@ package io.sluice.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,6 +34,33 @@ class AdminCommandTest {
     CliRunner.Result result = CliRunner.capture(Stream.concat(Stream.of("admin"), Stream.of(args)).toArray(String[]::new));
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err()).contains(message);
+  }
+
+  @Test
+  void aBackupThatIsMissingDamagedOrNotASnapshotIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("snapshot.1_10");
+    assertRestoreRefused(missing, "backup " + missing + " is not a readable file");
+
+    Path unchecked = Files.write(dir.resolve("snapshot.1_20"), new byte[] {1, 2, 3});
+    assertRestoreRefused(unchecked, "cannot be used: it has no checksum file");
+
+    Path damaged = Files.write(dir.resolve("snapshot.1_30"), new byte[] {1, 2, 3});
+    Files.writeString(dir.resolve("snapshot.1_30.crc32c"), "00000000\n");
+    assertRestoreRefused(damaged, "cannot be used: its CRC-32C is");
+
+    byte[] garbage = new byte[4096];
+    java.util.Arrays.fill(garbage, (byte) 7);
+    Path notSluice = Files.write(dir.resolve("snapshot.1_40"), garbage);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(garbage);
+    Files.writeString(dir.resolve("snapshot.1_40.crc32c"), String.format("%08x%n", crc.getValue()));
+    assertRestoreRefused(notSluice, "is not a Sluice snapshot");
+  }
+
+  private static void assertRestoreRefused(Path backup, String message) {
+    CliRunner.Result result = CliRunner.capture("admin", "restore", backup.toString(), NOWHERE, "--timeout", "1");
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+    assertThat(result.err()).contains(message).hasLineCount(1);
   }
 
   @Test
