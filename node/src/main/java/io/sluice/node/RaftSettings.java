@@ -12,12 +12,12 @@ import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /** Turns a {@link NodeConfig} into Ratis properties; each non-default setting says what it buys. */
-final class RaftSettings {
+public final class RaftSettings {
   static final SizeInBytes SNAPSHOT_CHUNK = SizeInBytes.valueOf("4MB");
 
   private RaftSettings() {}
 
-  static RaftProperties of(NodeConfig config) {
+  public static RaftProperties of(NodeConfig config) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(new File(config.dataDir().toFile(), "raft")));
     int colon = config.address().lastIndexOf(':');

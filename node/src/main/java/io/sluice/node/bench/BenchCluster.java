@@ -234,7 +234,7 @@ final class BenchCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress("127.0.0.1", 0));
       return socket.getLocalPort();

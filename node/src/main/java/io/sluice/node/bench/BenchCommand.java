@@ -15,6 +15,11 @@ import picocli.CommandLine.Spec;
 /** {@code sluice bench SCENARIO}: figures from a running cluster, one node's store, or nodes started in this JVM. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Measure Sluice. Scenarios:",
+    "  write         closed-loop writes (half inserts, half $set of an existing document) at each --inflight,",
+    "                on --nodes started in this JVM (or --connect); --compare baseline alternates with the baseline",
+    "                and gives the ratio of each pair",
+    "  read          closed-loop reads by _id, linearizable and from a follower, at each --inflight",
+    "  baseline      the write load on Ratis alone (same settings, a state machine that only counts entries)",
     "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
@@ -25,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "streams, resume-depth, durability or engine")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, streams, resume-depth, durability or engine")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
@@ -79,6 +84,27 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "where the nodes' data goes (durability; default: the temporary directory)")
   File dir;
 
+  @Option(names = "--nodes", defaultValue = "3", description = "nodes started in this JVM (write, read, baseline; default ${DEFAULT-VALUE})")
+  int nodes;
+
+  @Option(names = "--clients", defaultValue = "1", description = "client instances the load threads share (write, read, baseline; default ${DEFAULT-VALUE})")
+  int clients;
+
+  @Option(names = "--inflight", split = ",", defaultValue = "1,64", description = "operations in flight, one measurement each (write, read, baseline; default ${DEFAULT-VALUE})")
+  List<Integer> inflight;
+
+  @Option(names = "--value-bytes", defaultValue = "200", description = "bytes of each document's value (write, read, baseline; default ${DEFAULT-VALUE})")
+  int valueBytes;
+
+  @Option(names = "--keys", defaultValue = "10000", description = "documents loaded first, which updates and reads pick from (default ${DEFAULT-VALUE})")
+  int keys;
+
+  @Option(names = "--jit-warmup", defaultValue = "60", description = "seconds of load on each cluster before any measurement, for the JIT (write, read, baseline; default ${DEFAULT-VALUE})")
+  int jitWarmup;
+
+  @Option(names = "--compare", description = "baseline: alternate each write measurement with the same on the baseline, and give the ratio per pair")
+  String compare;
+
   @Option(names = "--json", description = "also write the results to this file as JSON")
   File json;
 
@@ -104,8 +130,11 @@ public final class BenchCommand implements Callable<Integer> {
     if (scenario.equals("engine")) {
       return engine();
     }
+    if (List.of("write", "read", "baseline").contains(scenario)) {
+      return throughput();
+    }
     if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: streams, resume-depth, durability, engine");
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: write, read, baseline, streams, resume-depth, durability, engine");
     }
     if (connect == null) {
       throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");
@@ -118,6 +147,34 @@ public final class BenchCommand implements Callable<Integer> {
       StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
+    return 0;
+  }
+
+  private int throughput() throws Exception {
+    if (nodes < 1 || clients < 1 || valueBytes < 0 || keys < 1 || jitWarmup < 0 || warmup < 0 || seconds < 1 || runs < 1
+        || inflight.isEmpty() || inflight.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("--nodes, --clients, --keys, --seconds, --runs and each --inflight must be positive;"
+          + " --value-bytes, --warmup and --jit-warmup 0 or more");
+    }
+    if (valueBytes > io.sluice.protocol.Limits.MAX_DOCUMENT_BYTES - 1024) {
+      throw new IllegalArgumentException("--value-bytes must leave room in a 16 MiB document, got " + valueBytes);
+    }
+    boolean compareBaseline = compare != null;
+    if (compareBaseline && !compare.equals("baseline")) {
+      throw new IllegalArgumentException("--compare takes 'baseline', got '" + compare + "'");
+    }
+    if (compareBaseline && !scenario.equals("write")) {
+      throw new IllegalArgumentException("--compare baseline goes with the write scenario, not " + scenario);
+    }
+    if (compareBaseline && connect != null) {
+      throw new IllegalArgumentException("--compare baseline runs both clusters in this JVM, side by side; leave out --connect");
+    }
+    if (scenario.equals("baseline") && connect != null) {
+      throw new IllegalArgumentException("the baseline runs in this JVM; leave out --connect");
+    }
+    ThroughputBench.Scenario which = ThroughputBench.Scenario.valueOf(scenario.toUpperCase(java.util.Locale.ROOT));
+    write(new ThroughputBench(new ThroughputBench.Options(which, compareBaseline, connect, nodes, clients, List.copyOf(inflight), valueBytes,
+        keys, jitWarmup, warmup, seconds, runs), spec.commandLine().getOut()).run());
     return 0;
   }
 

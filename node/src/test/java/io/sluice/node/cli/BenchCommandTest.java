@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The bench command runs end to end on a small input and refuses bad input clearly; its figures are not asserted. */
@@ -24,6 +26,42 @@ class BenchCommandTest {
   void resumeDepthResumesRightAfterEachTokenOnASmallStore() {
     String out = run(0, "bench", "resume-depth", "--entries", "1200")[0];
     assertThat(out).contains("resume 1 entries back", "resume 1,000 entries back", "resume 1,199 entries back");
+  }
+
+  @Test
+  void writeComparedWithTheBaselineGivesEachTargetsFiguresAndTheRatioPerPair(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("write.json");
+    String out = run(0, "bench", "write", "--compare", "baseline", "--jit-warmup", "0", "--warmup", "0", "--seconds", "1", "--runs", "2",
+        "--inflight", "1,3", "--keys", "20", "--value-bytes", "10", "--json", json.toString())[0];
+    assertThat(out).contains("sluice, 1 in flight: writes/s", "baseline, 3 in flight: writes/s", "sluice / baseline writes/s, 3 in flight",
+        "sluice / baseline p50 latency, 1 in flight").containsPattern("(?m)^what\\s+median\\s+run 1\\s+run 2$");
+    com.fasterxml.jackson.databind.JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("figures");
+    for (String key : new String[] {"sluice.1.rate", "sluice.3.rate", "baseline.1.rate", "baseline.3.rate"}) {
+      assertThat(figures.get(key).get("runs")).as(key).hasSize(2).allSatisfy(v -> assertThat(v.asDouble()).isPositive());
+    }
+    double ratio = figures.get("ratio.3.rate").get("runs").get(0).asDouble();
+    double sluice = figures.get("sluice.3.rate").get("runs").get(0).asDouble();
+    double baseline = figures.get("baseline.3.rate").get("runs").get(0).asDouble();
+    assertThat(ratio).as("the ratio is of the same run's pair").isCloseTo(sluice / baseline, org.assertj.core.data.Percentage.withPercentage(0.1));
+    assertThat(figures.get("sluice.3.failed").get("median").asDouble()).isZero();
+  }
+
+  @Test
+  void readMeasuresLinearizableAndFollowerReads() {
+    String out = run(0, "bench", "read", "--jit-warmup", "0", "--warmup", "0", "--seconds", "1", "--runs", "1", "--inflight", "2",
+        "--keys", "20")[0];
+    assertThat(out).contains("linearizable, 2 in flight: reads/s", "follower, 2 in flight: reads/s");
+    assertThat(out).containsPattern("(?m)^  failed\\s+0\\s+0$");
+  }
+
+  @Test
+  void badThroughputOptionsAreExitCode2() {
+    assertThat(run(2, "bench", "write", "--inflight", "0")[1]).contains("each --inflight must be positive");
+    assertThat(run(2, "bench", "write", "--compare", "etcd")[1]).contains("--compare takes 'baseline', got 'etcd'");
+    assertThat(run(2, "bench", "read", "--compare", "baseline")[1]).contains("goes with the write scenario, not read");
+    assertThat(run(2, "bench", "write", "--compare", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("leave out --connect");
+    assertThat(run(2, "bench", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("the baseline runs in this JVM");
+    assertThat(run(2, "bench", "write", "--value-bytes", "20000000")[1]).contains("--value-bytes must leave room");
   }
 
   @Test

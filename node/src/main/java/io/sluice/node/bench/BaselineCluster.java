@@ -1,0 +1,78 @@
+package io.sluice.node.bench;
+
+import io.sluice.client.ConnectionString;
+import io.sluice.node.NodeConfig;
+import io.sluice.node.RaftSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Ratis servers in this JVM running the {@link NoOpStateMachine}, built from the same Ratis
+ * properties as Sluice's nodes ({@link RaftSettings}): the ceiling of the write benchmarks.
+ */
+final class BaselineCluster implements AutoCloseable {
+  private final List<RaftServer> servers = new ArrayList<>();
+  private final RaftGroup group;
+
+  private BaselineCluster(Path root, int size) throws IOException {
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      addresses.add("127.0.0.1:" + BenchCluster.freePort());
+    }
+    String connection = "sluice://" + String.join(",", addresses);
+    group = ConnectionString.parse(connection).raftGroup();
+    for (int i = 0; i < size; i++) {
+      NodeConfig config = NodeConfig.builder().address(addresses.get(i)).adminAddress("127.0.0.1:" + BenchCluster.freePort())
+          .dataDir(root.resolve("baseline" + (i + 1)).toString()).peers(addresses).build();
+      RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(config.nodeId())).setGroup(group)
+          .setStateMachine(new NoOpStateMachine()).setProperties(RaftSettings.of(config))
+          .setOption(RaftStorage.StartupOption.FORMAT).build();
+      servers.add(server);
+      server.start();
+    }
+  }
+
+  /** Starts {@code size} servers with their storage under {@code root}. */
+  static BaselineCluster start(Path root, int size) {
+    try {
+      return new BaselineCluster(root, size);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the baseline cluster", e);
+    }
+  }
+
+  /** A Ratis client of the cluster: Ratis' defaults but for the request timeout, which is Sluice's client's. */
+  RaftClient client() {
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).build();
+  }
+
+  String describe() {
+    return group.getPeers().stream().map(p -> p.getAddress()).collect(Collectors.joining(","));
+  }
+
+  @Override
+  public void close() {
+    for (RaftServer server : servers) {
+      try {
+        server.close();
+      } catch (IOException e) {
+        // Closing the rest matters more.
+      }
+    }
+  }
+}

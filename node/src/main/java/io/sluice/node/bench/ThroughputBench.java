@@ -1,0 +1,121 @@
+package io.sluice.node.bench;
+
+import io.sluice.client.ReadPreference;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bench write}, {@code read} and {@code baseline}: closed-loop throughput and latency at each
+ * number of operations in flight, repeated {@code runs} times, the table giving medians. With
+ * {@code --compare baseline}, each Sluice measurement is followed by the same load on the baseline
+ * (A B A B ...), and each pair gives a ratio, so that the ratio holds when the machine's speed drifts.
+ * Clusters start in this JVM (the baseline always), unless {@code connect} names a running Sluice cluster.
+ */
+final class ThroughputBench {
+  enum Scenario { WRITE, READ, BASELINE }
+
+  record Options(Scenario scenario, boolean compareBaseline, String connect, int nodes, int clients, List<Integer> inflight,
+      int valueBytes, int keys, int jitWarmupSeconds, int warmupSeconds, int seconds, int runs) {}
+
+  private final Options options;
+  private final PrintWriter out;
+  private final FigureTable table = new FigureTable();
+
+  ThroughputBench(Options options, PrintWriter out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  Map<String, Object> run() throws Exception {
+    Map<String, Object> results = new LinkedHashMap<>();
+    Path root = Files.createTempDirectory("sluice-bench-");
+    results.put("machine", DurabilityBench.machine(root));
+    results.put("options", options);
+    boolean sluice = options.scenario() != Scenario.BASELINE;
+    boolean baseline = options.scenario() == Scenario.BASELINE || options.compareBaseline();
+    say("%s: %s, %d client(s), in flight %s, %d-byte values, %d keys; JIT warm-up %d s, then per measurement %d s warm-up and %d s"
+            + " measured, %d run(s)", options.scenario().name().toLowerCase(java.util.Locale.ROOT),
+        options.connect() != null ? "the cluster at " + options.connect() : options.nodes() + " nodes in this JVM", options.clients(),
+        options.inflight(), options.valueBytes(), options.keys(), options.jitWarmupSeconds(), options.warmupSeconds(), options.seconds(),
+        options.runs());
+    say("machine: %s; node logs in %s", ((Map<?, ?>) results.get("machine")).get("summary"), root.resolve("nodes.log"));
+    List<LoadTarget> targets = new ArrayList<>();
+    try (NodeLogFile logs = NodeLogFile.redirect(root.resolve("nodes.log"));
+         BenchCluster cluster = sluice && options.connect() == null ? BenchCluster.start(root, options.nodes(), b -> b) : null;
+         BaselineCluster ceiling = baseline ? BaselineCluster.start(root, options.nodes()) : null) {
+      String connection = cluster != null ? cluster.connectionString() : options.connect();
+      switch (options.scenario()) {
+        case WRITE -> targets.add(SluiceLoad.writes(connection, options.clients(), options.keys(), options.valueBytes()));
+        case READ -> {
+          targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.linearizable(),
+              "linearizable"));
+          targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.follower(),
+              "follower"));
+        }
+        case BASELINE -> { }
+      }
+      if (baseline) {
+        targets.add(new BaselineLoad(ceiling, options.clients(), options.valueBytes()));
+      }
+      measureAll(targets);
+    } finally {
+      targets.forEach(LoadTarget::close);
+    }
+    out.print(table.render(options.runs()));
+    out.flush();
+    results.put("figures", table.toMap());
+    return results;
+  }
+
+  private void measureAll(List<LoadTarget> targets) throws Exception {
+    int most = options.inflight().stream().mapToInt(Integer::intValue).max().orElseThrow();
+    if (options.jitWarmupSeconds() > 0) {
+      for (LoadTarget target : targets) {
+        say("JIT warm-up of %s: %d s at %d in flight", target.name(), options.jitWarmupSeconds(), most);
+        ClosedLoop.run(target, most, options.jitWarmupSeconds(), 0, out);
+      }
+    }
+    for (int run = 1; run <= options.runs(); run++) {
+      say("run %d of %d", run, options.runs());
+      for (int inflight : options.inflight()) {
+        Map<String, ClosedLoop.Figures> pair = new LinkedHashMap<>();
+        for (LoadTarget target : targets) {
+          ClosedLoop.Figures figures = ClosedLoop.run(target, inflight, options.warmupSeconds(), options.seconds(), out);
+          say("%s, %d in flight: %,.0f %s/s, %s%s", target.name(), inflight, figures.perSecond(), target.unit(),
+              figures.latency().summary(), figures.failures() > 0 ? ", " + figures.failures() + " failed" : "");
+          record(run, target, inflight, figures);
+          pair.put(target.name(), figures);
+        }
+        if (options.compareBaseline()) {
+          ClosedLoop.Figures a = pair.get("sluice");
+          ClosedLoop.Figures b = pair.get("baseline");
+          table.add(run, "ratio." + inflight + ".rate", String.format("sluice / baseline writes/s, %d in flight", inflight), "%.2f",
+              a.perSecond() / b.perSecond());
+          table.add(run, "ratio." + inflight + ".p50", String.format("sluice / baseline p50 latency, %d in flight", inflight), "%.2f",
+              a.latency().percentileMillis(50) / b.latency().percentileMillis(50));
+        }
+      }
+    }
+  }
+
+  private void record(int run, LoadTarget target, int inflight, ClosedLoop.Figures figures) {
+    String key = target.name() + "." + inflight;
+    table.add(run, key + ".rate", String.format("%s, %d in flight: %s/s", target.name(), inflight, target.unit()), "%,.0f",
+        figures.perSecond());
+    table.add(run, key + ".p50", "  p50 ms", "%.2f", figures.latency().percentileMillis(50));
+    table.add(run, key + ".p99", "  p99 ms", "%.2f", figures.latency().percentileMillis(99));
+    table.add(run, key + ".p999", "  p99.9 ms", "%.2f", figures.latency().percentileMillis(99.9));
+    table.add(run, key + ".max", "  max ms", "%.2f", figures.latency().percentileMillis(100));
+    table.add(run, key + ".failed", "  failed", "%,.0f", figures.failures());
+  }
+
+  private void say(String format, Object... args) {
+    out.printf(format + "%n", args);
+    out.flush();
+  }
+}
