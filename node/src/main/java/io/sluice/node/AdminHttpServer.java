@@ -24,6 +24,11 @@ final class AdminHttpServer {
 
   private final HttpServer http;
   private final ExecutorService executor;
+  /**
+   * One digest at a time: it reads the whole store, and the pool's threads also answer /livez, which
+   * an orchestrator restarts the node over. Another /status with a digest waits for it, then gives up.
+   */
+  private final java.util.concurrent.Semaphore digests = new java.util.concurrent.Semaphore(1);
 
   AdminHttpServer(String address, SluiceNode node) {
     int colon = address.lastIndexOf(':');
@@ -46,11 +51,22 @@ final class AdminHttpServer {
     http.createContext("/status", ex -> {
       String query = ex.getRequestURI().getRawQuery();
       boolean digest = query == null || !java.util.Arrays.asList(query.split("&")).contains("digest=false");
-      var status = node.status(digest, STATUS_LOCK_WAIT);
-      if (status.isPresent()) {
-        respond(ex, 200, "application/json", JSON.writeValueAsString(status.get()));
-      } else {
-        respond(ex, 503, "text/plain", "busy: the store is being replaced by a snapshot from the leader; try again\n");
+      if (digest && !acquire(digests)) {
+        respond(ex, 503, "text/plain", "busy: another /status is computing this node's digest (it reads the whole store); try again,"
+            + " or ask for /status?digest=false\n");
+        return;
+      }
+      try {
+        var status = node.status(digest, STATUS_LOCK_WAIT);
+        if (status.isPresent()) {
+          respond(ex, 200, "application/json", JSON.writeValueAsString(status.get()));
+        } else {
+          respond(ex, 503, "text/plain", "busy: the store is being replaced by a snapshot from the leader; try again\n");
+        }
+      } finally {
+        if (digest) {
+          digests.release();
+        }
       }
     });
     // The status page: every path no other context takes is "/", or not found.
@@ -66,6 +82,20 @@ final class AdminHttpServer {
 
   void start() {
     http.start();
+  }
+
+  /** The permit a /status with a digest holds while it computes (for tests). */
+  java.util.concurrent.Semaphore digestPermit() {
+    return digests;
+  }
+
+  private static boolean acquire(java.util.concurrent.Semaphore permit) {
+    try {
+      return permit.tryAcquire(STATUS_LOCK_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   void stop() {

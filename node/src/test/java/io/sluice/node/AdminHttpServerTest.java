@@ -137,6 +137,30 @@ class AdminHttpServerTest {
     }
   }
 
+  @Test
+  void whileOneStatusComputesTheDigestAnotherIsRefusedAndLivenessStillAnswers() throws Exception {
+    String address = "127.0.0.1:" + LocalCluster.freePort();
+    AdminHttpServer second = new AdminHttpServer(address, cluster.node(0));
+    second.start();
+    try {
+      second.digestPermit().acquire();
+      try {
+        HttpResponse<String> refused = get(address, "/status");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("another /status is computing this node's digest", "/status?digest=false");
+        assertThat(get(address, "/status?digest=false").statusCode()).isEqualTo(200);
+        assertThat(get(address, "/livez").statusCode()).isEqualTo(200);
+      } finally {
+        second.digestPermit().release();
+      }
+      HttpResponse<String> answered = get(address, "/status");
+      assertThat(answered.statusCode()).isEqualTo(200);
+      assertThat(answered.body()).contains("\"digest\":\"");
+    } finally {
+      second.stop();
+    }
+  }
+
   private static HttpResponse<String> get(int node, String path) throws IOException, InterruptedException {
     return get(cluster.node(node).config().adminAddress(), path);
   }

@@ -206,7 +206,7 @@ final class LocalCluster implements AutoCloseable {
   /** Ports handed out in this JVM: the OS may give a just-closed ephemeral port again, even to the same cluster. */
   private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private static int freePort() {
+  static int freePort() {
     while (true) {
       try (ServerSocket socket = new ServerSocket()) {
         socket.bind(new InetSocketAddress("127.0.0.1", 0));

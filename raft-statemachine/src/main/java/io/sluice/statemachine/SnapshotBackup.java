@@ -32,9 +32,17 @@ public final class SnapshotBackup {
     MapDbDocumentStore store = MapDbDocumentStore.open(workDirectory);
     try {
       store.restore(snapshot);
-    } catch (RuntimeException e) {
+    } catch (org.mapdb.DBException | org.bson.BSONException e) {
       store.close();
       throw new IllegalArgumentException("backup " + snapshot + " is not a Sluice snapshot: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    if (store.appliedState().position().index() <= 0) {
+      store.close();
+      // A MapDB file of something else opens as an empty store: a snapshot always holds a position.
+      throw new IllegalArgumentException("backup " + snapshot + " is not a Sluice snapshot: it holds no applied log position");
     }
     return store;
   }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -32,7 +33,8 @@ import org.bson.codecs.BsonDocumentCodec;
  * and resume tokens are not carried over (they name positions in another log).
  *
  * <p>Nothing is written if a collection of the backup already exists in the cluster, unless
- * {@code drop} is set; then each such collection is dropped just before it is restored.
+ * {@code drop} is set; then each such collection is dropped just before it is restored (as
+ * {@code mongorestore --drop} does).
  */
 public final class BackupRestore {
   /** A batch is cut at whichever comes first; a single document of up to 16 MiB goes alone. */
@@ -53,27 +55,44 @@ public final class BackupRestore {
   }
 
   /**
+   * @param workRoot where the backup is copied to be opened (it needs the backup's size free)
    * @param progress gets a line about once a second while documents are written
    * @throws IllegalArgumentException if the backup is missing or damaged
-   * @throws AdminException (bad input) if a collection exists and {@code drop} is not set
+   * @throws AdminException (bad input) if a collection exists and {@code drop} is not set; (failed)
+   *     if the cluster fails part way, naming what was written
    */
-  public static Summary restore(Path backup, SluiceClient client, boolean drop, Consumer<String> progress) {
-    Path work = temporaryDirectory();
+  public static Summary restore(Path backup, Path workRoot, SluiceClient client, boolean drop, Consumer<String> progress) {
+    Path work = temporaryDirectory(workRoot);
+    // An interrupted restore (Ctrl-C) would otherwise leave a whole copy of the backup behind.
+    Thread cleanup = new Thread(() -> deleteRecursively(work), "restore-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     try (DocumentStore store = SnapshotBackup.open(backup, work)) {
       BackupRestore restore = new BackupRestore(client, progress);
       if (!drop) {
         restore.refuseExisting(store.collections().keySet());
       }
+      int collections = 0;
       int indexes = 0;
       long documents = 0;
       for (Map.Entry<String, BsonDocument> collection : store.collections().entrySet()) {
         String namespace = collection.getKey();
-        indexes += restore.createCollection(namespace, collection.getValue(), store.indexes(namespace), drop);
-        documents += restore.insertAll(namespace, store.scan(namespace), store.count(namespace));
+        try {
+          indexes += restore.createCollection(namespace, collection.getValue(), store.indexes(namespace), drop);
+          documents += restore.insertAll(namespace, store.scan(namespace), store.count(namespace));
+        } catch (RuntimeException e) {
+          throw AdminException.failed(String.format(Locale.ROOT, "restore stopped at %s after %d of %d collections: %s; run it again"
+              + " with --drop to start over", namespace, collections, store.collections().size(), Causes.rootMessage(e)), e);
+        }
+        collections++;
       }
-      return new Summary(store.collections().size(), indexes, documents, store.appliedState().position());
+      return new Summary(collections, indexes, documents, store.appliedState().position());
     } finally {
       deleteRecursively(work);
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs anyway.
+      }
     }
   }
 
@@ -142,7 +161,7 @@ public final class BackupRestore {
     long now = System.nanoTime();
     if (now - lastProgress >= PROGRESS_EVERY_NANOS) {
       lastProgress = now;
-      progress.accept(String.format("%s: %,d of %,d documents", namespace, written, total));
+      progress.accept(String.format(Locale.ROOT, "%s: %,d of %,d documents", namespace, written, total));
     }
   }
 
@@ -155,11 +174,11 @@ public final class BackupRestore {
     return new String[] {namespace.substring(0, dot), namespace.substring(dot + 1)};
   }
 
-  private static Path temporaryDirectory() {
+  private static Path temporaryDirectory(Path root) {
     try {
-      return Files.createTempDirectory("sluice-restore");
+      return Files.createTempDirectory(root, "sluice-restore");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a temporary directory to open the backup in", e);
+      throw new UncheckedIOException("cannot create a directory in " + root + " to open the backup in", e);
     }
   }
 

@@ -28,7 +28,8 @@ final class AdminCommand {
     @Option(names = "--connect", required = true, description = "connection string, e.g. sluice://127.0.0.1:7101,127.0.0.1:7102")
     String connect;
 
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds the operation may take (default ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "60", description = "seconds the operation may take; for restore, each write"
+        + " (default ${DEFAULT-VALUE})")
     long timeoutSeconds;
 
     ClusterAdmin open() {
@@ -36,10 +37,11 @@ final class AdminCommand {
       return ClusterAdmin.connect(connect, Duration.ofSeconds(timeoutSeconds));
     }
 
-    /** The connection string with {@code --timeout} as each call's timeout. */
-    String withTimeout() {
+    /** The connection with {@code --timeout} as each call's timeout. */
+    ConnectionString withTimeout() {
       checkTimeout();
-      return connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=" + timeoutSeconds * 1000;
+      ConnectionString parsed = ConnectionString.parse(connect);
+      return new ConnectionString(parsed.addresses(), parsed.clusterName(), Duration.ofSeconds(timeoutSeconds));
     }
 
     private void checkTimeout() {
@@ -126,7 +128,7 @@ final class AdminCommand {
         return "waiting for " + address + " to answer (is it running in join mode?)";
       }
       long target = members.describeNodes().stream().filter(NodeDescription::reachable).mapToLong(NodeDescription::appliedIndex).max().orElse(-1);
-      return String.format("%s has applied %,d of %,d entries", address, self.appliedIndex(), target);
+      return String.format(java.util.Locale.ROOT, "%s has applied %,d of %,d entries", address, self.appliedIndex(), target);
     }
   }
 
@@ -189,16 +191,21 @@ final class AdminCommand {
         + " (without it, such a collection is refused and nothing is written)")
     boolean drop;
 
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "where the backup is copied to be read; it needs the backup's size"
+        + " free (default: the temporary directory)")
+    java.nio.file.Path workDir;
+
     @Override
     public Integer call() {
       try (SluiceClient client = SluiceClient.connect(connection.withTimeout())) {
         PrintWriter err = spec.commandLine().getErr();
-        BackupRestore.Summary restored = BackupRestore.restore(backup, client, drop, line -> {
+        java.nio.file.Path work = workDir != null ? workDir : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        BackupRestore.Summary restored = BackupRestore.restore(backup, work, client, drop, line -> {
           err.println(line);
           err.flush();
         });
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("restored %d collections, %d indexes, %,d documents from %s (taken at index %d, term %d)%n",
+        out.printf(java.util.Locale.ROOT, "restored %d collections, %d indexes, %,d documents from %s (taken at index %d, term %d)%n",
             restored.collections(), restored.indexes(), restored.documents(), backup.getFileName(),
             restored.backupPosition().index(), restored.backupPosition().term());
         out.flush();

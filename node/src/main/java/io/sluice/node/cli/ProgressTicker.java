@@ -18,9 +18,15 @@ final class ProgressTicker implements AutoCloseable {
     return thread;
   });
 
+  /** Set before the timer stops: a status asked for just before the end is not printed after it. */
+  private volatile boolean closed;
+
   private ProgressTicker(PrintWriter err, LongFunction<String> status) {
     long started = System.nanoTime();
     timer.scheduleWithFixedDelay(() -> {
+      if (closed) {
+        return;
+      }
       long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
       String line;
       try {
@@ -29,8 +35,10 @@ final class ProgressTicker implements AutoCloseable {
         line = seconds + " s (no status: " + e.getMessage() + ")";
       }
       synchronized (err) {
-        err.println(line);
-        err.flush();
+        if (!closed) {
+          err.println(line);
+          err.flush();
+        }
       }
     }, 1, 1, TimeUnit.SECONDS);
   }
@@ -39,11 +47,13 @@ final class ProgressTicker implements AutoCloseable {
     return new ProgressTicker(err, status);
   }
 
+  /** Stops ticking; a status being made is left to finish (not interrupted: an interrupted call reports nodes as down). */
   @Override
   public void close() {
-    timer.shutdownNow();
+    closed = true;
+    timer.shutdown();
     try {
-      timer.awaitTermination(5, TimeUnit.SECONDS);
+      timer.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -38,6 +38,7 @@ class AdminCommandTest {
 
   @Test
   void aBackupThatIsMissingDamagedOrNotASnapshotIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+    Files.createDirectory(dir.resolve("work"));
     Path missing = dir.resolve("snapshot.1_10");
     assertRestoreRefused(missing, "backup " + missing + " is not a readable file");
 
@@ -55,10 +56,21 @@ class AdminCommandTest {
     crc.update(garbage);
     Files.writeString(dir.resolve("snapshot.1_40.crc32c"), String.format("%08x%n", crc.getValue()));
     assertRestoreRefused(notSluice, "is not a Sluice snapshot");
+
+    Path otherMapDb = dir.resolve("snapshot.1_50");
+    org.mapdb.DBMaker.fileDB(otherMapDb.toFile()).make().close();
+    crc.reset();
+    crc.update(Files.readAllBytes(otherMapDb));
+    Files.writeString(dir.resolve("snapshot.1_50.crc32c"), String.format("%08x%n", crc.getValue()));
+    assertRestoreRefused(otherMapDb, "is not a Sluice snapshot: it holds no applied log position");
+    try (var left = Files.list(dir.resolve("work"))) {
+      assertThat(left).as("copies of refused backups").isEmpty();
+    }
   }
 
   private static void assertRestoreRefused(Path backup, String message) {
-    CliRunner.Result result = CliRunner.capture("admin", "restore", backup.toString(), NOWHERE, "--timeout", "1");
+    Path work = backup.resolveSibling("work");
+    CliRunner.Result result = CliRunner.capture("admin", "restore", backup.toString(), NOWHERE, "--timeout", "1", "--work-dir", work.toString());
     assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
     assertThat(result.err()).contains(message).hasLineCount(1);
   }

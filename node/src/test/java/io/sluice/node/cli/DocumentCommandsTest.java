@@ -17,6 +17,8 @@ class DocumentCommandsTest {
         Arguments.of(new String[] {"insert", "shop.orders"}, "Missing required parameter: 'DOCUMENT'"),
         Arguments.of(new String[] {"insert", "shop.orders", "{\"_id\": 1}", "{oops"}, "DOCUMENT is not valid JSON"),
         Arguments.of(new String[] {"find", "shop.orders", "[1, 2]"}, "FILTER is not valid JSON"),
+        Arguments.of(new String[] {"insert", "shop.orders", "{\"_id\": 1} {\"_id\": 2}"}, "DOCUMENT has text after the document: '{\"_id\": 2}'"),
+        Arguments.of(new String[] {"find", "shop.orders", "{total: 1}}"}, "FILTER has text after the document: '}'"),
         Arguments.of(new String[] {"find", "shop.orders", "--sort", "{total: }"}, "--sort is not valid JSON"),
         Arguments.of(new String[] {"find", "shop.orders", "--projection", "nope"}, "--projection is not valid JSON"),
         Arguments.of(new String[] {"find", "shop.orders", "--limit", "-1"}, "--limit and --skip must be 0 or more"),

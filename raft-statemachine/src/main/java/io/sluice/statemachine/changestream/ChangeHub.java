@@ -29,8 +29,8 @@ public final class ChangeHub {
   private long bytes;
   private final Executor wakeups;
   private final Object waitersLock = new Object();
-  /** Waiting futures by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
-  private final Map<String, List<CompletableFuture<Void>>> waiters = new HashMap<>();
+  /** Waits by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
+  private final Map<String, List<Wakeup>> waiters = new HashMap<>();
   static final String ANY = "";
   private volatile long coversAfter;
   private volatile long lastPublished;
@@ -66,7 +66,7 @@ public final class ChangeHub {
    * the records up to it are in the store's history now, not in the tail. Wakes every waiting stream.
    */
   public void restart(long lastApplied) {
-    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    List<Wakeup> ready = new ArrayList<>();
     synchronized (waitersLock) {
       tail.clear();
       sizes.clear();
@@ -75,6 +75,7 @@ public final class ChangeHub {
       lastPublished = lastApplied;
       waiters.values().forEach(ready::addAll);
       waiters.clear();
+      ready.forEach(Wakeup::markWoken);
     }
     wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
   }
@@ -133,8 +134,8 @@ public final class ChangeHub {
    * Completes (on the wake-up executor) once a record after {@code index} has been published that
    * concerns {@code wakeKey} — at once if one may already have been.
    */
-  CompletableFuture<Void> whenPublishedAfter(long index, String wakeKey) {
-    CompletableFuture<Void> future = new CompletableFuture<>();
+  Wakeup whenPublishedAfter(long index, String wakeKey) {
+    Wakeup future = new Wakeup();
     synchronized (waitersLock) {
       if (lastPublished > index) {
         future.complete(null);
@@ -148,7 +149,7 @@ public final class ChangeHub {
   /** Drops a waiter whose wait ended another way (its getMore timed out), so quiet scopes do not pile up futures. */
   void forget(String wakeKey, CompletableFuture<Void> future) {
     synchronized (waitersLock) {
-      List<CompletableFuture<Void>> list = waiters.get(wakeKey);
+      List<Wakeup> list = waiters.get(wakeKey);
       if (list != null && list.remove(future) && list.isEmpty()) {
         waiters.remove(wakeKey);
       }
@@ -163,17 +164,35 @@ public final class ChangeHub {
   }
 
   private void wake(Set<String> keys) {
-    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    List<Wakeup> ready = new ArrayList<>();
     synchronized (waitersLock) {
       for (String key : keys) {
-        List<CompletableFuture<Void>> woken = waiters.remove(key);
+        List<Wakeup> woken = waiters.remove(key);
         if (woken != null) {
           ready.addAll(woken);
         }
       }
+      ready.forEach(Wakeup::markWoken);
     }
     if (!ready.isEmpty()) {
       wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+    }
+  }
+
+  /**
+   * A wait for a record, completed on the wake-up executor. {@link #isWoken} is true from the moment a
+   * record it waits for is published, before the executor gets to it: a stream whose wake-up is queued
+   * behind thousands of others is behind, not waiting.
+   */
+  static final class Wakeup extends CompletableFuture<Void> {
+    private volatile boolean woken;
+
+    private void markWoken() {
+      woken = true;
+    }
+
+    boolean isWoken() {
+      return woken || isDone();
     }
   }
 }

@@ -103,13 +103,13 @@ public final class ChangeStreamService implements AutoCloseable {
   /** Orders lags from least to most behind: by entries, then by age. */
   private static final java.util.Comparator<Lag> BEHIND = java.util.Comparator.comparingLong(Lag::entries).thenComparingDouble(Lag::seconds);
 
-  /** One open stream: its cursor id, what it watches, and how far it trails this node's history. */
+  /** An open stream: its cursor, what it watches ({@code db.coll}, {@code db.*} or {@code *}), and how far behind it is. */
   public record StreamView(long cursorId, String namespace, Lag lag) {}
 
   /** Up to {@code limit} open streams, the furthest behind first (by entries, then by age), at wall time {@code nowMillis}. */
   public List<StreamView> mostBehind(int limit, long nowMillis) {
     long end = hub.lastPublished();
-    return cursors.values().stream().map(c -> new StreamView(c.id, c.spec.cursorNamespace(), lagOf(c, end, nowMillis)))
+    return cursors.values().stream().map(c -> new StreamView(c.id, c.spec.watched(), lagOf(c, end, nowMillis)))
         .sorted(java.util.Comparator.comparing(StreamView::lag, BEHIND.reversed()))
         .limit(limit).toList();
   }
@@ -281,15 +281,15 @@ public final class ChangeStreamService implements AutoCloseable {
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
-    cursor.setWaiting(true);
-    CompletableFuture<Void> published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.spec.wakeKey());
+    ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.spec.wakeKey());
+    cursor.waitFor(published);
     CompletableFuture<Void> timeout = new CompletableFuture<>();
     timers.schedule(() -> {
       timeout.complete(null);
       hub.forget(cursor.spec.wakeKey(), published);
     }, remaining, TimeUnit.NANOSECONDS);
     return published.applyToEither(timeout, v -> v).thenCompose(v -> {
-      cursor.setWaiting(false);
+      cursor.waitFor(null);
       return poll(cursor, batchSize, deadlineNanos);
     });
   }

@@ -31,7 +31,8 @@ final class StreamCursor {
   /** The last index whose events this cursor has read in full: for lag figures, read from other threads. */
   private volatile long readThrough;
   /** True while a getMore waits for a record in this stream's scope: none has been published since it read. */
-  private volatile boolean waiting;
+  /** The wake-up its getMore waits for, or null when it is not waiting. */
+  private volatile ChangeHub.Wakeup waitingFor;
   /** False while the position only stands for "before the first record at startAtOperationTime": no token to report yet. */
   private boolean positionIsToken;
   private boolean invalidated;
@@ -75,12 +76,15 @@ final class StreamCursor {
     return readThrough;
   }
 
+  /** True while its getMore waits and nothing it waits for has been published yet. */
   boolean isWaiting() {
-    return waiting;
+    ChangeHub.Wakeup w = waitingFor;
+    return w != null && !w.isWoken();
   }
 
-  void setWaiting(boolean waiting) {
-    this.waiting = waiting;
+  /** The wake-up its getMore now waits for; null once it polls again. */
+  void waitFor(ChangeHub.Wakeup wakeup) {
+    this.waitingFor = wakeup;
   }
 
   /**

@@ -55,6 +55,15 @@ record StreamSpec(Scope scope, String database, String collection, FullDocument 
     };
   }
 
+  /** What the stream watches, for people: {@code db.coll}, {@code db.*} (a database), or {@code *} (the cluster). */
+  String watched() {
+    return switch (scope) {
+      case COLLECTION -> database + "." + collection;
+      case DATABASE -> database + ".*";
+      case CLUSTER -> "*";
+    };
+  }
+
   /** The namespace string of cursor replies. */
   String cursorNamespace() {
     return scope == Scope.COLLECTION ? database + "." + collection : database + ".$cmd.aggregate";

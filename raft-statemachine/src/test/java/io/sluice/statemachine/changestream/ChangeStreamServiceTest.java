@@ -103,6 +103,22 @@ class ChangeStreamServiceTest {
   }
 
   @Test
+  void eachOpenStreamIsListedByWhatItWatches() {
+    try (StreamHarness node = new StreamHarness()) {
+      Replies.check(node.call(StreamHarness.watch("c", new BsonDocument())));
+      BsonDocument database = StreamHarness.watch("c", new BsonDocument());
+      database.put("aggregate", new BsonInt32(1));
+      Replies.check(node.call(database));
+      BsonDocument cluster = StreamHarness.watch("c", new BsonDocument("allChangesForCluster", org.bson.BsonBoolean.TRUE));
+      cluster.put("aggregate", new BsonInt32(1));
+      cluster.put("$db", new org.bson.BsonString("admin"));
+      Replies.check(node.call(cluster));
+      assertThat(node.service.mostBehind(10, node.wallTime)).extracting(ChangeStreamService.StreamView::namespace)
+          .containsExactlyInAnyOrder("db.c", "db.*", "*");
+    }
+  }
+
+  @Test
   void theLagOfTheFurthestBehindStreamIsItsUnreadEntriesAndTheAgeOfTheOldest() {
     try (StreamHarness node = new StreamHarness()) {
       BsonDocument opened = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor");
