@@ -28,10 +28,14 @@ class LoggingConfigTest {
       JoranConfigurator configurator = new JoranConfigurator();
       configurator.setContext(context);
       configurator.doConfigure(SluiceNode.class.getResource("/logback.xml"));
+      assertThat(new ch.qos.logback.core.status.StatusUtil(context).getHighestLevel(0))
+          .as("no warning (logback would print its whole status on every command)").isLessThan(ch.qos.logback.core.status.Status.WARN);
       Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-      assertThat(root.getAppender(format.equals("JSON") ? "TEXT" : "JSON")).as("only the chosen appender").isNull();
-      OutputStreamAppender<?> appender = (OutputStreamAppender<?>) root.getAppender(format);
+      OutputStreamAppender<?> appender = (OutputStreamAppender<?>) root.getAppender("LOG");
       assertThat(appender).isNotNull();
+      assertThat(appender.getEncoder()).isInstanceOf(format.equals("JSON") ? ch.qos.logback.classic.encoder.JsonEncoder.class
+          : ch.qos.logback.classic.encoder.PatternLayoutEncoder.class);
+      assertThat(((ch.qos.logback.core.ConsoleAppender<?>) appender).getTarget()).isEqualTo("System.err");
 
       LoggingEvent event = new LoggingEvent(Logger.FQCN, context.getLogger("io.sluice.test"), Level.INFO, "hello from a {} node", null,
           new Object[] {format});

@@ -11,7 +11,14 @@ import picocli.CommandLine.Command;
         io.sluice.node.bench.BenchCommand.class, picocli.AutoComplete.GenerateCompletion.class})
 public final class SluiceCli {
 
+  /**
+   * Ratis' shaded gRPC logs through java.util.logging, at INFO on every start ("Epoll available"):
+   * warnings only. A field, because java.util.logging keeps its loggers weakly.
+   */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("org.apache.ratis.thirdparty.io.grpc");
+
   public static void main(String[] args) {
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
     giveCompletableFutureAPoolOnSmallMachines();
     try {
       // Before any logger exists: logback.xml picks its appender by this property.
