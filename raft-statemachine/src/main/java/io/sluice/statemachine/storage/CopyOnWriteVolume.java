@@ -190,7 +190,8 @@ final class CopyOnWriteVolume extends Volume {
 
   @Override
   public DataInput2 getDataInput(long offset, int size) {
-    return volume.getDataInput(offset, size);
+    DataInput2 in = volume.getDataInput(offset, size);
+    return in instanceof DataInput2.ByteBuffer slice ? new SliceInput(slice.buf, slice.pos) : in;
   }
 
   @Override
