@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
     "                and gives the ratio of each pair",
     "  read          closed-loop reads by _id, linearizable and from a follower, at each --inflight",
     "  baseline      the write load on Ratis alone (same settings, a state machine that only counts entries)",
+    "  failover      3 nodes in this JVM, --writers inserting and a stream on a follower; the leader is stopped after",
+    "                --warmup s: write unavailability, stream pause, and every acknowledged write in the stream once",
     "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
@@ -30,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, streams, resume-depth, durability or engine")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, streams, resume-depth, durability or engine")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
@@ -133,8 +135,15 @@ public final class BenchCommand implements Callable<Integer> {
     if (List.of("write", "read", "baseline").contains(scenario)) {
       return throughput();
     }
+    if (scenario.equals("failover")) {
+      if (writers < 1 || warmup < 1 || seconds < 1 || runs < 1) {
+        throw new IllegalArgumentException("--writers, --warmup, --seconds and --runs must be positive");
+      }
+      write(new FailoverBench(new FailoverBench.Options(writers, warmup, seconds, runs), spec.commandLine().getOut()).run());
+      return 0;
+    }
     if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: write, read, baseline, streams, resume-depth, durability, engine");
+      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: write, read, baseline, failover, streams, resume-depth, durability, engine");
     }
     if (connect == null) {
       throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");

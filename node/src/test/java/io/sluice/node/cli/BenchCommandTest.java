@@ -55,6 +55,19 @@ class BenchCommandTest {
   }
 
   @Test
+  void failoverStopsTheLeaderAndFindsEveryAcknowledgedWriteInTheFollowerStreamOnce(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("failover.json");
+    String out = run(0, "bench", "failover", "--writers", "2", "--warmup", "2", "--seconds", "3", "--runs", "1", "--json", json.toString())[0];
+    assertThat(out).contains("(the leader); the stream is on node", "write unavailability, ms");
+    com.fasterxml.jackson.databind.JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("figures");
+    assertThat(figures.get("acknowledged").get("median").asDouble()).isPositive();
+    assertThat(figures.get("unavailable_ms").get("median").asDouble()).as("writes went on after the kill").isPositive();
+    for (String none : new String[] {"lost", "duplicated", "phantom"}) {
+      assertThat(figures.get(none).get("median").asDouble()).as(none).isZero();
+    }
+  }
+
+  @Test
   void badThroughputOptionsAreExitCode2() {
     assertThat(run(2, "bench", "write", "--inflight", "0")[1]).contains("each --inflight must be positive");
     assertThat(run(2, "bench", "write", "--compare", "etcd")[1]).contains("--compare takes 'baseline', got 'etcd'");
@@ -62,6 +75,7 @@ class BenchCommandTest {
     assertThat(run(2, "bench", "write", "--compare", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("leave out --connect");
     assertThat(run(2, "bench", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("the baseline runs in this JVM");
     assertThat(run(2, "bench", "write", "--value-bytes", "20000000")[1]).contains("--value-bytes must leave room");
+    assertThat(run(2, "bench", "failover", "--writers", "0")[1]).contains("--writers, --warmup, --seconds and --runs must be positive");
   }
 
   @Test

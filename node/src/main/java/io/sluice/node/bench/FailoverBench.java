@@ -1,0 +1,185 @@
+package io.sluice.node.bench;
+
+import io.sluice.client.ChangeStreamCursor;
+import io.sluice.client.ChangeStreamDocument;
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bson.BsonValue;
+import org.bson.Document;
+
+/**
+ * {@code bench failover}: 3 nodes in this JVM, a steady load of inserts with unique ids and a change
+ * stream on a follower; then the leader's node is stopped at once (its Raft server closed, the
+ * nearest to kill -9 one JVM allows). Measured per run: the longest time without an acknowledged
+ * write around the kill (the write unavailability window), the longest pause of the stream, and a
+ * check of the stream against the writes: every acknowledged insert arrives exactly once, and
+ * nothing arrives that was never sent. The stopped node is started again between runs.
+ */
+final class FailoverBench {
+  record Options(int writers, int beforeSeconds, int afterSeconds, int runs) {}
+
+  private final Options options;
+  private final PrintWriter out;
+  private final FigureTable table = new FigureTable();
+
+  FailoverBench(Options options, PrintWriter out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  Map<String, Object> run() throws Exception {
+    Map<String, Object> results = new LinkedHashMap<>();
+    Path root = Files.createTempDirectory("sluice-failover-");
+    results.put("machine", DurabilityBench.machine(root));
+    results.put("options", options);
+    say("failover: 3 nodes in this JVM, %d writers, the leader stopped after %d s of load, %d s more measured, %d run(s)",
+        options.writers(), options.beforeSeconds(), options.afterSeconds(), options.runs());
+    say("node logs in %s", root.resolve("nodes.log"));
+    try (NodeLogFile logs = NodeLogFile.redirect(root.resolve("nodes.log"));
+         BenchCluster cluster = BenchCluster.start(root, 3, b -> b);
+         SluiceClient client = SluiceClient.connect(cluster.connectionString() + "/?timeoutMS=30000")) {
+      for (int run = 1; run <= options.runs(); run++) {
+        say("run %d of %d", run, options.runs());
+        measure(run, cluster, client.getDatabase("bench").getCollection("failover" + run));
+      }
+    }
+    out.print(table.render(options.runs()));
+    out.flush();
+    results.put("figures", table.toMap());
+    return results;
+  }
+
+  private void measure(int run, BenchCluster cluster, SluiceCollection collection) throws Exception {
+    int leader = cluster.awaitLeader();
+    int follower = cluster.aFollower();
+    collection.insertOne(new Document("_id", "first"));
+    Map<String, Integer> seen = new ConcurrentHashMap<>();
+    ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Long> acks = new ConcurrentLinkedQueue<>();
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    Set<String> unknown = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean reading = new AtomicBoolean(true);
+    ExecutorService threads = Executors.newFixedThreadPool(options.writers() + 1, r -> {
+      Thread t = new Thread(r, "bench-failover");
+      t.setDaemon(true);
+      return t;
+    });
+    try (ChangeStreamCursor<ChangeStreamDocument> stream = collection.watch().onNode(cluster.config(follower).address())
+        .maxAwaitTime(200, TimeUnit.MILLISECONDS).cursor()) {
+      Future<?> reader = threads.submit(() -> {
+        while (reading.get()) {
+          ChangeStreamDocument event = stream.tryNext();
+          if (event != null) {
+            arrivals.add(System.nanoTime());
+            BsonValue id = event.getDocumentKey().get("_id");
+            seen.merge(id.asString().getValue(), 1, Integer::sum);
+          }
+        }
+        return null;
+      });
+      AtomicInteger sequence = new AtomicInteger();
+      List<Future<?>> writers = new ArrayList<>();
+      for (int w = 0; w < options.writers(); w++) {
+        writers.add(threads.submit(() -> {
+          while (!stop.get()) {
+            String id = "w" + sequence.incrementAndGet();
+            try {
+              collection.insertOne(new Document("_id", id));
+              acks.add(System.nanoTime());
+              acknowledged.add(id);
+            } catch (RuntimeException e) {
+              unknown.add(id);
+              firstFailure.compareAndSet(null, e.toString());
+            }
+          }
+          return null;
+        }));
+      }
+      Thread.sleep(TimeUnit.SECONDS.toMillis(options.beforeSeconds()));
+      long killedAt = System.nanoTime();
+      cluster.stop(leader);
+      say("  stopped node %d (the leader); the stream is on node %d", leader, follower);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
+      stop.set(true);
+      for (Future<?> w : writers) {
+        w.get(2, TimeUnit.MINUTES);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!seen.keySet().containsAll(acknowledged) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      reading.set(false);
+      reader.get(1, TimeUnit.MINUTES);
+      if (firstFailure.get() != null) {
+        say("  first failed write: %s", firstFailure.get());
+      }
+      record(run, killedAt, acks, arrivals, acknowledged, unknown, seen);
+    } finally {
+      threads.shutdownNow();
+    }
+    cluster.start(leader);
+    cluster.awaitLeader();
+  }
+
+  private void record(int run, long killedAt, ConcurrentLinkedQueue<Long> acks, ConcurrentLinkedQueue<Long> arrivals,
+      Set<String> acknowledged, Set<String> unknown, Map<String, Integer> seen) {
+    double unavailable = longestGapAfter(acks, killedAt) / 1e6;
+    double paused = longestGapAfter(arrivals, killedAt) / 1e6;
+    Set<String> lost = new HashSet<>(acknowledged);
+    lost.removeAll(seen.keySet());
+    long duplicated = seen.values().stream().filter(n -> n > 1).count();
+    long phantom = seen.keySet().stream().filter(id -> !id.equals("first") && !acknowledged.contains(id) && !unknown.contains(id)).count();
+    long unknownSeen = unknown.stream().filter(seen::containsKey).count();
+    say("  writes unavailable %.0f ms, stream paused %.0f ms; %,d acknowledged, %d lost, %d duplicated, %d never sent; %d failed"
+        + " (outcome unknown), %d of them applied", unavailable, paused, acknowledged.size(), lost.size(), duplicated, phantom, unknown.size(),
+        unknownSeen);
+    table.add(run, "unavailable_ms", "write unavailability, ms", "%,.0f", unavailable);
+    table.add(run, "stream_pause_ms", "follower stream pause, ms", "%,.0f", paused);
+    table.add(run, "acknowledged", "writes acknowledged", "%,.0f", acknowledged.size());
+    table.add(run, "lost", "acknowledged, not in the stream", "%,.0f", lost.size());
+    table.add(run, "duplicated", "in the stream more than once", "%,.0f", duplicated);
+    table.add(run, "phantom", "in the stream, never sent", "%,.0f", phantom);
+    table.add(run, "failed", "writes failed (outcome unknown)", "%,.0f", unknown.size());
+  }
+
+  /**
+   * The longest time between consecutive instants among those that end after {@code at} (the first
+   * one after it counted from the last one before it): how long nothing happened because of the kill.
+   * NaN if nothing happened after it.
+   */
+  static double longestGapAfter(java.util.Collection<Long> instants, long at) {
+    long[] sorted = instants.stream().mapToLong(Long::longValue).sorted().toArray();
+    double longest = Double.NaN;
+    for (int i = 1; i < sorted.length; i++) {
+      if (sorted[i] > at) {
+        long gap = sorted[i] - sorted[i - 1];
+        longest = Double.isNaN(longest) ? gap : Math.max(longest, gap);
+      }
+    }
+    return longest;
+  }
+
+  private void say(String format, Object... args) {
+    out.printf(format + "%n", args);
+    out.flush();
+  }
+}
