@@ -110,8 +110,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "also write the results to this file as JSON")
   File json;
 
+  @Option(names = "--chart", description = "also draw the figures as bars in this HTML file (write, read, baseline, failover, durability)")
+  File chart;
+
   @Override
   public Integer call() throws Exception {
+    if (chart != null && !List.of("write", "read", "baseline", "failover", "durability").contains(scenario)) {
+      throw new IllegalArgumentException("--chart goes with write, read, baseline, failover and durability, not " + scenario);
+    }
     if (scenario.equals("resume-depth")) {
       if (entries < 2) {
         throw new IllegalArgumentException("--entries must be at least 2, got " + entries);
@@ -221,9 +227,13 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  @SuppressWarnings("unchecked")
   private void write(Map<String, Object> results) throws java.io.IOException {
     if (json != null) {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, results);
+    }
+    if (chart != null) {
+      java.nio.file.Files.writeString(chart.toPath(), FigureChart.html("sluice bench " + scenario, (Map<String, Object>) results.get("figures")));
     }
   }
 }

@@ -31,8 +31,11 @@ class BenchCommandTest {
   @Test
   void writeComparedWithTheBaselineGivesEachTargetsFiguresAndTheRatioPerPair(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("write.json");
+    Path chart = dir.resolve("write.html");
     String out = run(0, "bench", "write", "--compare", "baseline", "--jit-warmup", "0", "--warmup", "0", "--seconds", "1", "--runs", "2",
-        "--inflight", "1,3", "--keys", "20", "--value-bytes", "10", "--json", json.toString())[0];
+        "--inflight", "1,3", "--keys", "20", "--value-bytes", "10", "--json", json.toString(), "--chart", chart.toString())[0];
+    assertThat(java.nio.file.Files.readString(chart)).startsWith("<!doctype html>").contains("sluice / baseline writes/s, 3 in flight",
+        "sluice.3: p99 ms", "class=\"bar\" style=\"width:360px\"");
     assertThat(out).contains("sluice, 1 in flight: writes/s", "baseline, 3 in flight: writes/s", "sluice / baseline writes/s, 3 in flight",
         "sluice / baseline p50 latency, 1 in flight").containsPattern("(?m)^what\\s+median\\s+run 1\\s+run 2$");
     com.fasterxml.jackson.databind.JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("figures");
@@ -76,6 +79,7 @@ class BenchCommandTest {
     assertThat(run(2, "bench", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("the baseline runs in this JVM");
     assertThat(run(2, "bench", "write", "--value-bytes", "20000000")[1]).contains("--value-bytes must leave room");
     assertThat(run(2, "bench", "failover", "--writers", "0")[1]).contains("--writers, --warmup, --seconds and --runs must be positive");
+    assertThat(run(2, "bench", "resume-depth", "--chart", "x.html")[1]).contains("--chart goes with write, read, baseline, failover and durability");
   }
 
   @Test
