@@ -59,6 +59,8 @@ final class RaftTransport implements AutoCloseable {
   private final AtomicLong txnNumbers = new AtomicLong();
   /** The node whose reply completed the last successful call. */
   private final AtomicReference<RaftPeerId> lastAnsweredBy = new AtomicReference<>();
+  /** Set by {@link #close}: an AlreadyClosedException then means this client, not a node. */
+  private volatile boolean closed;
 
   RaftTransport(ConnectionString connection) {
     this.connection = connection;
@@ -93,12 +95,21 @@ final class RaftTransport implements AutoCloseable {
       try {
         return remember(call(() -> raft.io().send(message), "write"));
       } catch (SluiceException e) {
-        if (!(e.getCause() instanceof LeaderSteppingDownException) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
+        if (!worthResending(e) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
           throw e;
         }
       }
       LockSupport.parkNanos(RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));
     }
+  }
+
+  /**
+   * Failures Ratis' client gives up on at once although another node can answer: a leader handing
+   * over leadership, and a node that is shutting down (its server closed, or the stream to it ended
+   * without a reply) while this client is still open.
+   */
+  private boolean worthResending(SluiceException e) {
+    return e.getCause() instanceof LeaderSteppingDownException || e.getCause() instanceof AlreadyClosedException && !closed;
   }
 
   /** A reply, and the node that sent it (where a cursor it opened lives). */
@@ -216,7 +227,8 @@ final class RaftTransport implements AutoCloseable {
           + " could answer within " + connection.timeout().toMillis() + " ms (is a majority of the nodes up and a leader elected?); last error: "
           + e.getCause(), e);
     } catch (AlreadyClosedException e) {
-      throw new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "the client is closed", e);
+      throw closed ? new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "the client is closed", e)
+          : new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: the node answering is shutting down (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new SluiceException(ErrorCode.HOST_UNREACHABLE, what + " failed: " + e, e);
     }
@@ -247,6 +259,7 @@ final class RaftTransport implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     try {
       raft.close();
     } catch (IOException e) {
