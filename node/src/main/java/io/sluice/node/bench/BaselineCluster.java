@@ -12,7 +12,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -43,6 +47,26 @@ final class BaselineCluster implements AutoCloseable {
       servers.add(server);
       server.start();
     }
+    awaitLeader();
+  }
+
+  /** Waits until one server leads (up to 60 s), so that no figure includes the first election. */
+  private void awaitLeader() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      for (RaftServer server : servers) {
+        if (server.getDivision(group.getGroupId()).getInfo().isLeaderReady()) {
+          return;
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the baseline's leader", e);
+      }
+    }
+    throw new IOException("the baseline cluster elected no leader within 60 s");
   }
 
   /** Starts {@code size} servers with their storage under {@code root}. */
@@ -54,11 +78,18 @@ final class BaselineCluster implements AutoCloseable {
     }
   }
 
-  /** A Ratis client of the cluster: Ratis' defaults but for the request timeout, which is Sluice's client's. */
+  /**
+   * A Ratis client of the cluster set up as Sluice's client sets up its own: a 3-s request timeout, and
+   * writes retried every 100 ms for up to 30 s (the benches' Sluice clients use timeoutMS=30000).
+   */
   RaftClient client() {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
-    return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).build();
+    RetryPolicy retry = RequestTypeDependentRetryPolicy.newBuilder()
+        .setRetryPolicy(RaftProtos.RaftClientRequestProto.TypeCase.WRITE, RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100,
+            TimeUnit.MILLISECONDS)))
+        .setTimeout(RaftProtos.RaftClientRequestProto.TypeCase.WRITE, TimeDuration.valueOf(30, TimeUnit.SECONDS)).build();
+    return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(retry).build();
   }
 
   String describe() {

@@ -118,6 +118,16 @@ final class BenchCluster implements AutoCloseable {
     return found[0];
   }
 
+  /** Waits (up to 2 minutes) until node i has applied what the leader had applied when asked. */
+  void awaitCaughtUp(int i) {
+    long target = applied(awaitLeader());
+    waitUntil(() -> applied(i) >= target, Duration.ofMinutes(2), "node " + i + " to apply index " + target);
+  }
+
+  private long applied(int i) {
+    return node(i).status(false, Duration.ofSeconds(1)).map(io.sluice.node.NodeStatus::appliedIndex).orElse(-1L);
+  }
+
   /** A running node that is not the leader. */
   int aFollower() {
     int leader = awaitLeader();

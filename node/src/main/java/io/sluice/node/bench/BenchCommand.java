@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "200", description = "writes per second for ack-to-event (default ${DEFAULT-VALUE})")
   int rate;
 
-  @Option(names = "--seconds", defaultValue = "20", description = "measured seconds of ack-to-event (default ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "30", description = "measured seconds of each measurement (default ${DEFAULT-VALUE})")
   int seconds;
 
   @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds before measuring (default ${DEFAULT-VALUE})")

@@ -18,8 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  * progress a second.
  */
 final class ClosedLoop {
-  /** Throughput over the measured span, the latencies, and the operations that failed in it. */
-  record Figures(double perSecond, Latency latency, long failures) {}
+  /** Throughput over the measured span, the latencies of those acknowledged, the operations that failed in it, and why the first did. */
+  record Figures(double perSecond, Latency latency, long failures, String firstFailure) {}
+
+  /** After a failure a thread waits this long before its next operation, so that a failing target is not spun on. */
+  private static final long PAUSE_AFTER_FAILURE_MS = 10;
 
   private ClosedLoop() {}
 
@@ -29,6 +32,7 @@ final class ClosedLoop {
     LongAdder done = new LongAdder();
     LongAdder completed = new LongAdder();
     AtomicLong failures = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     long start = System.nanoTime();
     long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
     long measureUntil = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
@@ -55,7 +59,9 @@ final class ClosedLoop {
             } catch (Exception e) {
               if (measured) {
                 failures.incrementAndGet();
+                firstFailure.compareAndSet(null, e.toString());
               }
+              Thread.sleep(PAUSE_AFTER_FAILURE_MS);
             }
           }
           return null;
@@ -81,7 +87,7 @@ final class ClosedLoop {
     } finally {
       threads.shutdownNow();
     }
-    return new Figures(done.sum() / (double) seconds, latency, failures.get());
+    return new Figures(done.sum() / (double) seconds, latency, failures.get(), firstFailure.get());
   }
 
   private static boolean allDone(List<Future<?>> loops) {

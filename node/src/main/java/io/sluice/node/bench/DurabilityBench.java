@@ -334,7 +334,8 @@ final class DurabilityBench {
     return m;
   }
 
-  private static void deleteData(Path root) throws IOException {
+  /** Deletes everything under {@code root} but the nodes' log. */
+  static void deleteData(Path root) throws IOException {
     try (var children = Files.list(root)) {
       for (Path child : children.filter(p -> !p.getFileName().toString().equals("nodes.log")).toList()) {
         BenchCluster.deleteRecursively(child);

@@ -59,6 +59,8 @@ final class FailoverBench {
         say("run %d of %d", run, options.runs());
         measure(run, cluster, client.getDatabase("bench").getCollection("failover" + run));
       }
+    } finally {
+      DurabilityBench.deleteData(root);
     }
     out.print(table.render(options.runs()));
     out.flush();
@@ -67,7 +69,6 @@ final class FailoverBench {
   }
 
   private void measure(int run, BenchCluster cluster, SluiceCollection collection) throws Exception {
-    int leader = cluster.awaitLeader();
     int follower = cluster.aFollower();
     collection.insertOne(new Document("_id", "first"));
     Map<String, Integer> seen = new ConcurrentHashMap<>();
@@ -76,6 +77,8 @@ final class FailoverBench {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger duplicateKeys = new AtomicInteger();
+    int stopped;
     java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     AtomicBoolean reading = new AtomicBoolean(true);
     ExecutorService threads = Executors.newFixedThreadPool(options.writers() + 1, r -> {
@@ -106,6 +109,13 @@ final class FailoverBench {
               collection.insertOne(new Document("_id", id));
               acks.add(System.nanoTime());
               acknowledged.add(id);
+            } catch (io.sluice.protocol.SluiceException e) {
+              if (e.errorCode() == io.sluice.protocol.ErrorCode.DUPLICATE_KEY) {
+                // Only a retry applied twice can meet its own id: the session table should have answered it.
+                duplicateKeys.incrementAndGet();
+              }
+              unknown.add(id);
+              firstFailure.compareAndSet(null, e.toString());
             } catch (RuntimeException e) {
               unknown.add(id);
               firstFailure.compareAndSet(null, e.toString());
@@ -115,9 +125,15 @@ final class FailoverBench {
         }));
       }
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.beforeSeconds()));
+      // Leadership may have moved during the load: stop whoever leads now, unless that is the stream's node.
+      int leader = cluster.awaitLeader();
+      if (leader == follower) {
+        say("  the stream's node %d became the leader during the load; this run stops it anyway (its stream fails over)", follower);
+      }
       long killedAt = System.nanoTime();
       cluster.stop(leader);
-      say("  stopped node %d (the leader); the stream is on node %d", leader, follower);
+      cluster.markCrashed(leader);
+      say("  stopped node %d (the leader), its store to be rebuilt as after a crash; the stream is on node %d", leader, follower);
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
       stop.set(true);
       for (Future<?> w : writers) {
@@ -132,16 +148,17 @@ final class FailoverBench {
       if (firstFailure.get() != null) {
         say("  first failed write: %s", firstFailure.get());
       }
-      record(run, killedAt, acks, arrivals, acknowledged, unknown, seen);
+      record(run, killedAt, acks, arrivals, acknowledged, unknown, seen, duplicateKeys.get());
+      stopped = leader;
     } finally {
       threads.shutdownNow();
     }
-    cluster.start(leader);
-    cluster.awaitLeader();
+    cluster.start(stopped);
+    cluster.awaitCaughtUp(stopped);
   }
 
   private void record(int run, long killedAt, ConcurrentLinkedQueue<Long> acks, ConcurrentLinkedQueue<Long> arrivals,
-      Set<String> acknowledged, Set<String> unknown, Map<String, Integer> seen) {
+      Set<String> acknowledged, Set<String> unknown, Map<String, Integer> seen, int duplicateKeys) {
     double unavailable = longestGapAfter(acks, killedAt) / 1e6;
     double paused = longestGapAfter(arrivals, killedAt) / 1e6;
     Set<String> lost = new HashSet<>(acknowledged);
@@ -159,6 +176,8 @@ final class FailoverBench {
     table.add(run, "duplicated", "in the stream more than once", "%,.0f", duplicated);
     table.add(run, "phantom", "in the stream, never sent", "%,.0f", phantom);
     table.add(run, "failed", "writes failed (outcome unknown)", "%,.0f", unknown.size());
+    table.add(run, "failed_applied", "  of them applied", "%,.0f", unknownSeen);
+    table.add(run, "applied_twice", "retries applied twice (DuplicateKey)", "%,.0f", duplicateKeys);
   }
 
   /**

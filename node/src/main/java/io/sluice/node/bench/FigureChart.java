@@ -40,9 +40,10 @@ final class FigureChart {
     return html.append("</table>\n</body></html>\n").toString();
   }
 
-  /** Figures of one kind share the end of their key. */
+  /** Figures of one kind share the end of their key; ratios are a kind of their own. */
   private static String kind(String key) {
-    return key.substring(key.lastIndexOf('.') + 1);
+    String end = key.substring(key.lastIndexOf('.') + 1);
+    return key.startsWith("ratio.") ? "ratio." + end : end;
   }
 
   /** Indented labels ("  p99 ms") belong to the figure named by the start of their key. */

@@ -48,28 +48,36 @@ final class ThroughputBench {
     try (NodeLogFile logs = NodeLogFile.redirect(root.resolve("nodes.log"));
          BenchCluster cluster = sluice && options.connect() == null ? BenchCluster.start(root, options.nodes(), b -> b) : null;
          BaselineCluster ceiling = baseline ? BaselineCluster.start(root, options.nodes()) : null) {
-      String connection = cluster != null ? cluster.connectionString() : options.connect();
-      switch (options.scenario()) {
-        case WRITE -> targets.add(SluiceLoad.writes(connection, options.clients(), options.keys(), options.valueBytes()));
-        case READ -> {
-          targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.linearizable(),
-              "linearizable"));
-          targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.follower(),
-              "follower"));
-        }
-        case BASELINE -> { }
+      try {
+        measure(cluster != null ? cluster.connectionString() : options.connect(), ceiling, targets);
+      } finally {
+        targets.forEach(LoadTarget::close);
       }
-      if (baseline) {
-        targets.add(new BaselineLoad(ceiling, options.clients(), options.valueBytes()));
-      }
-      measureAll(targets);
     } finally {
-      targets.forEach(LoadTarget::close);
+      DurabilityBench.deleteData(root);
     }
     out.print(table.render(options.runs()));
     out.flush();
     results.put("figures", table.toMap());
     return results;
+  }
+
+  /** Makes the targets (each added to {@code targets} as soon as it exists, for the caller to close) and measures them. */
+  private void measure(String connection, BaselineCluster ceiling, List<LoadTarget> targets) throws Exception {
+    switch (options.scenario()) {
+      case WRITE -> targets.add(SluiceLoad.writes(connection, options.clients(), options.keys(), options.valueBytes()));
+      case READ -> {
+        targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.linearizable(),
+            "linearizable"));
+        targets.add(SluiceLoad.reads(connection, options.clients(), options.keys(), options.valueBytes(), ReadPreference.follower(),
+            "follower"));
+      }
+      case BASELINE -> { }
+    }
+    if (ceiling != null) {
+      targets.add(new BaselineLoad(ceiling, options.clients(), options.valueBytes()));
+    }
+    measureAll(targets);
   }
 
   private void measureAll(List<LoadTarget> targets) throws Exception {
@@ -84,10 +92,15 @@ final class ThroughputBench {
       say("run %d of %d", run, options.runs());
       for (int inflight : options.inflight()) {
         Map<String, ClosedLoop.Figures> pair = new LinkedHashMap<>();
-        for (LoadTarget target : targets) {
+        // A B, then B A: what one leaves behind (a follower catching up, a snapshot, garbage) falls on each in turn.
+        List<LoadTarget> order = new ArrayList<>(targets);
+        if (run % 2 == 0) {
+          java.util.Collections.reverse(order);
+        }
+        for (LoadTarget target : order) {
           ClosedLoop.Figures figures = ClosedLoop.run(target, inflight, options.warmupSeconds(), options.seconds(), out);
           say("%s, %d in flight: %,.0f %s/s, %s%s", target.name(), inflight, figures.perSecond(), target.unit(),
-              figures.latency().summary(), figures.failures() > 0 ? ", " + figures.failures() + " failed" : "");
+              figures.latency().summary(), figures.failures() > 0 ? ", " + figures.failures() + " failed, the first: " + figures.firstFailure() : "");
           record(run, target, inflight, figures);
           pair.put(target.name(), figures);
         }
@@ -95,9 +108,10 @@ final class ThroughputBench {
           ClosedLoop.Figures a = pair.get("sluice");
           ClosedLoop.Figures b = pair.get("baseline");
           table.add(run, "ratio." + inflight + ".rate", String.format("sluice / baseline writes/s, %d in flight", inflight), "%.2f",
-              a.perSecond() / b.perSecond());
+              b.perSecond() > 0 ? a.perSecond() / b.perSecond() : Double.NaN);
           table.add(run, "ratio." + inflight + ".p50", String.format("sluice / baseline p50 latency, %d in flight", inflight), "%.2f",
-              a.latency().percentileMillis(50) / b.latency().percentileMillis(50));
+              a.latency().count() > 0 && b.latency().count() > 0 ? a.latency().percentileMillis(50) / b.latency().percentileMillis(50)
+                  : Double.NaN);
         }
       }
     }
@@ -107,10 +121,12 @@ final class ThroughputBench {
     String key = target.name() + "." + inflight;
     table.add(run, key + ".rate", String.format("%s, %d in flight: %s/s", target.name(), inflight, target.unit()), "%,.0f",
         figures.perSecond());
-    table.add(run, key + ".p50", "  p50 ms", "%.2f", figures.latency().percentileMillis(50));
-    table.add(run, key + ".p99", "  p99 ms", "%.2f", figures.latency().percentileMillis(99));
-    table.add(run, key + ".p999", "  p99.9 ms", "%.2f", figures.latency().percentileMillis(99.9));
-    table.add(run, key + ".max", "  max ms", "%.2f", figures.latency().percentileMillis(100));
+    // No acknowledged operation, no latency: NaN ("-"), not 0.
+    boolean any = figures.latency().count() > 0;
+    table.add(run, key + ".p50", "  p50 ms", "%.2f", any ? figures.latency().percentileMillis(50) : Double.NaN);
+    table.add(run, key + ".p99", "  p99 ms", "%.2f", any ? figures.latency().percentileMillis(99) : Double.NaN);
+    table.add(run, key + ".p999", "  p99.9 ms", "%.2f", any ? figures.latency().percentileMillis(99.9) : Double.NaN);
+    table.add(run, key + ".max", "  max ms", "%.2f", any ? figures.latency().percentileMillis(100) : Double.NaN);
     table.add(run, key + ".failed", "  failed", "%,.0f", figures.failures());
   }
 

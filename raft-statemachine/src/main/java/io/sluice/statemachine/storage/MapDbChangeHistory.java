@@ -28,8 +28,7 @@ final class MapDbChangeHistory implements ChangeHistory {
   private long trimmedThrough;
 
   MapDbChangeHistory(DB db, BTreeMap<String, byte[]> meta) {
-    this.records = db.treeMap("history", Serializer.LONG, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().counterEnable()
-        .createOrOpen();
+    this.records = db.treeMap("history", Serializer.LONG, Serializer.BYTE_ARRAY).counterEnable().createOrOpen();
     this.byClusterTime = db.treeMap("historyByClusterTime", Serializer.LONG, Serializer.LONG).createOrOpen();
     this.meta = meta;
     reload();

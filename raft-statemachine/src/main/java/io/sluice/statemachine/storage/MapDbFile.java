@@ -100,7 +100,7 @@ final class MapDbFile {
   BTreeMap<byte[], byte[]> documents(String namespace) {
     synchronized (collections) {
       return collections.computeIfAbsent(namespace, ns ->
-          db.treeMap(COLLECTION_PREFIX + ns, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen());
+          db.treeMap(COLLECTION_PREFIX + ns, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen());
     }
   }
 

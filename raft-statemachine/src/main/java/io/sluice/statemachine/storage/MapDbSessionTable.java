@@ -20,8 +20,7 @@ final class MapDbSessionTable implements SessionTable {
   private final BTreeMap<byte[], byte[]> byTime;
 
   MapDbSessionTable(DB db) {
-    this.replies = db.treeMap("sessions", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().counterEnable()
-        .createOrOpen();
+    this.replies = db.treeMap("sessions", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).counterEnable().createOrOpen();
     this.byTime = db.treeMap("sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen();
   }
 
