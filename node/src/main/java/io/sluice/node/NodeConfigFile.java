@@ -38,6 +38,12 @@ public final class NodeConfigFile {
           throw new ConfigException(source + ": " + config.getMessage(), config);
         }
       }
+      String key = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+      if (key != null && overrides.containsKey(key)) {
+        // The value came from a SLUICE_NODE_ variable or a flag, not from the file.
+        throw new ConfigException(key + " = '" + overrides.get(key) + "' (from a " + ENV_PREFIX + " variable or a flag): "
+            + e.getOriginalMessage(), e);
+      }
       throw new ConfigException(source + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
     } catch (IOException e) {
       throw new ConfigException(source + " cannot be read: " + e.getMessage(), e);

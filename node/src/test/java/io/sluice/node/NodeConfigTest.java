@@ -150,6 +150,16 @@ class NodeConfigTest {
   }
 
   @Test
+  void aWrongValueFromTheEnvironmentIsNotBlamedOnTheFile() throws IOException {
+    Path file = dir.resolve("node.yml");
+    Files.writeString(file, "address: 127.0.0.1:7101\nadminAddress: 127.0.0.1:7201\ndataDir: /tmp/x\npeers: [127.0.0.1:7101]\n");
+    assertThatThrownBy(() -> NodeConfigFile.load(file, NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_ELECTION_TIMEOUT_MIN_MS", "abc"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("electionTimeoutMinMs = 'abc' (from a SLUICE_NODE_ variable or a flag): ")
+        .hasMessageNotContaining("config file");
+  }
+
+  @Test
   void anEnvironmentVariableThatNamesNoKeyIsNamed() {
     assertThatThrownBy(() -> NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_DATADIR", "/x")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("environment variable SLUICE_NODE_DATADIR names no configuration key");
