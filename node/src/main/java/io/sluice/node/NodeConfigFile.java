@@ -35,7 +35,10 @@ public final class NodeConfigFile {
     } catch (JsonMappingException e) {
       for (Throwable cause = e; cause != null; cause = cause.getCause()) {
         if (cause instanceof ConfigException config) {
-          throw new ConfigException(source + ": " + config.getMessage(), config);
+          // NodeConfig's checks start their message with the key: say where that key's value came from.
+          String key = config.getMessage().split(" ", 2)[0];
+          throw new ConfigException((overrides.containsKey(key) ? "from a " + ENV_PREFIX + " variable or a flag" : source) + ": "
+              + config.getMessage(), config);
         }
       }
       String key = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();

@@ -157,6 +157,10 @@ class NodeConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("electionTimeoutMinMs = 'abc' (from a SLUICE_NODE_ variable or a flag): ")
         .hasMessageNotContaining("config file");
+    assertThatThrownBy(() -> NodeConfigFile.load(file, NodeConfigFile.fromEnvironment(Map.of("SLUICE_NODE_ELECTION_TIMEOUT_MIN_MS", "0"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("from a SLUICE_NODE_ variable or a flag: electionTimeoutMinMs")
+        .hasMessageNotContaining("config file");
   }
 
   @Test

@@ -29,9 +29,12 @@ import org.apache.ratis.util.TimeDuration;
  */
 final class BaselineCluster implements AutoCloseable {
   private final List<RaftServer> servers = new ArrayList<>();
-  private final RaftGroup group;
+  private RaftGroup group;
 
-  private BaselineCluster(Path root, int size) throws IOException {
+  private BaselineCluster() {}
+
+  /** Starts the servers one by one (each is closed by {@link #close} even if a later one fails), then waits for a leader. */
+  private void startServers(Path root, int size) throws IOException {
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       addresses.add("127.0.0.1:" + BenchCluster.freePort());
@@ -71,10 +74,13 @@ final class BaselineCluster implements AutoCloseable {
 
   /** Starts {@code size} servers with their storage under {@code root}. */
   static BaselineCluster start(Path root, int size) {
+    BaselineCluster cluster = new BaselineCluster();
     try {
-      return new BaselineCluster(root, size);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the baseline cluster", e);
+      cluster.startServers(root, size);
+      return cluster;
+    } catch (IOException | RuntimeException e) {
+      cluster.close();
+      throw e instanceof IOException io ? new UncheckedIOException("cannot start the baseline cluster", io) : (RuntimeException) e;
     }
   }
 

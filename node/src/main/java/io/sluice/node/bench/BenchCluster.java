@@ -120,10 +120,14 @@ final class BenchCluster implements AutoCloseable {
 
   /** Waits (up to 2 minutes) until node i has applied what the leader had applied when asked. */
   void awaitCaughtUp(int i) {
-    long target = applied(awaitLeader());
-    waitUntil(() -> applied(i) >= target, Duration.ofMinutes(2), "node " + i + " to apply index " + target);
+    long[] target = {-1};
+    int leader = awaitLeader();
+    // A node whose store is being replaced answers no status for a moment (-1): ask again.
+    waitUntil(() -> (target[0] = applied(leader)) >= 0, Duration.ofMinutes(2), "the leader's applied index");
+    waitUntil(() -> applied(i) >= target[0], Duration.ofMinutes(2), "node " + i + " to apply index " + target[0]);
   }
 
+  /** Node i's applied index, or -1 if its store stays locked for a second. */
   private long applied(int i) {
     return node(i).status(false, Duration.ofSeconds(1)).map(io.sluice.node.NodeStatus::appliedIndex).orElse(-1L);
   }

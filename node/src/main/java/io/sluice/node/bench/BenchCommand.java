@@ -16,12 +16,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Measure Sluice. Scenarios:",
     "  write         closed-loop writes (half inserts, half $set of an existing document) at each --inflight,",
-    "                on --nodes started in this JVM (or --connect); --compare baseline alternates with the baseline",
+    "                on --nodes started in this JVM (or --connect); --compare baseline alternates with the baseline (A B, B A ...)",
     "                and gives the ratio of each pair",
     "  read          closed-loop reads by _id, linearizable and from a follower, at each --inflight",
     "  baseline      the write load on Ratis alone (same settings, a state machine that only counts entries)",
     "  failover      3 nodes in this JVM, --writers inserting and a stream on a follower; the leader is stopped after",
-    "                --warmup s: write unavailability, stream pause, and every acknowledged write in the stream once",
+    "                --warmup s and measured --seconds more: write unavailability, stream pause, and every acknowledged",
+    "                write in the stream once",
     "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
@@ -44,7 +45,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "200", description = "writes per second for ack-to-event (default ${DEFAULT-VALUE})")
   int rate;
 
-  @Option(names = "--seconds", defaultValue = "30", description = "measured seconds of each measurement (default ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "30", description = "seconds measured: each write, read or baseline measurement, streams' ack-to-event,"
+      + " failover's time after the stop (default ${DEFAULT-VALUE})")
   int seconds;
 
   @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds before measuring (default ${DEFAULT-VALUE})")

@@ -79,6 +79,7 @@ final class FailoverBench {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger duplicateKeys = new AtomicInteger();
     int stopped;
+    boolean streamNodeStopped;
     java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     AtomicBoolean reading = new AtomicBoolean(true);
     ExecutorService threads = Executors.newFixedThreadPool(options.writers() + 1, r -> {
@@ -111,7 +112,7 @@ final class FailoverBench {
               acknowledged.add(id);
             } catch (io.sluice.protocol.SluiceException e) {
               if (e.errorCode() == io.sluice.protocol.ErrorCode.DUPLICATE_KEY) {
-                // Only a retry applied twice can meet its own id: the session table should have answered it.
+                // Only a retry executed again can meet its own id: the session table should have answered it.
                 duplicateKeys.incrementAndGet();
               }
               unknown.add(id);
@@ -125,10 +126,12 @@ final class FailoverBench {
         }));
       }
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.beforeSeconds()));
-      // Leadership may have moved during the load: stop whoever leads now, unless that is the stream's node.
+      // Leadership may have moved during the load: stop whoever leads now. If that is the stream's own
+      // node, the stream resumes on another node and the run says so (its pause then includes that).
       int leader = cluster.awaitLeader();
-      if (leader == follower) {
-        say("  the stream's node %d became the leader during the load; this run stops it anyway (its stream fails over)", follower);
+      streamNodeStopped = leader == follower;
+      if (streamNodeStopped) {
+        say("  the stream's node %d became the leader during the load; this run stops it (the stream resumes elsewhere)", follower);
       }
       long killedAt = System.nanoTime();
       cluster.stop(leader);
@@ -148,7 +151,7 @@ final class FailoverBench {
       if (firstFailure.get() != null) {
         say("  first failed write: %s", firstFailure.get());
       }
-      record(run, killedAt, acks, arrivals, acknowledged, unknown, seen, duplicateKeys.get());
+      record(run, killedAt, acks, arrivals, acknowledged, unknown, seen, duplicateKeys.get(), streamNodeStopped);
       stopped = leader;
     } finally {
       threads.shutdownNow();
@@ -158,7 +161,7 @@ final class FailoverBench {
   }
 
   private void record(int run, long killedAt, ConcurrentLinkedQueue<Long> acks, ConcurrentLinkedQueue<Long> arrivals,
-      Set<String> acknowledged, Set<String> unknown, Map<String, Integer> seen, int duplicateKeys) {
+      Set<String> acknowledged, Set<String> unknown, Map<String, Integer> seen, int duplicateKeys, boolean streamNodeStopped) {
     double unavailable = longestGapAfter(acks, killedAt) / 1e6;
     double paused = longestGapAfter(arrivals, killedAt) / 1e6;
     Set<String> lost = new HashSet<>(acknowledged);
@@ -177,7 +180,8 @@ final class FailoverBench {
     table.add(run, "phantom", "in the stream, never sent", "%,.0f", phantom);
     table.add(run, "failed", "writes failed (outcome unknown)", "%,.0f", unknown.size());
     table.add(run, "failed_applied", "  of them applied", "%,.0f", unknownSeen);
-    table.add(run, "applied_twice", "retries applied twice (DuplicateKey)", "%,.0f", duplicateKeys);
+    table.add(run, "reexecuted", "retries executed again (DuplicateKey)", "%,.0f", duplicateKeys);
+    table.add(run, "stream_node_stopped", "the stream's node was the one stopped", "%,.0f", streamNodeStopped ? 1 : 0);
   }
 
   /**

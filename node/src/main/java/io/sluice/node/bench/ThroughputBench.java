@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code bench write}, {@code read} and {@code baseline}: closed-loop throughput and latency at each
  * number of operations in flight, repeated {@code runs} times, the table giving medians. With
  * {@code --compare baseline}, each Sluice measurement is followed by the same load on the baseline
- * (A B A B ...), and each pair gives a ratio, so that the ratio holds when the machine's speed drifts.
+ * (A B, then B A, ...), and each pair gives a ratio, so that the ratio holds when the machine's speed drifts.
  * Clusters start in this JVM (the baseline always), unless {@code connect} names a running Sluice cluster.
  */
 final class ThroughputBench {
