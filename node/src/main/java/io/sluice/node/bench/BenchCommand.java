@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sluice.client.SluiceClient;
 import java.io.File;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,10 +22,14 @@ import picocli.CommandLine.Spec;
     "                and gives the ratio of each pair",
     "  read          closed-loop reads by _id, linearizable and from a follower, at each --inflight",
     "  baseline      the write load on Ratis alone (same settings, a state machine that only counts entries)",
-    "  failover      3 nodes in this JVM, --writers inserting and a stream on a follower; the leader is stopped after",
-    "                --warmup s and measured --seconds more: write unavailability, stream pause, and every acknowledged",
-    "                write in the stream once",
-    "  streams       change-stream latency, open, resume and fan-out on a running cluster (--connect)",
+    "  failover      3 node processes, --writers inserting and a stream on a follower; the leader is killed (SIGKILL)",
+    "                after --warmup s and measured --seconds more: write unavailability, stream pause, and every",
+    "                acknowledged write in the stream once",
+    "  stream        on a running cluster (--connect): write acknowledged -> event on a follower's stream and on the",
+    "                leader's, at --rate writes/s and at saturation (--writers closed-loop writers); time to open a stream",
+    "  resume        on a running cluster: time to resume from tokens 1, 1,000 and --resume-back entries back",
+    "  fanout        on a running cluster: event delivery with each --fanout count of streams open on one follower",
+    "  streams       stream, resume and fanout one after another",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
     "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)",
@@ -33,38 +39,38 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, streams, resume-depth, durability or engine")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, durability or engine")
   String scenario;
 
-  @Option(names = "--connect", description = "connection string of the cluster to measure (streams)")
+  @Option(names = "--connect", description = "connection string of the cluster to measure (stream, resume, fanout, streams; write and read)")
   String connect;
 
   @Option(names = "--entries", defaultValue = "1000000", description = "entries applied before resuming (resume-depth; default ${DEFAULT-VALUE})")
   int entries;
 
-  @Option(names = "--rate", defaultValue = "200", description = "writes per second for ack-to-event (default ${DEFAULT-VALUE})")
+  @Option(names = "--rate", defaultValue = "1000", description = "writes per second of stream's fixed-rate ack-to-event (default ${DEFAULT-VALUE})")
   int rate;
 
-  @Option(names = "--seconds", defaultValue = "30", description = "seconds measured: each write, read or baseline measurement, streams' ack-to-event,"
-      + " failover's time after the stop (default ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "30", description = "seconds measured: each write, read or baseline measurement, each ack-to-event load of stream,"
+      + " failover's time after the kill (default ${DEFAULT-VALUE})")
   int seconds;
 
   @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds before measuring (default ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--opens", defaultValue = "200", description = "streams opened one after another (default ${DEFAULT-VALUE})")
+  @Option(names = "--opens", defaultValue = "200", description = "streams opened one after another, after as many unmeasured (stream; default ${DEFAULT-VALUE})")
   int opens;
 
-  @Option(names = "--resume-back", defaultValue = "20000", description = "entries written to resume across (default ${DEFAULT-VALUE})")
+  @Option(names = "--resume-back", defaultValue = "20000", description = "entries written to resume across (resume; default ${DEFAULT-VALUE})")
   int resumeBack;
 
-  @Option(names = "--fanout", split = ",", defaultValue = "1,100,10000", description = "open stream counts (default ${DEFAULT-VALUE})")
+  @Option(names = "--fanout", split = ",", defaultValue = "1,100,1000,10000", description = "open stream counts (fanout; default ${DEFAULT-VALUE})")
   List<Integer> fanout;
 
-  @Option(names = "--fanout-rate", defaultValue = "20", description = "writes per second during fan-out (default ${DEFAULT-VALUE})")
+  @Option(names = "--fanout-rate", defaultValue = "20", description = "writes per second during fan-out (fanout; default ${DEFAULT-VALUE})")
   int fanoutRate;
 
-  @Option(names = "--fanout-seconds", defaultValue = "10", description = "seconds of writes per fan-out step (default ${DEFAULT-VALUE})")
+  @Option(names = "--fanout-seconds", defaultValue = "10", description = "seconds of writes per fan-out step (fanout; default ${DEFAULT-VALUE})")
   int fanoutSeconds;
 
   @Option(names = "--data-mb", defaultValue = "1024", description = "MiB of documents loaded before measuring (durability; default ${DEFAULT-VALUE})")
@@ -73,7 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "measured runs; the table gives medians (durability; default ${DEFAULT-VALUE})")
   int runs;
 
-  @Option(names = "--writers", defaultValue = "8", description = "closed-loop writer threads of the steady load (durability; default ${DEFAULT-VALUE})")
+  @Option(names = "--writers", defaultValue = "8", description = "closed-loop writer threads (stream's saturation, failover, durability; default ${DEFAULT-VALUE})")
   int writers;
 
   @Option(names = "--gap-seconds", defaultValue = "10", description = "seconds of steady writes before and after each snapshot (durability; default ${DEFAULT-VALUE})")
@@ -150,18 +156,24 @@ public final class BenchCommand implements Callable<Integer> {
       write(new FailoverBench(new FailoverBench.Options(writers, warmup, seconds, runs), spec.commandLine().getOut()).run());
       return 0;
     }
-    if (!scenario.equals("streams")) {
-      throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: write, read, baseline, failover, streams, resume-depth, durability, engine");
-    }
+    Set<StreamBench.Part> parts = switch (scenario) {
+      case "stream" -> EnumSet.of(StreamBench.Part.ACK_TO_EVENT, StreamBench.Part.OPEN);
+      case "resume" -> EnumSet.of(StreamBench.Part.RESUME);
+      case "fanout" -> EnumSet.of(StreamBench.Part.FANOUT);
+      case "streams" -> EnumSet.allOf(StreamBench.Part.class);
+      default -> throw new IllegalArgumentException("unknown scenario '" + scenario
+          + "'; known: write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, durability, engine");
+    };
     if (connect == null) {
-      throw new IllegalArgumentException("bench streams needs --connect (./sluice adds the local cluster's)");
+      throw new IllegalArgumentException("bench " + scenario + " needs --connect (./sluice adds the local cluster's)");
     }
-    if (rate < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
+    if (rate < 1 || writers < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
         || fanout.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2)");
     }
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
-      StreamBench.Options options = new StreamBench.Options(rate, seconds, warmup, opens, resumeBack, fanout, fanoutRate, fanoutSeconds);
+      StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, opens, resumeBack, fanout, fanoutRate,
+          fanoutSeconds);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
     return 0;

@@ -25,12 +25,12 @@ import org.bson.BsonValue;
 import org.bson.Document;
 
 /**
- * {@code bench failover}: 3 nodes in this JVM, a steady load of inserts with unique ids and a change
- * stream on a follower; then the leader's node is stopped at once (its Raft server closed, the
- * nearest to kill -9 one JVM allows). Measured per run: the longest time without an acknowledged
- * write around the kill (the write unavailability window), the longest pause of the stream, and a
- * check of the stream against the writes: every acknowledged insert arrives exactly once, and
- * nothing arrives that was never sent. The stopped node is started again between runs.
+ * {@code bench failover}: 3 node processes, a steady load of inserts with unique ids and a change
+ * stream on a follower; then the leader's process is killed with SIGKILL. Measured per run: the
+ * longest time without an acknowledged write around the kill (the write unavailability window), the
+ * longest pause of the stream, and a check of the stream against the writes: every acknowledged
+ * insert arrives exactly once, and nothing arrives that was never sent. The killed node is started
+ * again between runs, and recovers as after a crash.
  */
 final class FailoverBench {
   record Options(int writers, int beforeSeconds, int afterSeconds, int runs) {}
@@ -49,11 +49,10 @@ final class FailoverBench {
     Path root = Files.createTempDirectory("sluice-failover-");
     results.put("machine", DurabilityBench.machine(root));
     results.put("options", options);
-    say("failover: 3 nodes in this JVM, %d writers, the leader stopped after %d s of load, %d s more measured, %d run(s)",
+    say("failover: 3 node processes, %d writers, the leader killed (SIGKILL) after %d s of load, %d s more measured, %d run(s)",
         options.writers(), options.beforeSeconds(), options.afterSeconds(), options.runs());
-    say("node logs in %s", root.resolve("nodes.log"));
-    try (NodeLogFile logs = NodeLogFile.redirect(root.resolve("nodes.log"));
-         BenchCluster cluster = BenchCluster.start(root, 3, b -> b);
+    say("node logs in %s", root);
+    try (NodeProcesses cluster = NodeProcesses.start(root, 3);
          SluiceClient client = SluiceClient.connect(cluster.connectionString() + "/?timeoutMS=30000")) {
       for (int run = 1; run <= options.runs(); run++) {
         say("run %d of %d", run, options.runs());
@@ -68,7 +67,7 @@ final class FailoverBench {
     return results;
   }
 
-  private void measure(int run, BenchCluster cluster, SluiceCollection collection) throws Exception {
+  private void measure(int run, NodeProcesses cluster, SluiceCollection collection) throws Exception {
     int follower = cluster.aFollower();
     collection.insertOne(new Document("_id", "first"));
     Map<String, Integer> seen = new ConcurrentHashMap<>();
@@ -78,7 +77,7 @@ final class FailoverBench {
     Set<String> unknown = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger duplicateKeys = new AtomicInteger();
-    int stopped;
+    int killed;
     boolean streamNodeStopped;
     java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     AtomicBoolean reading = new AtomicBoolean(true);
@@ -87,7 +86,7 @@ final class FailoverBench {
       t.setDaemon(true);
       return t;
     });
-    try (ChangeStreamCursor<ChangeStreamDocument> stream = collection.watch().onNode(cluster.config(follower).address())
+    try (ChangeStreamCursor<ChangeStreamDocument> stream = collection.watch().onNode(cluster.address(follower))
         .maxAwaitTime(200, TimeUnit.MILLISECONDS).cursor()) {
       Future<?> reader = threads.submit(() -> {
         while (reading.get()) {
@@ -126,17 +125,16 @@ final class FailoverBench {
         }));
       }
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.beforeSeconds()));
-      // Leadership may have moved during the load: stop whoever leads now. If that is the stream's own
+      // Leadership may have moved during the load: kill whoever leads now. If that is the stream's own
       // node, the stream resumes on another node and the run says so (its pause then includes that).
       int leader = cluster.awaitLeader();
       streamNodeStopped = leader == follower;
       if (streamNodeStopped) {
-        say("  the stream's node %d became the leader during the load; this run stops it (the stream resumes elsewhere)", follower);
+        say("  the stream's node %d became the leader during the load; this run kills it (the stream resumes elsewhere)", follower);
       }
       long killedAt = System.nanoTime();
-      cluster.stop(leader);
-      cluster.markCrashed(leader);
-      say("  stopped node %d (the leader), its store to be rebuilt as after a crash; the stream is on node %d", leader, follower);
+      cluster.kill(leader);
+      say("  killed node %d (the leader); the stream is on node %d", leader, follower);
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
       stop.set(true);
       for (Future<?> w : writers) {
@@ -152,12 +150,12 @@ final class FailoverBench {
         say("  first failed write: %s", firstFailure.get());
       }
       record(run, killedAt, acks, arrivals, acknowledged, unknown, seen, duplicateKeys.get(), streamNodeStopped);
-      stopped = leader;
+      killed = leader;
     } finally {
       threads.shutdownNow();
     }
-    cluster.start(stopped);
-    cluster.awaitCaughtUp(stopped);
+    cluster.start(killed);
+    cluster.awaitCaughtUp(killed);
   }
 
   private void record(int run, long killedAt, ConcurrentLinkedQueue<Long> acks, ConcurrentLinkedQueue<Long> arrivals,
@@ -181,7 +179,7 @@ final class FailoverBench {
     table.add(run, "failed", "writes failed (outcome unknown)", "%,.0f", unknown.size());
     table.add(run, "failed_applied", "  of them applied", "%,.0f", unknownSeen);
     table.add(run, "reexecuted", "retries executed again (DuplicateKey)", "%,.0f", duplicateKeys);
-    table.add(run, "stream_node_stopped", "the stream's node was the one stopped", "%,.0f", streamNodeStopped ? 1 : 0);
+    table.add(run, "stream_node_stopped", "the stream's node was the one killed", "%,.0f", streamNodeStopped ? 1 : 0);
   }
 
   /**

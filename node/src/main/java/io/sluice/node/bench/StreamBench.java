@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,13 +24,17 @@ import java.util.concurrent.locks.LockSupport;
 import org.bson.Document;
 
 /**
- * {@code bench streams}: on a running cluster, the time from a write's acknowledgement to its event on
- * a follower's stream and on the leader's (side by side, one writer), the time to open a stream, the
- * time to resume from tokens near and far back, and event delivery with many open streams.
+ * Change-stream figures from a running cluster, in parts that {@code bench stream}, {@code resume} and
+ * {@code fanout} pick (and {@code streams} runs together): the time from a write's acknowledgement to
+ * its event on a follower's stream and on the leader's, side by side, at a fixed rate and at
+ * saturation, and the time to open a stream; the time to resume from tokens near and far back; event
+ * delivery with many open streams on one follower.
  */
 final class StreamBench {
-  record Options(int rate, int seconds, int warmupSeconds, int opens, int resumeBack, List<Integer> fanout, int fanoutRate,
-                 int fanoutSeconds) {}
+  enum Part { ACK_TO_EVENT, OPEN, RESUME, FANOUT }
+
+  record Options(Set<Part> parts, int rate, int writers, int seconds, int warmupSeconds, int opens, int resumeBack, List<Integer> fanout,
+                 int fanoutRate, int fanoutSeconds) {}
 
   private final SluiceClient client;
   private final Options options;
@@ -37,6 +42,7 @@ final class StreamBench {
   private final String database = "bench";
   private final String prefix = "streams_" + Long.toString(System.currentTimeMillis(), 36);
   private final Map<String, Object> results = new LinkedHashMap<>();
+  private final AtomicInteger failedWrites = new AtomicInteger();
   private String leader;
   private String follower;
 
@@ -53,46 +59,109 @@ final class StreamBench {
     follower = nodes.stream().filter(n -> n.reachable() && !n.leader()).findFirst().orElseThrow(() ->
         new IllegalStateException("no follower is up among " + nodes)).address();
     say("leader %s, follower %s", leader, follower);
-    ackToEvent();
-    openTime();
-    resumeTime();
-    for (int streams : options.fanout()) {
-      fanout(streams);
+    if (options.parts().contains(Part.ACK_TO_EVENT)) {
+      ackToEvent("fixed rate", String.format("%,d writes/s", options.rate()), this::writeAtFixedRate);
+      ackToEvent("saturation", options.writers() + " closed-loop writers", this::writeFlatOut);
+    }
+    if (options.parts().contains(Part.OPEN)) {
+      openTime();
+    }
+    if (options.parts().contains(Part.RESUME)) {
+      resumeTime();
+    }
+    if (options.parts().contains(Part.FANOUT)) {
+      for (int streams : options.fanout()) {
+        fanout(streams);
+      }
     }
     return results;
   }
 
-  /** One writer at a fixed rate; one stream on the leader and one on a follower record when each event arrives. */
-  private void ackToEvent() throws Exception {
-    SluiceCollection c = client.getDatabase(database).getCollection(prefix + "_latency");
+  /** A write load: inserts {@code _id}s from {@code ids} for {@code seconds}, recording each acknowledgement. */
+  private interface Load {
+    void run(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception;
+  }
+
+  /**
+   * One stream on the leader and one on a follower record when each event arrives while {@code load}
+   * writes; acknowledgements of the warm-up seconds are left out.
+   */
+  private void ackToEvent(String name, String description, Load load) throws Exception {
+    SluiceCollection c = client.getDatabase(database).getCollection(prefix + "_latency_" + name.replace(' ', '_'));
     Map<Integer, Long> acks = new ConcurrentHashMap<>();
     Map<Integer, Long> onLeader = new ConcurrentHashMap<>();
     Map<Integer, Long> onFollower = new ConcurrentHashMap<>();
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService readers = Executors.newFixedThreadPool(2);
+    long measuredFrom;
     try (ChangeStreamCursor<ChangeStreamDocument> leaderStream = c.watch().onNode(leader).cursor();
          ChangeStreamCursor<ChangeStreamDocument> followerStream = c.watch().onNode(follower).cursor()) {
       readers.submit(() -> read(leaderStream, onLeader, stop));
       readers.submit(() -> read(followerStream, onFollower, stop));
-      int total = options.rate() * (options.seconds() + options.warmupSeconds());
-      say("ack-to-event: %d writes at %d/s (first %d s are warm-up)...", total, options.rate(), options.warmupSeconds());
-      paced(options.rate(), total, i -> {
-        c.insertOne(new Document("_id", i).append("pad", "x".repeat(100)));
-        acks.put(i, System.nanoTime());
-      });
+      say("ack-to-event at %s: %s for %d s (the first %d s are warm-up)...", name, description,
+          options.seconds() + options.warmupSeconds(), options.warmupSeconds());
+      AtomicInteger ids = new AtomicInteger();
+      load.run(c, ids, acks, options.warmupSeconds());
+      measuredFrom = System.nanoTime();
+      load.run(c, ids, acks, options.seconds());
       waitFor(() -> onLeader.size() >= acks.size() && onFollower.size() >= acks.size(), 10);
       stop.set(true);
     }
     readers.shutdown();
     readers.awaitTermination(10, TimeUnit.SECONDS);
-    int skip = options.rate() * options.warmupSeconds();
-    Latency leaderLatency = latencies(acks, onLeader, skip);
-    Latency followerLatency = latencies(acks, onFollower, skip);
+    Latency leaderLatency = latencies(acks, onLeader, measuredFrom);
+    Latency followerLatency = latencies(acks, onFollower, measuredFrom);
     say("  leader stream   %s", leaderLatency.summary());
     say("  follower stream %s", followerLatency.summary());
-    say("  follower p99 - leader p99 = %.2f ms", followerLatency.percentileMillis(99) - leaderLatency.percentileMillis(99));
-    results.put("ack_to_event_leader", leaderLatency.toMap());
-    results.put("ack_to_event_follower", followerLatency.toMap());
+    say("  follower p99 - leader p99 = %.2f ms; %d writes acknowledged, %d failed", followerLatency.percentileMillis(99)
+        - leaderLatency.percentileMillis(99), acks.size(), failedWrites.getAndSet(0));
+    String key = name.replace(' ', '_');
+    results.put("ack_to_event_leader_" + key, leaderLatency.toMap());
+    results.put("ack_to_event_follower_" + key, followerLatency.toMap());
+  }
+
+  /**
+   * Open loop: a write is started every 1/rate s whether or not the previous ones are done, so the
+   * rate holds while single writes take longer than the period (64 may be in flight).
+   */
+  private void writeAtFixedRate(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception {
+    ExecutorService senders = Executors.newFixedThreadPool(64);
+    try {
+      paced(options.rate(), options.rate() * seconds, ignored -> {
+        int id = ids.getAndIncrement();
+        senders.execute(() -> insert(c, id, acks));
+      });
+    } finally {
+      senders.shutdown();
+      senders.awaitTermination(1, TimeUnit.MINUTES);
+    }
+  }
+
+  /** Closed loop: {@code writers} threads each send their next write as soon as the previous one is acknowledged. */
+  private void writeFlatOut(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    ExecutorService writers = Executors.newFixedThreadPool(options.writers());
+    for (int w = 0; w < options.writers(); w++) {
+      writers.execute(() -> {
+        while (System.nanoTime() < end) {
+          insert(c, ids.getAndIncrement(), acks);
+        }
+      });
+    }
+    writers.shutdown();
+    writers.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+  }
+
+  /** A failed write is counted and left out: only acknowledged writes have an ack-to-event time. */
+  private void insert(SluiceCollection c, int id, Map<Integer, Long> acks) {
+    try {
+      c.insertOne(new Document("_id", id).append("pad", "x".repeat(100)));
+      acks.put(id, System.nanoTime());
+    } catch (RuntimeException e) {
+      if (failedWrites.getAndIncrement() == 0) {
+        say("  a write failed (counted, left out): %s", e);
+      }
+    }
   }
 
   private static void read(ChangeStreamCursor<ChangeStreamDocument> stream, Map<Integer, Long> arrivals, AtomicBoolean stop) {
@@ -104,11 +173,11 @@ final class StreamBench {
     }
   }
 
-  private static Latency latencies(Map<Integer, Long> acks, Map<Integer, Long> arrivals, int skip) {
+  private static Latency latencies(Map<Integer, Long> acks, Map<Integer, Long> arrivals, long measuredFrom) {
     Latency latency = new Latency();
     acks.forEach((id, ack) -> {
       Long arrival = arrivals.get(id);
-      if (id >= skip && arrival != null) {
+      if (ack >= measuredFrom && arrival != null) {
         latency.recordNanos(arrival - ack);
       }
     });
@@ -118,10 +187,13 @@ final class StreamBench {
   private void openTime() {
     SluiceCollection c = client.getDatabase(database).getCollection(prefix + "_open");
     Latency open = new Latency();
-    for (int i = 0; i < options.opens(); i++) {
+    // As many opens again first, unmeasured: the JIT has not compiled this path during the writes.
+    for (int i = 0; i < 2 * options.opens(); i++) {
       long start = System.nanoTime();
       ChangeStreamCursor<ChangeStreamDocument> cursor = c.watch().onNode(follower).cursor();
-      open.recordNanos(System.nanoTime() - start);
+      if (i >= options.opens()) {
+        open.recordNanos(System.nanoTime() - start);
+      }
       cursor.close();
     }
     say("open a stream on the follower: %s", open.summary());

@@ -90,7 +90,8 @@ class BenchCommandTest {
   @Test
   void anUnknownScenarioOrAMissingConnectionIsExitCode2() {
     assertThat(run(2, "bench", "everything")[1]).contains("unknown scenario 'everything'");
-    assertThat(run(2, "bench", "streams")[1]).contains("needs --connect");
+    assertThat(run(2, "bench", "streams")[1]).contains("bench streams needs --connect");
+    assertThat(run(2, "bench", "fanout")[1]).contains("bench fanout needs --connect");
     assertThat(run(2, "bench", "resume-depth", "--entries", "1")[1]).contains("--entries must be at least 2");
     assertThat(run(2, "bench", "durability", "--data-mb", "0")[1]).contains("--data-mb, --runs, --writers and --gap-seconds must be positive");
     assertThat(run(2, "bench", "durability", "--data-mb", "100000000")[1]).contains("needs about", "pass --dir");

@@ -1,0 +1,171 @@
+package io.sluice.node.bench;
+
+import io.sluice.client.NodeDescription;
+import io.sluice.client.SluiceClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Real nodes as child processes of this JVM (the same {@code java} and class path, each on 127.0.0.1
+ * ephemeral ports with its data directory and log under one root), for benches that kill a node the
+ * way a crash does: SIGKILL, with no chance to close a socket or a file. Nodes are numbered from 0; a
+ * killed node keeps its ports and data and can be started again (it then recovers as after a crash).
+ */
+final class NodeProcesses implements AutoCloseable {
+  /** Heap and collector of `./sluice cluster up`'s nodes. */
+  private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC");
+
+  private final Path root;
+  private final List<String> addresses = new ArrayList<>();
+  private final List<String> adminAddresses = new ArrayList<>();
+  private final Process[] processes;
+  private final SluiceClient client;
+
+  private NodeProcesses(Path root, int size) {
+    this.root = root;
+    for (int i = 0; i < size; i++) {
+      addresses.add("127.0.0.1:" + BenchCluster.freePort());
+      adminAddresses.add("127.0.0.1:" + BenchCluster.freePort());
+    }
+    processes = new Process[size];
+    client = SluiceClient.connect(connectionString() + "/?timeoutMS=10000");
+  }
+
+  /** Starts {@code size} node processes and waits for a leader. */
+  static NodeProcesses start(Path root, int size) {
+    NodeProcesses nodes = new NodeProcesses(root, size);
+    try {
+      for (int i = 0; i < size; i++) {
+        nodes.start(i);
+      }
+      nodes.awaitLeader();
+    } catch (RuntimeException e) {
+      nodes.close();
+      throw e;
+    }
+    return nodes;
+  }
+
+  void start(int i) {
+    if (processes[i] != null && processes[i].isAlive()) {
+      throw new IllegalStateException("node " + i + " is already running");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(JVM_OPTIONS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), io.sluice.node.cli.SluiceCli.class.getName(), "node",
+        "--address", addresses.get(i), "--admin-address", adminAddresses.get(i), "--data-dir", root.resolve("node" + (i + 1)).toString(),
+        "--peers", String.join(",", addresses)));
+    try {
+      processes[i] = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile())).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start node " + i + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** SIGKILL, then waits for the process to be gone. */
+  void kill(int i) throws InterruptedException {
+    processes[i].destroyForcibly();
+    if (!processes[i].waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node " + i + " outlived SIGKILL for 30 s");
+    }
+  }
+
+  String address(int i) {
+    return addresses.get(i);
+  }
+
+  /** Where node i's output goes. */
+  Path log(int i) {
+    return root.resolve("node" + (i + 1) + ".log");
+  }
+
+  String connectionString() {
+    return "sluice://" + String.join(",", addresses);
+  }
+
+  /** The index of the leader that takes writes, waiting up to 60 s for one. */
+  int awaitLeader() {
+    int[] found = {-1};
+    waitUntil(() -> {
+      Optional<NodeDescription> leader = describe().stream().filter(NodeDescription::leader).findFirst();
+      leader.ifPresent(n -> found[0] = addresses.indexOf(n.address()));
+      return leader.isPresent();
+    }, Duration.ofSeconds(60), "a leader");
+    return found[0];
+  }
+
+  /** A running node that is not the leader. */
+  int aFollower() {
+    int leader = awaitLeader();
+    for (int i = 0; i < processes.length; i++) {
+      if (i != leader && processes[i] != null && processes[i].isAlive()) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no running follower");
+  }
+
+  /** Waits (up to 2 minutes) until node i has applied what the leader had applied when asked. */
+  void awaitCaughtUp(int i) {
+    int leader = awaitLeader();
+    long target = applied(leader);
+    waitUntil(() -> applied(i) >= target, Duration.ofMinutes(2), "node " + i + " to apply index " + target);
+  }
+
+  private long applied(int i) {
+    return describe().stream().filter(n -> n.address().equals(addresses.get(i)) && n.reachable()).mapToLong(NodeDescription::appliedIndex)
+        .findFirst().orElse(-1);
+  }
+
+  private List<NodeDescription> describe() {
+    for (int i = 0; i < processes.length; i++) {
+      if (processes[i] != null && !processes[i].isAlive() && processes[i].exitValue() != 137) {
+        throw new IllegalStateException("node " + i + " exited with " + processes[i].exitValue() + "; see " + log(i));
+      }
+    }
+    return client.describeNodes();
+  }
+
+  private static void waitUntil(BooleanSupplier done, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("waited " + timeout.toSeconds() + " s for " + what + " in vain");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  /** Stops every node with SIGTERM (a clean stop), SIGKILL after 30 s. */
+  @Override
+  public void close() {
+    client.close();
+    for (Process p : processes) {
+      if (p != null) {
+        p.destroy();
+      }
+    }
+    for (Process p : processes) {
+      try {
+        if (p != null && !p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

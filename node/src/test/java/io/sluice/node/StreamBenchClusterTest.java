@@ -1,0 +1,47 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.node.cli.CliRunner;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench stream|resume|fanout} on a real 3-node cluster, briefly: each part runs and counts every event; figures are not asserted. */
+class StreamBenchClusterTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void eachChangeStreamScenarioMeasuresOnlyItsOwnPart() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      String connect = cluster.connectionString();
+      Path json = dir.resolve("stream.json");
+      CliRunner.Result stream = CliRunner.capture("bench", "stream", "--connect", connect, "--rate", "50", "--writers", "2",
+          "--warmup", "1", "--seconds", "1", "--opens", "5", "--json", json.toString());
+      assertThat(stream.exitCode()).as(stream.err()).isZero();
+      assertThat(stream.out()).contains("ack-to-event at fixed rate", "ack-to-event at saturation", "open a stream on the follower")
+          .doesNotContain("resume from", "fan-out:");
+      JsonNode figures = new ObjectMapper().readTree(json.toFile());
+      for (String key : new String[] {"ack_to_event_follower_fixed_rate", "ack_to_event_leader_fixed_rate",
+          "ack_to_event_follower_saturation", "ack_to_event_leader_saturation", "open"}) {
+        assertThat(figures.get(key).get("count").asLong()).as(key).isPositive();
+      }
+      assertThat(figures.get("ack_to_event_follower_fixed_rate").get("count").asLong()).as("one event per measured write: 50/s for 1 s").isEqualTo(50);
+      assertThat(figures.get("open").get("count").asLong()).as("only the measured opens").isEqualTo(5);
+
+      CliRunner.Result resume = CliRunner.capture("bench", "resume", "--connect", connect, "--resume-back", "1200");
+      assertThat(resume.exitCode()).as(resume.err()).isZero();
+      assertThat(resume.out()).contains("resume from 1 entries back", "resume from 1000 entries back", "resume from 1199 entries back")
+          .doesNotContain("ack-to-event", "fan-out:");
+
+      CliRunner.Result fanout = CliRunner.capture("bench", "fanout", "--connect", connect, "--fanout", "1,20", "--fanout-rate", "10",
+          "--fanout-seconds", "1");
+      assertThat(fanout.exitCode()).as(fanout.err()).isZero();
+      assertThat(fanout.out()).contains("1 streams: delivery", "10 of 10 deliveries seen", "20 streams: delivery", "200 of 200 deliveries seen")
+          .doesNotContain("ack-to-event", "resume from");
+    }
+  }
+}
