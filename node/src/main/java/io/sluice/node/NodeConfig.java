@@ -76,8 +76,8 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
     private String dataDir;
     private List<String> peers = new ArrayList<>();
     private boolean join;
-    // What they buy: a killed leader is replaced within about a second (bench failover, SIGKILL: median
-    // 0.9 s at 300-600 ms, 1.3 s at 500-1000, 2.2 s at 1000-2000). Ratis' own 150-300 ms made a busy
+    // What they buy: a killed leader is replaced within about a second (bench failover, SIGKILL: medians
+    // 0.82 and 0.91 s in two sets of runs at 300-600 ms, 1.3 s at 500-1000; 2.2 s at 1000-2000 in one JVM). Ratis' own 150-300 ms made a busy
     // 2-core machine lose its leader under load; pre-vote keeps one slow follower from deposing it.
     private long electionTimeoutMinMs = 300;
     private long electionTimeoutMaxMs = 600;

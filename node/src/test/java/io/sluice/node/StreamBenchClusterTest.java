@@ -31,6 +31,11 @@ class StreamBenchClusterTest {
       }
       assertThat(figures.get("ack_to_event_follower_fixed_rate").get("count").asLong()).as("one event per measured write: 50/s for 1 s").isEqualTo(50);
       assertThat(figures.get("open").get("count").asLong()).as("only the measured opens").isEqualTo(5);
+      for (String load : new String[] {"load_fixed_rate", "load_saturation"}) {
+        assertThat(figures.get(load).get("missing_on_follower").asLong()).as(load + ": acknowledged writes without an event").isZero();
+        assertThat(figures.get(load).get("missing_on_leader").asLong()).as(load).isZero();
+        assertThat(figures.get(load).get("writes_per_second").asDouble()).as(load).isPositive();
+      }
 
       CliRunner.Result resume = CliRunner.capture("bench", "resume", "--connect", connect, "--resume-back", "1200");
       assertThat(resume.exitCode()).as(resume.err()).isZero();

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
     "Measure Sluice. Scenarios:",
     "  write         closed-loop writes (half inserts, half $set of an existing document) at each --inflight,",
     "                on --nodes started in this JVM (or --connect); --compare baseline alternates with the baseline (A B, B A ...)",
-    "                and gives the ratio of each pair",
+    "                and gives the ratio of each pair; --compare etcd (or baseline,etcd) with etcd at --etcd",
+    "                (deploy/etcd/etcd-cluster.sh up starts 3 members on loopback)",
     "  read          closed-loop reads by _id, linearizable and from a follower, at each --inflight",
     "  baseline      the write load on Ratis alone (same settings, a state machine that only counts entries)",
     "  failover      3 node processes, --writers inserting and a stream on a follower; the leader is killed (SIGKILL)",
@@ -112,8 +113,13 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--jit-warmup", defaultValue = "60", description = "seconds of load on each cluster before any measurement, for the JIT (write, read, baseline; default ${DEFAULT-VALUE})")
   int jitWarmup;
 
-  @Option(names = "--compare", description = "baseline: alternate each write measurement with the same on the baseline, and give the ratio per pair")
-  String compare;
+  @Option(names = "--compare", split = ",", description = "baseline, etcd or both: alternate each write measurement with the same on"
+      + " these, and give the ratio per pair")
+  List<String> compare = List.of();
+
+  @Option(names = "--etcd", defaultValue = "http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793",
+      description = "client URLs of the etcd cluster for --compare etcd (default: deploy/etcd/etcd-cluster.sh's, ${DEFAULT-VALUE})")
+  String etcd;
 
   @Option(names = "--json", description = "also write the results to this file as JSON")
   File json;
@@ -188,21 +194,22 @@ public final class BenchCommand implements Callable<Integer> {
     if (valueBytes > io.sluice.protocol.Limits.MAX_DOCUMENT_BYTES - 1024) {
       throw new IllegalArgumentException("--value-bytes must leave room in a 16 MiB document, got " + valueBytes);
     }
-    boolean compareBaseline = compare != null;
-    if (compareBaseline && !compare.equals("baseline")) {
-      throw new IllegalArgumentException("--compare takes 'baseline', got '" + compare + "'");
+    for (String other : compare) {
+      if (!List.of("baseline", "etcd").contains(other)) {
+        throw new IllegalArgumentException("--compare takes 'baseline', 'etcd' or both, got '" + other + "'");
+      }
     }
-    if (compareBaseline && !scenario.equals("write")) {
-      throw new IllegalArgumentException("--compare baseline goes with the write scenario, not " + scenario);
+    if (!compare.isEmpty() && !scenario.equals("write")) {
+      throw new IllegalArgumentException("--compare goes with the write scenario, not " + scenario);
     }
-    if (compareBaseline && connect != null) {
+    if (compare.contains("baseline") && connect != null) {
       throw new IllegalArgumentException("--compare baseline runs both clusters in this JVM, side by side; leave out --connect");
     }
     if (scenario.equals("baseline") && connect != null) {
       throw new IllegalArgumentException("the baseline runs in this JVM; leave out --connect");
     }
     ThroughputBench.Scenario which = ThroughputBench.Scenario.valueOf(scenario.toUpperCase(java.util.Locale.ROOT));
-    write(new ThroughputBench(new ThroughputBench.Options(which, compareBaseline, connect, nodes, clients, List.copyOf(inflight), valueBytes,
+    write(new ThroughputBench(new ThroughputBench.Options(which, List.copyOf(new java.util.LinkedHashSet<>(compare)), etcd, connect, nodes, clients, List.copyOf(inflight), valueBytes,
         keys, jitWarmup, warmup, seconds, runs), spec.commandLine().getOut()).run());
     return 0;
   }

@@ -334,10 +334,10 @@ final class DurabilityBench {
     return m;
   }
 
-  /** Deletes everything under {@code root} but the nodes' log. */
+  /** Deletes everything under {@code root} but the nodes' logs ({@code *.log}). */
   static void deleteData(Path root) throws IOException {
     try (var children = Files.list(root)) {
-      for (Path child : children.filter(p -> !p.getFileName().toString().equals("nodes.log")).toList()) {
+      for (Path child : children.filter(p -> !p.getFileName().toString().endsWith(".log")).toList()) {
         BenchCluster.deleteRecursively(child);
       }
     }

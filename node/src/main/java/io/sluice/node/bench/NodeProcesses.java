@@ -26,6 +26,8 @@ final class NodeProcesses implements AutoCloseable {
   private final List<String> adminAddresses = new ArrayList<>();
   private final Process[] processes;
   private final SluiceClient client;
+  /** Kills the nodes if this JVM ends without {@link #close} (Ctrl-C): no node outlives the bench. */
+  private final Thread killer = new Thread(this::killAll, "bench-node-killer");
 
   private NodeProcesses(Path root, int size) {
     this.root = root;
@@ -35,6 +37,7 @@ final class NodeProcesses implements AutoCloseable {
     }
     processes = new Process[size];
     client = SluiceClient.connect(connectionString() + "/?timeoutMS=10000");
+    Runtime.getRuntime().addShutdownHook(killer);
   }
 
   /** Starts {@code size} node processes and waits for a leader. */
@@ -62,9 +65,12 @@ final class NodeProcesses implements AutoCloseable {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), io.sluice.node.cli.SluiceCli.class.getName(), "node",
         "--address", addresses.get(i), "--admin-address", adminAddresses.get(i), "--data-dir", root.resolve("node" + (i + 1)).toString(),
         "--peers", String.join(",", addresses)));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()));
+    // The nodes take their settings from the command line and the defaults only, as ./sluice's do.
+    builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_NODE_"));
     try {
-      processes[i] = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile())).start();
+      processes[i] = builder.start();
     } catch (IOException e) {
       throw new IllegalStateException("could not start node " + i + ": " + e.getMessage(), e);
     }
@@ -149,9 +155,22 @@ final class NodeProcesses implements AutoCloseable {
     }
   }
 
+  private void killAll() {
+    for (Process p : processes) {
+      if (p != null) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   /** Stops every node with SIGTERM (a clean stop), SIGKILL after 30 s. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killer);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook runs anyway.
+    }
     client.close();
     for (Process p : processes) {
       if (p != null) {

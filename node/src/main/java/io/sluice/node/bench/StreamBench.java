@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,7 +85,8 @@ final class StreamBench {
 
   /**
    * One stream on the leader and one on a follower record when each event arrives while {@code load}
-   * writes; acknowledgements of the warm-up seconds are left out.
+   * writes; acknowledgements of the warm-up seconds are left out. Every acknowledged write's event is
+   * waited for (30 s at most); any that never came is counted as missing, not quietly left out.
    */
   private void ackToEvent(String name, String description, Load load) throws Exception {
     SluiceCollection c = client.getDatabase(database).getCollection(prefix + "_latency_" + name.replace(' ', '_'));
@@ -94,35 +96,49 @@ final class StreamBench {
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService readers = Executors.newFixedThreadPool(2);
     long measuredFrom;
+    long measuredTo;
     try (ChangeStreamCursor<ChangeStreamDocument> leaderStream = c.watch().onNode(leader).cursor();
          ChangeStreamCursor<ChangeStreamDocument> followerStream = c.watch().onNode(follower).cursor()) {
-      readers.submit(() -> read(leaderStream, onLeader, stop));
-      readers.submit(() -> read(followerStream, onFollower, stop));
+      List<Future<?>> reading = List.of(readers.submit(() -> read(leaderStream, onLeader, stop)),
+          readers.submit(() -> read(followerStream, onFollower, stop)));
       say("ack-to-event at %s: %s for %d s (the first %d s are warm-up)...", name, description,
           options.seconds() + options.warmupSeconds(), options.warmupSeconds());
       AtomicInteger ids = new AtomicInteger();
       load.run(c, ids, acks, options.warmupSeconds());
       measuredFrom = System.nanoTime();
       load.run(c, ids, acks, options.seconds());
-      waitFor(() -> onLeader.size() >= acks.size() && onFollower.size() >= acks.size(), 10);
+      measuredTo = System.nanoTime();
+      waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
       stop.set(true);
+      // A reader that failed fails the bench here; and the cursors close only once no reader uses them.
+      for (Future<?> reader : reading) {
+        reader.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      readers.shutdownNow();
     }
-    readers.shutdown();
-    readers.awaitTermination(10, TimeUnit.SECONDS);
     Latency leaderLatency = latencies(acks, onLeader, measuredFrom);
     Latency followerLatency = latencies(acks, onFollower, measuredFrom);
+    long measured = acks.values().stream().filter(ack -> ack >= measuredFrom).count();
+    long missingOnLeader = acks.keySet().stream().filter(id -> !onLeader.containsKey(id)).count();
+    long missingOnFollower = acks.keySet().stream().filter(id -> !onFollower.containsKey(id)).count();
+    double reached = measured / ((measuredTo - measuredFrom) / 1e9);
     say("  leader stream   %s", leaderLatency.summary());
     say("  follower stream %s", followerLatency.summary());
-    say("  follower p99 - leader p99 = %.2f ms; %d writes acknowledged, %d failed", followerLatency.percentileMillis(99)
-        - leaderLatency.percentileMillis(99), acks.size(), failedWrites.getAndSet(0));
+    say("  follower p99 - leader p99 = %.2f ms; %,.0f writes/s reached; %d writes acknowledged, %d failed; events missing: %d on the"
+        + " leader, %d on the follower", followerLatency.percentileMillis(99) - leaderLatency.percentileMillis(99), reached, acks.size(),
+        failedWrites.get(), missingOnLeader, missingOnFollower);
     String key = name.replace(' ', '_');
     results.put("ack_to_event_leader_" + key, leaderLatency.toMap());
     results.put("ack_to_event_follower_" + key, followerLatency.toMap());
+    results.put("load_" + key, Map.of("writes_per_second", reached, "acknowledged", acks.size(), "failed", failedWrites.getAndSet(0),
+        "missing_on_leader", missingOnLeader, "missing_on_follower", missingOnFollower));
   }
 
   /**
    * Open loop: a write is started every 1/rate s whether or not the previous ones are done, so the
-   * rate holds while single writes take longer than the period (64 may be in flight).
+   * rate holds while single writes take longer than the period (64 may be in flight). Writes still
+   * queued a minute after the last was due mean the cluster cannot take the rate: the run stops.
    */
   private void writeAtFixedRate(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception {
     ExecutorService senders = Executors.newFixedThreadPool(64);
@@ -133,7 +149,11 @@ final class StreamBench {
       });
     } finally {
       senders.shutdown();
-      senders.awaitTermination(1, TimeUnit.MINUTES);
+      if (!senders.awaitTermination(1, TimeUnit.MINUTES)) {
+        senders.shutdownNow();
+        throw new IllegalStateException("writes at " + options.rate() + "/s were still queued a minute after the last was due: the"
+            + " cluster takes fewer; give a lower --rate");
+      }
     }
   }
 
@@ -149,7 +169,10 @@ final class StreamBench {
       });
     }
     writers.shutdown();
-    writers.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+    if (!writers.awaitTermination(seconds + 60L, TimeUnit.SECONDS)) {
+      writers.shutdownNow();
+      throw new IllegalStateException("writers still busy a minute after the end of the load");
+    }
   }
 
   /** A failed write is counted and left out: only acknowledged writes have an ack-to-event time. */

@@ -12,14 +12,16 @@ import java.util.Map;
 /**
  * {@code bench write}, {@code read} and {@code baseline}: closed-loop throughput and latency at each
  * number of operations in flight, repeated {@code runs} times, the table giving medians. With
- * {@code --compare baseline}, each Sluice measurement is followed by the same load on the baseline
- * (A B, then B A, ...), and each pair gives a ratio, so that the ratio holds when the machine's speed drifts.
- * Clusters start in this JVM (the baseline always), unless {@code connect} names a running Sluice cluster.
+ * {@code --compare baseline} (or {@code etcd}, or both), each Sluice measurement is followed by the same
+ * load on the others (A B, then B A, ...), and each pair gives a ratio, so that the ratio holds when the
+ * machine's speed drifts. Clusters start in this JVM (the baseline always), unless {@code connect} names
+ * a running Sluice cluster; etcd runs on its own ({@code deploy/etcd/etcd-cluster.sh}) at {@code etcd}.
  */
 final class ThroughputBench {
   enum Scenario { WRITE, READ, BASELINE }
 
-  record Options(Scenario scenario, boolean compareBaseline, String connect, int nodes, int clients, List<Integer> inflight,
+  /** @param compare what each Sluice write measurement is compared with: {@code baseline}, {@code etcd}, both or none */
+  record Options(Scenario scenario, List<String> compare, String etcd, String connect, int nodes, int clients, List<Integer> inflight,
       int valueBytes, int keys, int jitWarmupSeconds, int warmupSeconds, int seconds, int runs) {}
 
   private final Options options;
@@ -37,7 +39,7 @@ final class ThroughputBench {
     results.put("machine", DurabilityBench.machine(root));
     results.put("options", options);
     boolean sluice = options.scenario() != Scenario.BASELINE;
-    boolean baseline = options.scenario() == Scenario.BASELINE || options.compareBaseline();
+    boolean baseline = options.scenario() == Scenario.BASELINE || options.compare().contains("baseline");
     say("%s: %s, %d client(s), in flight %s, %d-byte values, %d keys; JIT warm-up %d s, then per measurement %d s warm-up and %d s"
             + " measured, %d run(s)", options.scenario().name().toLowerCase(java.util.Locale.ROOT),
         options.connect() != null ? "the cluster at " + options.connect() : options.nodes() + " nodes in this JVM", options.clients(),
@@ -77,6 +79,9 @@ final class ThroughputBench {
     if (ceiling != null) {
       targets.add(new BaselineLoad(ceiling, options.clients(), options.valueBytes()));
     }
+    if (options.compare().contains("etcd")) {
+      targets.add(EtcdLoad.writes(options.etcd(), options.keys(), options.valueBytes()));
+    }
     measureAll(targets);
   }
 
@@ -104,12 +109,13 @@ final class ThroughputBench {
           record(run, target, inflight, figures);
           pair.put(target.name(), figures);
         }
-        if (options.compareBaseline()) {
+        for (String other : options.compare()) {
           ClosedLoop.Figures a = pair.get("sluice");
-          ClosedLoop.Figures b = pair.get("baseline");
-          table.add(run, "ratio." + inflight + ".rate", String.format("sluice / baseline writes/s, %d in flight", inflight), "%.2f",
+          ClosedLoop.Figures b = pair.get(other);
+          String key = other.equals("baseline") ? "ratio." + inflight : "ratio." + other + "." + inflight;
+          table.add(run, key + ".rate", String.format("sluice / %s writes/s, %d in flight", other, inflight), "%.2f",
               b.perSecond() > 0 ? a.perSecond() / b.perSecond() : Double.NaN);
-          table.add(run, "ratio." + inflight + ".p50", String.format("sluice / baseline p50 latency, %d in flight", inflight), "%.2f",
+          table.add(run, key + ".p50", String.format("sluice / %s p50 latency, %d in flight", other, inflight), "%.2f",
               a.latency().count() > 0 && b.latency().count() > 0 ? a.latency().percentileMillis(50) / b.latency().percentileMillis(50)
                   : Double.NaN);
         }

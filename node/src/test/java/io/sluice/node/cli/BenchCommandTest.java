@@ -63,7 +63,7 @@ class BenchCommandTest {
   }
 
   @Test
-  void failoverStopsTheLeaderAndFindsEveryAcknowledgedWriteInTheFollowerStreamOnce(@TempDir Path dir) throws Exception {
+  void failoverKillsTheLeaderAndFindsEveryAcknowledgedWriteInTheFollowerStreamOnce(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("failover.json");
     String out = run(0, "bench", "failover", "--writers", "2", "--warmup", "2", "--seconds", "3", "--runs", "1", "--json", json.toString())[0];
     assertThat(out).contains("(the leader)", "the stream is on node", "write unavailability, ms");
@@ -78,8 +78,8 @@ class BenchCommandTest {
   @Test
   void badThroughputOptionsAreExitCode2() {
     assertThat(run(2, "bench", "write", "--inflight", "0")[1]).contains("each --inflight must be positive");
-    assertThat(run(2, "bench", "write", "--compare", "etcd")[1]).contains("--compare takes 'baseline', got 'etcd'");
-    assertThat(run(2, "bench", "read", "--compare", "baseline")[1]).contains("goes with the write scenario, not read");
+    assertThat(run(2, "bench", "write", "--compare", "baseline,zookeeper")[1]).contains("--compare takes 'baseline', 'etcd' or both, got 'zookeeper'");
+    assertThat(run(2, "bench", "read", "--compare", "baseline")[1]).contains("--compare goes with the write scenario, not read");
     assertThat(run(2, "bench", "write", "--compare", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("leave out --connect");
     assertThat(run(2, "bench", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("the baseline runs in this JVM");
     assertThat(run(2, "bench", "write", "--value-bytes", "20000000")[1]).contains("--value-bytes must leave room");
