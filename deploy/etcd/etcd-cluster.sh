@@ -13,7 +13,11 @@ set -euo pipefail
 
 DIR="${SLUICE_ETCD_DIR:-/tmp/sluice-etcd}"
 BASE="${SLUICE_ETCD_PORT_BASE:-23790}"
-[[ "$BASE" =~ ^[0-9]+$ ]] && (( BASE > 0 && BASE + 13 < 65536 )) || { echo "SLUICE_ETCD_PORT_BASE must be a port number, got '$BASE'" >&2; exit 2; }
+if [[ ! "$BASE" =~ ^[0-9]{1,5}$ ]] || (( 10#$BASE < 1 || 10#$BASE + 13 > 65535 )); then
+  echo "SLUICE_ETCD_PORT_BASE must be a port number up to 65522, got '$BASE'" >&2
+  exit 2
+fi
+BASE=$((10#$BASE))
 
 client_url() { echo "http://127.0.0.1:$((BASE + $1))"; }
 peer_url() { echo "http://127.0.0.1:$((BASE + 10 + $1))"; }
@@ -24,13 +28,21 @@ install_etcd() {
   apt-get update -q
   # The package would start its own member on 2379 where a service manager runs: policy-rc.d says no
   # (only if the machine has no policy of its own, which is then left as it was).
-  local policy=""
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+    # Removed however the script ends, so that a failed install leaves no policy behind.
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends etcd-server etcd-client
-  [[ -z "$policy" ]] || rm -f "$policy"
+}
+
+# True if member N's pid file names a running etcd (not a process that reused the pid).
+running() {
+  local pid
+  [[ -f "$DIR/e$1.pid" ]] || return 1
+  pid=$(cat "$DIR/e$1.pid")
+  [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "etcd --name e$1 "
 }
 
 up() {
@@ -38,31 +50,40 @@ up() {
   mkdir -p "$DIR"
   local cluster="e1=$(peer_url 1),e2=$(peer_url 2),e3=$(peer_url 3)" n
   for n in 1 2 3; do
-    if [[ -f "$DIR/e$n.pid" ]] && kill -0 "$(cat "$DIR/e$n.pid")" 2> /dev/null; then continue; fi
+    if running "$n"; then continue; fi
     nohup etcd --name "e$n" --data-dir "$DIR/e$n" \
       --listen-client-urls "$(client_url $n)" --advertise-client-urls "$(client_url $n)" \
       --listen-peer-urls "$(peer_url $n)" --initial-advertise-peer-urls "$(peer_url $n)" \
       --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token sluice-bench \
-      > "$DIR/e$n.log" 2>&1 &
+      < /dev/null > "$DIR/e$n.log" 2>&1 &
     echo $! > "$DIR/e$n.pid"
   done
-  local tries=0
-  until ETCDCTL_API=3 etcdctl --endpoints "$(endpoints)" endpoint health > /dev/null 2>&1; do
-    (( ++tries < 150 )) || { echo "etcd did not become healthy in 30 s; see $DIR/e*.log" >&2; exit 1; }
+  local deadline=$((SECONDS + 30))
+  until ETCDCTL_API=3 etcdctl --dial-timeout=1s --command-timeout=1s --endpoints "$(endpoints)" endpoint health > /dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then
+      echo "etcd did not become healthy in 30 s; see the logs, kept in $DIR.failed" >&2
+      stop_members
+      rm -rf "$DIR.failed" && mv "$DIR" "$DIR.failed"
+      exit 1
+    fi
     sleep 0.2
   done
   echo "etcd up: --etcd $(endpoints)"
 }
 
-down() {
+stop_members() {
   local n pid
   for n in 1 2 3; do
-    [[ -f "$DIR/e$n.pid" ]] || continue
+    running "$n" || continue
     pid=$(cat "$DIR/e$n.pid")
     kill "$pid" 2> /dev/null || true
     for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2> /dev/null || true
   done
+}
+
+down() {
+  stop_members
   rm -rf "$DIR"
 }
 

@@ -37,6 +37,9 @@ import picocli.CommandLine.Spec;
     "  engine        the document engine with JMH: a filter and an update on one document, and a find by _id",
     "                among a million documents in a store on disk (--runs forks; JMH's own table)"})
 public final class BenchCommand implements Callable<Integer> {
+  /** etcd refuses a request over 1.5 MiB by default: a value and its key must fit. */
+  private static final int ETCD_MAX_VALUE_BYTES = 1024 * 1024;
+
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -198,6 +201,10 @@ public final class BenchCommand implements Callable<Integer> {
       if (!List.of("baseline", "etcd").contains(other)) {
         throw new IllegalArgumentException("--compare takes 'baseline', 'etcd' or both, got '" + other + "'");
       }
+    }
+    if (compare.contains("etcd") && valueBytes > ETCD_MAX_VALUE_BYTES) {
+      throw new IllegalArgumentException("--compare etcd takes values up to " + ETCD_MAX_VALUE_BYTES + " bytes (etcd refuses requests over"
+          + " 1.5 MiB), got --value-bytes " + valueBytes);
     }
     if (!compare.isEmpty() && !scenario.equals("write")) {
       throw new IllegalArgumentException("--compare goes with the write scenario, not " + scenario);

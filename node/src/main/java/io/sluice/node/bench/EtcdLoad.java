@@ -49,7 +49,7 @@ final class EtcdLoad implements LoadTarget {
           batch.clear();
         }
       }
-    } catch (Exception e) {
+    } catch (Exception | LinkageError e) {
       load.close();
       throw new IllegalStateException("could not load " + keys + " keys into etcd at " + endpoints + " (is it up? deploy/etcd/etcd-cluster.sh up): "
           + e, e);

@@ -101,21 +101,26 @@ final class StreamBench {
          ChangeStreamCursor<ChangeStreamDocument> followerStream = c.watch().onNode(follower).cursor()) {
       List<Future<?>> reading = List.of(readers.submit(() -> read(leaderStream, onLeader, stop)),
           readers.submit(() -> read(followerStream, onFollower, stop)));
-      say("ack-to-event at %s: %s for %d s (the first %d s are warm-up)...", name, description,
-          options.seconds() + options.warmupSeconds(), options.warmupSeconds());
-      AtomicInteger ids = new AtomicInteger();
-      load.run(c, ids, acks, options.warmupSeconds());
-      measuredFrom = System.nanoTime();
-      load.run(c, ids, acks, options.seconds());
-      measuredTo = System.nanoTime();
-      waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
-      stop.set(true);
-      // A reader that failed fails the bench here; and the cursors close only once no reader uses them.
-      for (Future<?> reader : reading) {
-        reader.get(30, TimeUnit.SECONDS);
+      try {
+        say("ack-to-event at %s: %s for %d s (the first %d s are warm-up)...", name, description,
+            options.seconds() + options.warmupSeconds(), options.warmupSeconds());
+        AtomicInteger ids = new AtomicInteger();
+        load.run(c, ids, acks, options.warmupSeconds());
+        measuredFrom = System.nanoTime();
+        load.run(c, ids, acks, options.seconds());
+        measuredTo = System.nanoTime();
+        waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
+        stop.set(true);
+        // A reader that failed fails the bench here.
+        for (Future<?> reader : reading) {
+          reader.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        // However this ends, the cursors close only once no reader uses them (a reader returns within one await).
+        stop.set(true);
+        readers.shutdown();
+        readers.awaitTermination(30, TimeUnit.SECONDS);
       }
-    } finally {
-      readers.shutdownNow();
     }
     Latency leaderLatency = latencies(acks, onLeader, measuredFrom);
     Latency followerLatency = latencies(acks, onFollower, measuredFrom);

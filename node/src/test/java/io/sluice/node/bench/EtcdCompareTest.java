@@ -28,8 +28,8 @@ class EtcdCompareTest {
   @Test
   void sluiceTheBaselineAndEtcdTakeTheSameLoadInTurnAndEachPairGivesARatio() throws Exception {
     assumeThat(Files.isExecutable(Path.of("/usr/bin/etcd")) || "true".equals(System.getenv("CI"))).as("etcd is installed").isTrue();
-    etcdCluster("up");
     try {
+      etcdCluster("up");
       Path json = dir.resolve("write.json");
       CliRunner.Result result = CliRunner.capture("bench", "write", "--compare", "baseline,etcd", "--etcd", ENDPOINTS, "--jit-warmup", "0",
           "--warmup", "0", "--seconds", "1", "--runs", "1", "--inflight", "4", "--keys", "50", "--json", json.toString());
@@ -49,6 +49,13 @@ class EtcdCompareTest {
   }
 
   @Test
+  void valuesEtcdWouldRefuseAreRefusedUpFront() {
+    CliRunner.Result result = CliRunner.capture("bench", "write", "--compare", "etcd", "--value-bytes", "2000000");
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("--compare etcd takes values up to 1048576 bytes", "got --value-bytes 2000000");
+  }
+
+  @Test
   void anUnreachableEtcdIsAClearError() {
     CliRunner.Result result = CliRunner.capture("bench", "write", "--compare", "etcd", "--etcd", "http://127.0.0.1:1", "--jit-warmup", "0",
         "--warmup", "0", "--seconds", "1", "--runs", "1", "--inflight", "1", "--keys", "1");
@@ -61,7 +68,10 @@ class EtcdCompareTest {
         .redirectOutput(dir.resolve("etcd-" + command + ".out").toFile());
     builder.environment().putAll(Map.of("SLUICE_ETCD_DIR", dir.resolve("etcd").toString(), "SLUICE_ETCD_PORT_BASE", PORT_BASE));
     Process process = builder.start();
-    assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("etcd-cluster.sh %s finished", command).isTrue();
+    if (!process.waitFor(3, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError("etcd-cluster.sh " + command + " did not finish in 3 minutes");
+    }
     assertThat(process.exitValue()).as("etcd-cluster.sh %s: %s", command, Files.readString(dir.resolve("etcd-" + command + ".out"))).isZero();
   }
 }
