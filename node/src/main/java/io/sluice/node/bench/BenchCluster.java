@@ -223,13 +223,18 @@ final class BenchCluster implements AutoCloseable {
 
   /** Polls {@code done} every 5 ms until it holds, or fails naming {@code what} after {@code timeout}. */
   static void waitUntil(BooleanSupplier done, Duration timeout, String what) {
+    waitUntil(done, timeout, Duration.ofMillis(5), what);
+  }
+
+  /** Polls {@code done} every {@code poll} until it holds, or fails naming {@code what} after {@code timeout}. */
+  static void waitUntil(BooleanSupplier done, Duration timeout, Duration poll, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("waited " + timeout.toSeconds() + " s for " + what + " in vain");
       }
       try {
-        Thread.sleep(5);
+        Thread.sleep(poll.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for " + what, e);

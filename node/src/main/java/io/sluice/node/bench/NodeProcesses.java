@@ -140,19 +140,9 @@ final class NodeProcesses implements AutoCloseable {
     return client.describeNodes();
   }
 
+  /** Each check asks every node over the network: poll every 50 ms, not BenchCluster's 5. */
   private static void waitUntil(BooleanSupplier done, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("waited " + timeout.toSeconds() + " s for " + what + " in vain");
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted waiting for " + what, e);
-      }
-    }
+    BenchCluster.waitUntil(done, timeout, Duration.ofMillis(50), what);
   }
 
   private void killAll() {
