@@ -62,7 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds before measuring (default ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--opens", defaultValue = "200", description = "streams opened one after another, after as many unmeasured (stream; default ${DEFAULT-VALUE})")
+  @Option(names = "--opens", defaultValue = "1000", description = "streams opened one after another, after --warmup s of unmeasured opens (stream; default ${DEFAULT-VALUE})")
   int opens;
 
   @Option(names = "--resume-back", defaultValue = "20000", description = "entries written to resume across (resume; default ${DEFAULT-VALUE})")

@@ -13,8 +13,8 @@ import org.bson.BsonTimestamp;
  * {@code {term, clusterTime, wallTime, bytes, events: [...]}}; an entry that changed nothing still has
  * one (with no events), so that every applied position can be checked against its term.
  *
- * <p>Threading as {@link DocumentStore}: the apply thread appends and trims; readers may read any
- * record concurrently (records are immutable once written).
+ * <p>Threading as {@link DocumentStore}: the apply thread appends and trims under the write lock;
+ * readers hold the read lock (a trimmed record's storage is reused by the next one appended).
  */
 public interface ChangeHistory {
 

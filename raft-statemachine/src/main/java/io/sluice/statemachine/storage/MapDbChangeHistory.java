@@ -21,14 +21,14 @@ import org.mapdb.Serializer;
 final class MapDbChangeHistory implements ChangeHistory {
   private static final String BOUNDS_KEY = "historyBounds";
 
-  private final BTreeMap<Long, byte[]> records;
+  private final RecordMap<Long> records;
   private final BTreeMap<Long, Long> byClusterTime;
   private final BTreeMap<String, byte[]> meta;
   private long bytes;
   private long trimmedThrough;
 
   MapDbChangeHistory(DB db, BTreeMap<String, byte[]> meta) {
-    this.records = db.treeMap("history", Serializer.LONG, Serializer.BYTE_ARRAY).counterEnable().createOrOpen();
+    this.records = new RecordMap<>(db, "historyRecords", Serializer.LONG, "history");
     this.byClusterTime = db.treeMap("historyByClusterTime", Serializer.LONG, Serializer.LONG).createOrOpen();
     this.meta = meta;
     reload();
@@ -39,6 +39,7 @@ final class MapDbChangeHistory implements ChangeHistory {
     BsonDocument bounds = stored == null ? new BsonDocument() : BsonBytes.decode(stored);
     this.bytes = bounds.getInt64("bytes", new BsonInt64(0)).getValue();
     this.trimmedThrough = bounds.getInt64("trimmedThrough", new BsonInt64(0)).getValue();
+    records.nothingBelow(trimmedThrough + 1);
   }
 
   @Override
@@ -59,7 +60,7 @@ final class MapDbChangeHistory implements ChangeHistory {
 
   @Override
   public Iterator<Map.Entry<Long, BsonDocument>> after(long index) {
-    Iterator<Map.Entry<Long, byte[]>> entries = records.tailMap(index, false).entrySet().iterator();
+    Iterator<Map.Entry<Long, byte[]>> entries = records.after(index);
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -76,7 +77,13 @@ final class MapDbChangeHistory implements ChangeHistory {
 
   @Override
   public OptionalLong firstAtOrAfter(BsonTimestamp time) {
-    Map.Entry<Long, Long> entry = byClusterTime.ceilingEntry(time.getValue());
+    OptionalLong first = firstIndex();
+    if (first.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    // Never below the first record's time: that part of the tree is nodes emptied by trims (see TrimmedFront).
+    long from = Math.max(time.getValue(), at(first.getAsLong()).orElseThrow().getTimestamp("clusterTime").getValue());
+    Map.Entry<Long, Long> entry = byClusterTime.ceilingEntry(from);
     return entry == null ? OptionalLong.empty() : OptionalLong.of(entry.getValue());
   }
 
@@ -92,7 +99,7 @@ final class MapDbChangeHistory implements ChangeHistory {
 
   @Override
   public long count() {
-    return records.sizeLong();
+    return records.size();
   }
 
   @Override
@@ -102,7 +109,7 @@ final class MapDbChangeHistory implements ChangeHistory {
 
   @Override
   public OptionalLong removeFirst() {
-    Map.Entry<Long, byte[]> first = records.pollFirstEntry();
+    Map.Entry<Long, byte[]> first = records.pollFirst();
     if (first == null) {
       return OptionalLong.empty();
     }

@@ -50,7 +50,7 @@ final class MapDbFile {
     this.indexCatalog = db.treeMap("indexes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.history = new MapDbChangeHistory(db, meta);
-    this.sessions = new MapDbSessionTable(db);
+    this.sessions = new MapDbSessionTable(db, meta);
   }
 
   /**

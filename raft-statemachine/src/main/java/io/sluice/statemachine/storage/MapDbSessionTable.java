@@ -14,14 +14,34 @@ import org.mapdb.Serializer;
 final class MapDbSessionTable implements SessionTable {
   private static final int CALL_BYTES = 24;
   private static final byte[] NOTHING = new byte[0];
+  /**
+   * Where expiry got to, kept every {@link #FLOOR_EVERY} expired calls so that a reopened table finds
+   * its oldest call at once; lowered at once if a call is recorded below it (a leader's clock behind
+   * the last one's by more than the lifetime), or that call would never expire here and expire elsewhere.
+   */
+  private static final String EXPIRY_FLOOR_KEY = "sessionsExpiryFloor";
+  private static final int FLOOR_EVERY = 1024;
 
-  private final BTreeMap<byte[], byte[]> replies;
+  private final RecordMap<byte[]> replies;
   /** Keys are the wall time (8 bytes, big-endian) followed by the call's key, so the oldest come first. */
   private final BTreeMap<byte[], byte[]> byTime;
+  private final TrimmedFront<byte[], byte[]> oldest;
+  private final BTreeMap<String, byte[]> meta;
+  private byte[] savedFloor;
+  private long expired;
 
-  MapDbSessionTable(DB db) {
-    this.replies = db.treeMap("sessions", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).counterEnable().createOrOpen();
+  MapDbSessionTable(DB db, BTreeMap<String, byte[]> meta) {
+    this.replies = new RecordMap<>(db, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
     this.byTime = db.treeMap("sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen();
+    this.oldest = new TrimmedFront<>(byTime);
+    this.meta = meta;
+    if (replies.migrated()) {
+      meta.remove(EXPIRY_FLOOR_KEY);
+    }
+    this.savedFloor = meta.get(EXPIRY_FLOOR_KEY);
+    if (savedFloor != null) {
+      oldest.nothingBelow(savedFloor);
+    }
   }
 
   @Override
@@ -34,24 +54,37 @@ final class MapDbSessionTable implements SessionTable {
   public void record(ClientCall call, long wallTimeMillis, BsonDocument reply) {
     byte[] key = key(call);
     replies.put(key, BsonBytes.encode(reply));
-    byTime.put(ByteBuffer.allocate(8 + CALL_BYTES).putLong(wallTimeMillis).put(key).array(), NOTHING);
+    byte[] timeAndKey = ByteBuffer.allocate(8 + CALL_BYTES).putLong(wallTimeMillis).put(key).array();
+    oldest.adding(timeAndKey);
+    if (savedFloor != null && Arrays.compareUnsigned(timeAndKey, savedFloor) < 0) {
+      saveFloor(timeAndKey);
+    }
+    byTime.put(timeAndKey, NOTHING);
   }
 
   @Override
   public void expireBefore(long wallTimeMillis) {
-    for (Map.Entry<byte[], byte[]> oldest = byTime.firstEntry(); oldest != null; oldest = byTime.firstEntry()) {
-      ByteBuffer timeAndKey = ByteBuffer.wrap(oldest.getKey());
+    for (Map.Entry<byte[], byte[]> first = oldest.first(); first != null; first = oldest.first()) {
+      ByteBuffer timeAndKey = ByteBuffer.wrap(first.getKey());
       if (timeAndKey.getLong() >= wallTimeMillis) {
         return;
       }
-      byTime.remove(oldest.getKey());
-      replies.remove(Arrays.copyOfRange(oldest.getKey(), 8, 8 + CALL_BYTES));
+      byTime.remove(first.getKey());
+      replies.remove(Arrays.copyOfRange(first.getKey(), 8, 8 + CALL_BYTES));
+      if (++expired % FLOOR_EVERY == 0) {
+        saveFloor(first.getKey());
+      }
     }
+  }
+
+  private void saveFloor(byte[] timeAndKey) {
+    savedFloor = timeAndKey;
+    meta.put(EXPIRY_FLOOR_KEY, timeAndKey);
   }
 
   @Override
   public long count() {
-    return replies.sizeLong();
+    return replies.size();
   }
 
   private static byte[] key(ClientCall call) {

@@ -1,0 +1,136 @@
+package io.sluice.statemachine.storage;
+
+import java.util.AbstractMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.Serializer;
+import org.mapdb.Store;
+import org.mapdb.serializer.GroupSerializer;
+
+/**
+ * A sorted map of byte-array values kept as records of their own: the B-tree maps each key to its
+ * value's MapDB record id. MapDB reads and rewrites a whole B-tree node, values and all, on every
+ * put; with values in the nodes, a change-history append copied some 16 records of 400 bytes twice.
+ * Here a put rewrites a node of keys and ids, and writes its value once.
+ *
+ * <p>MapDB's own values-outside-nodes option frees a removed value's data but never its record id;
+ * this map deletes the record, which frees both, so a map trimmed at one end and grown at the other
+ * keeps a bounded file. A record id is reused after a removal, so a reader must not hold an id across
+ * a removal: the store's read lock, which every reader of the history and the sessions takes, excludes
+ * the apply thread's writes.
+ */
+final class RecordMap<K> {
+  private final BTreeMap<K, Long> ids;
+  private final TrimmedFront<K, Long> front;
+  private final Store store;
+  private final boolean migrated;
+
+  /**
+   * Opens (or creates) the map {@code name}. A map named {@code formerName} that still holds values
+   * in its nodes (a store written before this layout) is moved into it once, then emptied (both
+   * former maps, the history and the session replies, kept a counter, so an emptied one is skipped at
+   * once). Whatever this map held then is dropped first: it is older than the former map's contents
+   * (a node that went back to a version without this layout, and forward again).
+   */
+  RecordMap(DB db, String name, GroupSerializer<K> keys, String formerName) {
+    this.ids = db.treeMap(name, keys, Serializer.LONG).counterEnable().createOrOpen();
+    this.front = new TrimmedFront<>(ids);
+    this.store = db.getStore();
+    BTreeMap<K, byte[]> former = db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
+    this.migrated = former != null && former.sizeLong() > 0;
+    if (migrated) {
+      ids.values().forEach(id -> store.delete(id, Serializer.BYTE_ARRAY));
+      ids.clear();
+      former.forEach(this::put);
+      former.clear();
+    }
+  }
+
+  /** True if this map was just filled from its former map (see the constructor). */
+  boolean migrated() {
+    return migrated;
+  }
+
+  void put(K key, byte[] value) {
+    front.adding(key);
+    Long replaced = ids.put(key, store.put(value, Serializer.BYTE_ARRAY));
+    if (replaced != null) {
+      store.delete(replaced, Serializer.BYTE_ARRAY);
+    }
+  }
+
+  /** The value of {@code key}, or null. */
+  byte[] get(K key) {
+    Long id = ids.get(key);
+    return id == null ? null : value(id);
+  }
+
+  /** Removes {@code key} and frees its value's record; returns the value, or null if there was none. */
+  byte[] remove(K key) {
+    Long id = ids.remove(key);
+    return id == null ? null : delete(id);
+  }
+
+  /** Removes the first entry and frees its value's record; null if the map is empty. */
+  Map.Entry<K, byte[]> pollFirst() {
+    Map.Entry<K, Long> first = front.first();
+    if (first == null) {
+      return null;
+    }
+    ids.remove(first.getKey());
+    return new AbstractMap.SimpleImmutableEntry<>(first.getKey(), delete(first.getValue()));
+  }
+
+  /** Says that no key below {@code key} is in the map, so the first one is found without a walk (see {@link TrimmedFront}). */
+  void nothingBelow(K key) {
+    front.nothingBelow(key);
+  }
+
+  /** The entries after {@code key} (not including it), in key order, each value read as it is reached. */
+  Iterator<Map.Entry<K, byte[]>> after(K key) {
+    Iterator<Map.Entry<K, Long>> entries = ids.tailMap(key, false).entrySet().iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return entries.hasNext();
+      }
+
+      @Override
+      public Map.Entry<K, byte[]> next() {
+        Map.Entry<K, Long> e = entries.next();
+        return new AbstractMap.SimpleImmutableEntry<>(e.getKey(), value(e.getValue()));
+      }
+    };
+  }
+
+  /** From the counter: MapDB's own isEmpty walks the empty nodes at the front (see {@link TrimmedFront}). */
+  boolean isEmpty() {
+    return size() == 0;
+  }
+
+  /** The first key, or null if the map is empty. */
+  K firstKey() {
+    Map.Entry<K, Long> first = front.first();
+    return first == null ? null : first.getKey();
+  }
+
+  K lastKey() {
+    return ids.lastKey();
+  }
+
+  long size() {
+    return ids.sizeLong();
+  }
+
+  private byte[] value(long id) {
+    return store.get(id, Serializer.BYTE_ARRAY);
+  }
+
+  private byte[] delete(long id) {
+    byte[] value = value(id);
+    store.delete(id, Serializer.BYTE_ARRAY);
+    return value;
+  }
+}
