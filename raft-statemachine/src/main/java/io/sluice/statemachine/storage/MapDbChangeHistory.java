@@ -27,8 +27,8 @@ final class MapDbChangeHistory implements ChangeHistory {
   private long bytes;
   private long trimmedThrough;
 
-  MapDbChangeHistory(DB db, BTreeMap<String, byte[]> meta) {
-    this.records = new RecordMap<>(db, "historyRecords", Serializer.LONG, "history");
+  MapDbChangeHistory(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
+    this.records = new RecordMap<>(db, frees, "historyRecords", Serializer.LONG, "history");
     this.byClusterTime = db.treeMap("historyByClusterTime", Serializer.LONG, Serializer.LONG).createOrOpen();
     this.meta = meta;
     reload();

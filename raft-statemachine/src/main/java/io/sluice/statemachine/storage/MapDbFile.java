@@ -37,6 +37,7 @@ final class MapDbFile {
   /** {@code ns NUL indexName} to the index's spec ({@link IndexSpec#toBson}). */
   private final BTreeMap<String, byte[]> indexCatalog;
   private final BTreeMap<String, byte[]> meta;
+  private final BatchedFrees frees;
   private final MapDbChangeHistory history;
   private final MapDbSessionTable sessions;
   private final Map<String, BTreeMap<byte[], byte[]>> collections = new TreeMap<>();
@@ -49,8 +50,9 @@ final class MapDbFile {
     this.catalog = db.treeMap("catalog", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.indexCatalog = db.treeMap("indexes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    this.history = new MapDbChangeHistory(db, meta);
-    this.sessions = new MapDbSessionTable(db, meta);
+    this.frees = new BatchedFrees(db.getStore());
+    this.history = new MapDbChangeHistory(db, frees, meta);
+    this.sessions = new MapDbSessionTable(db, frees, meta);
   }
 
   /**
@@ -159,6 +161,7 @@ final class MapDbFile {
 
   /** Writes MapDB's header so that a byte copy of the file is a readable store. */
   void flush() {
+    frees.flush();
     db.commit();
   }
 
@@ -168,6 +171,7 @@ final class MapDbFile {
 
   void close() {
     if (!db.isClosed()) {
+      frees.flush();
       db.close();
     }
   }

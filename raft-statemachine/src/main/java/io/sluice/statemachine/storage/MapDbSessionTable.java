@@ -30,8 +30,8 @@ final class MapDbSessionTable implements SessionTable {
   private byte[] savedFloor;
   private long expired;
 
-  MapDbSessionTable(DB db, BTreeMap<String, byte[]> meta) {
-    this.replies = new RecordMap<>(db, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
+  MapDbSessionTable(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
+    this.replies = new RecordMap<>(db, frees, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
     this.byTime = db.treeMap("sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen();
     this.oldest = new TrimmedFront<>(byTime);
     this.meta = meta;

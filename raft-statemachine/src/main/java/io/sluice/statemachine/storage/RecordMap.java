@@ -16,7 +16,7 @@ import org.mapdb.serializer.GroupSerializer;
  * Here a put rewrites a node of keys and ids, and writes its value once.
  *
  * <p>MapDB's own values-outside-nodes option frees a removed value's data but never its record id;
- * this map deletes the record, which frees both, so a map trimmed at one end and grown at the other
+ * this map deletes the record (in batches, see {@link BatchedFrees}), which frees both, so a map trimmed at one end and grown at the other
  * keeps a bounded file. A record id is reused after a removal, so a reader must not hold an id across
  * a removal: the store's read lock, which every reader of the history and the sessions takes, excludes
  * the apply thread's writes.
@@ -25,6 +25,7 @@ final class RecordMap<K> {
   private final BTreeMap<K, Long> ids;
   private final TrimmedFront<K, Long> front;
   private final Store store;
+  private final BatchedFrees frees;
   private final boolean migrated;
 
   /**
@@ -34,14 +35,15 @@ final class RecordMap<K> {
    * once). Whatever this map held then is dropped first: it is older than the former map's contents
    * (a node that went back to a version without this layout, and forward again).
    */
-  RecordMap(DB db, String name, GroupSerializer<K> keys, String formerName) {
+  RecordMap(DB db, BatchedFrees frees, String name, GroupSerializer<K> keys, String formerName) {
     this.ids = db.treeMap(name, keys, Serializer.LONG).counterEnable().createOrOpen();
     this.front = new TrimmedFront<>(ids);
     this.store = db.getStore();
+    this.frees = frees;
     BTreeMap<K, byte[]> former = db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
     this.migrated = former != null && former.sizeLong() > 0;
     if (migrated) {
-      ids.values().forEach(id -> store.delete(id, Serializer.BYTE_ARRAY));
+      ids.values().forEach(frees::free);
       ids.clear();
       former.forEach(this::put);
       former.clear();
@@ -57,7 +59,7 @@ final class RecordMap<K> {
     front.adding(key);
     Long replaced = ids.put(key, store.put(value, Serializer.BYTE_ARRAY));
     if (replaced != null) {
-      store.delete(replaced, Serializer.BYTE_ARRAY);
+      frees.free(replaced);
     }
   }
 
@@ -130,7 +132,7 @@ final class RecordMap<K> {
 
   private byte[] delete(long id) {
     byte[] value = value(id);
-    store.delete(id, Serializer.BYTE_ARRAY);
+    frees.free(id);
     return value;
   }
 }
