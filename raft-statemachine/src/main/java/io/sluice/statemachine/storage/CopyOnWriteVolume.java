@@ -40,6 +40,17 @@ final class CopyOnWriteVolume extends Volume {
 
   private synchronized void copyClosed() {
     copy = null;
+    notifyAll();
+  }
+
+  boolean copying() {
+    return copy != null;
+  }
+
+  synchronized void awaitNoCopy() throws InterruptedException {
+    while (copy != null) {
+      wait();
+    }
   }
 
   private void beforeChange(long offset, long size) {
@@ -244,9 +255,9 @@ final class CopyOnWriteVolume extends Volume {
     return volume.hash(off, len, seed);
   }
 
+  /** MapDB's syncs are not wanted (see {@link MapDbFile#open}): the store forces the file itself when it closes it. */
   @Override
   public void sync() {
-    volume.sync();
   }
 
   @Override

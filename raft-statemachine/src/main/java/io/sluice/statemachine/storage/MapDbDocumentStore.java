@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,6 +23,10 @@ import java.util.SortedMap;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.StreamSupport;
@@ -47,6 +52,13 @@ public final class MapDbDocumentStore implements DocumentStore {
   private static final Logger LOG = LoggerFactory.getLogger(MapDbDocumentStore.class);
   private static final String STORE_FILE = "store.mapdb";
   private static final String OPEN_MARKER = "store.open";
+  private static final String COMPACTING_FILE = STORE_FILE + ".compacting";
+  /** How many entries are applied between two looks at the file's free space (a cheap look: MapDB keeps the count). */
+  private static final int COMPACTION_CHECK_EVERY = 1_024;
+  /** Copies of what changed meanwhile, at most, before applying stops for the last changes. */
+  private static final int COMPACTION_ROUNDS = 8;
+  /** Changes so few that applying may stop while they are copied. */
+  private static final int COMPACTION_FINAL_CHANGES = 1_000;
 
   private static final SortedMap<byte[], BsonDocument> EMPTY_KEYS = Collections.emptySortedMap();
 
@@ -55,12 +67,25 @@ public final class MapDbDocumentStore implements DocumentStore {
   private volatile MapDbFile file;
   private volatile AppliedState applied;
   private final boolean foundDamaged;
+  private final CompactionPolicy compactionPolicy;
+  private final ExecutorService compactor;
+  private final AtomicBoolean compacting = new AtomicBoolean();
+  private final AtomicLong compactions = new AtomicLong();
+  /** After a failed compaction, the file size at which to try again: not at every check. */
+  private volatile long retryCompactionAtFileBytes;
+  private int appliedSinceCompactionCheck;
 
-  private MapDbDocumentStore(Path directory, MapDbFile file, boolean foundDamaged) {
+  private MapDbDocumentStore(Path directory, MapDbFile file, boolean foundDamaged, CompactionPolicy compactionPolicy) {
     this.directory = directory;
     this.file = file;
     this.applied = file.readApplied();
     this.foundDamaged = foundDamaged;
+    this.compactionPolicy = compactionPolicy;
+    this.compactor = directory == null ? null : Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "store-compactor");
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 
   /**
@@ -68,6 +93,11 @@ public final class MapDbDocumentStore implements DocumentStore {
    * cleanly (or that MapDB cannot read) is discarded and reopened empty; {@link #foundDamaged} says so.
    */
   public static MapDbDocumentStore open(Path directory) {
+    return open(directory, CompactionPolicy.DEFAULT);
+  }
+
+  /** {@link #open(Path)}, rebuilding the file when {@code compactionPolicy} says so ({@link #compact}). */
+  public static MapDbDocumentStore open(Path directory, CompactionPolicy compactionPolicy) {
     Path storeFile = directory.resolve(STORE_FILE);
     Path marker = directory.resolve(OPEN_MARKER);
     try {
@@ -77,14 +107,15 @@ public final class MapDbDocumentStore implements DocumentStore {
         LOG.warn("the store in {} was not closed cleanly; discarding it (the latest snapshot and the Raft log rebuild it)", directory);
         deleteStoreFiles(directory);
       }
+      Files.deleteIfExists(directory.resolve(COMPACTING_FILE));
       Files.write(marker, new byte[0]);
       syncDirectory(directory);
       try {
-        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), damaged);
+        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), damaged, compactionPolicy);
       } catch (DBException e) {
         LOG.warn("the store file {} cannot be read ({}); discarding it", storeFile, e.getMessage());
         deleteStoreFiles(directory);
-        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), true);
+        return new MapDbDocumentStore(directory, MapDbFile.open(storeFile), true, compactionPolicy);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the store in " + directory, e);
@@ -93,7 +124,7 @@ public final class MapDbDocumentStore implements DocumentStore {
 
   /** A store in memory only, for tests of the layers above; it cannot checkpoint. */
   public static MapDbDocumentStore inMemory() {
-    return new MapDbDocumentStore(null, MapDbFile.inMemory(), false);
+    return new MapDbDocumentStore(null, MapDbFile.inMemory(), false, CompactionPolicy.DEFAULT);
   }
 
   /** True if {@link #open} found a store cut off by a crash (or unreadable) and started empty instead. */
@@ -260,6 +291,108 @@ public final class MapDbDocumentStore implements DocumentStore {
   public void setApplied(AppliedState state) {
     file.writeApplied(state);
     applied = state;
+    if (directory != null && ++appliedSinceCompactionCheck >= COMPACTION_CHECK_EVERY) {
+      appliedSinceCompactionCheck = 0;
+      long fileBytes = file.fileBytes();
+      if (fileBytes >= retryCompactionAtFileBytes && compactionPolicy.due(file.freeBytes(), fileBytes)
+          && compacting.compareAndSet(false, true)) {
+        compactor.execute(this::compactInBackground);
+      }
+    }
+  }
+
+  private void compactInBackground() {
+    MapDbFile source = file;
+    try {
+      compact();
+    } catch (IOException | RuntimeException e) {
+      // A store closed or restored meanwhile stops a compaction: nothing went wrong then.
+      if (file == source && isOpen()) {
+        retryCompactionAtFileBytes = 2 * file.fileBytes();
+        LOG.warn("compacting the store in {} failed; the store goes on as it was, and compaction is tried again when its file is twice as big",
+            directory, e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      compacting.set(false);
+    }
+  }
+
+  /**
+   * Rebuilds the file with only its records ({@link StoreCompaction}) while entries go on being applied;
+   * applying stops only while the last changes are copied and the new file replaces the old. Returns
+   * false if the store was closed or restored meanwhile (the copy is then dropped).
+   */
+  boolean compact() throws IOException, InterruptedException {
+    requireFile("compact");
+    MapDbFile source = file;
+    long before = Files.size(directory.resolve(STORE_FILE));
+    try (StoreCompaction compaction = StoreCompaction.start(source.store(), directory.resolve(COMPACTING_FILE))) {
+      compaction.copyAll();
+      for (int round = 0; round < COMPACTION_ROUNDS && compaction.copyChanged() > COMPACTION_FINAL_CHANGES; round++) {
+        // Each round copies what was written during the one before, fewer records each time.
+      }
+      compaction.forceToDisk();
+      lockWithoutCheckpoint(source);
+      try {
+        if (file != source || source.isClosed()) {
+          return false;
+        }
+        source.flush();
+        compaction.finish();
+        replaceFile(source);
+        compactions.incrementAndGet();
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+    LOG.info("compacted the store in {}: {} bytes, now {}", directory, before, Files.size(directory.resolve(STORE_FILE)));
+    return true;
+  }
+
+  /** The size of the store's file. */
+  public long fileBytes() {
+    return file.fileBytes();
+  }
+
+  /** The bytes of the file that hold no record: a compaction would give them back. */
+  public long freeBytes() {
+    return file.freeBytes();
+  }
+
+  /** True while the file is being rebuilt in the background. */
+  public boolean isCompacting() {
+    return compacting.get();
+  }
+
+  /** How many times the file was rebuilt since the store was opened. */
+  public long compactions() {
+    return compactions.get();
+  }
+
+  /** Takes the write lock at a moment when no checkpoint of {@code source} is being written: a checkpoint copies the old file. */
+  private void lockWithoutCheckpoint(MapDbFile source) throws InterruptedException {
+    while (true) {
+      source.awaitNoCheckpoint();
+      lock.writeLock().lock();
+      if (!source.checkpointRunning()) {
+        return;
+      }
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Puts the compacted file in the old one's place; on failure, reopens the old one. Under the write lock. */
+  private void replaceFile(MapDbFile source) throws IOException {
+    Path storeFile = directory.resolve(STORE_FILE);
+    source.close();
+    try {
+      Files.move(directory.resolve(COMPACTING_FILE), storeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(directory);
+    } finally {
+      file = MapDbFile.open(storeFile);
+    }
   }
 
   @Override
@@ -333,6 +466,9 @@ public final class MapDbDocumentStore implements DocumentStore {
   /** Closes the file cleanly and removes the open marker: the next {@link #open} trusts the file. */
   @Override
   public void close() {
+    if (compactor != null) {
+      compactor.shutdownNow();
+    }
     lock.writeLock().lock();
     try {
       if (file.isClosed()) {

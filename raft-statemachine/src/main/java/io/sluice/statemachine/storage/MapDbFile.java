@@ -9,9 +9,11 @@ import java.util.TreeMap;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.mapdb.BTreeMap;
+import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.mapdb.StoreDirect;
 import org.mapdb.volume.MappedFileVol;
 import org.mapdb.volume.VolumeFactory;
 
@@ -31,8 +33,9 @@ final class MapDbFile {
   private static final int SLICE_SHIFT = 20;
 
   private final DB db;
-  /** The file's volume; null in memory. */
+  /** The file's volume and its store; null in memory. */
   private final CopyOnWriteVolume volume;
+  private final TrackedStore store;
   private final BTreeMap<String, byte[]> catalog;
   /** {@code ns NUL indexName} to the index's spec ({@link IndexSpec#toBson}). */
   private final BTreeMap<String, byte[]> indexCatalog;
@@ -44,9 +47,10 @@ final class MapDbFile {
   /** The open secondary indexes of each collection, in name order; loaded on first use. */
   private final Map<String, List<SecondaryIndex>> indexes = new TreeMap<>();
 
-  private MapDbFile(DB db, CopyOnWriteVolume volume) {
+  private MapDbFile(DB db, CopyOnWriteVolume volume, TrackedStore store) {
     this.db = db;
     this.volume = volume;
+    this.store = store;
     this.catalog = db.treeMap("catalog", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.indexCatalog = db.treeMap("indexes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -60,7 +64,8 @@ final class MapDbFile {
    * handles crashes, and forces the file itself when it closes it. So a commit ({@link #flush}) only
    * writes MapDB's header, and a checkpoint does not wait for the store's dirty pages to reach disk.
    * The volume is MapDB's own memory-mapped one (1 MiB slices, as MapDB makes it), wrapped for
-   * copy-on-write checkpoints.
+   * copy-on-write checkpoints; the store is MapDB's, wrapped for compaction ({@link TrackedStore}),
+   * with the settings MapDB's {@code DBMaker} gives it.
    */
   static MapDbFile open(Path file) {
     VolumeFactory mapped = new MappedFileVol.MappedFileFactory(false, true);
@@ -68,7 +73,10 @@ final class MapDbFile {
     boolean exists = mapped.exists(name);
     CopyOnWriteVolume volume = new CopyOnWriteVolume(mapped.makeVolume(name, false, 0L, SLICE_SHIFT, 0L, false));
     try {
-      return new MapDbFile(DBMaker.volumeDB(volume, exists).fileSyncDisable().make(), volume);
+      StoreDirect direct = StoreDirect.Companion.make(null, VolumeFactory.wrap(volume, exists), 0L, false, true,
+          CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L, false, false, false, true, false);
+      TrackedStore store = new TrackedStore(direct);
+      return new MapDbFile(new DB(store, exists, true, MapDbFile.class.getClassLoader(), 0), volume, store);
     } catch (RuntimeException e) {
       volume.close();
       throw e;
@@ -76,7 +84,37 @@ final class MapDbFile {
   }
 
   static MapDbFile inMemory() {
-    return new MapDbFile(DBMaker.memoryDB().make(), null);
+    return new MapDbFile(DBMaker.memoryDB().make(), null, null);
+  }
+
+  /** For tests of the layers on MapDB. */
+  DB db() {
+    return db;
+  }
+
+  /** The store, to copy it ({@link StoreCompaction}). */
+  TrackedStore store() {
+    return store;
+  }
+
+  /** Bytes of the file that hold no record (0 in memory). */
+  long freeBytes() {
+    return store == null ? 0 : store.direct().getFreeSize();
+  }
+
+  /** The file's size (0 in memory). */
+  long fileBytes() {
+    return store == null ? 0 : store.direct().getTotalSize();
+  }
+
+  /** True while a checkpoint is being written. */
+  boolean checkpointRunning() {
+    return volume.copying();
+  }
+
+  /** Waits until no checkpoint is being written. */
+  void awaitNoCheckpoint() throws InterruptedException {
+    volume.awaitNoCopy();
   }
 
   /**
