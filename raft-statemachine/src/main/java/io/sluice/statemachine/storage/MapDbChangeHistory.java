@@ -14,22 +14,22 @@ import org.mapdb.DB;
 import org.mapdb.Serializer;
 
 /**
- * {@link ChangeHistory} in the store's MapDB file: records by index, an index by cluster time for
- * {@code startAtOperationTime}, and the running size and trim mark in the store's meta map, so that
- * one MapDB commit covers them with the data.
+ * {@link ChangeHistory} in the store's MapDB file: records by index, and the running size and trim
+ * mark in the store's meta map, so that one MapDB commit covers them with the data. Cluster times
+ * increase with the index, so {@code startAtOperationTime} searches the records themselves (an index by
+ * cluster time, as earlier versions kept in {@code historyByClusterTime}, cost a B-tree write and a
+ * removal per entry, and the nodes trims empty, see {@link TrimmedFront}).
  */
 final class MapDbChangeHistory implements ChangeHistory {
   private static final String BOUNDS_KEY = "historyBounds";
 
   private final RecordMap<Long> records;
-  private final BTreeMap<Long, Long> byClusterTime;
   private final BTreeMap<String, byte[]> meta;
   private long bytes;
   private long trimmedThrough;
 
   MapDbChangeHistory(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
     this.records = new RecordMap<>(db, frees, "historyRecords", Serializer.LONG, "history");
-    this.byClusterTime = db.treeMap("historyByClusterTime", Serializer.LONG, Serializer.LONG).createOrOpen();
     this.meta = meta;
     reload();
   }
@@ -46,7 +46,6 @@ final class MapDbChangeHistory implements ChangeHistory {
   public int append(long index, BsonDocument record) {
     byte[] encoded = BsonBytes.encode(record);
     records.put(index, encoded);
-    byClusterTime.putIfAbsent(record.getTimestamp("clusterTime").getValue(), index);
     bytes += encoded.length;
     saveBounds();
     return encoded.length;
@@ -75,16 +74,30 @@ final class MapDbChangeHistory implements ChangeHistory {
     };
   }
 
+  /**
+   * A binary search over the window's indexes: the record at or after an index has a cluster time at
+   * or after {@code time} from some index on. Indexes without a record (Raft's own entries) are no matter.
+   */
   @Override
   public OptionalLong firstAtOrAfter(BsonTimestamp time) {
-    OptionalLong first = firstIndex();
-    if (first.isEmpty()) {
+    if (records.isEmpty() || clusterTime(records.ceiling(records.lastKey())).compareTo(time) < 0) {
       return OptionalLong.empty();
     }
-    // Never below the first record's time: that part of the tree is nodes emptied by trims (see TrimmedFront).
-    long from = Math.max(time.getValue(), at(first.getAsLong()).orElseThrow().getTimestamp("clusterTime").getValue());
-    Map.Entry<Long, Long> entry = byClusterTime.ceilingEntry(from);
-    return entry == null ? OptionalLong.empty() : OptionalLong.of(entry.getValue());
+    long low = records.firstKey();
+    long high = records.lastKey();
+    while (low < high) {
+      long middle = low + (high - low) / 2;
+      if (clusterTime(records.ceiling(middle)).compareTo(time) >= 0) {
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    return OptionalLong.of(records.ceiling(low).getKey());
+  }
+
+  private static BsonTimestamp clusterTime(Map.Entry<Long, byte[]> record) {
+    return BsonBytes.decode(record.getValue()).getTimestamp("clusterTime");
   }
 
   @Override
@@ -113,8 +126,6 @@ final class MapDbChangeHistory implements ChangeHistory {
     if (first == null) {
       return OptionalLong.empty();
     }
-    BsonDocument record = BsonBytes.decode(first.getValue());
-    byClusterTime.remove(record.getTimestamp("clusterTime").getValue(), first.getKey());
     bytes -= first.getValue().length;
     trimmedThrough = Math.max(trimmedThrough, first.getKey());
     saveBounds();

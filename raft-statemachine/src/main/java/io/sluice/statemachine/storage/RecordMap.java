@@ -85,6 +85,12 @@ final class RecordMap<K> {
     return new AbstractMap.SimpleImmutableEntry<>(first.getKey(), delete(first.getValue()));
   }
 
+  /** The first entry at or after {@code key}, which must not be below the first key; null if none. */
+  Map.Entry<K, byte[]> ceiling(K key) {
+    Map.Entry<K, Long> entry = ids.ceilingEntry(key);
+    return entry == null ? null : new AbstractMap.SimpleImmutableEntry<>(entry.getKey(), value(entry.getValue()));
+  }
+
   /** Says that no key below {@code key} is in the map, so the first one is found without a walk (see {@link TrimmedFront}). */
   void nothingBelow(K key) {
     front.nothingBelow(key);
