@@ -8,6 +8,8 @@ package io.sluice.statemachine.storage;
 public record CompactionPolicy(long minFreeBytes, double minFreeShare) {
   /** 64 MiB and half the file: a file at most about twice its records, or 64 MiB more. */
   public static final CompactionPolicy DEFAULT = new CompactionPolicy(64L << 20, 0.5);
+  /** No maintenance at all, trees not renewed either ({@link StoreMaintenance}): the file grows without end. For comparisons. */
+  public static final CompactionPolicy OFF = new CompactionPolicy(Long.MAX_VALUE, 1);
 
   public CompactionPolicy {
     if (minFreeBytes < 0 || !(minFreeShare >= 0 && minFreeShare <= 1)) {

@@ -47,9 +47,10 @@ final class CopyOnWriteVolume extends Volume {
     return copy != null;
   }
 
-  synchronized void awaitNoCopy() throws InterruptedException {
-    while (copy != null) {
-      wait();
+  /** Waits until no copy is under way, or {@code millis} have passed. */
+  synchronized void awaitNoCopy(long millis) throws InterruptedException {
+    if (copy != null) {
+      wait(millis);
     }
   }
 

@@ -3,6 +3,7 @@ package io.sluice.statemachine.storage;
 import io.sluice.protocol.BsonBytes;
 import java.util.AbstractMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -29,9 +30,14 @@ final class MapDbChangeHistory implements ChangeHistory {
   private long trimmedThrough;
 
   MapDbChangeHistory(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
-    this.records = new RecordMap<>(db, frees, "historyRecords", Serializer.LONG, "history");
+    this.records = new RecordMap<>(db, frees, meta, "historyRecords", Serializer.LONG, "history");
     this.meta = meta;
     reload();
+  }
+
+  /** The trees to renew now and then. */
+  List<RenewableTree<?, ?>> trees() {
+    return List.of(records.tree());
   }
 
   private void reload() {

@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,10 +22,6 @@ import java.util.SortedMap;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.StreamSupport;
@@ -52,13 +47,6 @@ public final class MapDbDocumentStore implements DocumentStore {
   private static final Logger LOG = LoggerFactory.getLogger(MapDbDocumentStore.class);
   private static final String STORE_FILE = "store.mapdb";
   private static final String OPEN_MARKER = "store.open";
-  private static final String COMPACTING_FILE = STORE_FILE + ".compacting";
-  /** How many entries are applied between two looks at the file's free space (a cheap look: MapDB keeps the count). */
-  private static final int COMPACTION_CHECK_EVERY = 1_024;
-  /** Copies of what changed meanwhile, at most, before applying stops for the last changes. */
-  private static final int COMPACTION_ROUNDS = 8;
-  /** Changes so few that applying may stop while they are copied. */
-  private static final int COMPACTION_FINAL_CHANGES = 1_000;
 
   private static final SortedMap<byte[], BsonDocument> EMPTY_KEYS = Collections.emptySortedMap();
 
@@ -67,25 +55,16 @@ public final class MapDbDocumentStore implements DocumentStore {
   private volatile MapDbFile file;
   private volatile AppliedState applied;
   private final boolean foundDamaged;
-  private final CompactionPolicy compactionPolicy;
-  private final ExecutorService compactor;
-  private final AtomicBoolean compacting = new AtomicBoolean();
-  private final AtomicLong compactions = new AtomicLong();
-  /** After a failed compaction, the file size at which to try again: not at every check. */
-  private volatile long retryCompactionAtFileBytes;
-  private int appliedSinceCompactionCheck;
+  /** Null in memory. */
+  private final StoreMaintenance maintenance;
 
-  private MapDbDocumentStore(Path directory, MapDbFile file, boolean foundDamaged, CompactionPolicy compactionPolicy) {
+  private MapDbDocumentStore(Path directory, MapDbFile file, boolean foundDamaged, CompactionPolicy compactionPolicy) throws IOException {
     this.directory = directory;
     this.file = file;
     this.applied = file.readApplied();
     this.foundDamaged = foundDamaged;
-    this.compactionPolicy = compactionPolicy;
-    this.compactor = directory == null ? null : Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "store-compactor");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.maintenance = directory == null || compactionPolicy == CompactionPolicy.OFF ? null
+        : new StoreMaintenance(directory.resolve(STORE_FILE), compactionPolicy, lock, () -> this.file, opened -> this.file = opened);
   }
 
   /**
@@ -96,7 +75,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     return open(directory, CompactionPolicy.DEFAULT);
   }
 
-  /** {@link #open(Path)}, rebuilding the file when {@code compactionPolicy} says so ({@link #compact}). */
+  /** {@link #open(Path)}, compacting the file when {@code compactionPolicy} says so ({@link StoreMaintenance}). */
   public static MapDbDocumentStore open(Path directory, CompactionPolicy compactionPolicy) {
     Path storeFile = directory.resolve(STORE_FILE);
     Path marker = directory.resolve(OPEN_MARKER);
@@ -107,7 +86,6 @@ public final class MapDbDocumentStore implements DocumentStore {
         LOG.warn("the store in {} was not closed cleanly; discarding it (the latest snapshot and the Raft log rebuild it)", directory);
         deleteStoreFiles(directory);
       }
-      Files.deleteIfExists(directory.resolve(COMPACTING_FILE));
       Files.write(marker, new byte[0]);
       syncDirectory(directory);
       try {
@@ -124,7 +102,11 @@ public final class MapDbDocumentStore implements DocumentStore {
 
   /** A store in memory only, for tests of the layers above; it cannot checkpoint. */
   public static MapDbDocumentStore inMemory() {
-    return new MapDbDocumentStore(null, MapDbFile.inMemory(), false, CompactionPolicy.DEFAULT);
+    try {
+      return new MapDbDocumentStore(null, MapDbFile.inMemory(), false, CompactionPolicy.DEFAULT);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** True if {@link #open} found a store cut off by a crash (or unreadable) and started empty instead. */
@@ -291,64 +273,9 @@ public final class MapDbDocumentStore implements DocumentStore {
   public void setApplied(AppliedState state) {
     file.writeApplied(state);
     applied = state;
-    if (directory != null && ++appliedSinceCompactionCheck >= COMPACTION_CHECK_EVERY) {
-      appliedSinceCompactionCheck = 0;
-      long fileBytes = file.fileBytes();
-      if (fileBytes >= retryCompactionAtFileBytes && compactionPolicy.due(file.freeBytes(), fileBytes)
-          && compacting.compareAndSet(false, true)) {
-        compactor.execute(this::compactInBackground);
-      }
+    if (maintenance != null) {
+      maintenance.afterApply();
     }
-  }
-
-  private void compactInBackground() {
-    MapDbFile source = file;
-    try {
-      compact();
-    } catch (IOException | RuntimeException e) {
-      // A store closed or restored meanwhile stops a compaction: nothing went wrong then.
-      if (file == source && isOpen()) {
-        retryCompactionAtFileBytes = 2 * file.fileBytes();
-        LOG.warn("compacting the store in {} failed; the store goes on as it was, and compaction is tried again when its file is twice as big",
-            directory, e);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      compacting.set(false);
-    }
-  }
-
-  /**
-   * Rebuilds the file with only its records ({@link StoreCompaction}) while entries go on being applied;
-   * applying stops only while the last changes are copied and the new file replaces the old. Returns
-   * false if the store was closed or restored meanwhile (the copy is then dropped).
-   */
-  boolean compact() throws IOException, InterruptedException {
-    requireFile("compact");
-    MapDbFile source = file;
-    long before = Files.size(directory.resolve(STORE_FILE));
-    try (StoreCompaction compaction = StoreCompaction.start(source.store(), directory.resolve(COMPACTING_FILE))) {
-      compaction.copyAll();
-      for (int round = 0; round < COMPACTION_ROUNDS && compaction.copyChanged() > COMPACTION_FINAL_CHANGES; round++) {
-        // Each round copies what was written during the one before, fewer records each time.
-      }
-      compaction.forceToDisk();
-      lockWithoutCheckpoint(source);
-      try {
-        if (file != source || source.isClosed()) {
-          return false;
-        }
-        source.flush();
-        compaction.finish();
-        replaceFile(source);
-        compactions.incrementAndGet();
-      } finally {
-        lock.writeLock().unlock();
-      }
-    }
-    LOG.info("compacted the store in {}: {} bytes, now {}", directory, before, Files.size(directory.resolve(STORE_FILE)));
-    return true;
   }
 
   /** The size of the store's file. */
@@ -361,38 +288,19 @@ public final class MapDbDocumentStore implements DocumentStore {
     return file.freeBytes();
   }
 
-  /** True while the file is being rebuilt in the background. */
-  public boolean isCompacting() {
-    return compacting.get();
+  /** True while trees are renewed or the file compacted, in the background ({@link StoreMaintenance}). */
+  public boolean isMaintaining() {
+    return maintenance != null && maintenance.isRunning();
   }
 
-  /** How many times the file was rebuilt since the store was opened. */
+  /** How many times the file was compacted since the store was opened. */
   public long compactions() {
-    return compactions.get();
+    return maintenance == null ? 0 : maintenance.compactions();
   }
 
-  /** Takes the write lock at a moment when no checkpoint of {@code source} is being written: a checkpoint copies the old file. */
-  private void lockWithoutCheckpoint(MapDbFile source) throws InterruptedException {
-    while (true) {
-      source.awaitNoCheckpoint();
-      lock.writeLock().lock();
-      if (!source.checkpointRunning()) {
-        return;
-      }
-      lock.writeLock().unlock();
-    }
-  }
-
-  /** Puts the compacted file in the old one's place; on failure, reopens the old one. Under the write lock. */
-  private void replaceFile(MapDbFile source) throws IOException {
-    Path storeFile = directory.resolve(STORE_FILE);
-    source.close();
-    try {
-      Files.move(directory.resolve(COMPACTING_FILE), storeFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      syncDirectory(directory);
-    } finally {
-      file = MapDbFile.open(storeFile);
-    }
+  /** How many times a tree was renewed ({@link RenewableTree}) since the store was opened. */
+  public long renewals() {
+    return maintenance == null ? 0 : maintenance.renewals();
   }
 
   @Override
@@ -416,6 +324,7 @@ public final class MapDbDocumentStore implements DocumentStore {
       copy(checkpoint, directory.resolve(STORE_FILE));
       file = MapDbFile.open(directory.resolve(STORE_FILE));
       applied = file.readApplied();
+      maintenance.restored();
     } finally {
       lock.writeLock().unlock();
     }
@@ -466,8 +375,8 @@ public final class MapDbDocumentStore implements DocumentStore {
   /** Closes the file cleanly and removes the open marker: the next {@link #open} trusts the file. */
   @Override
   public void close() {
-    if (compactor != null) {
-      compactor.shutdownNow();
+    if (maintenance != null) {
+      maintenance.close();
     }
     lock.writeLock().lock();
     try {

@@ -1,6 +1,7 @@
 package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.BsonBytes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,19 +69,26 @@ final class MapDbFile {
    * with the settings MapDB's {@code DBMaker} gives it.
    */
   static MapDbFile open(Path file) {
-    VolumeFactory mapped = new MappedFileVol.MappedFileFactory(false, true);
-    String name = file.toString();
-    boolean exists = mapped.exists(name);
-    CopyOnWriteVolume volume = new CopyOnWriteVolume(mapped.makeVolume(name, false, 0L, SLICE_SHIFT, 0L, false));
+    boolean exists = Files.exists(file);
+    CopyOnWriteVolume volume = mappedVolume(file);
     try {
-      StoreDirect direct = StoreDirect.Companion.make(null, VolumeFactory.wrap(volume, exists), 0L, false, true,
-          CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L, false, false, false, true, false);
-      TrackedStore store = new TrackedStore(direct);
+      TrackedStore store = new TrackedStore(storeOn(volume, exists, true));
       return new MapDbFile(new DB(store, exists, true, MapDbFile.class.getClassLoader(), 0), volume, store);
     } catch (RuntimeException e) {
       volume.close();
       throw e;
     }
+  }
+
+  /** The file, memory-mapped as MapDB maps it; created if missing. */
+  static CopyOnWriteVolume mappedVolume(Path file) {
+    return new CopyOnWriteVolume(new MappedFileVol.MappedFileFactory(false, true).makeVolume(file.toString(), false, 0L, SLICE_SHIFT, 0L, false));
+  }
+
+  /** MapDB's store on the volume, with the settings MapDB's {@code DBMaker} gives it ({@code threadSafe} aside). */
+  static StoreDirect storeOn(CopyOnWriteVolume volume, boolean exists, boolean threadSafe) {
+    return StoreDirect.Companion.make(null, VolumeFactory.wrap(volume, exists), 0L, false, threadSafe,
+        threadSafe ? CC.STORE_DIRECT_CONC_SHIFT : 0, CC.PAGE_SIZE, 0L, false, false, false, true, false);
   }
 
   static MapDbFile inMemory() {
@@ -95,6 +103,13 @@ final class MapDbFile {
   /** The store, to copy it ({@link StoreCompaction}). */
   TrackedStore store() {
     return store;
+  }
+
+  /** The trees trimmed at one end, to renew now and then (see {@link RenewableTree}). */
+  List<RenewableTree<?, ?>> renewableTrees() {
+    List<RenewableTree<?, ?>> trees = new ArrayList<>(history.trees());
+    trees.addAll(sessions.trees());
+    return trees;
   }
 
   /** Bytes of the file that hold no record (0 in memory). */
@@ -112,9 +127,9 @@ final class MapDbFile {
     return volume.copying();
   }
 
-  /** Waits until no checkpoint is being written. */
-  void awaitNoCheckpoint() throws InterruptedException {
-    volume.awaitNoCopy();
+  /** Waits until no checkpoint is being written, or {@code millis} have passed. */
+  void awaitNoCheckpoint(long millis) throws InterruptedException {
+    volume.awaitNoCopy(millis);
   }
 
   /**

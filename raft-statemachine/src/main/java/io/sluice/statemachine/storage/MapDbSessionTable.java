@@ -3,6 +3,7 @@ package io.sluice.statemachine.storage;
 import io.sluice.protocol.BsonBytes;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bson.BsonDocument;
@@ -24,24 +25,27 @@ final class MapDbSessionTable implements SessionTable {
 
   private final RecordMap<byte[]> replies;
   /** Keys are the wall time (8 bytes, big-endian) followed by the call's key, so the oldest come first. */
-  private final BTreeMap<byte[], byte[]> byTime;
-  private final TrimmedFront<byte[], byte[]> oldest;
+  private final RenewableTree<byte[], byte[]> byTime;
   private final BTreeMap<String, byte[]> meta;
   private byte[] savedFloor;
   private long expired;
 
   MapDbSessionTable(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
-    this.replies = new RecordMap<>(db, frees, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
-    this.byTime = db.treeMap("sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen();
-    this.oldest = new TrimmedFront<>(byTime);
+    this.replies = new RecordMap<>(db, frees, meta, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
+    this.byTime = new RenewableTree<>(db, meta, "sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY, false);
     this.meta = meta;
     if (replies.migrated()) {
       meta.remove(EXPIRY_FLOOR_KEY);
     }
     this.savedFloor = meta.get(EXPIRY_FLOOR_KEY);
     if (savedFloor != null) {
-      oldest.nothingBelow(savedFloor);
+      byTime.front().nothingBelow(savedFloor);
     }
+  }
+
+  /** The trees to renew now and then. */
+  List<RenewableTree<?, ?>> trees() {
+    return List.of(replies.tree(), byTime);
   }
 
   @Override
@@ -55,7 +59,6 @@ final class MapDbSessionTable implements SessionTable {
     byte[] key = key(call);
     replies.put(key, BsonBytes.encode(reply));
     byte[] timeAndKey = ByteBuffer.allocate(8 + CALL_BYTES).putLong(wallTimeMillis).put(key).array();
-    oldest.adding(timeAndKey);
     if (savedFloor != null && Arrays.compareUnsigned(timeAndKey, savedFloor) < 0) {
       saveFloor(timeAndKey);
     }
@@ -64,7 +67,7 @@ final class MapDbSessionTable implements SessionTable {
 
   @Override
   public void expireBefore(long wallTimeMillis) {
-    for (Map.Entry<byte[], byte[]> first = oldest.first(); first != null; first = oldest.first()) {
+    for (Map.Entry<byte[], byte[]> first = byTime.front().first(); first != null; first = byTime.front().first()) {
       ByteBuffer timeAndKey = ByteBuffer.wrap(first.getKey());
       if (timeAndKey.getLong() >= wallTimeMillis) {
         return;

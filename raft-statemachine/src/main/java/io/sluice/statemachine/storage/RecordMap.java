@@ -22,8 +22,7 @@ import org.mapdb.serializer.GroupSerializer;
  * the apply thread's writes.
  */
 final class RecordMap<K> {
-  private final BTreeMap<K, Long> ids;
-  private final TrimmedFront<K, Long> front;
+  private final RenewableTree<K, Long> ids;
   private final Store store;
   private final BatchedFrees frees;
   private final boolean migrated;
@@ -35,15 +34,14 @@ final class RecordMap<K> {
    * once). Whatever this map held then is dropped first: it is older than the former map's contents
    * (a node that went back to a version without this layout, and forward again).
    */
-  RecordMap(DB db, BatchedFrees frees, String name, GroupSerializer<K> keys, String formerName) {
-    this.ids = db.treeMap(name, keys, Serializer.LONG).counterEnable().createOrOpen();
-    this.front = new TrimmedFront<>(ids);
+  RecordMap(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta, String name, GroupSerializer<K> keys, String formerName) {
+    this.ids = new RenewableTree<>(db, meta, name, keys, Serializer.LONG, true);
     this.store = db.getStore();
     this.frees = frees;
     BTreeMap<K, byte[]> former = db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
     this.migrated = former != null && former.sizeLong() > 0;
     if (migrated) {
-      ids.values().forEach(frees::free);
+      ids.tree().values().forEach(frees::free);
       ids.clear();
       former.forEach(this::put);
       former.clear();
@@ -56,7 +54,6 @@ final class RecordMap<K> {
   }
 
   void put(K key, byte[] value) {
-    front.adding(key);
     Long replaced = ids.put(key, store.put(value, Serializer.BYTE_ARRAY));
     if (replaced != null) {
       frees.free(replaced);
@@ -65,7 +62,7 @@ final class RecordMap<K> {
 
   /** The value of {@code key}, or null. */
   byte[] get(K key) {
-    Long id = ids.get(key);
+    Long id = ids.tree().get(key);
     return id == null ? null : value(id);
   }
 
@@ -77,7 +74,7 @@ final class RecordMap<K> {
 
   /** Removes the first entry and frees its value's record; null if the map is empty. */
   Map.Entry<K, byte[]> pollFirst() {
-    Map.Entry<K, Long> first = front.first();
+    Map.Entry<K, Long> first = ids.front().first();
     if (first == null) {
       return null;
     }
@@ -87,18 +84,23 @@ final class RecordMap<K> {
 
   /** The first entry at or after {@code key}, which must not be below the first key; null if none. */
   Map.Entry<K, byte[]> ceiling(K key) {
-    Map.Entry<K, Long> entry = ids.ceilingEntry(key);
+    Map.Entry<K, Long> entry = ids.tree().ceilingEntry(key);
     return entry == null ? null : new AbstractMap.SimpleImmutableEntry<>(entry.getKey(), value(entry.getValue()));
+  }
+
+  /** The tree of keys to ids, rebuilt now and then (see {@link RenewableTree}). */
+  RenewableTree<K, Long> tree() {
+    return ids;
   }
 
   /** Says that no key below {@code key} is in the map, so the first one is found without a walk (see {@link TrimmedFront}). */
   void nothingBelow(K key) {
-    front.nothingBelow(key);
+    ids.front().nothingBelow(key);
   }
 
   /** The entries after {@code key} (not including it), in key order, each value read as it is reached. */
   Iterator<Map.Entry<K, byte[]>> after(K key) {
-    Iterator<Map.Entry<K, Long>> entries = ids.tailMap(key, false).entrySet().iterator();
+    Iterator<Map.Entry<K, Long>> entries = ids.tree().tailMap(key, false).entrySet().iterator();
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -120,16 +122,16 @@ final class RecordMap<K> {
 
   /** The first key, or null if the map is empty. */
   K firstKey() {
-    Map.Entry<K, Long> first = front.first();
+    Map.Entry<K, Long> first = ids.front().first();
     return first == null ? null : first.getKey();
   }
 
   K lastKey() {
-    return ids.lastKey();
+    return ids.tree().lastKey();
   }
 
   long size() {
-    return ids.sizeLong();
+    return ids.tree().sizeLong();
   }
 
   private byte[] value(long id) {

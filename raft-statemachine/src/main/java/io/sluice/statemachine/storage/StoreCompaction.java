@@ -7,12 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import kotlin.collections.LongIterator;
-import org.mapdb.CC;
 import org.mapdb.DBException;
 import org.mapdb.Serializer;
 import org.mapdb.StoreDirect;
-import org.mapdb.volume.MappedFileVol;
 
 /**
  * A packed copy of a store in a new file, every record under the same id (the B-trees refer to their
@@ -27,6 +27,9 @@ import org.mapdb.volume.MappedFileVol;
  * store may reuse it meanwhile.
  */
 final class StoreCompaction implements AutoCloseable {
+  private static final byte[] EMPTY = new byte[0];
+  /** Records copied between two looks at {@link #stopping}. */
+  private static final int STOP_CHECK_EVERY = 65_536;
   private final TrackedStore source;
   private final Path file;
   private final StoreDirect target;
@@ -35,23 +38,28 @@ final class StoreCompaction implements AutoCloseable {
   /** Ids that held no record in the store when last copied. */
   private final BitSet unused = new BitSet();
   private boolean finished;
+  private final BooleanSupplier stopping;
 
-  private StoreCompaction(TrackedStore source, Path file) {
+  private StoreCompaction(TrackedStore source, Path file, BooleanSupplier stopping) {
     this.source = source;
     this.file = file;
-    this.target = StoreDirect.Companion.make(file.toString(), new MappedFileVol.MappedFileFactory(false, true), 0L, false,
-        false, 0, CC.PAGE_SIZE, 0L, false, false, false, true, false);
+    this.stopping = stopping;
+    // No syncs from MapDB (see MapDbFile#open): forceToDisk does that, mostly before the store stops being written.
+    this.target = MapDbFile.storeOn(MapDbFile.mappedVolume(file), false, false);
     // MapDB's own records come first; the first id it hands out is the first free one.
     this.allocatedThrough = target.preallocate();
     unused.set(Math.toIntExact(allocatedThrough));
   }
 
-  /** Starts noting the records written to {@code source}, and a new copy of it in {@code file} (replaced if there). */
-  static StoreCompaction start(TrackedStore source, Path file) throws IOException {
+  /**
+   * Starts noting the records written to {@code source}, and a new copy of it in {@code file} (replaced
+   * if there). The copy stops, with a {@link CancellationException}, once {@code stopping} says so.
+   */
+  static StoreCompaction start(TrackedStore source, Path file, BooleanSupplier stopping) throws IOException {
     Files.deleteIfExists(file);
     source.startTracking();
     try {
-      return new StoreCompaction(source, file);
+      return new StoreCompaction(source, file, stopping);
     } catch (RuntimeException e) {
       source.stopTracking();
       throw e;
@@ -81,13 +89,15 @@ final class StoreCompaction implements AutoCloseable {
   void finish() {
     copyChanged();
     for (int id = unused.nextSetBit(0); id >= 0; id = unused.nextSetBit(id + 1)) {
+      // MapDB puts a deleted id up for reuse only if it held a record, even an empty one; not if it held null.
+      target.update(id, EMPTY, Serializer.BYTE_ARRAY_NOSIZE);
       target.delete(id, Serializer.BYTE_ARRAY_NOSIZE);
     }
     target.commit();
     target.close();
     source.stopTracking();
-    finished = true;
     forceToDisk();
+    finished = true;
   }
 
   /** Forces what was copied so far to disk: done before {@link #finish}, it leaves little for the one there. */
@@ -100,6 +110,9 @@ final class StoreCompaction implements AutoCloseable {
   }
 
   private void copy(long id) {
+    if (id % STOP_CHECK_EVERY == 0 && stopping.getAsBoolean()) {
+      throw new CancellationException("the store is closing");
+    }
     while (allocatedThrough < id) {
       long allocated = target.preallocate();
       if (allocated != allocatedThrough + 1) {

@@ -17,6 +17,7 @@ import org.mapdb.StoreDirect;
 class RecordMapTest {
   private final DB db = DBMaker.memoryDB().make();
   private final BatchedFrees frees = new BatchedFrees(db.getStore());
+  private final BTreeMap<String, byte[]> meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
 
   @AfterEach
   void close() {
@@ -25,7 +26,7 @@ class RecordMapTest {
 
   @Test
   void valuesComeBackByKeyAndInKeyOrderAndRemovedOnesAreGone() {
-    RecordMap<Long> map = new RecordMap<>(db, frees, "records", Serializer.LONG, "former");
+    RecordMap<Long> map = new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former");
     for (long key = 1; key <= 5; key++) {
       map.put(key, value(key, 10));
     }
@@ -53,7 +54,7 @@ class RecordMapTest {
    */
   @Test
   void removedValuesFreeTheirRecordIds() {
-    RecordMap<Long> map = new RecordMap<>(db, frees, "records", Serializer.LONG, "former");
+    RecordMap<Long> map = new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former");
     StoreDirect store = (StoreDirect) db.getStore();
     long key = 0;
     for (; key < 5_000; key++) {
@@ -77,7 +78,7 @@ class RecordMapTest {
    */
   @Test
   void aWindowTrimmedAtOneEndAndGrownAtTheOtherReusesTheSpaceOfItsValues() {
-    RecordMap<Long> map = new RecordMap<>(db, frees, "records", Serializer.LONG, "former");
+    RecordMap<Long> map = new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former");
     StoreDirect store = (StoreDirect) db.getStore();
     long key = 0;
     for (; key < 20_000; key++) {
@@ -95,14 +96,14 @@ class RecordMapTest {
   @Test
   void aMapWithItsValuesInItsNodesMovesOverOnceReplacingWhatTheNewMapHeld() {
     // Left from before a node went back to a version with the former layout, and forward again.
-    new RecordMap<>(db, frees, "records", Serializer.LONG, "former").put(500L, value(5, 50));
+    new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former").put(500L, value(5, 50));
     BTreeMap<Long, byte[]> former = db.treeMap("former", Serializer.LONG, Serializer.BYTE_ARRAY).counterEnable().createOrOpen();
     for (long key = 1; key <= 100; key++) {
       former.put(key, value(key, 50));
     }
 
-    RecordMap<Long> map = new RecordMap<>(db, frees, "records", Serializer.LONG, "former");
-    RecordMap<Long> reopened = new RecordMap<>(db, frees, "records", Serializer.LONG, "former");
+    RecordMap<Long> map = new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former");
+    RecordMap<Long> reopened = new RecordMap<>(db, frees, meta, "records", Serializer.LONG, "former");
 
     assertThat(map.migrated()).isTrue();
     assertThat(reopened.migrated()).as("only once").isFalse();

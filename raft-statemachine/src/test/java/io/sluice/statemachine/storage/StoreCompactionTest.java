@@ -74,7 +74,7 @@ class StoreCompactionTest {
     churn(20_000);
     Path copy = dir.resolve("copy.mapdb");
 
-    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy)) {
+    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy, () -> false)) {
       compaction.copyAll();
       churn(3_000);
       assertThat(compaction.copyChanged()).isPositive();
@@ -83,8 +83,13 @@ class StoreCompactionTest {
       compaction.finish();
     }
 
-    assertThat(recordsOf(openStore(copy))).isEqualTo(recordsOf(live.store().direct()));
+    StoreDirect reopened = openStore(copy);
+    Map<Long, String> copied = recordsOf(reopened);
+    assertThat(copied).isEqualTo(recordsOf(live.store().direct()));
     assertThat(Files.size(copy)).as("the copy is packed").isLessThan(Files.size(dir.resolve("live.mapdb")) / 2);
+    assertThat(copied).containsValue("void");
+    long newId = reopened.put(new byte[] {1}, Serializer.BYTE_ARRAY);
+    assertThat(copied.get(newId)).as("id %d, of a record the store had deleted, is reused", newId).isEqualTo("void");
   }
 
   @Test
@@ -93,7 +98,7 @@ class StoreCompactionTest {
     churn(10_000);
     Map<Long, byte[]> expected = new TreeMap<>(documents);
     Path copy = dir.resolve("copy.mapdb");
-    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy)) {
+    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy, () -> false)) {
       compaction.copyAll();
       live.flush();
       compaction.finish();
@@ -115,7 +120,7 @@ class StoreCompactionTest {
     openLive();
     churn(1_000);
     Path copy = dir.resolve("copy.mapdb");
-    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy)) {
+    try (StoreCompaction compaction = StoreCompaction.start(live.store(), copy, () -> false)) {
       compaction.copyAll();
     }
 
@@ -126,7 +131,7 @@ class StoreCompactionTest {
   }
 
   private StoreDirect openStore(Path file) {
-    StoreDirect store = StoreDirect.Companion.make(file.toString(), new MappedFileVol.MappedFileFactory(false, true), 0L, true,
+    StoreDirect store = StoreDirect.Companion.make(file.toString(), new MappedFileVol.MappedFileFactory(false, true), 0L, false,
         true, CC.STORE_DIRECT_CONC_SHIFT, CC.PAGE_SIZE, 0L, false, false, false, true, false);
     opened.add(store::close);
     return store;
