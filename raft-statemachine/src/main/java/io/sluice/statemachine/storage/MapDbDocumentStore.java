@@ -63,7 +63,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     this.file = file;
     this.applied = file.readApplied();
     this.foundDamaged = foundDamaged;
-    this.maintenance = directory == null || compactionPolicy == CompactionPolicy.OFF ? null
+    this.maintenance = directory == null || compactionPolicy.equals(CompactionPolicy.OFF) ? null
         : new StoreMaintenance(directory.resolve(STORE_FILE), compactionPolicy, lock, () -> this.file, opened -> this.file = opened);
   }
 
@@ -324,7 +324,9 @@ public final class MapDbDocumentStore implements DocumentStore {
       copy(checkpoint, directory.resolve(STORE_FILE));
       file = MapDbFile.open(directory.resolve(STORE_FILE));
       applied = file.readApplied();
-      maintenance.restored();
+      if (maintenance != null) {
+        maintenance.restored();
+      }
     } finally {
       lock.writeLock().unlock();
     }

@@ -2,6 +2,7 @@ package io.sluice.statemachine.storage;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -13,10 +14,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.mapdb.BTreeMap;
-import org.mapdb.BTreeNodeIds;
 import org.mapdb.DB;
-import org.mapdb.DBException;
-import org.mapdb.Serializer;
 import org.mapdb.serializer.GroupSerializer;
 
 /**
@@ -33,10 +31,12 @@ import org.mapdb.serializer.GroupSerializer;
  * renewal cut off (a snapshot taken during one) is dropped when the store is opened.
  */
 final class RenewableTree<K, V> {
-  /** Entries, or nodes, a renewal copies, or deletes, per hold of the write lock. */
-  private static final int CHUNK = 4_096;
+  /** Entries a renewal copies per hold of the write lock. */
+  private static final int CHUNK = 1_024;
   /** A tree is renewed once this many entries, and 4 times its size, were removed since the last renewal. */
   static final long MIN_REMOVALS = 16_384;
+  /** Rounds of copying again the keys written meanwhile, at most, before the last one and the switch. */
+  private static final int CATCH_UP_ROUNDS = 4;
   private static final char GENERATION_SEPARATOR = '~';
 
   private final DB db;
@@ -45,14 +45,20 @@ final class RenewableTree<K, V> {
   private final GroupSerializer<K> keys;
   private final GroupSerializer<V> values;
   private final boolean counted;
+  private final TreeDrop drops;
   private long generation;
   private volatile BTreeMap<K, V> tree;
   private volatile TrimmedFront<K, V> front;
+  /** Kept here: MapDB counts a tree's entries by walking it, unless it has a counter. */
+  private long size;
   private long removalsSinceRenewal;
   /** The keys written while a renewal copies the tree; null when none does. Used under the write lock only. */
   private NavigableSet<K> written;
 
-  /** Opens (or creates) the tree {@code name}; {@code counted}: with MapDB's size counter. */
+  /**
+   * Opens (or creates) the tree {@code name}; {@code counted}: with MapDB's size counter. A drop cut
+   * off is finished, and a new tree a renewal left unfinished is dropped.
+   */
   RenewableTree(DB db, BTreeMap<String, byte[]> meta, String name, GroupSerializer<K> keys, GroupSerializer<V> values, boolean counted) {
     this.db = db;
     this.meta = meta;
@@ -60,13 +66,12 @@ final class RenewableTree<K, V> {
     this.keys = keys;
     this.values = values;
     this.counted = counted;
-    byte[] stored = meta.get(generationKey());
-    this.generation = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+    this.drops = new TreeDrop(db, meta, "drop:" + name);
+    this.generation = readLong(generationKey());
     this.tree = open(treeName(generation), generation == 0);
     this.front = new TrimmedFront<>(tree);
-    for (String leftover : leftoverTrees()) {
-      drop(leftover, Runnable::run);
-    }
+    this.size = tree.sizeLong();
+    dropLeftovers(Runnable::run);
   }
 
   /** The tree, for reads; a renewal replaces it under the write lock. */
@@ -82,13 +87,18 @@ final class RenewableTree<K, V> {
   V put(K key, V value) {
     front.adding(key);
     noteWritten(key);
-    return tree.put(key, value);
+    V replaced = tree.put(key, value);
+    if (replaced == null) {
+      size++;
+    }
+    return replaced;
   }
 
   V remove(K key) {
     noteWritten(key);
     V removed = tree.remove(key);
     if (removed != null) {
+      size--;
       removalsSinceRenewal++;
     }
     return removed;
@@ -97,6 +107,7 @@ final class RenewableTree<K, V> {
   /** Removes every entry (not a renewal's business: only when the store is opened). */
   void clear() {
     tree.clear();
+    size = 0;
   }
 
   private void noteWritten(K key) {
@@ -107,13 +118,14 @@ final class RenewableTree<K, V> {
 
   /** True once so many entries were removed that most of the tree's nodes may be empty ones. */
   boolean renewalDue() {
-    return removalsSinceRenewal >= Math.max(MIN_REMOVALS, 4 * tree.sizeLong());
+    return removalsSinceRenewal >= Math.max(MIN_REMOVALS, 4 * size);
   }
 
   /**
    * Renews the tree; called on a thread of its own while the apply thread goes on, {@code writeLock}
    * being the store's write lock. Each step that writes takes it, for a chunk at a time. Once
-   * {@code stopping} says so, the next step throws a {@link CancellationException} instead.
+   * {@code stopping} says so, the next step throws a {@link CancellationException} instead. A renewal
+   * that fails is tried again only after as many removals again.
    */
   void renew(Lock writeLock, BooleanSupplier stopping) {
     Consumer<Runnable> underLock = step -> underLock(writeLock, () -> {
@@ -124,24 +136,29 @@ final class RenewableTree<K, V> {
       return null;
     });
     String oldName = treeName(generation);
-    String freshName = treeName(generation + 1);
-    if (db.exists(freshName)) {
-      drop(freshName, underLock); // left by a renewal that failed
-    }
-    BTreeMap<K, V> fresh = underLock(writeLock, () -> {
-      written = new TreeSet<>(keys);
-      return create(freshName);
-    });
     try {
+      dropLeftovers(underLock);
+      // A name is never used twice: MapDB caches the trees it opened by name.
+      long freshGeneration = Math.max(readLong(lastGenerationKey()), generation) + 1;
+      BTreeMap<K, V> fresh = underLock(writeLock, () -> {
+        meta.put(lastGenerationKey(), longBytes(freshGeneration));
+        written = new TreeSet<>(keys);
+        return create(treeName(freshGeneration));
+      });
       copy(tree, fresh, underLock);
-    } catch (RuntimeException e) {
-      underLock(writeLock, () -> written = null);
+      switchTo(fresh, freshGeneration, underLock);
+    } catch (RuntimeException | Error e) {
+      underLock(writeLock, () -> {
+        written = null;
+        removalsSinceRenewal = 0;
+        return null;
+      });
       throw e;
     }
-    drop(oldName, underLock);
+    drops.drop(oldName, keys, values, underLock);
   }
 
-  /** Copies {@code old} into {@code fresh} a chunk at a time, then what was written meanwhile, and switches to it. */
+  /** Copies {@code old} into {@code fresh} a chunk at a time, then, in rounds, what was written meanwhile. */
   private void copy(BTreeMap<K, V> old, BTreeMap<K, V> fresh, Consumer<Runnable> underLock) {
     K floor = front.floor();
     K last = null;
@@ -161,15 +178,28 @@ final class RenewableTree<K, V> {
         underLock.accept(() -> chunk.forEach(entry -> fresh.put(entry.getKey(), entry.getValue())));
       }
     }
-    underLock.accept(() -> {
-      for (K key : written) {
-        V value = old.get(key);
-        if (value == null) {
-          fresh.remove(key);
-        } else {
-          fresh.put(key, value);
-        }
+    for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
+      List<K> again = new ArrayList<>();
+      underLock.accept(() -> {
+        again.addAll(written);
+        written = new TreeSet<>(keys);
+      });
+      if (again.size() <= CHUNK) {
+        underLock.accept(() -> written.addAll(again));
+        return;
       }
+      for (int from = 0; from < again.size(); from += CHUNK) {
+        List<K> chunk = again.subList(from, Math.min(from + CHUNK, again.size()));
+        underLock.accept(() -> copyAgain(chunk, old, fresh));
+      }
+    }
+  }
+
+  /** Under one hold of the lock: copies the last keys written and makes {@code fresh} the tree. */
+  private void switchTo(BTreeMap<K, V> fresh, long freshGeneration, Consumer<Runnable> underLock) {
+    BTreeMap<K, V> old = tree;
+    underLock.accept(() -> {
+      copyAgain(written, old, fresh);
       written = null;
       TrimmedFront<K, V> freshFront = new TrimmedFront<>(fresh);
       if (front.floor() != null) {
@@ -177,62 +207,39 @@ final class RenewableTree<K, V> {
       }
       tree = fresh;
       front = freshFront;
-      generation++;
-      meta.put(generationKey(), ByteBuffer.allocate(Long.BYTES).putLong(generation).array());
+      generation = freshGeneration;
+      meta.put(generationKey(), longBytes(generation));
       removalsSinceRenewal = 0;
     });
   }
 
+  private static <K, V> void copyAgain(Collection<K> keys, BTreeMap<K, V> old, BTreeMap<K, V> fresh) {
+    for (K key : keys) {
+      V value = old.get(key);
+      if (value == null) {
+        fresh.remove(key);
+      } else {
+        fresh.put(key, value);
+      }
+    }
+  }
+
   /**
-   * Deletes the nodes of the tree {@code treeName} from the leaves up, a chunk at a time, then its root
-   * and counter records and its names: cut off, it is found and finished at the next open.
+   * Finishes a drop cut off, and drops the trees of this name but another generation: new trees of
+   * renewals cut off before they switched (nothing deleted from them, so whole).
    */
-  private void drop(String treeName, Consumer<Runnable> underLock) {
-    Map<String, String> params = db.nameCatalogParamsFor(treeName);
-    long rootRecidRecid = Long.parseLong(params.get(treeName + "#rootRecidRecid"));
-    List<long[]> levels = BTreeNodeIds.byLevel(db.getStore(), rootRecidRecid, keys, values);
-    for (int level = levels.size() - 1; level >= 0; level--) {
-      long[] ids = levels.get(level);
-      for (int from = 0; from < ids.length; from += CHUNK) {
-        int start = from;
-        underLock.accept(() -> {
-          for (int i = start; i < Math.min(start + CHUNK, ids.length); i++) {
-            deleteIfThere(ids[i]);
-          }
-        });
-      }
-    }
-    underLock.accept(() -> {
-      deleteIfThere(rootRecidRecid);
-      String counter = params.get(treeName + "#counterRecid");
-      if (counter != null && Long.parseLong(counter) != 0) {
-        deleteIfThere(Long.parseLong(counter));
-      }
-      SortedMap<String, String> catalog = db.nameCatalogLoad();
-      catalog.keySet().removeIf(key -> key.startsWith(treeName + "#"));
-      db.nameCatalogSave(catalog);
-    });
-  }
-
-  private void deleteIfThere(long recordId) {
-    try {
-      db.getStore().delete(recordId, Serializer.BYTE_ARRAY_NOSIZE);
-    } catch (DBException.GetVoid deleted) {
-      // Deleted by a drop cut off before.
-    }
-  }
-
-  /** Trees of this name but another generation: the old one of a renewal cut off before it was dropped, or its unfinished new one. */
-  private List<String> leftoverTrees() {
+  private void dropLeftovers(Consumer<Runnable> underLock) {
+    drops.resume(underLock);
     String current = treeName(generation);
     List<String> leftovers = new ArrayList<>();
     for (String existing : db.getAllNames()) {
-      boolean thisName = existing.equals(name) || existing.startsWith(name + GENERATION_SEPARATOR);
-      if (thisName && !existing.equals(current)) {
+      if ((existing.equals(name) || existing.startsWith(name + GENERATION_SEPARATOR)) && !existing.equals(current)) {
         leftovers.add(existing);
       }
     }
-    return leftovers;
+    for (String leftover : leftovers) {
+      drops.drop(leftover, keys, values, underLock);
+    }
   }
 
   /** Only the first generation may be created here: a later one missing would be a store damaged. */
@@ -253,6 +260,19 @@ final class RenewableTree<K, V> {
 
   private String generationKey() {
     return "generation:" + name;
+  }
+
+  private String lastGenerationKey() {
+    return "lastGeneration:" + name;
+  }
+
+  private long readLong(String key) {
+    byte[] stored = meta.get(key);
+    return stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+  }
+
+  private static byte[] longBytes(long value) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
   }
 
   private static <T> T underLock(Lock lock, Supplier<T> step) {

@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,7 +79,11 @@ final class StoreMaintenance implements AutoCloseable {
     MapDbFile file = current.get();
     boolean due = compactionDue(file) || file.renewableTrees().stream().anyMatch(RenewableTree::renewalDue);
     if (due && !closing && running.compareAndSet(false, true)) {
-      thread.execute(this::maintain);
+      try {
+        thread.execute(this::maintain);
+      } catch (RejectedExecutionException closed) {
+        running.set(false);
+      }
     }
   }
 
@@ -111,8 +116,7 @@ final class StoreMaintenance implements AutoCloseable {
     try {
       for (RenewableTree<?, ?> tree : source.renewableTrees()) {
         if (tree.renewalDue() && stillOn(source, restoresAtStart)) {
-          tree.renew(lock.writeLock(), () -> closing);
-          renewals.incrementAndGet();
+          renew(tree, source, restoresAtStart);
         }
       }
       if (stillOn(source, restoresAtStart) && compactionDue(source)) {
@@ -122,12 +126,23 @@ final class StoreMaintenance implements AutoCloseable {
       // MapDB throws IllegalAccessError on a closed store: a store closed or restored meanwhile stops maintenance, and nothing went wrong then.
       if (stillOn(source, restoresAtStart)) {
         retryCompactionAtFileBytes = 2 * source.fileBytes();
-        LOG.warn("maintaining the store {} failed; it goes on as it was, and is compacted again when its file is twice as big", storeFile, e);
+        LOG.warn("compacting the store {} failed; it goes on as it was, and is compacted again when its file is twice as big", storeFile, e);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       running.set(false);
+    }
+  }
+
+  private void renew(RenewableTree<?, ?> tree, MapDbFile source, long restoresAtStart) {
+    try {
+      tree.renew(lock.writeLock(), () -> closing);
+      renewals.incrementAndGet();
+    } catch (RuntimeException | IllegalAccessError e) {
+      if (stillOn(source, restoresAtStart)) {
+        LOG.warn("renewing a tree of the store {} failed; it goes on with the tree as it was, renewed again after as many removals", storeFile, e);
+      }
     }
   }
 
