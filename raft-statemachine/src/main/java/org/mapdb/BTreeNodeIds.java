@@ -17,8 +17,8 @@ public final class BTreeNodeIds {
 
   /**
    * The tree's node ids by level, the root's first and the leaves' last, found through each level's
-   * children. A node already deleted is left out with all below it: a drop deletes from the leaves up,
-   * so a drop cut off part way can be finished with what this finds.
+   * children: every node of a whole tree (a split gives the new node to the parent in the same put).
+   * Only for a whole tree: MapDB reuses a deleted id at once, so a tree part deleted cannot be walked.
    */
   public static List<long[]> byLevel(Store store, long rootRecidRecid, GroupSerializer<?> keys, GroupSerializer<?> values) {
     BTreeMapJava.NodeSerializer nodes = new BTreeMapJava.NodeSerializer(keys, keys, values);
@@ -30,12 +30,7 @@ public final class BTreeNodeIds {
       long[] below = new long[0];
       int count = 0;
       for (long id : level) {
-        BTreeMapJava.Node node;
-        try {
-          node = store.get(id, nodes);
-        } catch (DBException.GetVoid deleted) {
-          continue;
-        }
+        BTreeMapJava.Node node = store.get(id, nodes);
         if (node != null && node.isDir()) {
           long[] children = node.getChildren();
           if (count + children.length > below.length) {

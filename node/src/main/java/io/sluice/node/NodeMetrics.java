@@ -48,6 +48,14 @@ final class NodeMetrics {
         n -> n.historyWindow().map(w -> (double) w[0]).orElse(Double.NaN));
     gauge("sluice.history.last.index", "the newest entry whose change events this node has",
         n -> n.historyWindow().map(w -> (double) w[1]).orElse(Double.NaN));
+    gauge("sluice.store.file.bytes", "the size of the store's file",
+        n -> n.storeUsage().map(u -> (double) u.fileBytes()).orElse(Double.NaN));
+    gauge("sluice.store.free.bytes", "the bytes of the store's file that hold no record (a compaction gives them back)",
+        n -> n.storeUsage().map(u -> (double) u.freeBytes()).orElse(Double.NaN));
+    FunctionCounter.builder("sluice.store.compactions", node, n -> n.storeUsage().map(u -> (double) u.compactions()).orElse(0.0))
+        .description("times the store's file was compacted since the node started").register(registry);
+    FunctionCounter.builder("sluice.store.renewals", node, n -> n.storeUsage().map(u -> (double) u.renewals()).orElse(0.0))
+        .description("times a trimmed tree of the store (history, sessions) was renewed since the node started").register(registry);
     followerLag = MultiGauge.builder("sluice.raft.follower.match.lag.entries")
         .description("leader only: entries in the leader's log that a follower has not yet acknowledged").register(registry);
     TimeGauge.builder("sluice.raft.log.sync", ratis, TimeUnit.NANOSECONDS, r -> r.logSync().map(t -> t.getSnapshot().getMedian()).orElse(0.0))

@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import io.sluice.node.admin.Member;
 import io.sluice.statemachine.changestream.ChangeStreamService;
+import io.sluice.statemachine.storage.StoreUsage;
 import java.util.List;
 
 /**
@@ -21,11 +22,12 @@ import java.util.List;
  * @param members            the group as this node knows it: the leader first, then voters, then learners
  * @param eventsDelivered    change events this node's streams have sent since it started
  * @param streams            the open streams furthest behind (at most {@link #STREAMS_SHOWN}), with their lag
+ * @param store              the store's file: its size, its free bytes, and how often it was compacted and its trees renewed
  */
 public record NodeStatus(String id, String address, String adminAddress, String role, long term, String leaderId,
                          long commitIndex, long appliedIndex, long appliedTerm, String digest, long historyFirstIndex,
                          long historyLastIndex, long historyEntries, int openStreams, long snapshotIndex,
                          long logStartIndex, long sessions, List<Member> members, long eventsDelivered,
-                         List<ChangeStreamService.StreamView> streams) {
+                         List<ChangeStreamService.StreamView> streams, StoreUsage store) {
   static final int STREAMS_SHOWN = 20;
 }

@@ -217,7 +217,8 @@ public final class SluiceNode implements AutoCloseable {
           log.map(RaftLog::getLastCommittedIndex).orElse(0L), applied.index(), applied.term(), withDigest ? digest() : null,
           history.firstIndex().orElse(0), history.lastIndex().orElse(0), history.count(), stateMachine.streams().openCursors(),
           snapshot == null ? 0 : snapshot.getIndex(), log.map(RaftLog::getStartIndex).orElse(0L), store.sessions().count(),
-          members(), stateMachine.streams().eventsDelivered(), stateMachine.streams().mostBehind(NodeStatus.STREAMS_SHOWN, System.currentTimeMillis())));
+          members(), stateMachine.streams().eventsDelivered(), stateMachine.streams().mostBehind(NodeStatus.STREAMS_SHOWN, System.currentTimeMillis()),
+          store.usage()));
     } finally {
       store.readLock().unlock();
     }
@@ -263,6 +264,19 @@ public final class SluiceNode implements AutoCloseable {
     try {
       var history = store.history();
       return java.util.Optional.of(new long[] {history.firstIndex().orElse(0), history.lastIndex().orElse(0)});
+    } finally {
+      store.readLock().unlock();
+    }
+  }
+
+  /** The store's file and its maintenance, or empty while the store is being replaced (as {@link #historyWindow}). */
+  java.util.Optional<io.sluice.statemachine.storage.StoreUsage> storeUsage() {
+    var store = stateMachine.store();
+    if (!store.readLock().tryLock()) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(store.usage());
     } finally {
       store.readLock().unlock();
     }

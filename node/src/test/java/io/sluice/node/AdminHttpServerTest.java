@@ -50,7 +50,7 @@ class AdminHttpServerTest {
       assertThat(ready.body()).contains("[+]storage ok", "[+]group ok", "[+]caught-up ok", "readyz check passed");
       HttpResponse<String> status = get(i, "/status");
       assertThat(status.headers().firstValue("Content-Type")).contains("application/json");
-      assertThat(status.body()).contains("\"address\":\"" + cluster.address(i) + "\"");
+      assertThat(status.body()).contains("\"address\":\"" + cluster.address(i) + "\"", "\"store\":{\"fileBytes\":");
     }
   }
 
@@ -76,6 +76,9 @@ class AdminHttpServerTest {
     assertThat(m.get("sluice_raft_log_syncs_total")).isPositive();
     assertThat(m).containsKey("sluice_raft_log_sync_seconds{quantile=\"0.99\"}");
     assertThat(m.get("sluice_history_last_index")).isGreaterThanOrEqualTo(lastIndex);
+    assertThat(m.get("sluice_store_file_bytes")).isPositive();
+    assertThat(m.get("sluice_store_free_bytes")).isGreaterThanOrEqualTo(0.0).isLessThan(m.get("sluice_store_file_bytes"));
+    assertThat(m).containsKeys("sluice_store_compactions_total", "sluice_store_renewals_total");
     for (int i = 0; i < cluster.size(); i++) {
       if (i != leader) {
         String follower = cluster.node(i).id();

@@ -6,8 +6,6 @@ import io.sluice.client.SluiceClient;
 import io.sluice.node.admin.ClusterAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -203,19 +201,7 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** Ports handed out in this JVM: the OS may give a just-closed ephemeral port again, even to the same cluster. */
-  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   static int freePort() {
-    while (true) {
-      try (ServerSocket socket = new ServerSocket()) {
-        socket.bind(new InetSocketAddress("127.0.0.1", 0));
-        if (HANDED_OUT.add(socket.getLocalPort())) {
-          return socket.getLocalPort();
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    return LoopbackPorts.free();
   }
 }

@@ -1,13 +1,11 @@
 package io.sluice.node.bench;
 
+import io.sluice.node.LoopbackPorts;
 import io.sluice.node.NodeConfig;
 import io.sluice.node.SluiceNode;
 import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.protocol.ClusterNaming;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -254,11 +252,6 @@ final class BenchCluster implements AutoCloseable {
   }
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.free();
   }
 }

@@ -105,6 +105,9 @@ public interface DocumentStore extends AutoCloseable {
   /** A hex SHA-256 over every collection's options, documents and indexes, and the applied position. */
   String digest();
 
+  /** The store's file and its maintenance (zeros in memory). */
+  StoreUsage usage();
+
   /** Held by readers for the length of a query; apply takes the write side per log entry. */
   java.util.concurrent.locks.Lock readLock();
 

@@ -288,6 +288,12 @@ public final class MapDbDocumentStore implements DocumentStore {
     return file.freeBytes();
   }
 
+  @Override
+  public StoreUsage usage() {
+    MapDbFile current = file;
+    return new StoreUsage(current.fileBytes(), current.freeBytes(), compactions(), renewals());
+  }
+
   /** True while trees are renewed or the file compacted, in the background ({@link StoreMaintenance}). */
   public boolean isMaintaining() {
     return maintenance != null && maintenance.isRunning();

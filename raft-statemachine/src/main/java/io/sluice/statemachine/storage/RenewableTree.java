@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.serializer.GroupSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A B-tree that is trimmed at one end and grown at the other (the history, the session table), and so
@@ -38,6 +40,8 @@ final class RenewableTree<K, V> {
   /** Rounds of copying again the keys written meanwhile, at most, before the last one and the switch. */
   private static final int CATCH_UP_ROUNDS = 4;
   private static final char GENERATION_SEPARATOR = '~';
+  private static final int SAVE_REMOVALS_EVERY = 1_024;
+  private static final Logger LOG = LoggerFactory.getLogger(RenewableTree.class);
 
   private final DB db;
   private final BTreeMap<String, byte[]> meta;
@@ -50,8 +54,9 @@ final class RenewableTree<K, V> {
   private volatile BTreeMap<K, V> tree;
   private volatile TrimmedFront<K, V> front;
   /** Kept here: MapDB counts a tree's entries by walking it, unless it has a counter. */
-  private long size;
-  private long removalsSinceRenewal;
+  private volatile long size;
+  /** Kept in the meta map every {@link #SAVE_REMOVALS_EVERY}: a reopen (a restart, a compaction) must not start the count again. */
+  private volatile long removalsSinceRenewal;
   /** The keys written while a renewal copies the tree; null when none does. Used under the write lock only. */
   private NavigableSet<K> written;
 
@@ -71,7 +76,12 @@ final class RenewableTree<K, V> {
     this.tree = open(treeName(generation), generation == 0);
     this.front = new TrimmedFront<>(tree);
     this.size = tree.sizeLong();
-    dropLeftovers(Runnable::run);
+    this.removalsSinceRenewal = readLong(removalsKey());
+    try {
+      dropLeftovers(Runnable::run);
+    } catch (RuntimeException e) {
+      LOG.warn("dropping the trees that renewals of {} left failed; they stay in the store, to be dropped at the next open or renewal", name, e);
+    }
   }
 
   /** The tree, for reads; a renewal replaces it under the write lock. */
@@ -99,7 +109,9 @@ final class RenewableTree<K, V> {
     V removed = tree.remove(key);
     if (removed != null) {
       size--;
-      removalsSinceRenewal++;
+      if (++removalsSinceRenewal % SAVE_REMOVALS_EVERY == 0) {
+        meta.put(removalsKey(), longBytes(removalsSinceRenewal));
+      }
     }
     return removed;
   }
@@ -151,6 +163,7 @@ final class RenewableTree<K, V> {
       underLock(writeLock, () -> {
         written = null;
         removalsSinceRenewal = 0;
+        meta.put(removalsKey(), longBytes(0));
         return null;
       });
       throw e;
@@ -200,6 +213,9 @@ final class RenewableTree<K, V> {
     BTreeMap<K, V> old = tree;
     underLock.accept(() -> {
       copyAgain(written, old, fresh);
+      // The file first: should it fail, this tree is still the one in use.
+      meta.put(generationKey(), longBytes(freshGeneration));
+      meta.put(removalsKey(), longBytes(0));
       written = null;
       TrimmedFront<K, V> freshFront = new TrimmedFront<>(fresh);
       if (front.floor() != null) {
@@ -208,7 +224,6 @@ final class RenewableTree<K, V> {
       tree = fresh;
       front = freshFront;
       generation = freshGeneration;
-      meta.put(generationKey(), longBytes(generation));
       removalsSinceRenewal = 0;
     });
   }
@@ -260,6 +275,10 @@ final class RenewableTree<K, V> {
 
   private String generationKey() {
     return "generation:" + name;
+  }
+
+  private String removalsKey() {
+    return "removals:" + name;
   }
 
   private String lastGenerationKey() {

@@ -137,7 +137,7 @@ final class StoreMaintenance implements AutoCloseable {
 
   private void renew(RenewableTree<?, ?> tree, MapDbFile source, long restoresAtStart) {
     try {
-      tree.renew(lock.writeLock(), () -> closing);
+      tree.renew(lock.writeLock(), () -> !stillOn(source, restoresAtStart));
       renewals.incrementAndGet();
     } catch (RuntimeException | IllegalAccessError e) {
       if (stillOn(source, restoresAtStart)) {

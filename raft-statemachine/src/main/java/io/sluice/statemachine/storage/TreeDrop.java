@@ -37,6 +37,7 @@ final class TreeDrop {
 
   /** Drops the tree {@code treeName}, which nothing writes any more (its nodes are read without the lock). */
   void drop(String treeName, GroupSerializer<?> keys, GroupSerializer<?> values, Consumer<Runnable> underLock) {
+    resume(underLock); // one drop at a time
     Map<String, String> params = db.nameCatalogParamsFor(treeName);
     long rootRecidRecid = Long.parseLong(params.get(treeName + "#rootRecidRecid"));
     long counterRecid = Long.parseLong(params.getOrDefault(treeName + "#counterRecid", "0"));
@@ -49,11 +50,12 @@ final class TreeDrop {
     }
     long[] listed = ids;
     underLock.accept(() -> {
-      long list = db.getStore().put(listed, Serializer.LONG_ARRAY);
-      meta.put(key, state(list, 0));
+      // The names first: should listing fail, the tree's records leak, but none is deleted while the tree can still be found.
       SortedMap<String, String> catalog = db.nameCatalogLoad();
       catalog.keySet().removeIf(name -> name.startsWith(treeName + "#"));
       db.nameCatalogSave(catalog);
+      long list = db.getStore().put(listed, Serializer.LONG_ARRAY);
+      meta.put(key, state(list, 0));
     });
     resume(underLock);
   }

@@ -65,7 +65,10 @@ class RenewableTreeTest {
 
   /** The records in the store (MapDB lists deleted ids too, until it reuses them). */
   private long records() {
-    StoreDirect store = (StoreDirect) db.getStore();
+    return records((StoreDirect) db.getStore());
+  }
+
+  private static long records(StoreDirect store) {
     long count = 0;
     for (var ids = store.getAllRecids(); ids.hasNext(); ) {
       try {
@@ -105,6 +108,7 @@ class RenewableTreeTest {
   void aRenewalCutOffWhileDroppingIsFinishedAtTheNextOpenWithoutTouchingRecordsWrittenMeanwhile() {
     fill(5_000);
     slide(40_000);
+    long before = records();
     cutOffWhileDropping(tree);
     assertThat(db.getAllNames()).contains("window~1").doesNotContain("window");
     slide(3_000);
@@ -112,6 +116,7 @@ class RenewableTreeTest {
     tree = open();
 
     assertThat(meta.get("drop:window")).isNull();
+    assertThat(records()).as("records before the renewal: %d", before).isLessThan(before / 2);
     assertThat(tree.tree()).containsExactlyEntriesOf(expected);
     slide(1_000);
     assertThat(tree.tree()).containsExactlyEntriesOf(expected);
@@ -125,6 +130,7 @@ class RenewableTreeTest {
     tree = onDisk;
     fill(5_000);
     slide(40_000);
+    long before = records(file.store().direct());
     cutOffWhileDropping(onDisk);
     slide(3_000);
     file.close();
@@ -134,12 +140,33 @@ class RenewableTreeTest {
       BTreeMap<String, byte[]> reopenedMeta = reopened.db().treeMap("testMeta", Serializer.STRING, Serializer.BYTE_ARRAY).open();
       tree = new RenewableTree<>(reopened.db(), reopenedMeta, "window", Serializer.LONG, Serializer.LONG, true);
       assertThat(reopenedMeta.get("drop:window")).isNull();
+      assertThat(records(reopened.store().direct())).as("records before the renewal: %d", before).isLessThan(before / 2);
       assertThat(tree.tree()).containsExactlyEntriesOf(expected);
       slide(1_000);
       assertThat(tree.tree()).containsExactlyEntriesOf(expected);
     } finally {
       reopened.close();
     }
+  }
+
+  /** MapDB walks a tree without a counter to count it; the tree keeps its own count, and its removals across a reopen. */
+  @Test
+  void aTreeWithoutMapDbsCounterIsRenewedWhenDueAndItsRemovalsSurviveAReopen() {
+    tree = new RenewableTree<>(db, meta, "uncounted", Serializer.LONG, Serializer.LONG, false);
+    fill(5_000);
+    slide(19_000);
+    assertThat(tree.renewalDue()).as("19,000 removals from a tree of 5,000").isFalse();
+    slide(1_500);
+    tree = new RenewableTree<>(db, meta, "uncounted", Serializer.LONG, Serializer.LONG, false);
+    assertThat(tree.renewalDue()).as("20,500 removals, 20,480 of them saved").isTrue();
+
+    tree.renew(new WritesBeforeEachLock(() -> slide(20)), () -> false);
+
+    assertThat(tree.renewalDue()).isFalse();
+    assertThat(tree.tree()).containsExactlyEntriesOf(expected);
+    tree = new RenewableTree<>(db, meta, "uncounted", Serializer.LONG, Serializer.LONG, false);
+    assertThat(tree.renewalDue()).isFalse();
+    assertThat(tree.tree()).containsExactlyEntriesOf(expected);
   }
 
   /** Renews, cut off after the switch, once the drop deleted one chunk. */
