@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
     "  fanout        on a running cluster: event delivery with each --fanout count of streams open on one follower",
     "  streams       stream, resume and fanout one after another",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
+    "  maintenance   two local stores without Raft fed the same --entries in turns, one maintained (trees renewed, file",
+    "                compacted) and one not: file and record sizes and apply time every 100,000 entries",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
     "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)",
     "  engine        the document engine with JMH: a filter and an update on one document, and a find by _id",
@@ -43,13 +45,13 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, durability or engine")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, maintenance, durability or engine")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (stream, resume, fanout, streams; write and read)")
   String connect;
 
-  @Option(names = "--entries", defaultValue = "1000000", description = "entries applied before resuming (resume-depth; default ${DEFAULT-VALUE})")
+  @Option(names = "--entries", defaultValue = "1000000", description = "entries applied before resuming (resume-depth), or in all (maintenance; default ${DEFAULT-VALUE})")
   int entries;
 
   @Option(names = "--rate", defaultValue = "1000", description = "writes per second of stream's fixed-rate ack-to-event (default ${DEFAULT-VALUE})")
@@ -135,13 +137,14 @@ public final class BenchCommand implements Callable<Integer> {
     if (chart != null && !List.of("write", "read", "baseline", "failover", "durability").contains(scenario)) {
       throw new IllegalArgumentException("--chart goes with write, read, baseline, failover and durability, not " + scenario);
     }
-    if (scenario.equals("resume-depth")) {
+    if (scenario.equals("resume-depth") || scenario.equals("maintenance")) {
       if (entries < 2) {
         throw new IllegalArgumentException("--entries must be at least 2, got " + entries);
       }
-      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-resume-depth");
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-" + scenario);
       try {
-        write(new ResumeDepthBench(entries, dir, spec.commandLine().getOut()).run());
+        write(scenario.equals("maintenance") ? new MaintenanceBench(entries, dir, spec.commandLine().getOut()).run()
+            : new ResumeDepthBench(entries, dir, spec.commandLine().getOut()).run());
       } finally {
         try (var files = java.nio.file.Files.walk(dir)) {
           files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

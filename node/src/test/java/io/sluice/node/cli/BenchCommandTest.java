@@ -29,6 +29,15 @@ class BenchCommandTest {
   }
 
   @Test
+  void maintenanceReportsBothStoresAtTheEnd(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("maintenance.json");
+    String out = run(0, "bench", "maintenance", "--entries", "1500", "--json", json.toString())[0];
+    assertThat(out).containsPattern("1,500 entries, maintained +file +[0-9.]+ MiB, records +[0-9.]+ MiB, compactions +0, renewals +0; apply n=1500")
+        .containsPattern("1,500 entries, unmaintained +file");
+    assertThat(java.nio.file.Files.readString(json)).contains("\"rows\"", "\"maintained\"", "\"unmaintained\"", "\"records_mib\"");
+  }
+
+  @Test
   void writeComparedWithTheBaselineGivesEachTargetsFiguresAndTheRatioPerPair(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("write.json");
     Path chart = dir.resolve("write.html");
