@@ -53,12 +53,12 @@ class BoundedStoreTest {
       applyLoad(growing);
       await().atMost(Duration.ofMinutes(1)).until(() -> !maintained.isMaintaining());
 
-      assertThat(maintained.compactions()).isPositive();
-      assertThat(maintained.renewals()).isPositive();
-      long records = maintained.fileBytes() - maintained.freeBytes();
-      assertThat((double) maintained.fileBytes()).as("file; records %d bytes", records)
+      assertThat(maintained.usage().compactions()).isPositive();
+      assertThat(maintained.usage().renewals()).isPositive();
+      long records = maintained.usage().fileBytes() - maintained.usage().freeBytes();
+      assertThat((double) maintained.usage().fileBytes()).as("file; records %d bytes", records)
           .isLessThanOrEqualTo(Math.max(2.0 * records, records + POLICY.minFreeBytes()) + SLACK);
-      assertThat((double) growing.fileBytes()).as("file without maintenance; records of the other %d bytes", records)
+      assertThat((double) growing.usage().fileBytes()).as("file without maintenance; records of the other %d bytes", records)
           .isGreaterThan(Math.max(2.0 * records, records + POLICY.minFreeBytes()) + SLACK);
 
       assertThat(maintained.digest()).isEqualTo(growing.digest());
@@ -74,7 +74,7 @@ class BoundedStoreTest {
     try (MapDbDocumentStore maintained = MapDbDocumentStore.open(dir, POLICY)) {
       applyLoad(maintained);
       await().atMost(Duration.ofMinutes(1)).until(() -> !maintained.isMaintaining());
-      assertThat(maintained.renewals()).isPositive();
+      assertThat(maintained.usage().renewals()).isPositive();
       digest = maintained.digest();
       history = history(maintained);
     }

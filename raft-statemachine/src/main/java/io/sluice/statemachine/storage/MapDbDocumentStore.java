@@ -278,35 +278,16 @@ public final class MapDbDocumentStore implements DocumentStore {
     }
   }
 
-  /** The size of the store's file. */
-  public long fileBytes() {
-    return file.fileBytes();
-  }
-
-  /** The bytes of the file that hold no record: a compaction would give them back. */
-  public long freeBytes() {
-    return file.freeBytes();
-  }
-
   @Override
   public StoreUsage usage() {
     MapDbFile current = file;
-    return new StoreUsage(current.fileBytes(), current.freeBytes(), compactions(), renewals());
+    return maintenance == null ? new StoreUsage(current.fileBytes(), current.freeBytes(), 0, 0)
+        : new StoreUsage(current.fileBytes(), current.freeBytes(), maintenance.compactions(), maintenance.renewals());
   }
 
   /** True while trees are renewed or the file compacted, in the background ({@link StoreMaintenance}). */
   public boolean isMaintaining() {
     return maintenance != null && maintenance.isRunning();
-  }
-
-  /** How many times the file was compacted since the store was opened. */
-  public long compactions() {
-    return maintenance == null ? 0 : maintenance.compactions();
-  }
-
-  /** How many times a tree was renewed ({@link RenewableTree}) since the store was opened. */
-  public long renewals() {
-    return maintenance == null ? 0 : maintenance.renewals();
   }
 
   @Override
