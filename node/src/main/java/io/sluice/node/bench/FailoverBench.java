@@ -136,6 +136,14 @@ final class FailoverBench {
       cluster.kill(leader);
       say("  killed node %d (the leader); the stream is on node %d", leader, follower);
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
+      // A slow election must not end the run before writes are back, or the unavailability is unknown.
+      long writesBackDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (acks.stream().noneMatch(at -> at > killedAt) && System.nanoTime() < writesBackDeadline) {
+        Thread.sleep(50);
+      }
+      if (acks.stream().noneMatch(at -> at > killedAt)) {
+        say("  no write was acknowledged in the %d s after the kill", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt));
+      }
       stop.set(true);
       for (Future<?> w : writers) {
         w.get(2, TimeUnit.MINUTES);

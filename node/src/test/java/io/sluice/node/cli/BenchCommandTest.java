@@ -78,9 +78,9 @@ class BenchCommandTest {
     assertThat(out).contains("(the leader)", "the stream is on node", "write unavailability, ms");
     com.fasterxml.jackson.databind.JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("figures");
     assertThat(figures.get("acknowledged").get("median").asDouble()).isPositive();
-    assertThat(figures.get("unavailable_ms").get("median").asDouble()).as("writes went on after the kill").isPositive();
+    assertThat(figures.get("unavailable_ms").get("median").asDouble()).as("writes went on after the kill; the bench printed:%n%s", out).isPositive();
     for (String none : new String[] {"lost", "duplicated", "phantom"}) {
-      assertThat(figures.get(none).get("median").asDouble()).as(none).isZero();
+      assertThat(figures.get(none).get("median").asDouble()).as("%s; the bench printed:%n%s", none, out).isZero();
     }
   }
 
