@@ -8,6 +8,7 @@ import io.sluice.statemachine.changestream.ChangeHub;
 import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.WriteStamper;
+import io.sluice.statemachine.storage.Checkpoint;
 import io.sluice.statemachine.storage.CompactionPolicy;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.ByteBuffer;
@@ -27,6 +28,8 @@ import org.bson.BsonString;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A store under a steady load, long enough for what MapDB does not free to show: updates of a fixed
@@ -42,6 +45,9 @@ class BoundedStoreTest {
   /** MapDB's file grows in 1 MiB steps, and the free space is looked at every 1,024 entries. */
   private static final double SLACK = 2 << 20;
 
+  /** The load's entries, as a Raft log holds them: every store applies the same bytes. */
+  private static final List<byte[]> ENTRY_BYTES = entries();
+
   @TempDir
   Path dir;
 
@@ -49,8 +55,8 @@ class BoundedStoreTest {
   void theStoreFileStaysWithinTwiceItsRecordsUnderASteadyLoad() {
     try (MapDbDocumentStore maintained = MapDbDocumentStore.open(dir.resolve("maintained"), POLICY);
          MapDbDocumentStore growing = MapDbDocumentStore.open(dir.resolve("growing"), CompactionPolicy.OFF)) {
-      applyLoad(maintained);
-      applyLoad(growing);
+      new Load(maintained).applyThrough(ENTRIES);
+      new Load(growing).applyThrough(ENTRIES);
       await().atMost(Duration.ofMinutes(1)).until(() -> !maintained.isMaintaining());
 
       assertThat(maintained.usage().compactions()).isPositive();
@@ -61,9 +67,8 @@ class BoundedStoreTest {
       assertThat((double) growing.usage().fileBytes()).as("file without maintenance; records of the other %d bytes", records)
           .isGreaterThan(Math.max(2.0 * records, records + POLICY.minFreeBytes()) + SLACK);
 
-      assertThat(maintained.digest()).isEqualTo(growing.digest());
-      assertThat(history(maintained)).isEqualTo(history(growing)).hasSize(2_000);
-      assertThat(maintained.sessions().count()).isEqualTo(growing.sessions().count()).isPositive();
+      assertSameContent(maintained, growing);
+      assertThat(history(maintained)).hasSize(2_000);
     }
   }
 
@@ -72,7 +77,7 @@ class BoundedStoreTest {
     String digest;
     List<String> history;
     try (MapDbDocumentStore maintained = MapDbDocumentStore.open(dir, POLICY)) {
-      applyLoad(maintained);
+      new Load(maintained).applyThrough(ENTRIES);
       await().atMost(Duration.ofMinutes(1)).until(() -> !maintained.isMaintaining());
       assertThat(maintained.usage().renewals()).isPositive();
       digest = maintained.digest();
@@ -85,6 +90,73 @@ class BoundedStoreTest {
     }
   }
 
+  /** What a store's maintenance is doing when a checkpoint is restored. */
+  enum Maintaining {
+    /** A renewal, at its first step under the write lock (compaction never due). */
+    RENEWING(new CompactionPolicy(Long.MAX_VALUE, 0.5)),
+    /** A compaction, copying (or, copied, waiting for the write lock), or a renewal if one is due first. */
+    COMPACTING(POLICY);
+
+    final CompactionPolicy policy;
+
+    Maintaining(CompactionPolicy policy) {
+      this.policy = policy;
+    }
+  }
+
+  /**
+   * A follower that is sent a snapshot restores it whatever its maintenance is doing: the renewal or
+   * compaction under way is dropped, the store holds the snapshot, and maintenance goes on from there.
+   * The entries are applied under one hold of the write lock, as by a slow apply thread, so that the
+   * maintainer, once started, cannot finish a step that needs it before the restore.
+   */
+  @ParameterizedTest
+  @EnumSource(Maintaining.class)
+  void aStoreRestoredWhileItsMaintenanceRunsHoldsTheCheckpointAndIsMaintainedAfter(Maintaining maintaining) throws Exception {
+    int checkpointAt = 10_000;
+    int last = 60_000;
+    try (MapDbDocumentStore store = MapDbDocumentStore.open(dir.resolve("store"), maintaining.policy);
+         MapDbDocumentStore reference = MapDbDocumentStore.open(dir.resolve("reference"), CompactionPolicy.OFF)) {
+      Load load = new Load(store);
+      Load referenceLoad = new Load(reference);
+      load.applyThrough(checkpointAt);
+      referenceLoad.applyThrough(checkpointAt);
+      await().atMost(Duration.ofMinutes(1)).until(() -> !store.isMaintaining());
+      Path checkpointFile = dir.resolve("checkpoint");
+      try (Checkpoint checkpoint = store.checkpoint(checkpointFile)) {
+        checkpoint.finish(chunk -> { });
+      }
+
+      store.writeLock().lock();
+      try {
+        while (!store.isMaintaining() && load.applied < last) {
+          load.applyThrough(load.applied + 1);
+        }
+        assertThat(store.isMaintaining()).as("maintenance started by entry %d", load.applied).isTrue();
+        store.restore(checkpointFile);
+      } finally {
+        store.writeLock().unlock();
+      }
+
+      assertSameContent(store, reference);
+      load.applied = checkpointAt;
+      load.applyThrough(last);
+      referenceLoad.applyThrough(last);
+      await().atMost(Duration.ofMinutes(1)).until(() -> !store.isMaintaining());
+      assertThat(store.usage().renewals()).as("renewals after the restore").isPositive();
+      if (maintaining == Maintaining.COMPACTING) {
+        assertThat(store.usage().compactions()).as("compactions after the restore").isPositive();
+      }
+      assertSameContent(store, reference);
+    }
+  }
+
+  private static void assertSameContent(MapDbDocumentStore store, MapDbDocumentStore reference) {
+    assertThat(store.digest()).isEqualTo(reference.digest());
+    assertThat(history(store)).isEqualTo(history(reference));
+    assertThat(store.sessions().count()).isEqualTo(reference.sessions().count()).isPositive();
+  }
+
   /** Each history record with its index, as JSON. */
   private static List<String> history(MapDbDocumentStore store) {
     List<String> records = new ArrayList<>();
@@ -92,14 +164,32 @@ class BoundedStoreTest {
     return records;
   }
 
+  /** Applies {@link #ENTRY_BYTES} to a store, in order, as its state machine would. */
+  private static final class Load {
+    private final EntryApplier applier;
+    /** The index of the last entry applied. */
+    int applied;
+
+    Load(MapDbDocumentStore store) {
+      applier = new EntryApplier(store, new HistoryWindow(2_000, 1L << 30, Optional.empty()),
+          new ChangeHub(0, 1_000, 1L << 20, Runnable::run), Duration.ofSeconds(1));
+    }
+
+    void applyThrough(int index) {
+      for (; applied < index; applied++) {
+        byte[] entry = ENTRY_BYTES.get(applied);
+        applier.apply(new Position(1, applied + 1), LogEntry.decode(ByteBuffer.wrap(entry)), Optional.empty());
+      }
+    }
+  }
+
   /** The same entries every time: the same seed, client and clock. */
-  private static void applyLoad(MapDbDocumentStore store) {
-    EntryApplier applier = new EntryApplier(store, new HistoryWindow(2_000, 1L << 30, Optional.empty()),
-        new ChangeHub(0, 1_000, 1L << 20, Runnable::run), Duration.ofSeconds(1));
+  private static List<byte[]> entries() {
     WriteStamper stamper = new WriteStamper(new ObjectIds()::next);
     Random random = new Random(1);
     BsonDocument lsid = new BsonDocument("id", new BsonBinary(new UUID(1, 2)));
     long wallTime = 1_700_000_000_000L;
+    List<byte[]> entries = new ArrayList<>(ENTRIES);
     for (int i = 1; i <= ENTRIES; i++) {
       byte[] value = new byte[200];
       random.nextBytes(value);
@@ -110,9 +200,9 @@ class BoundedStoreTest {
               new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1 + random.nextInt(DOCUMENTS))))
                   .append("u", new BsonDocument("$set", new BsonDocument("v", new BsonBinary(value)))))));
       command.append("$db", new BsonString("db")).append("lsid", lsid).append("txnNumber", new BsonInt64(i));
-      byte[] entry = stamper.stamp(LogEntry.toBytes(command), ++wallTime).encode();
-      applier.apply(new Position(1, i), LogEntry.decode(ByteBuffer.wrap(entry)), Optional.empty());
+      entries.add(stamper.stamp(LogEntry.toBytes(command), ++wallTime).encode());
     }
+    return entries;
   }
 
   /** Object ids from a counter, so that both stores get the same ones. */

@@ -14,6 +14,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBException;
@@ -167,6 +169,88 @@ class RenewableTreeTest {
     tree = new RenewableTree<>(db, meta, "uncounted", Serializer.LONG, Serializer.LONG, false);
     assertThat(tree.renewalDue()).isFalse();
     assertThat(tree.tree()).containsExactlyEntriesOf(expected);
+  }
+
+  /** Where in a renewal a checkpoint is started: the hold of the write lock it comes before. */
+  enum CheckpointAt {
+    /** The second chunk of the copy (the new tree exists and is half written). */
+    COPYING,
+    /** The hold after the switch (the old tree is out of use but still named). */
+    SWITCHED,
+    /** The third hold after the switch (the old tree's ids listed, a chunk of them deleted). */
+    DROPPING
+  }
+
+  /**
+   * A snapshot is a checkpoint of the store taken between two holds of the write lock, so it can catch
+   * a renewal at any step, and it is written while the renewal goes on. Restored elsewhere, it must
+   * hold the tree as it was then, with what the renewal left dropped, and renew again.
+   */
+  @ParameterizedTest
+  @EnumSource(CheckpointAt.class)
+  void aCheckpointTakenDuringARenewalOpensAsTheTreeWasThenWithWhatTheRenewalLeftDropped(CheckpointAt at, @TempDir Path dir) throws Exception {
+    MapDbFile file = MapDbFile.open(dir.resolve("store.mapdb"));
+    Path checkpointFile = dir.resolve("checkpoint.mapdb");
+    TreeMap<Long, Long> expectedThen = new TreeMap<>();
+    long[] nextThen = {0};
+    long before;
+    try {
+      BTreeMap<String, byte[]> fileMeta = file.db().treeMap("testMeta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+      RenewableTree<Long, Long> onDisk = new RenewableTree<>(file.db(), fileMeta, "window", Serializer.LONG, Serializer.LONG, true);
+      tree = onDisk;
+      fill(5_000);
+      slide(40_000);
+      before = records(file.store().direct());
+      BTreeMap<Long, Long> oldTree = onDisk.tree();
+      int[] holds = {0, 0};
+      Checkpoint[] checkpoint = {null};
+      Lock lock = new WritesBeforeEachLock(() -> {
+        slide(50);
+        boolean switched = onDisk.tree() != oldTree;
+        holds[switched ? 1 : 0]++;
+        boolean now = switch (at) {
+          case COPYING -> !switched && holds[0] == 3;
+          case SWITCHED -> switched && holds[1] == 1;
+          case DROPPING -> switched && holds[1] == 3;
+        };
+        if (now) {
+          file.flush();
+          checkpoint[0] = file.startCheckpoint(checkpointFile);
+          expectedThen.putAll(expected);
+          nextThen[0] = next;
+        }
+      });
+
+      onDisk.renew(lock, () -> false);
+      slide(2_000);
+      assertThat(checkpoint[0]).as("a checkpoint was started at %s", at).isNotNull();
+      checkpoint[0].finish(chunk -> { });
+      checkpoint[0].close();
+    } finally {
+      file.close();
+    }
+
+    MapDbFile restored = MapDbFile.open(checkpointFile);
+    try {
+      BTreeMap<String, byte[]> restoredMeta = restored.db().treeMap("testMeta", Serializer.STRING, Serializer.BYTE_ARRAY).open();
+      tree = new RenewableTree<>(restored.db(), restoredMeta, "window", Serializer.LONG, Serializer.LONG, true);
+      expected.clear();
+      expected.putAll(expectedThen);
+      next = nextThen[0];
+      assertThat(tree.tree()).containsExactlyEntriesOf(expected);
+      assertThat(restoredMeta.get("drop:window")).isNull();
+      assertThat(java.util.stream.StreamSupport.stream(restored.db().getAllNames().spliterator(), false).filter(name -> name.startsWith("window")))
+          .as("one generation of the tree is left").hasSize(1);
+
+      slide(30_000);
+      assertThat(tree.renewalDue()).isTrue();
+      tree.renew(new WritesBeforeEachLock(() -> slide(50)), () -> false);
+      assertThat(tree.renewalDue()).isFalse();
+      assertThat(tree.tree()).containsExactlyEntriesOf(expected);
+      assertThat(records(restored.store().direct())).as("records before the first renewal: %d", before).isLessThan(before / 2);
+    } finally {
+      restored.close();
+    }
   }
 
   /** Renews, cut off after the switch, once the drop deleted one chunk. */
