@@ -66,10 +66,12 @@ final class RecordMap<K> {
     return id == null ? null : value(id);
   }
 
-  /** Removes {@code key} and frees its value's record; returns the value, or null if there was none. */
-  byte[] remove(K key) {
+  /** Removes {@code key} and frees its value's record, without reading it. */
+  void remove(K key) {
     Long id = ids.remove(key);
-    return id == null ? null : delete(id);
+    if (id != null) {
+      frees.free(id);
+    }
   }
 
   /** Removes the first entry and frees its value's record; null if the map is empty. */
