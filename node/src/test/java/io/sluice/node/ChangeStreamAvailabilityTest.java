@@ -70,6 +70,7 @@ class ChangeStreamAvailabilityTest {
             cluster.start(i);
           }
         }
+        cluster.awaitLeader();
         c.insertOne(new Document("_id", "after"));
         assertThat(stream.next().getDocumentKey().getString("_id").getValue()).isEqualTo("after");
         assertThat(stream.servingNode()).isEqualTo(cluster.node(follower).config().address());

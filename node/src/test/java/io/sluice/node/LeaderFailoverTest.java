@@ -54,7 +54,7 @@ class LeaderFailoverTest {
       }, "writer");
       writer.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 30);
-      int oldLeader = cluster.leaderIndex();
+      int oldLeader = cluster.awaitLeader();
       cluster.stop(oldLeader);
       int afterKill = acknowledged.size();
       await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= afterKill + 30);

@@ -138,7 +138,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** Waits for a leader that is ready to take writes, and returns its index. */
   int awaitLeader() {
-    return await().atMost(Duration.ofSeconds(30)).until(this::leaderIndex, i -> i >= 0 && nodes.get(i) != null && nodes.get(i).isReadyLeader());
+    return await().atMost(Duration.ofSeconds(90)).until(this::leaderIndex, i -> i >= 0 && nodes.get(i) != null && nodes.get(i).isReadyLeader());
   }
 
   /** The index of the node that is leader now, or -1. */
@@ -184,7 +184,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** Waits until every running node has applied the same entries and holds identical state. */
   void awaitIdenticalState() {
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
+    await().atMost(Duration.ofSeconds(90)).until(() -> {
       List<String> digests = nodes.stream().filter(Objects::nonNull).map(n -> n.status().appliedIndex() + ":" + n.digest()).distinct().toList();
       return digests.size() == 1;
     });

@@ -133,8 +133,12 @@ class RetriedWriteTest {
       this.cluster = cluster;
       List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
           .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
+      RaftProperties properties = new RaftProperties();
+      // Ratis' default of 3 s, with no retry here, is short for a slow machine: a write fails the test only if it is refused.
+      org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+          org.apache.ratis.util.TimeDuration.valueOf(60, java.util.concurrent.TimeUnit.SECONDS));
       this.raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
-          .setProperties(new RaftProperties()).build();
+          .setProperties(properties).build();
     }
 
     static BsonDocument increment() {

@@ -58,12 +58,15 @@ class SnapshotTest {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
       insert(c, 0, 450);
       cluster.awaitIdenticalState();
-      for (int i = 0; i < cluster.size(); i++) {
-        NodeStatus status = cluster.node(i).status();
-        assertThat(status.snapshotIndex()).as("snapshot of node %d", i).isGreaterThanOrEqualTo(300);
-        assertThat(status.logStartIndex()).as("first log entry of node %d", i).isGreaterThan(1);
-        assertThat(snapshotFiles(cluster.config(i))).as("snapshots kept by node %d", i).hasSizeLessThanOrEqualTo(2);
-      }
+      // Snapshots are written in the background, after the entries are applied.
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        for (int i = 0; i < cluster.size(); i++) {
+          NodeStatus status = cluster.node(i).status();
+          assertThat(status.snapshotIndex()).as("snapshot of node %d", i).isGreaterThanOrEqualTo(300);
+          assertThat(status.logStartIndex()).as("first log entry of node %d", i).isGreaterThan(1);
+          assertThat(snapshotFiles(cluster.config(i))).as("snapshots kept by node %d", i).hasSizeLessThanOrEqualTo(2);
+        }
+      });
     }
   }
 
@@ -83,7 +86,7 @@ class SnapshotTest {
         c.updateOne(eq("_id", i), Updates.inc("n", 1));
       }
       insert(c, 20, 400);
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
+      await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
       cluster.start(follower);
       cluster.awaitIdenticalState();
 
@@ -105,10 +108,10 @@ class SnapshotTest {
       cluster.stop(follower);
       deleteRecursively(cluster.config(follower).dataDir());
       insert(c, 150, 400);
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
+      await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
 
       cluster.start(follower);
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(follower).status().snapshotIndex() > appliedBefore);
+      await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(follower).status().snapshotIndex() > appliedBefore);
       Path installed = snapshotFiles(cluster.config(follower)).get(0);
       assertThat(installed.resolveSibling(installed.getFileName() + ".crc32c")).as("sent with its checksum file").exists();
       assertThat(installed.resolveSibling(installed.getFileName() + ".md5")).as("installed by Ratis").exists();
@@ -165,7 +168,7 @@ class SnapshotTest {
       insert(cluster.client().getDatabase("db").getCollection("c"), 0, 1_200);
       int leader = cluster.awaitLeader();
       long snapshot = cluster.admin().snapshot(null);
-      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader).status().logStartIndex() > 1);
+      await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(leader).status().logStartIndex() > 1);
       assertThat(cluster.node(leader).status().logStartIndex()).isLessThanOrEqualTo(snapshot + 1);
     }
   }

@@ -20,6 +20,7 @@ class StatusCommandTest {
   void everyMemberAsTableAndAsJsonWithADownNodeNamed() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
       cluster.client().getDatabase("db").getCollection("c").insertOne(new org.bson.Document("_id", 1));
+      cluster.awaitIdenticalState();
       List<String> admins = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         admins.add(cluster.node(i).config().adminAddress());

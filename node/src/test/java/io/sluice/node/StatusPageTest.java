@@ -32,6 +32,7 @@ class StatusPageTest {
   /** The page's colours for the leader's role and the writes line (status.html). */
   private static final int LEADER_GREEN = 0x0a7a3d;
   private static final int WRITES_BLUE = 0x1f6feb;
+  private static final int WRITERS = 4;
 
   @TempDir
   Path dir;
@@ -43,14 +44,20 @@ class StatusPageTest {
       int leader = cluster.leaderIndex();
       SluiceCollection c = cluster.client().getDatabase("shop").getCollection("orders");
       AtomicBoolean writing = new AtomicBoolean(true);
-      // Writes go on while the browser polls, so that the chart has something to draw.
-      Thread writer = new Thread(() -> {
-        for (int i = 0; writing.get(); i++) {
-          c.insertOne(new Document("_id", i));
-        }
-      }, "status-page-writes");
+      // Writes go on while the browser polls, so that the chart has something to draw. The page's
+      // timers run in virtual time, its polls a few real milliseconds apart: several writers keep
+      // entries coming in between, even when one write waits for a slow fsync.
+      List<Thread> writers = new ArrayList<>();
+      for (int w = 0; w < WRITERS; w++) {
+        int first = w;
+        writers.add(new Thread(() -> {
+          for (int i = first; writing.get(); i += WRITERS) {
+            c.insertOne(new Document("_id", i));
+          }
+        }, "status-page-writes-" + w));
+      }
       try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().onNode(cluster.address(leader)).cursor()) {
-        writer.start();
+        writers.forEach(Thread::start);
         String url = "http://" + cluster.node(leader).config().adminAddress() + "/";
 
         String dom = chromium("--dump-dom", url);
@@ -73,16 +80,18 @@ class StatusPageTest {
         assertThat(count(shot, WRITES_BLUE)).as("pixels of the line of entries applied and its legend").isGreaterThan(50);
       } finally {
         writing.set(false);
-        writer.join(30_000);
+        for (Thread writer : writers) {
+          writer.join(30_000);
+        }
       }
     }
   }
 
-  /** Runs headless Chromium on {@code url} with the page's timers run for 5 s of virtual time; returns what it printed. */
+  /** Runs headless Chromium on {@code url} with the page's timers run for 15 s of virtual time (15 polls); returns what it printed. */
   private String chromium(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--hide-scrollbars", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"), "--virtual-time-budget=5000"));
+        "--hide-scrollbars", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"), "--virtual-time-budget=15000"));
     command.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "chromium", ".out");
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();

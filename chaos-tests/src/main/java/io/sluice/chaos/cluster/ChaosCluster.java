@@ -92,10 +92,14 @@ public final class ChaosCluster implements AutoCloseable {
     return "sluice://" + String.join(",", nodes.stream().map(ChaosNode::address).toList()) + "/?cluster=" + NAME;
   }
 
-  /** A client shared by the test; workloads that need their own connection make one. */
+  /**
+   * A client shared by the test; workloads that need their own connection make one. Its operations
+   * may take a minute (not the default 15 s): the test's own writes come right after kills and
+   * restarts, and an election on a slow machine must not fail them.
+   */
   public synchronized SluiceClient client() {
     if (client == null) {
-      client = SluiceClient.connect(connectionString());
+      client = SluiceClient.connect(connectionString() + "&timeoutMS=60000");
     }
     return client;
   }

@@ -42,10 +42,11 @@ class ChaosClusterIT {
       leader.start();
       c.insertOne(new Document("_id", 4));
 
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-          assertThat(cluster.isConverged()).as("converged:%s", cluster.describe()).isTrue());
-      assertThat(cluster.statuses()).hasSize(3).extracting(NodeStatus::digest).containsOnly(
-          cluster.statuses().get(0).digest());
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        assertThat(cluster.isConverged()).as("converged:%s", cluster.describe()).isTrue();
+        List<NodeStatus> statuses = cluster.statuses();
+        assertThat(statuses).hasSize(3).extracting(NodeStatus::digest).containsOnly(statuses.get(0).digest());
+      });
       assertThat(c.countDocuments()).isEqualTo(4);
     }
   }

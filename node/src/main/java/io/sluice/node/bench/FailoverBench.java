@@ -132,8 +132,9 @@ final class FailoverBench {
       if (streamNodeStopped) {
         say("  the stream's node %d became the leader during the load; this run kills it (the stream resumes elsewhere)", follower);
       }
-      long killedAt = System.nanoTime();
       cluster.kill(leader);
+      // After the process is gone: an ack counted after this instant came from the new leader.
+      long killedAt = System.nanoTime();
       say("  killed node %d (the leader); the stream is on node %d", leader, follower);
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
       // A slow election must not end the run before writes are back, or the unavailability is unknown.

@@ -18,8 +18,8 @@ import java.util.function.BooleanSupplier;
  * killed node keeps its ports and data and can be started again (it then recovers as after a crash).
  */
 final class NodeProcesses implements AutoCloseable {
-  /** Heap and collector of `./sluice cluster up`'s nodes. */
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC");
+  /** Heap, collector and pause goal of `./sluice cluster up`'s nodes (see the launcher for why 20 ms). */
+  private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20");
 
   private final Path root;
   private final List<String> addresses = new ArrayList<>();
