@@ -2,7 +2,6 @@ package io.sluice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
@@ -88,11 +87,10 @@ class LeaderTransferTest {
 
         cluster.admin().transferLeader(cluster.address(target));
         assertThat(cluster.awaitLeader()).isEqualTo(target);
-        // Priorities are equal now, so nothing pulls leadership back to the favourite.
+        // Priorities are equal now, so nothing pulls leadership back to the favourite (Ratis moves it to a
+        // voter of a higher priority only; an election on a stalled machine may pick any node).
         assertThat(raw.getGroupManagementApi(org.apache.ratis.protocol.RaftPeerId.valueOf(ClusterNaming.peerId(cluster.address(target)))).info(group).getConf().orElseThrow().getPeersList())
             .extracting(org.apache.ratis.proto.RaftProtos.RaftPeerProto::getPriority).containsOnly(0);
-        // (An election on a stalled machine may still pick any node, the favourite too, by chance: 3 s of another leader is enough.)
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderIndex() != favourite);
       }
     }
   }

@@ -73,6 +73,8 @@ final class FailoverBench {
     Map<String, Integer> seen = new ConcurrentHashMap<>();
     ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Long> acks = new ConcurrentLinkedQueue<>();
+    /** When each acknowledged write was sent: one sent after the kill was answered by the new leader. */
+    ConcurrentLinkedQueue<Long> ackedSends = new ConcurrentLinkedQueue<>();
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
@@ -105,9 +107,11 @@ final class FailoverBench {
         writers.add(threads.submit(() -> {
           while (!stop.get()) {
             String id = "w" + sequence.incrementAndGet();
+            long sent = System.nanoTime();
             try {
               collection.insertOne(new Document("_id", id));
               acks.add(System.nanoTime());
+              ackedSends.add(sent);
               acknowledged.add(id);
             } catch (io.sluice.protocol.SluiceException e) {
               if (e.errorCode() == io.sluice.protocol.ErrorCode.DUPLICATE_KEY) {
@@ -133,16 +137,16 @@ final class FailoverBench {
         say("  the stream's node %d became the leader during the load; this run kills it (the stream resumes elsewhere)", follower);
       }
       cluster.kill(leader);
-      // After the process is gone: an ack counted after this instant came from the new leader.
+      // After the process is gone: a write sent after this instant can only be answered by a new leader.
       long killedAt = System.nanoTime();
       say("  killed node %d (the leader); the stream is on node %d", leader, follower);
       Thread.sleep(TimeUnit.SECONDS.toMillis(options.afterSeconds()));
       // A slow election must not end the run before writes are back, or the unavailability is unknown.
       long writesBackDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (acks.stream().noneMatch(at -> at > killedAt) && System.nanoTime() < writesBackDeadline) {
+      while (ackedSends.stream().noneMatch(at -> at > killedAt) && System.nanoTime() < writesBackDeadline) {
         Thread.sleep(50);
       }
-      if (acks.stream().noneMatch(at -> at > killedAt)) {
+      if (ackedSends.stream().noneMatch(at -> at > killedAt)) {
         say("  no write was acknowledged in the %d s after the kill", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt));
       }
       stop.set(true);
