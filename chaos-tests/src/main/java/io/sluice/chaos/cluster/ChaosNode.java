@@ -1,6 +1,9 @@
 package io.sluice.chaos.cluster;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import java.io.IOException;
@@ -12,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -45,7 +49,7 @@ public final class ChaosNode {
         .withImagePullPolicy(imageName -> false)
         .withNetworkMode("host")
         .withLabel(LABEL, "true")
-        .withEnv("JAVA_TOOL_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/data")
+        .withEnv("JAVA_TOOL_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/data -Xlog:gc:file=/data/gc.log:uptime")
         .withCreateContainerCmdModifier(cmd -> {
           cmd.withUser(Integer.toString(uid()));
           cmd.getHostConfig().withBinds(new Bind(dataDir.toString(), new Volume("/data")));
@@ -89,6 +93,30 @@ public final class ChaosNode {
     return container.getContainerId() != null && container.isRunning();
   }
 
+  /**
+   * How the node's process ended, if it has: its exit code (3 is the JVM's exit on running out of
+   * heap), and whether the kernel killed it for memory. Empty while it runs, and when Docker does
+   * not answer: a busy engine is not a dead node.
+   */
+  public Optional<String> exit() {
+    String id = container.getContainerId();
+    if (id == null) {
+      return Optional.of("it has no container");
+    }
+    try {
+      InspectContainerResponse.ContainerState state = docker().inspectContainerCmd(id).exec().getState();
+      if (Boolean.TRUE.equals(state.getRunning())) {
+        return Optional.empty();
+      }
+      return Optional.of("it exited with code " + state.getExitCodeLong()
+          + (Boolean.TRUE.equals(state.getOOMKilled()) ? ", killed by the kernel for memory" : ""));
+    } catch (NotFoundException e) {
+      return Optional.of("its container is gone");
+    } catch (DockerException e) {
+      return Optional.empty();
+    }
+  }
+
   public boolean isPaused() {
     return paused;
   }
@@ -130,7 +158,8 @@ public final class ChaosNode {
     paused = false;
   }
 
-  private void signal(String name) {
+  /** Sends the node's process signal {@code name} and nothing else (the container is left as it is). */
+  void signal(String name) {
     docker().killContainerCmd(container.getContainerId()).withSignal(name).exec();
   }
 
@@ -206,14 +235,22 @@ public final class ChaosNode {
     }
   }
 
-  /** The last lines the node printed, for failure messages. */
-  public String lastLogLines(int count) {
+  /**
+   * For failure messages: the last {@code count} lines the node printed, after its last {@code count}
+   * errors (a node that stops itself logs the cause first, then many lines of shutting down).
+   */
+  public String logExcerpt(int count) {
     try (Stream<String> lines = Files.lines(logFile)) {
       List<String> all = lines.toList();
-      return String.join("\n", all.subList(Math.max(0, all.size() - count), all.size()));
+      List<String> errors = all.stream().filter(line -> line.contains(" ERROR ") || line.contains("OutOfMemoryError")).toList();
+      return "its last errors:\n" + String.join("\n", last(errors, count)) + "\nits last lines:\n" + String.join("\n", last(all, count));
     } catch (IOException | UncheckedIOException e) {
       return "(its log " + logFile + " cannot be read: " + e + ")";
     }
+  }
+
+  private static List<String> last(List<String> lines, int count) {
+    return lines.subList(Math.max(0, lines.size() - count), lines.size());
   }
 
   @Override

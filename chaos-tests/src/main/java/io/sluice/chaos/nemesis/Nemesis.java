@@ -99,9 +99,9 @@ public final class Nemesis {
   /** Every node runs once healed: one that does not has died by itself, which is a finding, not a slow heal. */
   private void noNodeDiedByItself() {
     for (ChaosNode node : cluster.nodes()) {
-      if (!node.isRunning()) {
-        throw new AssertionError(node + " is no longer running; the end of its log:\n" + node.lastLogLines(5));
-      }
+      node.exit().ifPresent(exit -> {
+        throw new AssertionError(node + " is no longer running: " + exit + "; " + node.logExcerpt(6));
+      });
     }
   }
 

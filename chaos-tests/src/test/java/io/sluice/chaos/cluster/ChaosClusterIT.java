@@ -12,7 +12,10 @@ import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The fixture's own faults do what they say: a partition deposes a leader, killed nodes rejoin and catch up. */
+/**
+ * The fixture's own faults do what they say: a partition deposes a leader, killed nodes rejoin and catch up, a
+ * node that died by itself is told apart from a running one.
+ */
 @ExtendWith(ChaosEnvironment.class)
 class ChaosClusterIT {
   private static final Path RUNS = Path.of("target/chaos-runs");
@@ -35,9 +38,14 @@ class ChaosClusterIT {
       cluster.firewall().heal();
 
       ChaosNode victim = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-      victim.kill();
+      victim.signal("KILL"); // as if it died by itself: the harness leaves its container as it is
+      await().atMost(Duration.ofSeconds(30)).until(() -> victim.exit().isPresent());
+      assertThat(victim.exit()).hasValueSatisfying(exit -> assertThat(exit).contains("exited with code 137"));
+      assertThat(leader.exit()).isEmpty();
       c.insertOne(new Document("_id", 3));
+      victim.kill();
       victim.start();
+      assertThat(victim.exit()).isEmpty();
       leader.kill();
       leader.start();
       c.insertOne(new Document("_id", 4));
