@@ -56,7 +56,11 @@ public final class EntryApplier {
    * @throws SluiceException if the write's session fields are malformed
    */
   public static Optional<ClientCall> callOf(LogEntry entry, Optional<ClientCall> raftCall) {
-    Optional<ClientCall> session = WriteSession.callOf(entry.command());
+    return callOf(entry.command(), raftCall);
+  }
+
+  private static Optional<ClientCall> callOf(BsonDocument command, Optional<ClientCall> raftCall) {
+    Optional<ClientCall> session = WriteSession.callOf(command);
     return session.isPresent() ? session : raftCall;
   }
 
@@ -78,12 +82,13 @@ public final class EntryApplier {
       Optional<BsonDocument> firstReply = Optional.empty();
       Applied applied;
       try {
-        call = callOf(entry, raftCall);
+        BsonDocument command = entry.command();
+        call = callOf(command, raftCall);
         firstReply = call.flatMap(sessions::reply);
-        applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry);
-      } catch (SluiceException malformedSession) {
-        // Refused, not applied: no call to remember it by.
-        applied = new Applied(Replies.error(malformedSession), noChanges(context, entry));
+        applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry, command);
+      } catch (SluiceException malformed) {
+        // Not BSON, or malformed session fields: refused, not applied, and no call to remember it by.
+        applied = new Applied(Replies.error(malformed), noChanges(context, entry));
       }
       record = applied.changes().record();
       recordBytes = store.history().append(position.index(), record);
@@ -109,10 +114,10 @@ public final class EntryApplier {
   /** An entry's reply and the change events it caused. */
   private record Applied(BsonDocument reply, ChangeRecorder changes) {}
 
-  private Applied execute(ApplyContext context, LogEntry entry) {
+  private Applied execute(ApplyContext context, LogEntry entry, BsonDocument command) {
     ChangeRecorder changes = noChanges(context, entry);
     try {
-      return new Applied(writes.apply(context, entry.command(), changes), changes);
+      return new Applied(writes.apply(context, command, changes), changes);
     } catch (SluiceException e) {
       return new Applied(Replies.error(e), changes);
     } catch (RuntimeException e) {

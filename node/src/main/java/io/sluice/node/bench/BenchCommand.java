@@ -224,13 +224,17 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** JMH over {@link EngineBenchmark}: {@code --runs} forks, each warmed up, then measured; JMH prints percentiles. */
+  /**
+   * JMH over {@link EngineBenchmark}: {@code --runs} forks, each warmed up, then measured; JMH prints
+   * percentiles, and its GC profiler the bytes each operation allocates ({@code gc.alloc.rate.norm}).
+   */
   private int engine() throws Exception {
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
     }
     org.openjdk.jmh.runner.options.ChainedOptionsBuilder options = new org.openjdk.jmh.runner.options.OptionsBuilder()
         .include(EngineBenchmark.class.getName()).forks(runs).jvmArgsAppend("-Xmx3g")
+        .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
         .warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
         .measurementIterations(5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2));
     if (json != null) {

@@ -1,5 +1,9 @@
 package io.sluice.node.bench;
 
+import io.sluice.protocol.Position;
+import io.sluice.statemachine.EntryApplier;
+import io.sluice.statemachine.changestream.ChangeHub;
+import io.sluice.statemachine.changestream.HistoryWindow;
 import io.sluice.statemachine.command.QueryExecutor;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.engine.Update;
@@ -7,6 +11,8 @@ import io.sluice.statemachine.storage.IndexSpec;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -24,9 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The document engine, measured with JMH ({@code ./sluice bench engine}): a filter and an update on
- * one order-like document, and a {@code find} by {@code _id} and one by a field with a secondary index
+ * one order-like document, a {@code find} by {@code _id} and one by a field with a secondary index
  * (a unique order number), through the engine and a file-backed store of {@link StoreState#documents}
- * documents.
+ * documents, and the apply path of one write ({@link ApplyState}).
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -88,6 +94,54 @@ public class EngineBenchmark {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
+  }
+
+  /**
+   * A node's apply path without Raft: an {@link EntryApplier} on a file-backed store of 10,000
+   * documents, each operation one log entry of {@link SteadyEntries} (a retryable {@code $set} of a
+   * 200-byte value), with the session table, change history and change hub a node has. Sessions are
+   * kept 10 s of entry time, so each entry also expires one, as on a busy node. With JMH's GC profiler
+   * ({@code bench engine} adds it), {@code gc.alloc.rate.norm} is the bytes allocated per applied
+   * entry, building the entry included.
+   */
+  @State(Scope.Benchmark)
+  public static class ApplyState {
+    static final int DOCUMENTS = 10_000;
+
+    Path dir;
+    MapDbDocumentStore store;
+    EntryApplier applier;
+    final SteadyEntries entries = new SteadyEntries(DOCUMENTS);
+    int index;
+
+    @Setup(Level.Trial)
+    public void open() throws Exception {
+      dir = Files.createTempDirectory("sluice-apply-bench");
+      store = MapDbDocumentStore.open(dir);
+      applier = new EntryApplier(store, new HistoryWindow(10_000, 1L << 30, Optional.empty()),
+          new ChangeHub(0, 1_000, 1L << 20, Runnable::run), Duration.ofSeconds(10));
+      while (index < DOCUMENTS) {
+        applyNext();
+      }
+    }
+
+    BsonDocument applyNext() {
+      index++;
+      return applier.apply(new Position(1, index), entries.entry(index), Optional.empty());
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws Exception {
+      store.close();
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Benchmark
+  public BsonDocument applyARetryableUpdate(ApplyState state) {
+    return state.applyNext();
   }
 
   @Benchmark

@@ -16,13 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
-import org.bson.BsonArray;
-import org.bson.BsonBinary;
-import org.bson.BsonDocument;
-import org.bson.BsonInt32;
-import org.bson.BsonInt64;
-import org.bson.BsonString;
 
 /**
  * {@code bench maintenance}: what keeping a store's disk bounded costs and gives, on two local stores
@@ -72,8 +65,7 @@ final class MaintenanceBench {
     private final String name;
     private final MapDbDocumentStore store;
     private final EntryApplier applier;
-    private final Random random = new Random(1);
-    private final BsonDocument lsid = new BsonDocument("id", new BsonBinary(new java.util.UUID(1, 2)));
+    private final SteadyEntries load = new SteadyEntries(DOCUMENTS);
     private Latency latency = new Latency();
 
     Feed(String name, MapDbDocumentStore store) {
@@ -84,16 +76,7 @@ final class MaintenanceBench {
     }
 
     void apply(int index) {
-      byte[] value = new byte[200];
-      random.nextBytes(value);
-      BsonDocument command = index <= DOCUMENTS
-          ? new BsonDocument("insert", new BsonString("c")).append("documents",
-              new BsonArray(List.of(new BsonDocument("_id", new BsonInt32(index)).append("v", new BsonBinary(value)))))
-          : new BsonDocument("update", new BsonString("c")).append("updates", new BsonArray(List.of(
-              new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1 + random.nextInt(DOCUMENTS))))
-                  .append("u", new BsonDocument("$set", new BsonDocument("v", new BsonBinary(value)))))));
-      command.append("$db", new BsonString("bench")).append("lsid", lsid).append("txnNumber", new BsonInt64(index));
-      LogEntry entry = new LogEntry(1_700_000_000_000L + index, LogEntry.toBytes(command));
+      LogEntry entry = load.entry(index);
       long start = System.nanoTime();
       applier.apply(new Position(1, index), entry, Optional.empty());
       latency.recordNanos(System.nanoTime() - start);

@@ -19,6 +19,24 @@ class EngineBenchmarkTest {
   }
 
   @Test
+  void eachAppliedEntryUpdatesOneOfTheLoadedDocumentsAsAFirstTry() throws Exception {
+    EngineBenchmark.ApplyState state = new EngineBenchmark.ApplyState();
+    state.open();
+    try {
+      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
+      for (int i = 0; i < 3; i++) {
+        BsonDocument reply = benchmark.applyARetryableUpdate(state);
+        assertThat(reply.getNumber("ok").intValue()).isEqualTo(1);
+        assertThat(reply.getNumber("nModified").intValue()).as("%s", reply).isEqualTo(1);
+      }
+      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
+      assertThat(state.store.sessions().count()).isPositive();
+    } finally {
+      state.close();
+    }
+  }
+
+  @Test
   void eachFindReturnsOneStoredDocument() throws Exception {
     EngineBenchmark.StoreState store = new EngineBenchmark.StoreState();
     store.documents = 1_000;

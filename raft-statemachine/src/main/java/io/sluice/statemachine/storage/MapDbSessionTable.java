@@ -31,8 +31,8 @@ final class MapDbSessionTable implements SessionTable {
   private long expired;
 
   MapDbSessionTable(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
-    this.replies = new RecordMap<>(db, frees, meta, "sessionReplies", Serializer.BYTE_ARRAY, "sessions");
-    this.byTime = new RenewableTree<>(db, meta, "sessionsByTime", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY, false);
+    this.replies = new RecordMap<>(db, frees, meta, "sessionReplies", new FixedWidthKeys(CALL_BYTES), "sessions");
+    this.byTime = new RenewableTree<>(db, meta, "sessionsByTime", new FixedWidthKeys(8 + CALL_BYTES), Serializer.BYTE_ARRAY, false);
     this.meta = meta;
     if (replies.migrated()) {
       meta.remove(EXPIRY_FLOOR_KEY);

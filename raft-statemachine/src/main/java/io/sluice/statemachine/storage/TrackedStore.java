@@ -61,17 +61,18 @@ final class TrackedStore implements StoreBinary {
 
   @Override
   public <R> long put(R record, Serializer<R> serializer) {
-    long recordId = store.put(record, serializer);
+    long recordId = store.put(record, ReusedOutput.through(serializer));
     noteChanged(recordId);
     return recordId;
   }
 
   @Override
   public <R> void update(long recordId, R record, Serializer<R> serializer) {
-    store.update(recordId, record, serializer);
+    store.update(recordId, record, ReusedOutput.through(serializer));
     noteChanged(recordId);
   }
 
+  /** Not through {@link ReusedOutput}: MapDB compares the old record here with the serializer's {@code equals}, which it does not pass on. */
   @Override
   public <R> boolean compareAndSwap(long recordId, R expectedOldRecord, R newRecord, Serializer<R> serializer) {
     boolean swapped = store.compareAndSwap(recordId, expectedOldRecord, newRecord, serializer);
