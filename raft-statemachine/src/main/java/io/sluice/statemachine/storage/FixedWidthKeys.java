@@ -13,10 +13,9 @@ import org.mapdb.serializer.GroupSerializer;
  * as one array. MapDB's byte-array serializer makes an array per key whenever it reads a node: one
  * session table lookup read some four nodes of 32 keys, 128 arrays, and a write did that several times.
  *
- * <p>The bytes on disk are that serializer's, so either reads a tree the other wrote. MapDB records a
- * tree's serializer in its catalog only if it is one of its own, and opens such a tree with that one
- * whatever it is given: a tree made before this class keeps MapDB's serializer until a
- * {@link RenewableTree} renewal replaces it with a generation made with this one.
+ * <p>The bytes on disk are that serializer's, so either reads a tree the other wrote, and a session
+ * tree made before this class opens with it (see {@link MapDbFile}: the store has MapDB forget its own
+ * byte-array serializer); session keys have always been 24 and 32 bytes.
  *
  * <p>A key of another width is refused when MapDB hands it over to be stored, which on a put is after
  * the tree counted it: callers must build keys of the width (the session table's come from buffers of
@@ -73,20 +72,7 @@ final class FixedWidthKeys implements GroupSerializer<byte[]> {
   @Override
   public int valueArraySearch(Object keys, byte[] key) {
     byte[] all = (byte[]) keys;
-    int low = 0;
-    int high = all.length / width - 1;
-    while (low <= high) {
-      int middle = (low + high) >>> 1;
-      int order = Arrays.compareUnsigned(all, middle * width, middle * width + width, key, 0, key.length);
-      if (order < 0) {
-        low = middle + 1;
-      } else if (order > 0) {
-        high = middle - 1;
-      } else {
-        return middle;
-      }
-    }
-    return -(low + 1);
+    return SortedSlices.search(all, all.length / width, i -> i * width, i -> i * width + width, key);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
@@ -32,6 +33,8 @@ final class MapDbFile {
   private static final char NAME_SEPARATOR = '\0';
   /** MapDB's default: 1 MiB slices of the mapped file. */
   private static final int SLICE_SHIFT = 20;
+  /** How MapDB's catalog names its byte-array serializer (see {@link #forgetMapDbsByteArraySerializer}). */
+  private static final String MAPDB_BYTE_ARRAY = "org.mapdb.Serializer#BYTE_ARRAY";
 
   private final DB db;
   /** The file's volume and its store; null in memory. */
@@ -52,6 +55,7 @@ final class MapDbFile {
     this.db = db;
     this.volume = volume;
     this.store = store;
+    forgetMapDbsByteArraySerializer(db);
     this.catalog = db.treeMap("catalog", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.indexCatalog = db.treeMap("indexes", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
@@ -77,6 +81,22 @@ final class MapDbFile {
     } catch (RuntimeException e) {
       volume.close();
       throw e;
+    }
+  }
+
+  /**
+   * MapDB notes in its catalog which of its own serializers made a tree, and opens the tree with that
+   * one whatever it is given. The store reads byte arrays its own way ({@link BufferedByteArrays},
+   * {@link FixedWidthKeys}) from the same bytes, so it has MapDB forget its byte-array serializer: every
+   * tree, also one made before those, then opens with the serializer the store passes. MapDB's catalog
+   * does not require these entries, and older versions pass MapDB's serializer, which reads the same
+   * bytes. Trees made since the last open (this constructor's own, in a new file) are named again, and
+   * forgotten at the next open.
+   */
+  private static void forgetMapDbsByteArraySerializer(DB db) {
+    SortedMap<String, String> names = db.nameCatalogLoad();
+    if (names.values().removeIf(MAPDB_BYTE_ARRAY::equals)) {
+      db.nameCatalogSave(names);
     }
   }
 
@@ -155,7 +175,7 @@ final class MapDbFile {
   BTreeMap<byte[], byte[]> documents(String namespace) {
     synchronized (collections) {
       return collections.computeIfAbsent(namespace, ns ->
-          db.treeMap(COLLECTION_PREFIX + ns, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen());
+          db.treeMap(COLLECTION_PREFIX + ns, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).createOrOpen());
     }
   }
 
@@ -199,7 +219,7 @@ final class MapDbFile {
 
   private SecondaryIndex openIndex(String namespace, IndexSpec spec, boolean multikey) {
     String catalogKey = namespace + NAME_SEPARATOR + spec.name();
-    return new SecondaryIndex(namespace, spec, db.treeMap(INDEX_PREFIX + catalogKey, Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).createOrOpen(),
+    return new SecondaryIndex(namespace, spec, db.treeMap(INDEX_PREFIX + catalogKey, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).createOrOpen(),
         multikey, () -> indexCatalog.put(catalogKey, BsonBytes.encode(spec.toBson().append(MULTIKEY, BsonBoolean.TRUE))));
   }
 
