@@ -152,8 +152,11 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(historyMaxAgeSeconds >= 0, "historyMaxAgeSeconds", "must be 0 (no age limit) or positive, got " + historyMaxAgeSeconds);
       require(streamTailEntries >= 1, "streamTailEntries", "must be at least 1, got " + streamTailEntries);
       require(streamTailBytes >= 1024, "streamTailBytes", "must be at least 1024, got " + streamTailBytes);
-      raftProperties.forEach((key, value) -> require(key.startsWith("raft.") && value != null, "raftProperties",
-          "takes Ratis keys (raft.*) with values, got '" + key + "': " + value));
+      raftProperties.forEach((key, value) -> {
+        require(key.startsWith("raft.") && value != null, "raftProperties", "takes Ratis keys (raft.*) with values, got '" + key + "': " + value);
+        require(RatisPropertyKeys.isKnown(key), "raftProperties", "has '" + key + "', which Ratis does not read (it would change nothing); did you mean '"
+            + RatisPropertyKeys.closest(key) + "'?");
+      });
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);
       require(snapshotEveryEntries >= 100, "snapshotEveryEntries", "must be at least 100, got " + snapshotEveryEntries);

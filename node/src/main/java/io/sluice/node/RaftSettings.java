@@ -26,7 +26,9 @@ public final class RaftSettings {
     GrpcConfigKeys.Server.setPort(p, Integer.parseInt(config.address().substring(colon + 1)));
 
     // Log metadata stays on (Ratis' default): followers learn each commit index from a metadata entry
-    // right after the commit instead of at the next heartbeat, which is what makes follower streams prompt.
+    // sent right after the commit. Ratis' appender sends no commit-only append, so without it a follower
+    // learns a commit from the next write or heartbeat: follower stream p50 at 200 writes/s 5.6-6.9 ms
+    // off, 1.8-2.8 ms on (2026-12-05, local cluster, two alternating rounds).
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, true);
 
     // Followers answer linearizable reads through ReadIndex instead of sending every read to the leader.

@@ -105,6 +105,24 @@ class NodeConfigTest {
   }
 
   @Test
+  void raftPropertiesTakeOnlyKeysRatisReadsAndAMisspeltOneIsRefusedWithTheNearestKey() throws IOException {
+    Path file = dir.resolve("node.yml");
+    String common = "address: 127.0.0.1:7101\nadminAddress: 127.0.0.1:7201\ndataDir: /tmp/d\npeers: [127.0.0.1:7101]\n";
+    Files.writeString(file, common + "raftProperties: {raft.server.log.log-metadata.enabled: \"false\"}\n");
+    NodeConfig config = NodeConfigFile.load(file, Map.of());
+    assertThat(config.raftProperties()).containsExactly(Map.entry("raft.server.log.log-metadata.enabled", "false"));
+    assertThat(RaftSettings.of(config).get("raft.server.log.log-metadata.enabled")).isEqualTo("false");
+
+    // The key an earlier measurement here used: Ratis ignored it, and the measurement compared a setting with itself.
+    Files.writeString(file, common + "raftProperties: {raft.server.log.metadata.enabled: \"false\"}\n");
+    assertThatThrownBy(() -> NodeConfigFile.load(file, Map.of())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'raft.server.log.metadata.enabled', which Ratis does not read")
+        .hasMessageContaining("did you mean 'raft.server.log.log-metadata.enabled'?");
+    assertThatThrownBy(() -> valid().raftProperties(Map.of("sluice.snapshot.write.bytes-per-second", "1")).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("takes Ratis keys (raft.*)");
+  }
+
+  @Test
   void anUnknownKeyInTheFileIsNamed() throws IOException {
     Path file = dir.resolve("node.yml");
     Files.writeString(file, "address: 127.0.0.1:7101\nelectionTimeout: 5\n");
