@@ -154,6 +154,58 @@ class BoundedStoreTest {
     }
   }
 
+  /**
+   * A node stopped while its store's maintenance runs: the renewal or compaction under way stops at its
+   * next step, the store closes cleanly, and it reopens holding every entry applied, with its maintenance
+   * going on from there. As above, the entries are applied under one hold of the write lock, so that
+   * the close starts while the maintainer waits for it.
+   */
+  @ParameterizedTest
+  @EnumSource(Maintaining.class)
+  void aStoreClosedWhileItsMaintenanceRunsReopensWithEveryEntryAndIsMaintainedAfter(Maintaining maintaining) throws Exception {
+    int last = 60_000;
+    Path storeDir = dir.resolve("store");
+    try (MapDbDocumentStore reference = MapDbDocumentStore.open(dir.resolve("reference"), CompactionPolicy.OFF)) {
+      Load referenceLoad = new Load(reference);
+      MapDbDocumentStore store = MapDbDocumentStore.open(storeDir, maintaining.policy);
+      Load load = new Load(store);
+      Thread closer = new Thread(store::close, "closer");
+      store.writeLock().lock();
+      try {
+        while (!store.isMaintaining() && load.applied < last) {
+          load.applyThrough(load.applied + 1);
+        }
+        assertThat(store.isMaintaining()).as("maintenance started by entry %d", load.applied).isTrue();
+        await().atMost(Duration.ofMinutes(1)).until(BoundedStoreTest::maintainerWaitsForTheLock);
+        closer.start();
+        await().atMost(Duration.ofMinutes(1)).until(() -> waitsIn(closer, "awaitTermination"));
+      } finally {
+        store.writeLock().unlock();
+      }
+      closer.join(Duration.ofMinutes(1).toMillis());
+      assertThat(closer.isAlive()).as("the close is done").isFalse();
+      assertThat(store.isOpen()).isFalse();
+      referenceLoad.applyThrough(load.applied);
+
+      try (MapDbDocumentStore reopened = MapDbDocumentStore.open(storeDir, maintaining.policy)) {
+        assertThat(reopened.foundDamaged()).as("closed cleanly").isFalse();
+        assertSameContent(reopened, reference);
+        Load reopenedLoad = new Load(reopened);
+        reopenedLoad.applied = load.applied;
+        reopenedLoad.applyThrough(last);
+        referenceLoad.applyThrough(last);
+        await().atMost(Duration.ofMinutes(1)).until(() -> !reopened.isMaintaining());
+        assertThat(reopened.usage().renewals()).as("renewals after the reopen").isPositive();
+        assertSameContent(reopened, reference);
+      }
+    }
+  }
+
+  private static boolean waitsIn(Thread thread, String method) {
+    return (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING)
+        && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals(method));
+  }
+
   /** The maintainer is at work (in {@code maintain}) and waits: for the write lock, the only thing it waits for. */
   private static boolean maintainerWaitsForTheLock() {
     return Thread.getAllStackTraces().entrySet().stream().anyMatch(thread -> thread.getKey().getName().equals("store-maintainer")
