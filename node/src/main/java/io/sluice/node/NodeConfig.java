@@ -31,7 +31,7 @@ import java.util.Optional;
  * @param sessionLifetime     how long the replicated session table remembers a write's reply, so that a retry
  *                            after a leader restart is still applied once
  * @param durability          snapshots, log retention and what to do with a damaged log
- * @param raftProperties      further Ratis properties ({@code raft.*} keys) set verbatim, after Sluice's own
+ * @param raftProperties      further Ratis properties ({@code raft.*} keys Ratis reads; others are refused) set verbatim, after Sluice's own
  */
 @JsonDeserialize(builder = NodeConfig.Builder.class)
 public record NodeConfig(String cluster, String address, String adminAddress, Path dataDir, List<String> peers, boolean join,
@@ -154,8 +154,10 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(streamTailBytes >= 1024, "streamTailBytes", "must be at least 1024, got " + streamTailBytes);
       raftProperties.forEach((key, value) -> {
         require(key.startsWith("raft.") && value != null, "raftProperties", "takes Ratis keys (raft.*) with values, got '" + key + "': " + value);
-        require(RatisPropertyKeys.isKnown(key), "raftProperties", "has '" + key + "', which Ratis does not read (it would change nothing); did you mean '"
-            + RatisPropertyKeys.closest(key) + "'?");
+        if (!RatisPropertyKeys.isKnown(key)) {
+          require(false, "raftProperties", "has '" + key + "', which Ratis does not read (it would change nothing)"
+              + RatisPropertyKeys.closest(key).map(nearest -> "; did you mean '" + nearest + "'?").orElse(""));
+        }
       });
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);

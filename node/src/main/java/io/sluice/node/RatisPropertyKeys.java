@@ -11,6 +11,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.trace.TraceConfigKeys;
 
 /**
  * The property keys Ratis reads: every {@code *_KEY} constant of its config-key classes and their
@@ -19,7 +20,7 @@ import org.apache.ratis.server.RaftServerConfigKeys;
  */
 final class RatisPropertyKeys {
   private static final List<Class<?>> KEY_CLASSES = List.of(RaftConfigKeys.class, RaftClientConfigKeys.class,
-      RaftServerConfigKeys.class, GrpcConfigKeys.class);
+      RaftServerConfigKeys.class, GrpcConfigKeys.class, TraceConfigKeys.class);
   private static final SortedSet<String> KNOWN = collect();
 
   private RatisPropertyKeys() {
@@ -29,9 +30,10 @@ final class RatisPropertyKeys {
     return KNOWN.contains(key);
   }
 
-  /** The known key nearest to {@code key} in edit distance. */
-  static String closest(String key) {
-    return KNOWN.stream().min(Comparator.comparingInt(known -> editDistance(key, known))).orElseThrow();
+  /** The known key nearest to {@code key} in edit distance, if it is near enough to be a misspelling of it. */
+  static Optional<String> closest(String key) {
+    String nearest = KNOWN.stream().min(Comparator.comparingInt(known -> editDistance(key, known))).orElseThrow();
+    return editDistance(key, nearest) <= Math.max(3, key.length() / 4) ? Optional.of(nearest) : Optional.empty();
   }
 
   private static SortedSet<String> collect() {
@@ -55,7 +57,8 @@ final class RatisPropertyKeys {
     try {
       return Optional.ofNullable((String) field.get(null));
     } catch (IllegalAccessException e) {
-      return Optional.empty();
+      // A key left out would refuse a setting Ratis reads: better not to start.
+      throw new IllegalStateException("cannot read Ratis' config key " + field, e);
     }
   }
 

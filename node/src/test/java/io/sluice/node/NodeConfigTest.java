@@ -118,6 +118,9 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeConfigFile.load(file, Map.of())).isInstanceOf(ConfigException.class)
         .hasMessageContaining("'raft.server.log.metadata.enabled', which Ratis does not read")
         .hasMessageContaining("did you mean 'raft.server.log.log-metadata.enabled'?");
+    assertThatThrownBy(() -> valid().raftProperties(Map.of("raft.netty.dataStream.host.name", "x")).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("which Ratis does not read").hasMessageNotContaining("did you mean");
+    assertThat(valid().raftProperties(Map.of("raft.otel.tracing.enabled", "false")).build().raftProperties()).hasSize(1);
     assertThatThrownBy(() -> valid().raftProperties(Map.of("sluice.snapshot.write.bytes-per-second", "1")).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("takes Ratis keys (raft.*)");
   }
