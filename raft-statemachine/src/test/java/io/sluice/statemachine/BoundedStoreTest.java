@@ -130,11 +130,7 @@ class BoundedStoreTest {
 
       store.writeLock().lock();
       try {
-        while (!store.isMaintaining() && load.applied < last) {
-          load.applyThrough(load.applied + 1);
-        }
-        assertThat(store.isMaintaining()).as("maintenance started by entry %d", load.applied).isTrue();
-        await().atMost(Duration.ofMinutes(1)).until(BoundedStoreTest::maintainerWaitsForTheLock);
+        applyUntilTheMaintainerWaitsForTheLock(store, load, last);
         compactionsBefore = store.usage().compactions();
         store.restore(checkpointFile);
       } finally {
@@ -172,11 +168,7 @@ class BoundedStoreTest {
       Thread closer = new Thread(store::close, "closer");
       store.writeLock().lock();
       try {
-        while (!store.isMaintaining() && load.applied < last) {
-          load.applyThrough(load.applied + 1);
-        }
-        assertThat(store.isMaintaining()).as("maintenance started by entry %d", load.applied).isTrue();
-        await().atMost(Duration.ofMinutes(1)).until(BoundedStoreTest::maintainerWaitsForTheLock);
+        applyUntilTheMaintainerWaitsForTheLock(store, load, last);
         closer.start();
         await().atMost(Duration.ofMinutes(1)).until(() -> waitsIn(closer, "awaitTermination"));
       } finally {
@@ -204,6 +196,15 @@ class BoundedStoreTest {
   private static boolean waitsIn(Thread thread, String method) {
     return (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING)
         && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals(method));
+  }
+
+  /** Applies entries one at a time (the caller holds the write lock) until maintenance starts and waits for that lock. */
+  private static void applyUntilTheMaintainerWaitsForTheLock(MapDbDocumentStore store, Load load, int last) {
+    while (!store.isMaintaining() && load.applied < last) {
+      load.applyThrough(load.applied + 1);
+    }
+    assertThat(store.isMaintaining()).as("maintenance started by entry %d", load.applied).isTrue();
+    await().atMost(Duration.ofMinutes(1)).until(BoundedStoreTest::maintainerWaitsForTheLock);
   }
 
   /** The maintainer is at work (in {@code maintain}) and waits: for the write lock, the only thing it waits for. */
