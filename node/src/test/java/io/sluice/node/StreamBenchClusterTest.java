@@ -42,11 +42,16 @@ class StreamBenchClusterTest {
       assertThat(resume.out()).contains("resume from 1 entries back", "resume from 1000 entries back", "resume from 1199 entries back")
           .doesNotContain("ack-to-event", "fan-out:");
 
+      // 1 s unmeasured and 1 s measured at 10 writes/s: 20 writes, of which 10 are timed.
       CliRunner.Result fanout = CliRunner.capture("bench", "fanout", "--connect", connect, "--fanout", "1,20", "--fanout-rate", "10",
-          "--fanout-seconds", "1");
+          "--fanout-seconds", "1", "--warmup", "1");
       assertThat(fanout.exitCode()).as(fanout.err()).isZero();
-      assertThat(fanout.out()).contains("1 streams: delivery", "10 of 10 deliveries seen", "20 streams: delivery", "200 of 200 deliveries seen")
-          .doesNotContain("ack-to-event", "resume from");
+      assertThat(fanout.out()).contains("1 streams: delivery n=10 ", "20 of 20 deliveries seen", "20 streams: delivery n=200 ",
+          "400 of 400 deliveries seen").doesNotContain("ack-to-event", "resume from");
+      CliRunner.Result owners = CliRunner.capture("bench", "fanout", "--connect", connect, "--fanout", "20", "--fanout-rate", "10",
+          "--fanout-seconds", "1", "--warmup", "1", "--fanout-filter", "owner", "--fanout-await", "5000");
+      assertThat(owners.exitCode()).as(owners.err()).isZero();
+      assertThat(owners.out()).as("each write reaches the one stream of its owner").contains("20 streams: delivery n=10 ", "20 of 20 deliveries seen");
     }
   }
 }

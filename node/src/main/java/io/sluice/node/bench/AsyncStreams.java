@@ -9,12 +9,18 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.impl.RaftClientImpl;
+import org.apache.ratis.client.impl.UnorderedAsync;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
@@ -29,13 +35,15 @@ import org.bson.BsonValue;
 
 /**
  * Many change streams on one node, each a cursor kept in a long-poll {@code getMore} loop, all
- * asynchronous: thousands of open streams without a thread each. Ratis' async client keeps the
- * replies of one client in request order, so streams are spread over one client per
- * {@value #STREAMS_PER_CLIENT} to keep one slow reply from holding up the rest. Records the arrival
- * time of every event, keyed by the document's integer {@code _id}.
+ * asynchronous: thousands of open streams without a thread each. Requests go unordered, through Ratis'
+ * {@code UnorderedAsync} (public in the client's {@code impl} package, 3.3.0): the ordered async client
+ * hands out one client's replies in request order, so a getMore that waits would hold up the replies
+ * to every getMore sent after it. Streams are spread over one client per {@value #STREAMS_PER_CLIENT},
+ * each with its own connection. Records the arrival time of every event, keyed by the document's
+ * integer {@code _id}.
  */
 final class AsyncStreams implements AutoCloseable {
-  private static final int STREAMS_PER_CLIENT = 250;
+  private static final int STREAMS_PER_CLIENT = 2_500;
 
   private final List<RaftClient> clients = new ArrayList<>();
   private final RaftGroup group;
@@ -43,19 +51,29 @@ final class AsyncStreams implements AutoCloseable {
   private final RaftPeerId node;
   private final String database;
   private final String collection;
+  private final IntFunction<List<BsonDocument>> stages;
+  private final int awaitMs;
   private final Queue<long[]> arrivals = new ConcurrentLinkedQueue<>();
   private final Queue<Long> cursors = new ConcurrentLinkedQueue<>();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicReference<String> firstFailure = new AtomicReference<>("none");
   private volatile boolean stopped;
 
-  AsyncStreams(ConnectionString connection, String nodeAddress, String database, String collection) {
+  /**
+   * @param stages  the pipeline stages after {@code $changeStream} of the k-th stream opened
+   * @param awaitMs how long each getMore waits for an event at most: a random time between half that and
+   *                all of it, so that thousands of streams opened together do not all time out together
+   */
+  AsyncStreams(ConnectionString connection, String nodeAddress, String database, String collection,
+               IntFunction<List<BsonDocument>> stages, int awaitMs) {
     this.properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(15, TimeUnit.SECONDS));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 2 * STREAMS_PER_CLIENT);
     this.group = connection.raftGroup();
     this.node = RaftPeerId.valueOf(ClusterNaming.peerId(nodeAddress));
     this.database = database;
     this.collection = collection;
+    this.stages = stages;
+    this.awaitMs = awaitMs;
   }
 
   /** Opens {@code count} streams (500 at a time) and starts their getMore loops. */
@@ -63,8 +81,10 @@ final class AsyncStreams implements AutoCloseable {
     for (int opened = 0; opened < count; ) {
       List<CompletableFuture<Void>> batch = new ArrayList<>();
       for (int i = 0; i < 500 && opened < count; i++, opened++) {
+        BsonArray pipeline = new BsonArray(List.of(new BsonDocument("$changeStream", new BsonDocument())));
+        pipeline.addAll(stages.apply(opened));
         BsonDocument aggregate = new BsonDocument("aggregate", new BsonString(collection)).append("$db", new BsonString(database))
-            .append("pipeline", new BsonArray(List.of(new BsonDocument("$changeStream", new BsonDocument()))))
+            .append("pipeline", pipeline)
             .append("cursor", new BsonDocument("batchSize", new BsonInt32(0)));
         RaftClient raft = clientFor(opened);
         batch.add(send(raft, aggregate).thenAccept(reply -> {
@@ -89,10 +109,12 @@ final class AsyncStreams implements AutoCloseable {
       return;
     }
     BsonDocument getMore = new BsonDocument("getMore", new BsonInt64(cursorId)).append("collection", new BsonString(collection))
-        .append("$db", new BsonString(database)).append("maxTimeMS", new BsonInt32(1000));
+        .append("$db", new BsonString(database)).append("maxTimeMS", new BsonInt32(awaitMs / 2 + ThreadLocalRandom.current().nextInt(awaitMs / 2 + 1)));
     send(raft, getMore).whenComplete((reply, failure) -> {
       if (failure != null || !reply.isDocument("cursor")) {
-        failures.incrementAndGet();
+        if (failures.getAndIncrement() == 0) {
+          firstFailure.set(failure != null ? failure.toString() : reply.toJson());
+        }
         return;
       }
       long now = System.nanoTime();
@@ -104,7 +126,8 @@ final class AsyncStreams implements AutoCloseable {
   }
 
   private CompletableFuture<BsonDocument> send(RaftClient raft, BsonDocument command) {
-    return raft.async().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), 0, node)
+    Message message = Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command)));
+    return UnorderedAsync.send(RaftClientRequest.staleReadRequestType(0), message, node, (RaftClientImpl) raft)
         .thenApply(RaftClientReply::getMessage).thenApply(m -> BsonBytes.decode(m.getContent().asReadOnlyByteBuffer()));
   }
 
@@ -115,6 +138,11 @@ final class AsyncStreams implements AutoCloseable {
 
   long failures() {
     return failures.get();
+  }
+
+  /** What the first failed getMore got: its exception or its error reply. */
+  String firstFailure() {
+    return firstFailure.get();
   }
 
   @Override

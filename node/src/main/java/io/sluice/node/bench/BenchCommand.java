@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
     "  fanout        on a running cluster: event delivery with each --fanout count of streams open on one follower",
     "  streams       stream, resume and fanout one after another",
     "  resume-depth  resume cost against how far back the token is, on a local store without Raft (--entries)",
+    "  pins          streams that each watch their own documents, pinned against the same filters unpinned, on a local",
+    "                store without Raft: writes/s while each write's event reaches its stream (--pin-streams, --pin-writes, --runs)",
     "  maintenance   two local stores without Raft fed the same --entries in turns, one maintained (trees renewed, file",
     "                compacted) and one not: file and record sizes and apply time every 100,000 entries",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
@@ -45,7 +47,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, maintenance, durability or engine")
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, pins, maintenance, durability or engine")
   String scenario;
 
   @Option(names = "--connect", description = "connection string of the cluster to measure (stream, resume, fanout, streams; write and read)")
@@ -79,10 +81,24 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--fanout-seconds", defaultValue = "10", description = "seconds of writes per fan-out step (fanout; default ${DEFAULT-VALUE})")
   int fanoutSeconds;
 
+  @Option(names = "--fanout-filter", defaultValue = "all", description = "all: every stream sees every write; owner: stream k matches"
+      + " {'fullDocument.owner': k} and write i has owner i mod the stream count, so each write reaches one stream (fanout; default ${DEFAULT-VALUE})")
+  StreamBench.FanoutFilter fanoutFilter;
+
+  @Option(names = "--pin-streams", defaultValue = "10000", description = "streams on the store (pins; default ${DEFAULT-VALUE})")
+  int pinStreams;
+
+  @Option(names = "--pin-writes", defaultValue = "300", description = "inserts applied in each measurement (pins; default ${DEFAULT-VALUE})")
+  int pinWrites;
+
+  @Option(names = "--fanout-await", defaultValue = "1000", description = "ms each fan-out stream's getMore waits for an event (fanout; default ${DEFAULT-VALUE},"
+      + " at most 10000)")
+  int fanoutAwaitMs;
+
   @Option(names = "--data-mb", defaultValue = "1024", description = "MiB of documents loaded before measuring (durability; default ${DEFAULT-VALUE})")
   int dataMb;
 
-  @Option(names = "--runs", defaultValue = "3", description = "measured runs; the table gives medians (durability; default ${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "3", description = "measured runs; the table gives medians (durability, pins; default ${DEFAULT-VALUE})")
   int runs;
 
   @Option(names = "--writers", defaultValue = "8", description = "closed-loop writer threads (stream's saturation, failover, durability; default ${DEFAULT-VALUE})")
@@ -137,6 +153,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (chart != null && !List.of("write", "read", "baseline", "failover", "durability").contains(scenario)) {
       throw new IllegalArgumentException("--chart goes with write, read, baseline, failover and durability, not " + scenario);
     }
+    if (scenario.equals("pins")) {
+      if (pinStreams < 1 || pinWrites < 1 || runs < 1) {
+        throw new IllegalArgumentException("--pin-streams, --pin-writes and --runs must be positive");
+      }
+      write(new PinnedFanoutBench(pinStreams, pinWrites, runs, spec.commandLine().getOut()).run());
+      return 0;
+    }
     if (scenario.equals("resume-depth") || scenario.equals("maintenance")) {
       if (entries < 2) {
         throw new IllegalArgumentException("--entries must be at least 2, got " + entries);
@@ -174,18 +197,18 @@ public final class BenchCommand implements Callable<Integer> {
       case "fanout" -> EnumSet.of(StreamBench.Part.FANOUT);
       case "streams" -> EnumSet.allOf(StreamBench.Part.class);
       default -> throw new IllegalArgumentException("unknown scenario '" + scenario
-          + "'; known: write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, durability, engine");
+          + "'; known: write, read, baseline, failover, stream, resume, fanout, streams, resume-depth, pins, maintenance, durability, engine");
     };
     if (connect == null) {
       throw new IllegalArgumentException("bench " + scenario + " needs --connect (./sluice adds the local cluster's)");
     }
     if (rate < 1 || writers < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
-        || fanout.stream().anyMatch(n -> n < 1)) {
-      throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2)");
+        || fanout.stream().anyMatch(n -> n < 1) || fanoutAwaitMs < 1 || fanoutAwaitMs > 10_000) {
+      throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2, --fanout-await at most 10000)");
     }
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
       StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, opens, resumeBack, fanout, fanoutRate,
-          fanoutSeconds);
+          fanoutSeconds, fanoutFilter, fanoutAwaitMs);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
     return 0;

@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.Document;
 
 /**
@@ -34,8 +37,11 @@ import org.bson.Document;
 final class StreamBench {
   enum Part { ACK_TO_EVENT, OPEN, RESUME, FANOUT }
 
+  /** What each fan-out stream watches: every write, or its own owner's (one stream per write). Lower case: picocli parses the names as given. */
+  enum FanoutFilter { all, owner }
+
   record Options(Set<Part> parts, int rate, int writers, int seconds, int warmupSeconds, int opens, int resumeBack, List<Integer> fanout,
-                 int fanoutRate, int fanoutSeconds) {}
+                 int fanoutRate, int fanoutSeconds, FanoutFilter fanoutFilter, int fanoutAwaitMs) {}
 
   private final SluiceClient client;
   private final Options options;
@@ -146,18 +152,20 @@ final class StreamBench {
    * queued a minute after the last was due mean the cluster cannot take the rate: the run stops.
    */
   private void writeAtFixedRate(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception {
+    atFixedRate(options.rate(), options.rate() * seconds, "--rate", ignored -> insert(c, ids.getAndIncrement(), new Document(), acks));
+  }
+
+  /** Sends {@code count} writes at {@code rate} per second, each from one of 64 threads: a slow acknowledgement holds up no other. */
+  private static void atFixedRate(int rate, int count, String option, Write write) throws InterruptedException {
     ExecutorService senders = Executors.newFixedThreadPool(64);
     try {
-      paced(options.rate(), options.rate() * seconds, ignored -> {
-        int id = ids.getAndIncrement();
-        senders.execute(() -> insert(c, id, acks));
-      });
+      paced(rate, count, i -> senders.execute(() -> write.write(i)));
     } finally {
       senders.shutdown();
       if (!senders.awaitTermination(1, TimeUnit.MINUTES)) {
         senders.shutdownNow();
-        throw new IllegalStateException("writes at " + options.rate() + "/s were still queued a minute after the last was due: the"
-            + " cluster takes fewer; give a lower --rate");
+        throw new IllegalStateException("writes at " + rate + "/s were still queued a minute after the last was due: the"
+            + " cluster takes fewer; give a lower " + option);
       }
     }
   }
@@ -169,7 +177,7 @@ final class StreamBench {
     for (int w = 0; w < options.writers(); w++) {
       writers.execute(() -> {
         while (System.nanoTime() < end) {
-          insert(c, ids.getAndIncrement(), acks);
+          insert(c, ids.getAndIncrement(), new Document(), acks);
         }
       });
     }
@@ -180,10 +188,12 @@ final class StreamBench {
     }
   }
 
-  /** A failed write is counted and left out: only acknowledged writes have an ack-to-event time. */
-  private void insert(SluiceCollection c, int id, Map<Integer, Long> acks) {
+  /** Inserts {@code _id: id} with {@code fields} and 100 bytes of padding; a failure is counted and left out of {@code acks}. */
+  private void insert(SluiceCollection c, int id, Document fields, Map<Integer, Long> acks) {
     try {
-      c.insertOne(new Document("_id", id).append("pad", "x".repeat(100)));
+      Document document = new Document("_id", id).append("pad", "x".repeat(100));
+      document.putAll(fields);
+      c.insertOne(document);
       acks.put(id, System.nanoTime());
     } catch (RuntimeException e) {
       if (failedWrites.getAndIncrement() == 0) {
@@ -282,31 +292,41 @@ final class StreamBench {
     results.put("resume", resume);
   }
 
-  /** {@code streams} open streams on the follower, all on one collection; a writer at a fixed rate. */
+  /**
+   * {@code streams} open streams on the follower, all on one collection; a writer at a fixed rate. With
+   * {@link FanoutFilter#owner}, stream k matches the writes whose owner is k, and write i is owner
+   * i mod {@code streams}'s: each write reaches one stream.
+   */
   private void fanout(int streams) throws Exception {
     String collection = prefix + "_fanout" + streams;
     SluiceCollection c = client.getDatabase(database).getCollection(collection);
     Map<Integer, Long> acks = new ConcurrentHashMap<>();
     Latency delivery = new Latency();
-    try (AsyncStreams open = new AsyncStreams(client.connectionString(), follower, database, collection)) {
+    boolean byOwner = options.fanoutFilter() == FanoutFilter.owner;
+    IntFunction<List<BsonDocument>> stages = k -> byOwner
+        ? List.of(new BsonDocument("$match", new BsonDocument("fullDocument.owner", new BsonInt32(k)))) : List.of();
+    try (AsyncStreams open = new AsyncStreams(client.connectionString(), follower, database, collection, stages, options.fanoutAwaitMs())) {
       long start = System.nanoTime();
       open.open(streams);
-      say("fan-out: %d streams open on the follower in %.1f s; %d writes at %d/s...", streams, (System.nanoTime() - start) / 1e9,
-          options.fanoutRate() * options.fanoutSeconds(), options.fanoutRate());
-      paced(options.fanoutRate(), options.fanoutRate() * options.fanoutSeconds(), i -> {
-        c.insertOne(new Document("_id", i));
-        acks.put(i, System.nanoTime());
-      });
-      long expected = (long) streams * acks.size();
+      int warmups = options.fanoutRate() * options.warmupSeconds();
+      say("fan-out: %d streams open on the follower in %.1f s; %d writes at %d/s, the first %d s unmeasured...", streams,
+          (System.nanoTime() - start) / 1e9, warmups + options.fanoutRate() * options.fanoutSeconds(), options.fanoutRate(),
+          options.warmupSeconds());
+      atFixedRate(options.fanoutRate(), warmups + options.fanoutRate() * options.fanoutSeconds(), "--fanout-rate",
+          i -> insert(c, i, new Document("owner", i % streams), acks));
+      long expected = byOwner ? acks.size() : (long) streams * acks.size();
       waitFor(() -> open.arrivals().size() >= expected, 30);
       for (long[] arrival : open.arrivals()) {
         Long ack = acks.get((int) arrival[0]);
-        if (ack != null) {
+        if (ack != null && arrival[0] >= warmups) {
           delivery.recordNanos(arrival[1] - ack);
         }
       }
       say("  %d streams: delivery %s; %d of %d deliveries seen, %d failed getMores", streams, delivery.summary(),
           open.arrivals().size(), expected, open.failures());
+      if (open.failures() > 0) {
+        say("  first failed getMore: %s", open.firstFailure());
+      }
     }
     results.put("fanout_" + streams, delivery.toMap());
   }

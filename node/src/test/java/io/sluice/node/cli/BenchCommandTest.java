@@ -29,6 +29,13 @@ class BenchCommandTest {
   }
 
   @Test
+  void pinsComparesPinnedAndUnpinnedStreamsWithEveryEventDelivered() {
+    String out = run(0, "bench", "pins", "--pin-streams", "20", "--pin-writes", "40", "--runs", "1")[0];
+    // The bench itself fails if an event is missing; here both figures and the pair's ratio are printed.
+    assertThat(out).contains("warm-up 20 streams: pinned", "run 1 20 streams: pinned", "median of 1: pinned", "ratio");
+  }
+
+  @Test
   void maintenanceReportsBothStoresAtTheEnd(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("maintenance.json");
     String out = run(0, "bench", "maintenance", "--entries", "1500", "--json", json.toString())[0];
@@ -93,6 +100,9 @@ class BenchCommandTest {
     assertThat(run(2, "bench", "baseline", "--connect", "sluice://127.0.0.1:1")[1]).contains("the baseline runs in this JVM");
     assertThat(run(2, "bench", "write", "--value-bytes", "20000000")[1]).contains("--value-bytes must leave room");
     assertThat(run(2, "bench", "failover", "--writers", "0")[1]).contains("--writers, --warmup, --seconds and --runs must be positive");
+    assertThat(run(2, "bench", "pins", "--pin-streams", "0")[1]).contains("--pin-streams, --pin-writes and --runs must be positive");
+    assertThat(run(2, "bench", "fanout", "--connect", "sluice://127.0.0.1:1", "--fanout-await", "20000")[1]).contains("--fanout-await at most 10000");
+    assertThat(run(2, "bench", "fanout", "--connect", "sluice://127.0.0.1:1", "--fanout-filter", "some")[1]).contains("some");
     assertThat(run(2, "bench", "resume-depth", "--chart", "x.html")[1]).contains("--chart goes with write, read, baseline, failover and durability");
   }
 

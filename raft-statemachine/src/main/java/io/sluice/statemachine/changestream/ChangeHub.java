@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
@@ -19,7 +20,9 @@ import org.bson.BsonValue;
  * tail (one decoded copy for all of them) and falls back to the store only for older positions.
  * Waiting streams are woken on {@code wakeups}, never on the apply thread, and only those whose scope
  * the record touches ({@link #wakeKeys}): a write to one collection does not wake the streams of
- * another, which is what keeps thousands of streams cheap.
+ * another. A stream whose filter pins a field of the event to a few values ({@link FieldPin}) is woken
+ * only by events with one of them there, and skips the rest unread ({@link #skip}): thousands of
+ * streams that each watch their own documents cost one stream's work per write.
  */
 public final class ChangeHub {
   private final ConcurrentSkipListMap<Long, BsonDocument> tail = new ConcurrentSkipListMap<>();
@@ -32,8 +35,17 @@ public final class ChangeHub {
   /** Waits by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
   private final Map<String, List<Wakeup>> waiters = new HashMap<>();
   static final String ANY = "";
+  private final PinnedWatches pinned = new PinnedWatches();
   private volatile long coversAfter;
-  private volatile long lastPublished;
+  /** The newest published record's position; written after the pins it touched, under {@code waitersLock}. */
+  private volatile Published published;
+  /** Pins know nothing of records up to here (the store came from a snapshot): no skipping over them. */
+  private volatile long trackedSince;
+
+  /** Where the newest published record is; {@code term} is {@link #UNKNOWN_TERM} until one is published after a (re)start. */
+  record Published(long index, long term) {}
+
+  private static final long UNKNOWN_TERM = -1;
 
   /**
    * @param lastApplied the index the store is at: the tail will hold every record after it
@@ -45,7 +57,8 @@ public final class ChangeHub {
     this.maxBytes = maxBytes;
     this.wakeups = wakeups;
     this.coversAfter = lastApplied;
-    this.lastPublished = lastApplied;
+    this.trackedSince = lastApplied;
+    this.published = new Published(lastApplied, UNKNOWN_TERM);
   }
 
   /** Called by the apply thread, in index order, once the record ({@code encodedBytes} long) is committed. */
@@ -57,8 +70,23 @@ public final class ChangeHub {
       coversAfter = tail.pollFirstEntry().getKey();
       bytes -= sizes.removeFirst();
     }
-    lastPublished = index;
-    wake(wakeKeys(record));
+    List<Wakeup> ready = new ArrayList<>();
+    synchronized (waitersLock) {
+      for (String key : wakeKeys(record)) {
+        List<Wakeup> woken = waiters.remove(key);
+        if (woken != null) {
+          ready.addAll(woken);
+        }
+      }
+      for (BsonValue event : record.getArray("events")) {
+        pinned.touch(index, event.asDocument(), ready);
+      }
+      published = new Published(index, record.getInt64("term").getValue());
+      ready.forEach(Wakeup::markWoken);
+    }
+    if (!ready.isEmpty()) {
+      wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+    }
   }
 
   /**
@@ -72,9 +100,11 @@ public final class ChangeHub {
       sizes.clear();
       bytes = 0;
       coversAfter = lastApplied;
-      lastPublished = lastApplied;
+      trackedSince = lastApplied;
+      published = new Published(lastApplied, UNKNOWN_TERM);
       waiters.values().forEach(ready::addAll);
       waiters.clear();
+      pinned.takeAllWaits(ready);
       ready.forEach(Wakeup::markWoken);
     }
     wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
@@ -117,7 +147,7 @@ public final class ChangeHub {
 
   /** The index of the newest published record: streams read no further. */
   public long lastPublished() {
-    return lastPublished;
+    return published.index();
   }
 
   /** True if the tail holds every record after {@code index}. */
@@ -131,51 +161,134 @@ public final class ChangeHub {
   }
 
   /**
-   * Completes (on the wake-up executor) once a record after {@code index} has been published that
-   * concerns {@code wakeKey} — at once if one may already have been.
+   * What one stream waits for: the records of its scope ({@code scopeKey}), or, when it is pinned, the
+   * records that touch its pin in its collection. A pinned watch is tracked by the hub from {@link #watch}
+   * until {@link #release}.
    */
-  Wakeup whenPublishedAfter(long index, String wakeKey) {
+  static final class Watch {
+    final String scopeKey;
+    final String namespace;
+    final FieldPin pin;
+    /** Guarded by the hub's {@code waitersLock}. */
+    private boolean released;
+
+    private Watch(String scopeKey, String namespace, FieldPin pin) {
+      this.scopeKey = scopeKey;
+      this.namespace = namespace;
+      this.pin = pin;
+    }
+
+    static Watch of(String scopeKey) {
+      return new Watch(scopeKey, null, null);
+    }
+  }
+
+  /**
+   * The watch of a new stream with this scope: pinned if {@code pin} is given (the stream is on the
+   * collection {@code namespace}), and then tracked by the hub until {@link #release}d.
+   */
+  Watch register(String scopeKey, String namespace, Optional<FieldPin> pin) {
+    if (pin.isEmpty()) {
+      return Watch.of(scopeKey);
+    }
+    synchronized (waitersLock) {
+      pinned.register(namespace, pin.get(), published.index());
+    }
+    return new Watch(scopeKey, namespace, pin.get());
+  }
+
+  /** Stops tracking a watch's pin; a second release does nothing. */
+  void release(Watch watch) {
+    if (watch.pin == null) {
+      return;
+    }
+    synchronized (waitersLock) {
+      if (!watch.released) {
+        watch.released = true;
+        pinned.release(watch.namespace, watch.pin);
+      }
+    }
+  }
+
+  /**
+   * Where a stream goes next: to {@code quietTo} without reading, when nothing published since it read
+   * concerns it; else on, reading the records after {@code readAfter}.
+   */
+  record Skip(Optional<Published> quietTo, long readAfter) {
+
+    static Skip quietTo(Published newest) {
+      return new Skip(Optional.of(newest), newest.index());
+    }
+
+    static Skip readAfter(long index) {
+      return new Skip(Optional.empty(), index);
+    }
+  }
+
+  /**
+   * Where a stream that has read through {@code readThrough} goes next. A pinned stream moves to the
+   * newest published position if nothing published since touches its pin, else reads on from the first
+   * record that may. An unpinned stream reads on from where it is.
+   */
+  Skip skip(Watch watch, long readThrough) {
+    Published newest = published;
+    if (watch.pin == null || readThrough < trackedSince) {
+      return Skip.readAfter(readThrough);
+    }
+    long first = pinned.firstTouchAfter(watch.namespace, watch.pin, readThrough);
+    if (first == PinnedWatches.NONE) {
+      return newest.index() > readThrough ? Skip.quietTo(newest) : Skip.readAfter(readThrough);
+    }
+    return Skip.readAfter(first - 1);
+  }
+
+  /**
+   * Completes (on the wake-up executor) once a record after {@code index} has been published that
+   * concerns the watch — at once if one may already have been.
+   */
+  Wakeup whenPublishedAfter(long index, Watch watch) {
     Wakeup future = new Wakeup();
     synchronized (waitersLock) {
-      if (lastPublished > index) {
+      if (published.index() > index) {
         future.complete(null);
+      } else if (watch.pin != null) {
+        pinned.await(watch.namespace, watch.pin, future);
       } else {
-        waiters.computeIfAbsent(wakeKey, k -> new ArrayList<>()).add(future);
+        waiters.computeIfAbsent(watch.scopeKey, k -> new ArrayList<>()).add(future);
       }
     }
     return future;
   }
 
+  Wakeup whenPublishedAfter(long index, String scopeKey) {
+    return whenPublishedAfter(index, Watch.of(scopeKey));
+  }
+
   /** Drops a waiter whose wait ended another way (its getMore timed out), so quiet scopes do not pile up futures. */
-  void forget(String wakeKey, CompletableFuture<Void> future) {
+  void forget(Watch watch, Wakeup future) {
     synchronized (waitersLock) {
-      List<Wakeup> list = waiters.get(wakeKey);
-      if (list != null && list.remove(future) && list.isEmpty()) {
-        waiters.remove(wakeKey);
+      if (watch.pin != null) {
+        pinned.forget(watch.namespace, watch.pin, future);
+        return;
       }
+      List<Wakeup> list = waiters.get(watch.scopeKey);
+      if (list != null && list.remove(future) && list.isEmpty()) {
+        waiters.remove(watch.scopeKey);
+      }
+    }
+  }
+
+  /** Pinned values tracked for open streams (for tests). */
+  int trackedPinValues() {
+    synchronized (waitersLock) {
+      return pinned.trackedValues();
     }
   }
 
   /** How many waiters are parked (for tests and status). */
   int waiting() {
     synchronized (waitersLock) {
-      return waiters.values().stream().mapToInt(List::size).sum();
-    }
-  }
-
-  private void wake(Set<String> keys) {
-    List<Wakeup> ready = new ArrayList<>();
-    synchronized (waitersLock) {
-      for (String key : keys) {
-        List<Wakeup> woken = waiters.remove(key);
-        if (woken != null) {
-          ready.addAll(woken);
-        }
-      }
-      ready.forEach(Wakeup::markWoken);
-    }
-    if (!ready.isEmpty()) {
-      wakeups.execute(() -> ready.forEach(f -> f.complete(null)));
+      return waiters.values().stream().mapToInt(List::size).sum() + pinned.waiting();
     }
   }
 

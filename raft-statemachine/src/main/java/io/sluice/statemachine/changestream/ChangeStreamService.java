@@ -151,8 +151,16 @@ public final class ChangeStreamService implements AutoCloseable {
       Start start = startLocked(spec, token);
       StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
           nanoClock.getAsLong());
-      StreamCursor.Batch batch = cursor.fill(spec.batchSize());
-      if (!batch.closed()) {
+      StreamCursor.Batch batch;
+      try {
+        batch = cursor.fill(spec.batchSize());
+      } catch (RuntimeException e) {
+        cursor.close();
+        throw e;
+      }
+      if (batch.closed()) {
+        cursor.close();
+      } else {
         cursors.put(cursor.id, cursor);
       }
       return reply(cursor, batch, "firstBatch");
@@ -269,24 +277,24 @@ public final class ChangeStreamService implements AutoCloseable {
         batch = cursor.fill(batchSize);
       } catch (RuntimeException e) {
         // Like MongoDB, a stream that hit an error is over; the client decides whether to resume.
-        cursors.remove(cursor.id);
+        remove(cursor);
         throw e;
       }
     }
     long remaining = deadlineNanos - nanoClock.getAsLong();
     if (!batch.events().isEmpty() || batch.closed() || remaining <= 0) {
       if (batch.closed()) {
-        cursors.remove(cursor.id);
+        remove(cursor);
       }
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
-    ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.spec.wakeKey());
+    ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
     cursor.waitFor(published);
     CompletableFuture<Void> timeout = new CompletableFuture<>();
     timers.schedule(() -> {
       timeout.complete(null);
-      hub.forget(cursor.spec.wakeKey(), published);
+      hub.forget(cursor.watch, published);
     }, remaining, TimeUnit.NANOSECONDS);
     return published.applyToEither(timeout, v -> v).thenCompose(v -> {
       cursor.waitFor(null);
@@ -310,7 +318,17 @@ public final class ChangeStreamService implements AutoCloseable {
   }
 
   private BsonDocument kill(BsonDocument command) {
-    return Replies.killCursors(command, id -> cursors.remove(id) != null);
+    return Replies.killCursors(command, id -> {
+      StreamCursor cursor = cursors.get(id);
+      return cursor != null && remove(cursor);
+    });
+  }
+
+  /** Closes an open cursor: true if it was open (this call closed it). */
+  private boolean remove(StreamCursor cursor) {
+    boolean removed = cursors.remove(cursor.id, cursor);
+    cursor.close();
+    return removed;
   }
 
   private BsonDocument reply(StreamCursor cursor, StreamCursor.Batch batch, String batchField) {
@@ -335,11 +353,11 @@ public final class ChangeStreamService implements AutoCloseable {
 
   private void closeIdleCursors() {
     long now = nanoClock.getAsLong();
-    cursors.values().removeIf(c -> now - c.lastUsedNanos() > idleTimeout.toNanos());
+    cursors.values().stream().filter(c -> now - c.lastUsedNanos() > idleTimeout.toNanos()).toList().forEach(this::remove);
   }
 
   @Override
   public void close() {
-    cursors.clear();
+    List.copyOf(cursors.values()).forEach(this::remove);
   }
 }

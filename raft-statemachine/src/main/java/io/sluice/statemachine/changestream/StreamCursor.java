@@ -23,6 +23,8 @@ import org.bson.BsonValue;
 final class StreamCursor {
   final long id;
   final StreamSpec spec;
+  /** What it waits for in the hub; released when the cursor closes. */
+  final ChangeHub.Watch watch;
   private final EventView view;
   private final DocumentStore store;
   private final ChangeHub hub;
@@ -41,6 +43,7 @@ final class StreamCursor {
   StreamCursor(long id, StreamSpec spec, DocumentStore store, ChangeHub hub, ResumeToken start, boolean startIsToken, long nowNanos) {
     this.id = id;
     this.spec = spec;
+    this.watch = hub.register(spec.wakeKey(), spec.database() + "." + spec.collection(), spec.pin());
     this.view = new EventView(spec, store);
     this.store = store;
     this.hub = hub;
@@ -82,6 +85,11 @@ final class StreamCursor {
     return w != null && !w.isWoken();
   }
 
+  /** Ends the stream's interest in the hub. Idempotent. */
+  void close() {
+    hub.release(watch);
+  }
+
   /** The wake-up its getMore now waits for; null once it polls again. */
   void waitFor(ChangeHub.Wakeup wakeup) {
     this.waitingFor = wakeup;
@@ -94,19 +102,28 @@ final class StreamCursor {
   Batch fill(int limit) {
     store.readLock().lock();
     try {
-      return read(limit);
+      ChangeHub.Skip skip = hub.skip(watch, readThrough(position));
+      if (skip.quietTo().isPresent()) {
+        // Nothing published since it read can match its pin: where reading every record would end.
+        ChangeHub.Published quietTo = skip.quietTo().get();
+        position = ResumeToken.highWaterMark(quietTo.term(), quietTo.index());
+        positionIsToken = true;
+        return new Batch(new BsonArray(), Optional.of(position), false);
+      }
+      return read(limit, skip.readAfter());
     } finally {
       readThrough = readThrough(position);
       store.readLock().unlock();
     }
   }
 
-  private Batch read(int limit) {
+  /** Reads the records after {@code readAfter} (at least its position; those in between show nothing for it). */
+  private Batch read(int limit, long readAfter) {
     BsonArray batch = new BsonArray();
     long bytes = 0;
     long end = hub.lastPublished();
     boolean partial = position.kind() != ResumeToken.Kind.HIGH_WATER_MARK;
-    long from = partial ? position.index() - 1 : position.index();
+    long from = Math.max(partial ? position.index() - 1 : position.index(), readAfter);
     Iterator<Map.Entry<Long, BsonDocument>> records = hub.covers(from) ? hub.after(from).entrySet().iterator() : store.history().after(from);
     while (records.hasNext() && !invalidated && batch.size() < limit) {
       Map.Entry<Long, BsonDocument> entry = records.next();
@@ -127,7 +144,7 @@ final class StreamCursor {
         }
         BsonDocument stored = events.get(ordinal).asDocument();
         position = ResumeToken.event(term, index, ordinal);
-        if (!inScope(stored)) {
+        if (!inScope(stored) || missesPin(stored)) {
           continue;
         }
         Optional<BsonDocument> shown = show(stored);
@@ -163,6 +180,19 @@ final class StreamCursor {
           + "that point. Only transformations that retain the unmodified _id field are allowed. Event: " + token.toString());
     }
     return result;
+  }
+
+  /** True if the event cannot pass the stream's first $match: it holds none of the pinned values (checked before rendering it). */
+  private boolean missesPin(BsonDocument event) {
+    if (spec.pin().isEmpty()) {
+      return false;
+    }
+    FieldPin.Touch touch = spec.pin().get().touch(event);
+    return switch (touch.held()) {
+      case NOTHING -> true;
+      case VALUE -> !spec.pin().get().values().contains(touch.key());
+      case UNKNOWN -> false;
+    };
   }
 
   private boolean inScope(BsonDocument event) {

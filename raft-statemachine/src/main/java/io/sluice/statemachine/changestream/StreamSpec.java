@@ -15,11 +15,12 @@ import org.bson.BsonValue;
  * What a change stream watches and how, read from an {@code aggregate} command whose first stage is
  * {@code $changeStream}: the scope (a collection, a database or the whole cluster), the start
  * (resumeAfter, startAfter, startAtOperationTime or now), the {@code fullDocument} and
- * {@code fullDocumentBeforeChange} modes, and the compiled stages after {@code $changeStream}.
+ * {@code fullDocumentBeforeChange} modes, the compiled stages after {@code $changeStream}, and the
+ * field its first {@code $match} pins, if any (collection streams only).
  */
 record StreamSpec(Scope scope, String database, String collection, FullDocument fullDocument,
                   BeforeChange beforeChange, Optional<ResumeToken> resumeAfter, Optional<ResumeToken> startAfter,
-                  Optional<BsonTimestamp> startAtOperationTime, Pipeline pipeline, int batchSize) {
+                  Optional<BsonTimestamp> startAtOperationTime, Pipeline pipeline, int batchSize, Optional<FieldPin> pin) {
   private static final Set<String> OPTIONS = Set.of("fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter",
       "startAtOperationTime", "allChangesForCluster", "showExpandedEvents");
   static final int DEFAULT_BATCH_SIZE = 101;
@@ -46,7 +47,7 @@ record StreamSpec(Scope scope, String database, String collection, FullDocument 
     }
   }
 
-  /** The key under which this stream waits in {@link ChangeHub}: woken only by records in its scope. */
+  /** The key under which an unpinned stream waits in {@link ChangeHub}: woken only by records in its scope. */
   String wakeKey() {
     return switch (scope) {
       case COLLECTION -> ChangeHub.collectionKey(database + "." + collection);
@@ -131,8 +132,12 @@ record StreamSpec(Scope scope, String database, String collection, FullDocument 
         throw bad("$changeStream is only valid as the first stage of a pipeline");
       }
     }
-    return new StreamSpec(scope, database, collection, fullDocument(options), beforeChange(options), resumeAfter, startAfter, startAt,
-        Pipeline.compileForChangeStream(rest), batchSize(command));
+    Pipeline pipeline = Pipeline.compileForChangeStream(rest);
+    FullDocument fullDocument = fullDocument(options);
+    BeforeChange beforeChange = beforeChange(options);
+    Optional<FieldPin> pin = scope == Scope.COLLECTION ? FieldPin.of(rest, fullDocument, beforeChange) : Optional.empty();
+    return new StreamSpec(scope, database, collection, fullDocument, beforeChange, resumeAfter, startAfter, startAt, pipeline,
+        batchSize(command), pin);
   }
 
   static int batchSize(BsonDocument command) {

@@ -58,6 +58,11 @@ public final class Filter {
     return matcher.matches(doc);
   }
 
+  /** True if a field's condition is operators ({@code {$gt: 1}}), false if it is a value to compare with (as {@code {$ref: ...}} is). */
+  public static boolean isOperatorCondition(BsonValue condition) {
+    return FieldOperators.isOperatorDocument(condition);
+  }
+
   /**
    * The value the filter pins {@code _id} to by top-level equality ({@code {_id: v}} or
    * {@code {_id: {$eq: v}}} with a plain, non-regex, non-array v), for point lookups. Equality follows

@@ -20,15 +20,32 @@ import org.junit.jupiter.api.Test;
 
 class ChangeStreamServiceTest {
 
-  /** A store whose history reads are counted: the fan-out claim is about them. */
-  private static DocumentStore countingHistoryReads(DocumentStore store, AtomicInteger reads) {
+  /** A store whose history reads are counted, one for each lookup or seek and one for each record iterated: the fan-out claims are about them. */
+  @SuppressWarnings("unchecked")
+  static DocumentStore countingHistoryReads(DocumentStore store, AtomicInteger reads) {
     ChangeHistory history = store.history();
     ChangeHistory counting = (ChangeHistory) Proxy.newProxyInstance(ChangeHistory.class.getClassLoader(),
         new Class<?>[] {ChangeHistory.class}, (proxy, method, args) -> {
           if (method.getName().equals("after") || method.getName().equals("at")) {
             reads.incrementAndGet();
           }
-          return method.invoke(history, args);
+          Object result = method.invoke(history, args);
+          if (method.getName().equals("after")) {
+            java.util.Iterator<Object> records = (java.util.Iterator<Object>) result;
+            return new java.util.Iterator<Object>() {
+              @Override
+              public boolean hasNext() {
+                return records.hasNext();
+              }
+
+              @Override
+              public Object next() {
+                reads.incrementAndGet();
+                return records.next();
+              }
+            };
+          }
+          return result;
         });
     return (DocumentStore) Proxy.newProxyInstance(DocumentStore.class.getClassLoader(), new Class<?>[] {DocumentStore.class},
         (proxy, method, args) -> method.getName().equals("history") ? counting : method.invoke(store, args));
