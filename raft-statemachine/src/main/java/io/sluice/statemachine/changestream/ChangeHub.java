@@ -162,7 +162,7 @@ public final class ChangeHub {
 
   /**
    * What one stream waits for: the records of its scope ({@code scopeKey}), or, when it is pinned, the
-   * records that touch its pin in its collection. A pinned watch is tracked by the hub from {@link #watch}
+   * records that touch its pin in its collection. A pinned watch is tracked by the hub from {@link #register}
    * until {@link #release}.
    */
   static final class Watch {
@@ -236,7 +236,8 @@ public final class ChangeHub {
       return Skip.readAfter(readThrough);
     }
     long first = pinned.firstTouchAfter(watch.namespace, watch.pin, readThrough);
-    if (first == PinnedWatches.NONE) {
+    // A touch newer than the newest position read is of a record being published now: none before it.
+    if (first > newest.index()) {
       return newest.index() > readThrough ? Skip.quietTo(newest) : Skip.readAfter(readThrough);
     }
     return Skip.readAfter(first - 1);
@@ -264,7 +265,10 @@ public final class ChangeHub {
     return whenPublishedAfter(index, Watch.of(scopeKey));
   }
 
-  /** Drops a waiter whose wait ended another way (its getMore timed out), so quiet scopes do not pile up futures. */
+  /**
+   * Drops a wait that ended: a timed-out one, so quiet scopes do not pile up futures, and a woken one
+   * of a pin with several values, still filed under the others.
+   */
   void forget(Watch watch, Wakeup future) {
     synchronized (waitersLock) {
       if (watch.pin != null) {

@@ -297,6 +297,9 @@ public final class ChangeStreamService implements AutoCloseable {
       hub.forget(cursor.watch, published);
     }, remaining, TimeUnit.NANOSECONDS);
     return published.applyToEither(timeout, v -> v).thenCompose(v -> {
+      if (cursor.watch.pin != null && cursor.watch.pin.values().size() > 1) {
+        hub.forget(cursor.watch, published);
+      }
       cursor.waitFor(null);
       return poll(cursor, batchSize, deadlineNanos);
     });

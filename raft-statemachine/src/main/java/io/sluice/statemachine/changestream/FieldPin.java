@@ -31,8 +31,11 @@ record FieldPin(String path, StreamSpec.FullDocument fullDocument, Set<EqualityK
   private static final String DOCUMENT_KEY = "documentKey.";
   private static final String FULL_DOCUMENT = "fullDocument.";
   private static final Set<String> DOCUMENT_EVENTS = Set.of("insert", "update", "replace", "delete");
-  /** Operators whose evaluation can fail on an event: a stream with one must evaluate every event, as it would unpinned. */
-  private static final Set<String> EVALUATING = Set.of("$expr", "$where");
+  /**
+   * What can fail while an event is matched (an expression, or a regular expression too costly to run):
+   * a stream with one must match every event, as it would unpinned, to fail where it would.
+   */
+  private static final Set<String> EVALUATING = Set.of("$expr", "$where", "$regex");
 
   /**
    * The stream's pin, if its first stage is a {@code $match} with a pinnable equality (the one with
@@ -53,6 +56,9 @@ record FieldPin(String path, StreamSpec.FullDocument fullDocument, Set<EqualityK
   }
 
   private static boolean evaluates(BsonValue filter) {
+    if (filter.isRegularExpression()) {
+      return true;
+    }
     if (filter.isArray()) {
       return filter.asArray().stream().anyMatch(FieldPin::evaluates);
     }

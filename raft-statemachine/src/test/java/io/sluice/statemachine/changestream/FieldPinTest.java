@@ -65,6 +65,10 @@ class FieldPinTest {
     assertThat(pinOf("[{$match: {'updateDescription.updatedFields.x': 1}}]")).isEmpty();
     assertThat(pinOf("[{$match: {'documentKey._id': 5, $and: [{$expr: {$gt: [{$divide: [1, '$fullDocument.n']}, 0]}}]}}]"))
         .as("an expression can fail on an event the pin would skip").isEmpty();
+    assertThat(pinOf("[{$match: {'fullDocument.text': {$regularExpression: {pattern: '(a|b)*c', options: ''}}, 'documentKey._id': 5}}]"))
+        .as("so can a regular expression too costly to run").isEmpty();
+    assertThat(pinOf("[{$match: {'documentKey._id': 5, 'fullDocument.tags': {$in: ['x', {$regularExpression: {pattern: 'y', options: ''}}]}}}]"))
+        .isEmpty();
     assertThat(pinOf("[{$match: {'documentKey._id': 7}}]", FullDocument.REQUIRED)).as("a required image must be checked on every event")
         .isEmpty();
   }

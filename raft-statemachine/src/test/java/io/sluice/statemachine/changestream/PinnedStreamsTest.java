@@ -167,6 +167,18 @@ class PinnedStreamsTest {
     }
   }
 
+  @Test
+  void aWokenWaitOfAPinWithSeveralValuesLeavesNothingParkedUnderTheOthers() {
+    try (StreamHarness node = new StreamHarness()) {
+      long cursor = open(node, new BsonDocument(), "{'documentKey._id': {$in: [1, 2, 3]}}");
+      CompletableFuture<BsonDocument> waiting = node.service.execute(StreamHarness.getMore(cursor, "c", 10_000));
+      assertThat(node.hub.waiting()).as("filed under each of its values").isEqualTo(3);
+      node.insert("c", new BsonInt32(2));
+      assertThat(Replies.check(waiting.orTimeout(5, TimeUnit.SECONDS).join()).getDocument("cursor").getArray("nextBatch")).hasSize(1);
+      assertThat(node.hub.waiting()).isZero();
+    }
+  }
+
   private static void insertOwned(StreamHarness node, int id, int owner) {
     node.write(command("insert", "documents", new BsonArray(List.of(new BsonDocument("_id", new BsonInt32(id))
         .append("owner", new BsonInt32(owner))))));
