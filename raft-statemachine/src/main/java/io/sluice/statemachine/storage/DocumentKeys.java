@@ -17,14 +17,15 @@ import org.bson.types.Decimal128;
  * documents and arrays. Keys are plain BSON bytes of the canonical value, so they are deterministic
  * on every node.
  */
-final class DocumentKeys {
+public final class DocumentKeys {
   private DocumentKeys() {}
 
   static byte[] key(BsonValue id) {
     return BsonBytes.encode(new BsonDocument("", canonical(id)));
   }
 
-  static BsonValue canonical(BsonValue value) {
+  /** The one form of a value among those {@code $match} equality treats alike (numbers by exact value, inside documents and arrays too). */
+  public static BsonValue canonical(BsonValue value) {
     switch (value.getBsonType()) {
       case INT32:
       case INT64:
