@@ -271,6 +271,10 @@ public final class ChangeStreamService implements AutoCloseable {
   }
 
   private CompletableFuture<BsonDocument> poll(StreamCursor cursor, int batchSize, long deadlineNanos) {
+    if (cursor.isClosed()) {
+      // Killed (or timed out) while its getMore waited: its pin is gone, so reading on would read everything.
+      throw new SluiceException(ErrorCode.CURSOR_KILLED, "cursor " + cursor.id + " was closed while its getMore waited");
+    }
     StreamCursor.Batch batch;
     synchronized (cursor) {
       try {
@@ -291,13 +295,16 @@ public final class ChangeStreamService implements AutoCloseable {
     }
     ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
     cursor.waitFor(published);
+    if (cursor.isClosed()) {
+      published.complete(null); // closed before it could see this wait
+    }
     CompletableFuture<Void> timeout = new CompletableFuture<>();
     timers.schedule(() -> {
       timeout.complete(null);
       hub.forget(cursor.watch, published);
     }, remaining, TimeUnit.NANOSECONDS);
     return published.applyToEither(timeout, v -> v).thenCompose(v -> {
-      if (cursor.watch.pin != null && cursor.watch.pin.values().size() > 1) {
+      if (cursor.isClosed() || cursor.watch.pin != null && cursor.watch.pin.values().size() > 1) {
         hub.forget(cursor.watch, published);
       }
       cursor.waitFor(null);

@@ -39,6 +39,7 @@ final class StreamCursor {
   private boolean positionIsToken;
   private boolean invalidated;
   private volatile long lastUsedNanos;
+  private volatile boolean closed;
 
   StreamCursor(long id, StreamSpec spec, DocumentStore store, ChangeHub hub, ResumeToken start, boolean startIsToken, long nowNanos) {
     this.id = id;
@@ -85,9 +86,18 @@ final class StreamCursor {
     return w != null && !w.isWoken();
   }
 
-  /** Ends the stream's interest in the hub. Idempotent. */
+  /** Ends the stream's interest in the hub, and the wait of its getMore if one waits. Idempotent. */
   void close() {
+    closed = true;
     hub.release(watch);
+    ChangeHub.Wakeup waiting = waitingFor;
+    if (waiting != null) {
+      waiting.complete(null);
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   /** The wake-up its getMore now waits for; null once it polls again. */
@@ -97,10 +107,9 @@ final class StreamCursor {
 
   /**
    * Reads up to {@code limit} events that this stream shows, stopping at the last published record.
-   * Holds the store's read lock: a snapshot from the leader may replace the store, never mid-batch.
+   * A pinned stream that nothing published concerns moves on without reading.
    */
   Batch fill(int limit) {
-    store.readLock().lock();
     try {
       ChangeHub.Skip skip = hub.skip(watch, readThrough(position));
       if (skip.quietTo().isPresent()) {
@@ -113,61 +122,132 @@ final class StreamCursor {
       return read(limit, skip.readAfter());
     } finally {
       readThrough = readThrough(position);
-      store.readLock().unlock();
     }
   }
 
   /** Reads the records after {@code readAfter} (at least its position; those in between show nothing for it). */
   private Batch read(int limit, long readAfter) {
-    BsonArray batch = new BsonArray();
-    long bytes = 0;
+    Collected batch = new Collected(limit);
     long end = hub.lastPublished();
     boolean partial = position.kind() != ResumeToken.Kind.HIGH_WATER_MARK;
     long from = Math.max(partial ? position.index() - 1 : position.index(), readAfter);
-    Iterator<Map.Entry<Long, BsonDocument>> records = hub.covers(from) ? hub.after(from).entrySet().iterator() : store.history().after(from);
-    while (records.hasNext() && !invalidated && batch.size() < limit) {
-      Map.Entry<Long, BsonDocument> entry = records.next();
-      long index = entry.getKey();
-      if (index > end) {
-        break;
-      }
-      BsonDocument record = entry.getValue();
-      positionIsToken = true;
-      long term = record.getInt64("term").getValue();
-      BsonArray events = record.getArray("events");
-      int first = index == position.index() && partial ? position.ordinal() + 1 : 0;
-      boolean full = false;
-      for (int ordinal = first; ordinal < events.size() && !invalidated; ordinal++) {
-        if (batch.size() >= limit || bytes > Limits.MAX_DOCUMENT_BYTES) {
-          full = true;
+    try (Records records = new Records(from)) {
+      for (Map.Entry<Long, BsonDocument> entry = records.next(); entry != null && entry.getKey() <= end && !batch.isFull(); entry = records.next()) {
+        long index = entry.getKey();
+        long term = entry.getValue().getInt64("term").getValue();
+        positionIsToken = true;
+        int first = index == position.index() && partial ? position.ordinal() + 1 : 0;
+        if (!readEvents(entry.getValue(), term, index, first, batch)) {
           break;
         }
-        BsonDocument stored = events.get(ordinal).asDocument();
-        position = ResumeToken.event(term, index, ordinal);
-        if (!inScope(stored) || missesPin(stored)) {
-          continue;
-        }
-        Optional<BsonDocument> shown = show(stored);
-        if (shown.isPresent()) {
-          batch.add(shown.get());
-          bytes += BsonBytes.encode(shown.get()).length;
-        }
-        if (endsStream(stored)) {
-          BsonDocument invalidate = invalidateEvent(stored, term, index, ordinal);
-          batch.add(invalidate);
-          position = ResumeToken.invalidate(term, index, ordinal);
-          invalidated = true;
-        }
-      }
-      if (full) {
-        break;
-      }
-      if (!invalidated) {
         position = ResumeToken.highWaterMark(term, index);
+        if (watch.pin != null && !batch.isFull()) {
+          // A pinned stream goes from one record that touches its pin to the next, not through all in between.
+          ChangeHub.Skip next = hub.skip(watch, index);
+          if (next.quietTo().isPresent()) {
+            position = ResumeToken.highWaterMark(next.quietTo().get().term(), next.quietTo().get().index());
+            break;
+          }
+          if (next.readAfter() > index) {
+            records.seek(next.readAfter());
+          }
+        }
       }
     }
-    Optional<ResumeToken> pbrt = positionIsToken ? Optional.of(position) : Optional.empty();
-    return new Batch(batch, pbrt, invalidated);
+    return new Batch(batch.events, positionIsToken ? Optional.of(position) : Optional.empty(), invalidated);
+  }
+
+  /** The events a batch has collected, up to {@code limit} of them and about a document's size in bytes. */
+  private static final class Collected {
+    final BsonArray events = new BsonArray();
+    private final int limit;
+    private long bytes;
+
+    Collected(int limit) {
+      this.limit = limit;
+    }
+
+    void add(BsonDocument event) {
+      events.add(event);
+      bytes += BsonBytes.encode(event).length;
+    }
+
+    boolean isFull() {
+      return events.size() >= limit || bytes > Limits.MAX_DOCUMENT_BYTES;
+    }
+  }
+
+  /**
+   * Adds the events of one record from ordinal {@code first} on that this stream shows; true if it read
+   * them all, false if the batch filled up or the stream ended first (its position says where it stopped).
+   */
+  private boolean readEvents(BsonDocument record, long term, long index, int first, Collected batch) {
+    BsonArray events = record.getArray("events");
+    for (int ordinal = first; ordinal < events.size(); ordinal++) {
+      if (batch.isFull() || invalidated) {
+        return false;
+      }
+      BsonDocument stored = events.get(ordinal).asDocument();
+      position = ResumeToken.event(term, index, ordinal);
+      if (!inScope(stored) || missesPin(stored)) {
+        continue;
+      }
+      show(stored).ifPresent(batch::add);
+      if (endsStream(stored)) {
+        batch.add(invalidateEvent(stored, term, index, ordinal));
+        position = ResumeToken.invalidate(term, index, ordinal);
+        invalidated = true;
+      }
+    }
+    return !invalidated;
+  }
+
+  /**
+   * The records after an index: from the hub's tail while it holds them, without a lock (they never
+   * change), else from the store's history under the store's read lock, held until closed (a snapshot
+   * from the leader may replace the store, never mid-batch).
+   */
+  private final class Records implements AutoCloseable {
+    private Iterator<Map.Entry<Long, BsonDocument>> iterator;
+    private boolean fromTail;
+    private boolean locked;
+    /** The index of the last record returned (or the one it started after). */
+    private long after;
+
+    Records(long after) {
+      seek(after);
+    }
+
+    void seek(long index) {
+      after = index;
+      fromTail = hub.covers(index);
+      if (!fromTail && !locked) {
+        store.readLock().lock();
+        locked = true;
+      }
+      iterator = fromTail ? hub.after(index).entrySet().iterator() : store.history().after(index);
+    }
+
+    /** The next record, or null after the last. */
+    Map.Entry<Long, BsonDocument> next() {
+      Map.Entry<Long, BsonDocument> next = iterator.hasNext() ? iterator.next() : null;
+      if (fromTail && !hub.covers(after)) {
+        // The tail dropped records after the last one returned while this read: the store has them.
+        seek(after);
+        return next();
+      }
+      if (next != null) {
+        after = next.getKey();
+      }
+      return next;
+    }
+
+    @Override
+    public void close() {
+      if (locked) {
+        store.readLock().unlock();
+      }
+    }
   }
 
   private Optional<BsonDocument> show(BsonDocument stored) {

@@ -10,12 +10,17 @@ import io.sluice.statemachine.storage.DocumentStore;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.lang.reflect.Proxy;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonString;
 import org.junit.jupiter.api.Test;
 
 class ChangeStreamServiceTest {
@@ -203,6 +208,64 @@ class ChangeStreamServiceTest {
       BsonDocument b = Replies.check(waitingB.get(5, java.util.concurrent.TimeUnit.SECONDS));
       assertThat(b.getDocument("cursor").getArray("nextBatch")).isEmpty();
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> node.hub.waiting() == 0);
+    }
+  }
+
+  @Test
+  void aReadThatTheTailOutrunsGoesOnFromTheStoreWithoutAGap() {
+    AtomicReference<Runnable> onLookup = new AtomicReference<>();
+    DocumentStore store = MapDbDocumentStore.inMemory();
+    DocumentStore lookingUp = (DocumentStore) Proxy.newProxyInstance(DocumentStore.class.getClassLoader(), new Class<?>[] {DocumentStore.class},
+        (proxy, method, args) -> {
+          Runnable hook = method.getName().equals("find") ? onLookup.getAndSet(null) : null;
+          if (hook != null) {
+            hook.run();
+          }
+          return method.invoke(store, args);
+        });
+    // A tail of three records: the three updates below, and nothing older.
+    try (StreamHarness node = new StreamHarness(lookingUp, HistoryWindow.DEFAULT, 3)) {
+      for (int id = 1; id <= 3; id++) {
+        node.insert("c", new BsonInt32(id));
+      }
+      long cursor = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument("fullDocument", new BsonString("updateLookup")))))
+          .getDocument("cursor").getInt64("id").getValue();
+      for (int id = 1; id <= 3; id++) {
+        node.write(new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db")).append("updates", new BsonArray(List.of(
+            new BsonDocument("q", new BsonDocument("_id", new BsonInt32(id))).append("u", BsonDocument.parse("{$set: {v: 1}}"))))));
+      }
+      // While the stream looks up the first update's document, newer records push the other two out of the tail.
+      onLookup.set(() -> {
+        long next = node.hub.lastPublished();
+        for (int i = 1; i <= 3; i++) {
+          node.hub.publish(next + i, new BsonDocument("term", new BsonInt64(1)).append("events", new BsonArray()), 10);
+        }
+      });
+
+      BsonArray events = Replies.check(node.call(StreamHarness.getMore(cursor, "c", 0))).getDocument("cursor").getArray("nextBatch");
+
+      assertThat(onLookup.get()).as("the tail was outrun mid-read").isNull();
+      assertThat(events).extracting(e -> e.asDocument().getDocument("documentKey").getInt32("_id").getValue()).containsExactly(1, 2, 3);
+    }
+  }
+
+  @Test
+  void killingAStreamEndsItsWaitingGetMoreAtOnceWithCursorKilled() {
+    try (StreamHarness node = new StreamHarness()) {
+      long cursor = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()).append("pipeline", new BsonArray(List.of(
+          new BsonDocument("$changeStream", new BsonDocument()), BsonDocument.parse("{$match: {'documentKey._id': 7}}"))))))
+          .getDocument("cursor").getInt64("id").getValue();
+      CompletableFuture<BsonDocument> waiting = node.service.execute(StreamHarness.getMore(cursor, "c", 10_000));
+      assertThat(node.hub.waiting()).isEqualTo(1);
+
+      Replies.check(node.call(new BsonDocument("killCursors", new BsonString("c")).append("cursors", new BsonArray(List.of(new BsonInt64(cursor))))
+          .append("$db", new BsonString("db"))));
+
+      // Well before its 10 s await: the kill ends the wait, and the getMore reads nothing more.
+      BsonDocument reply = waiting.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join();
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CURSOR_KILLED);
+      assertThat(node.hub.waiting()).isZero();
+      assertThat(node.hub.trackedPinValues()).isZero();
     }
   }
 }
