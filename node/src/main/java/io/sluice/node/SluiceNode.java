@@ -34,10 +34,14 @@ public final class SluiceNode implements AutoCloseable {
   private final SluiceStateMachine stateMachine;
   private final RaftServer server;
   private final AdminHttpServer admin;
+  private final StuckFollowerWatch stuckFollowers;
   private final NodeMetrics metrics = new NodeMetrics();
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+  /** How long a leader lets a follower show the sign of Ratis' appender stall before stepping down (see {@link StuckFollowerWatch}). */
+  private static final java.time.Duration STUCK_FOLLOWER_PATIENCE = java.time.Duration.ofSeconds(30);
 
   private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
@@ -59,6 +63,7 @@ public final class SluiceNode implements AutoCloseable {
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     this.admin = new AdminHttpServer(config.adminAddress(), this);
+    this.stuckFollowers = new StuckFollowerWatch(server, groupId, STUCK_FOLLOWER_PATIENCE);
     metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
     stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
   }
@@ -128,6 +133,7 @@ public final class SluiceNode implements AutoCloseable {
     try {
       node.server.start();
       node.admin.start();
+      node.stuckFollowers.start();
     } catch (IOException | RuntimeException e) {
       node.close();
       throw new NodeStartException(config, e);
@@ -248,6 +254,10 @@ public final class SluiceNode implements AutoCloseable {
     return members;
   }
 
+  StuckFollowerWatch stuckFollowerWatch() {
+    return stuckFollowers;
+  }
+
   NodeMetrics metrics() {
     return metrics;
   }
@@ -311,6 +321,7 @@ public final class SluiceNode implements AutoCloseable {
       return;
     }
     try {
+      stuckFollowers.close();
       admin.stop();
       try {
         server.close();

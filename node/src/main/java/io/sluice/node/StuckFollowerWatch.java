@@ -1,0 +1,165 @@
+package io.sluice.node;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.rpc.CallId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends a Ratis 3.3.0 stall in which the leader never sends a live follower its entries again, by
+ * stepping down: a new leader replicates to every follower afresh.
+ *
+ * <p>The stall (README, Durability): after a race in the leader's log appender, its record of what a
+ * follower holds (the match index) passes what the follower really holds; from then on it sends that
+ * follower only heartbeats, each refused as inconsistent. The follower answers, so nothing times out,
+ * but it falls further behind for as long as that leader leads, and streams served by it see nothing
+ * new. Its sign, which a healthy follower shows only for a moment: the leader's match index for a
+ * follower that answers stays above the commit index that follower reports, neither moving, while the
+ * leader commits more.
+ */
+final class StuckFollowerWatch implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StuckFollowerWatch.class);
+  private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
+
+  /** One follower as the leader sees it; {@code lastReplyMillisAgo} is the time since it last answered. */
+  record Follower(String id, long matchIndex, long commitIndex, long lastReplyMillisAgo) {}
+
+  /** The leader's commit index and its followers, read together. */
+  record Sample(long leaderCommit, List<Follower> followers) {}
+
+  /** Since when a follower has shown the same match and commit index, and the leader's commit then. */
+  private record Unchanged(long matchIndex, long commitIndex, long sinceMillis, long leaderCommitThen) {}
+
+  private final Duration patience;
+  private final Map<String, Unchanged> unchanged = new HashMap<>();
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "stuck-follower-watch");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** @param patience how long a follower may show the sign before the leader steps down */
+  StuckFollowerWatch(RaftServer server, RaftGroupId groupId, Duration patience) {
+    this.server = server;
+    this.groupId = groupId;
+    this.patience = patience;
+  }
+
+  void start() {
+    timer.scheduleWithFixedDelay(this::check, CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The followers of {@code sample} that have shown the sign for {@code patience} at {@code nowMillis}.
+   * Remembers what it saw; an empty sample (not the leader) forgets everything.
+   */
+  List<Follower> stuck(Optional<Sample> sample, long nowMillis) {
+    if (sample.isEmpty()) {
+      unchanged.clear();
+      return List.of();
+    }
+    List<Follower> stuck = new ArrayList<>();
+    Map<String, Unchanged> seen = new HashMap<>();
+    for (Follower f : sample.get().followers()) {
+      Unchanged before = unchanged.get(f.id());
+      Unchanged now = before != null && before.matchIndex() == f.matchIndex() && before.commitIndex() == f.commitIndex()
+          ? before : new Unchanged(f.matchIndex(), f.commitIndex(), nowMillis, sample.get().leaderCommit());
+      seen.put(f.id(), now);
+      boolean sign = f.matchIndex() > f.commitIndex() && sample.get().leaderCommit() > now.leaderCommitThen();
+      boolean answers = f.lastReplyMillisAgo() < patience.toMillis();
+      if (sign && answers && nowMillis - now.sinceMillis() >= patience.toMillis()) {
+        stuck.add(f);
+      }
+    }
+    unchanged.clear();
+    unchanged.putAll(seen);
+    return stuck;
+  }
+
+  private void check() {
+    try {
+      List<Follower> stuck = stuck(sample(), System.currentTimeMillis());
+      if (!stuck.isEmpty()) {
+        stepDown(stuck);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("checking the followers failed; the next check is in {} s", CHECK_EVERY.toSeconds(), e);
+    }
+  }
+
+  /** The leader's view of its followers, or empty if this node does not lead (or the list changed while read). */
+  Optional<Sample> sample() {
+    RaftServer.Division division;
+    try {
+      division = server.getDivision(groupId);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    DivisionInfo info = division.getInfo();
+    if (!info.isLeader()) {
+      return Optional.empty();
+    }
+    // Ratis lists followers and their match indices in the same order, that of its log appenders.
+    List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    long[] matched = info.getFollowerMatchIndices();
+    List<ServerRpcProto> again = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    if (matched.length != followers.size() || !ids(followers).equals(ids(again))) {
+      return Optional.empty();
+    }
+    Map<String, Long> commits = new HashMap<>();
+    division.getCommitInfos().forEach(c -> commits.merge(RaftPeerId.valueOf(c.getServer().getId()).toString(), c.getCommitIndex(), Math::max));
+    List<Follower> views = new ArrayList<>();
+    for (int i = 0; i < matched.length; i++) {
+      String id = RaftPeerId.valueOf(followers.get(i).getId().getId()).toString();
+      Long commit = commits.get(id);
+      if (commit != null) {
+        views.add(new Follower(id, matched[i], commit, again.get(i).getLastRpcElapsedTimeMs()));
+      }
+    }
+    return Optional.of(new Sample(division.getRaftLog().getLastCommittedIndex(), views));
+  }
+
+  private static List<String> ids(List<ServerRpcProto> followers) {
+    return followers.stream().map(f -> f.getId().getId().toStringUtf8()).toList();
+  }
+
+  void stepDown(List<Follower> stuck) {
+    LOG.warn("follower(s) {} answer but have not caught up for {} s: this leader's match index for them is above the commit index "
+        + "they report, and neither moves (a Ratis 3.3.0 log appender stall); this leader steps down so that a new one replicates "
+        + "to them afresh", stuck, patience.toSeconds());
+    unchanged.clear();
+    try {
+      server.transferLeadershipAsync(new TransferLeadershipRequest(ClientId.randomId(), server.getId(), groupId, CallId.getAndIncrement(),
+          null, CHECK_EVERY.toMillis())).whenComplete((reply, failure) -> {
+            if (failure != null || !reply.isSuccess()) {
+              LOG.warn("stepping down failed: {}", failure != null ? failure.toString() : reply.getException());
+            }
+          });
+    } catch (IOException e) {
+      LOG.warn("stepping down failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
