@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ends a Ratis 3.3.0 stall in which the leader never sends a live follower its entries again, by
- * stepping down: a new leader replicates to every follower afresh.
+ * stepping down: the leader of the next term (possibly this node again) replicates with new appenders.
  *
  * <p>The stall (README, Durability): after a race in the leader's log appender, its record of what a
  * follower holds (the match index) passes what the follower really holds; from then on it sends that
@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class StuckFollowerWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StuckFollowerWatch.class);
   private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
+  /** At most one step-down per node in this time: if a new leader does not cure the sign, leadership must not go round and round. */
+  private static final Duration STEP_DOWN_AT_MOST_EVERY = Duration.ofMinutes(10);
 
   /** One follower as the leader sees it; {@code lastReplyMillisAgo} is the time since it last answered. */
   record Follower(String id, long matchIndex, long commitIndex, long lastReplyMillisAgo) {}
@@ -48,6 +50,7 @@ final class StuckFollowerWatch implements AutoCloseable {
 
   private final Duration patience;
   private final Map<String, Unchanged> unchanged = new HashMap<>();
+  private Long lastStepDownMillis;
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -96,13 +99,30 @@ final class StuckFollowerWatch implements AutoCloseable {
 
   private void check() {
     try {
-      List<Follower> stuck = stuck(sample(), System.currentTimeMillis());
-      if (!stuck.isEmpty()) {
+      long now = System.currentTimeMillis();
+      List<Follower> stuck = stuck(sample(), now);
+      if (stuck.isEmpty()) {
+        return;
+      }
+      if (mayStepDown(now)) {
         stepDown(stuck);
+      } else {
+        LOG.warn("follower(s) {} still show Ratis' appender stall; this node stepped down for it less than {} min ago, so it stays leader",
+            stuck, STEP_DOWN_AT_MOST_EVERY.toMinutes());
+        unchanged.clear();
       }
     } catch (RuntimeException e) {
       LOG.warn("checking the followers failed; the next check is in {} s", CHECK_EVERY.toSeconds(), e);
     }
+  }
+
+  /** True, and remembered, unless this node stepped down less than {@link #STEP_DOWN_AT_MOST_EVERY} ago. */
+  boolean mayStepDown(long nowMillis) {
+    if (lastStepDownMillis != null && nowMillis - lastStepDownMillis < STEP_DOWN_AT_MOST_EVERY.toMillis()) {
+      return false;
+    }
+    lastStepDownMillis = nowMillis;
+    return true;
   }
 
   /** The leader's view of its followers, or empty if this node does not lead (or the list changed while read). */
@@ -143,8 +163,8 @@ final class StuckFollowerWatch implements AutoCloseable {
 
   void stepDown(List<Follower> stuck) {
     LOG.warn("follower(s) {} answer but have not caught up for {} s: this leader's match index for them is above the commit index "
-        + "they report, and neither moves (a Ratis 3.3.0 log appender stall); this leader steps down so that a new one replicates "
-        + "to them afresh", stuck, patience.toSeconds());
+        + "they report, and neither moves (a Ratis 3.3.0 log appender stall); this leader steps down so that the next term's "
+        + "leader replicates to them with new appenders", stuck, patience.toSeconds());
     unchanged.clear();
     try {
       server.transferLeadershipAsync(new TransferLeadershipRequest(ClientId.randomId(), server.getId(), groupId, CallId.getAndIncrement(),
