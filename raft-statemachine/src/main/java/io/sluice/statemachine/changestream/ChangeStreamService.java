@@ -48,6 +48,7 @@ public final class ChangeStreamService implements AutoCloseable {
   private final AtomicLong nextCursorId;
   private final LongAdder eventsDelivered = new LongAdder();
   private final LongAdder historyLostErrors = new LongAdder();
+  private volatile boolean shuttingDown;
 
   public ChangeStreamService(DocumentStore store, ChangeHub hub, ScheduledExecutorService timers, LongSupplier nanoClock,
                              Duration idleTimeout, Duration catchUpWait, long cursorIdSeed) {
@@ -272,8 +273,10 @@ public final class ChangeStreamService implements AutoCloseable {
 
   private CompletableFuture<BsonDocument> poll(StreamCursor cursor, int batchSize, long deadlineNanos) {
     if (cursor.isClosed()) {
-      // Killed (or timed out) while its getMore waited: its pin is gone, so reading on would read everything.
-      throw new SluiceException(ErrorCode.CURSOR_KILLED, "cursor " + cursor.id + " was closed while its getMore waited");
+      // Closed while its getMore waited: its pin is gone, so reading on would read everything.
+      throw shuttingDown
+          ? new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "this node is shutting down; resume the stream on another node")
+          : new SluiceException(ErrorCode.CURSOR_KILLED, "cursor " + cursor.id + " was killed while its getMore waited");
     }
     StreamCursor.Batch batch;
     synchronized (cursor) {
@@ -366,8 +369,10 @@ public final class ChangeStreamService implements AutoCloseable {
     cursors.values().stream().filter(c -> now - c.lastUsedNanos() > idleTimeout.toNanos()).toList().forEach(this::remove);
   }
 
+  /** Closes every stream; a getMore that waits ends with a resumable error, so that its client resumes elsewhere. */
   @Override
   public void close() {
+    shuttingDown = true;
     List.copyOf(cursors.values()).forEach(this::remove);
   }
 }

@@ -268,4 +268,22 @@ class ChangeStreamServiceTest {
       assertThat(node.hub.trackedPinValues()).isZero();
     }
   }
+
+  /** Unlike a kill, a node stopping ends a waiting getMore with an error its client resumes from, on another node. */
+  @Test
+  void aNodeStoppingEndsAWaitingGetMoreWithAResumableError() {
+    StreamHarness node = new StreamHarness();
+    try {
+      long cursor = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      CompletableFuture<BsonDocument> waiting = node.service.execute(StreamHarness.getMore(cursor, "c", 10_000));
+
+      node.service.close();
+
+      BsonDocument reply = waiting.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join();
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.SHUTDOWN_IN_PROGRESS);
+      assertThat(Replies.toException(reply).isRetryable()).isTrue();
+    } finally {
+      node.close();
+    }
+  }
 }
