@@ -8,13 +8,10 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.raftlog.RaftLog;
 
@@ -75,28 +72,13 @@ final class NodeMetrics {
     return registry.scrape();
   }
 
-  /**
-   * On the leader, one row per follower: the leader's last index less the follower's match index.
-   * Ratis lists followers and their match indices in the same order (its log appenders); if
-   * membership changed between the two reads, this scrape has no rows rather than wrong ones.
-   */
+  /** On the leader, one row per follower: the leader's last index less the follower's match index. */
   private List<MultiGauge.Row<?>> followerLagRows() {
-    Optional<DivisionInfo> leader = node.info().filter(DivisionInfo::isLeader);
-    if (leader.isEmpty()) {
-      return List.of();
-    }
-    long[] matched = leader.get().getFollowerMatchIndices();
-    List<ServerRpcProto> followers = leader.get().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
-    if (matched == null || matched.length != followers.size()) {
-      return List.of();
-    }
+    Optional<List<FollowerProgress.Match>> matches = node.info().flatMap(FollowerProgress::matches);
     long last = node.raftLog().map(log -> log.getNextIndex() - 1).orElse(0L);
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    for (int i = 0; i < matched.length; i++) {
-      String follower = RaftPeerId.valueOf(followers.get(i).getId().getId()).toString();
-      rows.add(MultiGauge.Row.of(Tags.of("follower", follower), Math.max(0, last - matched[i])));
-    }
-    return rows;
+    return matches.orElse(List.of()).stream()
+        .<MultiGauge.Row<?>>map(m -> MultiGauge.Row.of(Tags.of("follower", m.id()), Math.max(0, last - m.matchIndex())))
+        .toList();
   }
 
   private void gauge(String name, String description, ToDoubleFunction<SluiceNode> value) {

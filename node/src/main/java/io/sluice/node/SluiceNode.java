@@ -239,8 +239,7 @@ public final class SluiceNode implements AutoCloseable {
       return java.util.List.of();
     }
     RaftPeerId leader = division.getInfo().getLeaderId();
-    java.util.Map<String, Long> commits = new java.util.HashMap<>();
-    division.getCommitInfos().forEach(c -> commits.merge(RaftPeerId.valueOf(c.getServer().getId()).toString(), c.getCommitIndex(), Math::max));
+    java.util.Map<String, Long> commits = FollowerProgress.commitIndices(division);
     java.util.List<Member> members = new java.util.ArrayList<>();
     var conf = division.getRaftConf();
     for (RaftPeer p : conf.getCurrentPeers(RaftPeerRole.FOLLOWER)) {

@@ -10,13 +10,10 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.rpc.CallId;
-import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,32 +130,19 @@ final class StuckFollowerWatch implements AutoCloseable {
     } catch (IOException e) {
       return Optional.empty();
     }
-    DivisionInfo info = division.getInfo();
-    if (!info.isLeader()) {
+    Optional<List<FollowerProgress.Match>> matches = FollowerProgress.matches(division.getInfo());
+    if (matches.isEmpty()) {
       return Optional.empty();
     }
-    // Ratis lists followers and their match indices in the same order, that of its log appenders.
-    List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
-    long[] matched = info.getFollowerMatchIndices();
-    List<ServerRpcProto> again = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
-    if (matched.length != followers.size() || !ids(followers).equals(ids(again))) {
-      return Optional.empty();
-    }
-    Map<String, Long> commits = new HashMap<>();
-    division.getCommitInfos().forEach(c -> commits.merge(RaftPeerId.valueOf(c.getServer().getId()).toString(), c.getCommitIndex(), Math::max));
+    Map<String, Long> commits = FollowerProgress.commitIndices(division);
     List<Follower> views = new ArrayList<>();
-    for (int i = 0; i < matched.length; i++) {
-      String id = RaftPeerId.valueOf(followers.get(i).getId().getId()).toString();
-      Long commit = commits.get(id);
+    for (FollowerProgress.Match m : matches.get()) {
+      Long commit = commits.get(m.id());
       if (commit != null) {
-        views.add(new Follower(id, matched[i], commit, again.get(i).getLastRpcElapsedTimeMs()));
+        views.add(new Follower(m.id(), m.matchIndex(), commit, m.lastReplyMillisAgo()));
       }
     }
     return Optional.of(new Sample(division.getRaftLog().getLastCommittedIndex(), views));
-  }
-
-  private static List<String> ids(List<ServerRpcProto> followers) {
-    return followers.stream().map(f -> f.getId().getId().toStringUtf8()).toList();
   }
 
   void stepDown(List<Follower> stuck) {

@@ -93,23 +93,29 @@ class ChangeStreamFailoverTest {
       }, "writer");
       writer.start();
 
-      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 20 + random.nextInt(20));
-      cluster.stop(leader);
-      int afterLeaderLoss = acknowledged.size();
-      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= afterLeaderLoss + 20);
-      cluster.stop(follower);
-      int afterFollowerLoss = acknowledged.size();
-      await().atMost(Duration.ofSeconds(60)).until(() -> received.size() >= afterFollowerLoss);
-      // The two survivors' cluster is back when the leader restarts; it also gives the writer a majority.
-      cluster.start(leader);
-      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= afterFollowerLoss + 20);
-      stopWriting.set(true);
-      writer.join();
-      int maxAcknowledged = acknowledged.keySet().stream().max(Integer::compare).orElseThrow();
-      await().atMost(Duration.ofSeconds(60)).until(() -> received.stream()
-          .anyMatch(e -> e.getDocumentKey().getInt32("_id").getValue() == maxAcknowledged));
-      stream.close();
-      reader.join();
+      // Stopped however the run ends: a writer left running after a failed wait floods the log for good.
+      try {
+        await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 20 + random.nextInt(20));
+        cluster.stop(leader);
+        int afterLeaderLoss = acknowledged.size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= afterLeaderLoss + 20);
+        cluster.stop(follower);
+        int afterFollowerLoss = acknowledged.size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> received.size() >= afterFollowerLoss);
+        // The two survivors' cluster is back when the leader restarts; it also gives the writer a majority.
+        cluster.start(leader);
+        await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= afterFollowerLoss + 20);
+        stopWriting.set(true);
+        writer.join();
+        int maxAcknowledged = acknowledged.keySet().stream().max(Integer::compare).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> received.stream()
+            .anyMatch(e -> e.getDocumentKey().getInt32("_id").getValue() == maxAcknowledged));
+      } finally {
+        stopWriting.set(true);
+        writer.join();
+        stream.close();
+        reader.join();
+      }
 
       List<Integer> ids = new ArrayList<>();
       received.forEach(e -> ids.add(e.getDocumentKey().getInt32("_id").getValue()));

@@ -163,7 +163,7 @@ public final class ChangeHub {
   /**
    * What one stream waits for: the records of its scope ({@code scopeKey}), or, when it is pinned, the
    * records that touch its pin in its collection. A pinned watch is tracked by the hub from {@link #register}
-   * until {@link #release}.
+   * until {@link #release}; its getMore files one wait at a time ({@link #whenPublishedAfter}).
    */
   static final class Watch {
     final String scopeKey;
@@ -171,6 +171,8 @@ public final class ChangeHub {
     final FieldPin pin;
     /** Guarded by the hub's {@code waitersLock}. */
     private boolean released;
+    /** The wait filed last (written under the hub's {@code waitersLock}); null if none was or it was forgotten. */
+    private volatile Wakeup waiting;
 
     private Watch(String scopeKey, String namespace, FieldPin pin) {
       this.scopeKey = scopeKey;
@@ -180,6 +182,12 @@ public final class ChangeHub {
 
     static Watch of(String scopeKey) {
       return new Watch(scopeKey, null, null);
+    }
+
+    /** True while a wait is filed and nothing it waits for has been published yet. */
+    boolean isWaiting() {
+      Wakeup w = waiting;
+      return w != null && !w.isWoken();
     }
   }
 
@@ -197,16 +205,27 @@ public final class ChangeHub {
     return new Watch(scopeKey, namespace, pin.get());
   }
 
-  /** Stops tracking a watch's pin; a second release does nothing. */
+  /**
+   * Ends a watch: stops tracking its pin, and ends its filed wait at once (on the calling thread), so
+   * that a getMore waiting for a closed stream does not wait out its time. A second release does nothing.
+   */
   void release(Watch watch) {
-    if (watch.pin == null) {
-      return;
-    }
+    Wakeup cancelled;
     synchronized (waitersLock) {
-      if (!watch.released) {
-        watch.released = true;
+      if (watch.released) {
+        return;
+      }
+      watch.released = true;
+      if (watch.pin != null) {
         pinned.release(watch.namespace, watch.pin);
       }
+      cancelled = watch.waiting;
+      if (cancelled != null) {
+        unfile(watch, cancelled);
+      }
+    }
+    if (cancelled != null) {
+      cancelled.complete(null);
     }
   }
 
@@ -245,18 +264,21 @@ public final class ChangeHub {
 
   /**
    * Completes (on the wake-up executor) once a record after {@code index} has been published that
-   * concerns the watch — at once if one may already have been.
+   * concerns the watch — at once if one may already have been, or if the watch was released.
    */
   Wakeup whenPublishedAfter(long index, Watch watch) {
-    Wakeup future = new Wakeup();
+    Wakeup future = new Wakeup(watch);
     synchronized (waitersLock) {
-      if (published.index() > index) {
+      if (watch.released || published.index() > index) {
         future.complete(null);
-      } else if (watch.pin != null) {
+        return future;
+      }
+      if (watch.pin != null) {
         pinned.await(watch.namespace, watch.pin, future);
       } else {
         waiters.computeIfAbsent(watch.scopeKey, k -> new ArrayList<>()).add(future);
       }
+      watch.waiting = future;
     }
     return future;
   }
@@ -265,20 +287,24 @@ public final class ChangeHub {
     return whenPublishedAfter(index, Watch.of(scopeKey));
   }
 
-  /**
-   * Drops a wait that ended: a timed-out one, so quiet scopes do not pile up futures, and a woken one
-   * of a pin with several values, still filed under the others.
-   */
+  /** Drops a wait that timed out, so that quiet scopes do not pile up futures. */
   void forget(Watch watch, Wakeup future) {
     synchronized (waitersLock) {
-      if (watch.pin != null) {
-        pinned.forget(watch.namespace, watch.pin, future);
-        return;
-      }
-      List<Wakeup> list = waiters.get(watch.scopeKey);
-      if (list != null && list.remove(future) && list.isEmpty()) {
-        waiters.remove(watch.scopeKey);
-      }
+      unfile(watch, future);
+    }
+  }
+
+  private void unfile(Watch watch, Wakeup future) {
+    if (watch.waiting == future) {
+      watch.waiting = null;
+    }
+    if (watch.pin != null) {
+      pinned.forget(watch.namespace, watch.pin, future);
+      return;
+    }
+    List<Wakeup> list = waiters.get(watch.scopeKey);
+    if (list != null && list.remove(future) && list.isEmpty()) {
+      waiters.remove(watch.scopeKey);
     }
   }
 
@@ -302,7 +328,12 @@ public final class ChangeHub {
    * behind thousands of others is behind, not waiting.
    */
   static final class Wakeup extends CompletableFuture<Void> {
+    final Watch watch;
     private volatile boolean woken;
+
+    private Wakeup(Watch watch) {
+      this.watch = watch;
+    }
 
     private void markWoken() {
       woken = true;

@@ -296,23 +296,14 @@ public final class ChangeStreamService implements AutoCloseable {
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
+    // Woken by a record that concerns the stream, by the stream's close, or by the timer.
     ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
-    cursor.waitFor(published);
-    if (cursor.isClosed()) {
-      published.complete(null); // closed before it could see this wait
-    }
     CompletableFuture<Void> timeout = new CompletableFuture<>();
     timers.schedule(() -> {
       timeout.complete(null);
       hub.forget(cursor.watch, published);
     }, remaining, TimeUnit.NANOSECONDS);
-    return published.applyToEither(timeout, v -> v).thenCompose(v -> {
-      if (cursor.isClosed() || cursor.watch.pin != null && cursor.watch.pin.values().size() > 1) {
-        hub.forget(cursor.watch, published);
-      }
-      cursor.waitFor(null);
-      return poll(cursor, batchSize, deadlineNanos);
-    });
+    return published.applyToEither(timeout, v -> v).thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
   }
 
   private static Duration awaitTime(BsonValue maxTimeMS) {

@@ -160,6 +160,8 @@ final class PinnedWatches {
       List<ChangeHub.Wakeup> woken = byValue.remove(value.key());
       if (woken != null) {
         ready.addAll(woken);
+        // A wait for several values is filed under each: it ends here, so it goes from the others too.
+        woken.stream().filter(w -> w.watch.pin.values().size() > 1).forEach(w -> forget(w.watch.namespace, w.watch.pin, w));
       }
       if (byValue.isEmpty()) {
         waiters.remove(value.field());

@@ -32,9 +32,6 @@ final class StreamCursor {
   private ResumeToken position;
   /** The last index whose events this cursor has read in full: for lag figures, read from other threads. */
   private volatile long readThrough;
-  /** True while a getMore waits for a record in this stream's scope: none has been published since it read. */
-  /** The wake-up its getMore waits for, or null when it is not waiting. */
-  private volatile ChangeHub.Wakeup waitingFor;
   /** False while the position only stands for "before the first record at startAtOperationTime": no token to report yet. */
   private boolean positionIsToken;
   private boolean invalidated;
@@ -82,27 +79,17 @@ final class StreamCursor {
 
   /** True while its getMore waits and nothing it waits for has been published yet. */
   boolean isWaiting() {
-    ChangeHub.Wakeup w = waitingFor;
-    return w != null && !w.isWoken();
+    return watch.isWaiting();
   }
 
   /** Ends the stream's interest in the hub, and the wait of its getMore if one waits. Idempotent. */
   void close() {
     closed = true;
     hub.release(watch);
-    ChangeHub.Wakeup waiting = waitingFor;
-    if (waiting != null) {
-      waiting.complete(null);
-    }
   }
 
   boolean isClosed() {
     return closed;
-  }
-
-  /** The wake-up its getMore now waits for; null once it polls again. */
-  void waitFor(ChangeHub.Wakeup wakeup) {
-    this.waitingFor = wakeup;
   }
 
   /**

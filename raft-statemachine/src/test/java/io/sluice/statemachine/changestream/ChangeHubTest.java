@@ -92,6 +92,42 @@ class ChangeHubTest {
     assertThat(hub.skip(watch, 10).quietTo()).contains(new ChangeHub.Published(11, 1));
   }
 
+  @Test
+  void releasingAWatchEndsItsWaitAtOnceAndUnfilesIt() {
+    ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
+    ChangeHub.Watch pinned = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPins(1, 2)));
+    ChangeHub.Watch scoped = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.empty());
+    ChangeHub.Wakeup pinnedWait = hub.whenPublishedAfter(0, pinned);
+    ChangeHub.Wakeup scopedWait = hub.whenPublishedAfter(0, scoped);
+    assertThat(pinned.isWaiting()).isTrue();
+    assertThat(hub.waiting()).isEqualTo(3);
+
+    hub.release(pinned);
+    hub.release(scoped);
+    assertThat(pinnedWait).isDone();
+    assertThat(scopedWait).isDone();
+    assertThat(hub.waiting()).isZero();
+    assertThat(hub.whenPublishedAfter(0, scoped)).as("a released watch waits for nothing").isDone();
+    assertThat(hub.waiting()).isZero();
+  }
+
+  @Test
+  void aWaitForSeveralValuesWokenByOneIsUnfiledFromTheOthers() {
+    ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
+    ChangeHub.Watch watch = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPins(1, 2, 3)));
+    ChangeHub.Wakeup waiting = hub.whenPublishedAfter(0, watch);
+    assertThat(hub.waiting()).as("filed under each value").isEqualTo(3);
+    hub.publish(1, insert("c", new BsonInt32(2)), 10);
+    assertThat(waiting).isDone();
+    assertThat(watch.isWaiting()).isFalse();
+    assertThat(hub.waiting()).isZero();
+  }
+
+  private static FieldPin idPins(int... ids) {
+    return new FieldPin("documentKey._id", StreamSpec.FullDocument.DEFAULT,
+        java.util.Arrays.stream(ids).mapToObj(id -> EqualityKey.of(new BsonInt32(id)).orElseThrow()).collect(java.util.stream.Collectors.toSet()));
+  }
+
   private static FieldPin idPin(int id) {
     return new FieldPin("documentKey._id", StreamSpec.FullDocument.DEFAULT, Set.of(EqualityKey.of(new BsonInt32(id)).orElseThrow()));
   }
