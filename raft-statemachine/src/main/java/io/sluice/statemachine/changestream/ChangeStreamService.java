@@ -296,14 +296,16 @@ public final class ChangeStreamService implements AutoCloseable {
       cursor.touch(nanoClock.getAsLong());
       return CompletableFuture.completedFuture(reply(cursor, batch, "nextBatch"));
     }
-    // Woken by a record that concerns the stream, by the stream's close, or by the timer.
-    ChangeHub.Wakeup published = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
-    CompletableFuture<Void> timeout = new CompletableFuture<>();
-    timers.schedule(() -> {
-      timeout.complete(null);
-      hub.forget(cursor.watch, published);
-    }, remaining, TimeUnit.NANOSECONDS);
-    return published.applyToEither(timeout, v -> v).thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
+    // Woken by a record that concerns the stream, by the stream's close, or at its deadline by the timer:
+    // one future per wait, since thousands of waiting getMores keep theirs alive through collections.
+    ChangeHub.Wakeup wakeup = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
+    if (!wakeup.isDone()) {
+      timers.schedule(() -> {
+        hub.forget(cursor.watch, wakeup);
+        wakeup.complete(null);
+      }, remaining, TimeUnit.NANOSECONDS);
+    }
+    return wakeup.thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
   }
 
   private static Duration awaitTime(BsonValue maxTimeMS) {

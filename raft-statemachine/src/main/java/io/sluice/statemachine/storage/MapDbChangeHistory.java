@@ -28,6 +28,8 @@ final class MapDbChangeHistory implements ChangeHistory {
   private final BTreeMap<String, byte[]> meta;
   private long bytes;
   private long trimmedThrough;
+  /** True when {@code bytes} or {@code trimmedThrough} changed since they were last saved. */
+  private boolean boundsChanged;
 
   MapDbChangeHistory(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
     this.records = new RecordMap<>(db, frees, meta, "historyRecords", Serializer.LONG, "history");
@@ -53,7 +55,7 @@ final class MapDbChangeHistory implements ChangeHistory {
     byte[] encoded = BsonBytes.encode(record);
     records.put(index, encoded);
     bytes += encoded.length;
-    saveBounds();
+    boundsChanged = true;
     return encoded.length;
   }
 
@@ -134,7 +136,7 @@ final class MapDbChangeHistory implements ChangeHistory {
     }
     bytes -= first.getValue().length;
     trimmedThrough = Math.max(trimmedThrough, first.getKey());
-    saveBounds();
+    boundsChanged = true;
     return OptionalLong.of(first.getKey());
   }
 
@@ -143,8 +145,16 @@ final class MapDbChangeHistory implements ChangeHistory {
     return trimmedThrough;
   }
 
-  private void saveBounds() {
-    meta.put(BOUNDS_KEY, BsonBytes.encode(new BsonDocument("bytes", new BsonInt64(bytes))
-        .append("trimmedThrough", new BsonInt64(trimmedThrough))));
+  /**
+   * Saves the bounds if they changed. Called with the applied position (an entry appends a record and
+   * trims others, then saves once) and before the file is copied or closed: each save rewrites a node
+   * of the meta map, which twice per entry was some 5% of what applying allocated.
+   */
+  void saveBounds() {
+    if (boundsChanged) {
+      meta.put(BOUNDS_KEY, BsonBytes.encode(new BsonDocument("bytes", new BsonInt64(bytes))
+          .append("trimmedThrough", new BsonInt64(trimmedThrough))));
+      boundsChanged = false;
+    }
   }
 }

@@ -229,11 +229,13 @@ final class MapDbFile {
   }
 
   void writeApplied(AppliedState state) {
+    history.saveBounds();
     meta.put(APPLIED_KEY, BsonBytes.encode(state.toBson()));
   }
 
   /** Writes MapDB's header so that a byte copy of the file is a readable store. */
   void flush() {
+    history.saveBounds();
     frees.flush();
     db.commit();
   }
@@ -244,6 +246,7 @@ final class MapDbFile {
 
   void close() {
     if (!db.isClosed()) {
+      history.saveBounds();
       frees.flush();
       db.close();
     }

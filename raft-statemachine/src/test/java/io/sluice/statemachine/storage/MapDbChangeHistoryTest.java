@@ -41,6 +41,27 @@ class MapDbChangeHistoryTest {
     }
   }
 
+  /** The bounds are saved with the applied position, or when the store closes, not at each append and trim. */
+  @Test
+  void theBytesAndTrimmedThroughOfAHistoryOutliveAReopen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    long bytes;
+    try (MapDbDocumentStore store = MapDbDocumentStore.open(dir)) {
+      for (long index = 1; index <= 20; index++) {
+        store.history().append(index, new BsonDocument("term", new BsonInt64(1)).append("pad", new BsonInt64(index)));
+      }
+      store.history().removeFirst();
+      store.history().removeFirst();
+      bytes = store.history().bytes();
+      store.setApplied(new AppliedState(new io.sluice.protocol.Position(1, 20), new BsonTimestamp(1, 1)));
+      store.history().removeFirst();
+    }
+    try (MapDbDocumentStore store = MapDbDocumentStore.open(dir)) {
+      assertThat(store.history().trimmedThrough()).as("the trim after the applied position was saved at close").isEqualTo(3);
+      assertThat(store.history().bytes()).isLessThan(bytes).isEqualTo(17 * (bytes / 18));
+      assertThat(store.history().firstIndex()).hasValue(4);
+    }
+  }
+
   @Test
   void anEmptyHistoryHasNothingAtOrAfterAnyTime() {
     try (MapDbDocumentStore store = MapDbDocumentStore.inMemory()) {
