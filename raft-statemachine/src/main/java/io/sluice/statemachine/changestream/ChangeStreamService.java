@@ -301,8 +301,10 @@ public final class ChangeStreamService implements AutoCloseable {
     ChangeHub.Wakeup wakeup = hub.whenPublishedAfter(cursor.positionIndex(), cursor.watch);
     if (!wakeup.isDone()) {
       timers.schedule(() -> {
-        hub.forget(cursor.watch, wakeup);
-        wakeup.complete(null);
+        if (!wakeup.isDone()) { // else woken before its deadline: nothing is filed, and the hub's lock is not needed
+          hub.forget(cursor.watch, wakeup);
+          wakeup.complete(null);
+        }
       }, remaining, TimeUnit.NANOSECONDS);
     }
     return wakeup.thenCompose(v -> poll(cursor, batchSize, deadlineNanos));
