@@ -3,6 +3,7 @@ package io.sluice.statemachine.changestream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,8 +33,11 @@ public final class ChangeHub {
   private long bytes;
   private final Executor wakeups;
   private final Object waitersLock = new Object();
-  /** Waits by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters. */
-  private final Map<String, List<Wakeup>> waiters = new HashMap<>();
+  /**
+   * Waits by wake key; {@link #ANY} is woken by every record. Node-local, so its order never matters.
+   * Sets, so that unfiling one of thousands of waits (a timeout, a close) costs the same as filing it.
+   */
+  private final Map<String, Set<Wakeup>> waiters = new HashMap<>();
   static final String ANY = "";
   private final PinnedWatches pinned = new PinnedWatches();
   private volatile long coversAfter;
@@ -73,7 +77,7 @@ public final class ChangeHub {
     List<Wakeup> ready = new ArrayList<>();
     synchronized (waitersLock) {
       for (String key : wakeKeys(record)) {
-        List<Wakeup> woken = waiters.remove(key);
+        Set<Wakeup> woken = waiters.remove(key);
         if (woken != null) {
           ready.addAll(woken);
         }
@@ -276,7 +280,7 @@ public final class ChangeHub {
       if (watch.pin != null) {
         pinned.await(watch.namespace, watch.pin, future);
       } else {
-        waiters.computeIfAbsent(watch.scopeKey, k -> new ArrayList<>()).add(future);
+        waiters.computeIfAbsent(watch.scopeKey, k -> new LinkedHashSet<>()).add(future);
       }
       watch.waiting = future;
     }
@@ -302,8 +306,8 @@ public final class ChangeHub {
       pinned.forget(watch.namespace, watch.pin, future);
       return;
     }
-    List<Wakeup> list = waiters.get(watch.scopeKey);
-    if (list != null && list.remove(future) && list.isEmpty()) {
+    Set<Wakeup> filed = waiters.get(watch.scopeKey);
+    if (filed != null && filed.remove(future) && filed.isEmpty()) {
       waiters.remove(watch.scopeKey);
     }
   }
@@ -318,7 +322,7 @@ public final class ChangeHub {
   /** How many waiters are parked (for tests and status). */
   int waiting() {
     synchronized (waitersLock) {
-      return waiters.values().stream().mapToInt(List::size).sum() + pinned.waiting();
+      return waiters.values().stream().mapToInt(Set::size).sum() + pinned.waiting();
     }
   }
 

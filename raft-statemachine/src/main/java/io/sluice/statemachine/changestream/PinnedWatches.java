@@ -1,9 +1,10 @@
 package io.sluice.statemachine.changestream;
 
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bson.BsonDocument;
 
@@ -48,8 +49,8 @@ final class PinnedWatches {
   private final Map<Value, Touches> valueTouches = new ConcurrentHashMap<>();
   /** Touches of a field as a whole: events that may hold any value there ({@link FieldPin.Held#UNKNOWN}). */
   private final Map<Field, Touches> fieldTouches = new ConcurrentHashMap<>();
-  /** Waits by pinned value; a wait for several values ({@code $in}) is under each of them. */
-  private final Map<Field, Map<EqualityKey, List<ChangeHub.Wakeup>>> waiters = new HashMap<>();
+  /** Waits by pinned value; a wait for several values ({@code $in}) is under each of them (sets: unfiling one costs what filing it does). */
+  private final Map<Field, Map<EqualityKey, Set<ChangeHub.Wakeup>>> waiters = new HashMap<>();
 
   /** Starts tracking a stream's pin; what was published up to {@code published} counts as touching it. */
   void register(String namespace, FieldPin pin, long published) {
@@ -85,19 +86,19 @@ final class PinnedWatches {
   }
 
   void await(String namespace, FieldPin pin, ChangeHub.Wakeup wakeup) {
-    Map<EqualityKey, List<ChangeHub.Wakeup>> byValue = waiters.computeIfAbsent(new Field(namespace, pin), f -> new HashMap<>());
-    pin.values().forEach(key -> byValue.computeIfAbsent(key, k -> new ArrayList<>()).add(wakeup));
+    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.computeIfAbsent(new Field(namespace, pin), f -> new HashMap<>());
+    pin.values().forEach(key -> byValue.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(wakeup));
   }
 
   void forget(String namespace, FieldPin pin, ChangeHub.Wakeup wakeup) {
     Field field = new Field(namespace, pin);
-    Map<EqualityKey, List<ChangeHub.Wakeup>> byValue = waiters.get(field);
+    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.get(field);
     if (byValue == null) {
       return;
     }
     for (EqualityKey key : pin.values()) {
-      List<ChangeHub.Wakeup> list = byValue.get(key);
-      if (list != null && list.remove(wakeup) && list.isEmpty()) {
+      Set<ChangeHub.Wakeup> filed = byValue.get(key);
+      if (filed != null && filed.remove(wakeup) && filed.isEmpty()) {
         byValue.remove(key);
       }
     }
@@ -113,7 +114,7 @@ final class PinnedWatches {
 
   /** Parked waits, a wait for several values counted once per value. */
   int waiting() {
-    return waiters.values().stream().flatMap(m -> m.values().stream()).mapToInt(List::size).sum();
+    return waiters.values().stream().flatMap(m -> m.values().stream()).mapToInt(Set::size).sum();
   }
 
   /** Hands over every wait (the store was replaced). */
@@ -155,9 +156,9 @@ final class PinnedWatches {
 
   private void touchOne(Value value, long index, List<ChangeHub.Wakeup> ready) {
     valueTouches.computeIfPresent(value, (v, touches) -> touches.then(index));
-    Map<EqualityKey, List<ChangeHub.Wakeup>> byValue = waiters.get(value.field());
+    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.get(value.field());
     if (byValue != null) {
-      List<ChangeHub.Wakeup> woken = byValue.remove(value.key());
+      Set<ChangeHub.Wakeup> woken = byValue.remove(value.key());
       if (woken != null) {
         ready.addAll(woken);
         // A wait for several values is filed under each: it ends here, so it goes from the others too.
@@ -171,7 +172,7 @@ final class PinnedWatches {
 
   private void touchAll(Field field, long index, List<ChangeHub.Wakeup> ready) {
     fieldTouches.computeIfPresent(field, (f, touches) -> touches.then(index));
-    Map<EqualityKey, List<ChangeHub.Wakeup>> byValue = waiters.remove(field);
+    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.remove(field);
     if (byValue != null) {
       byValue.values().forEach(ready::addAll);
     }

@@ -123,6 +123,20 @@ class ChangeHubTest {
     assertThat(hub.waiting()).isZero();
   }
 
+  @Test
+  void thousandsOfWaitsForTheSameValuesAreAllWokenByOneAndLeaveNothingFiled() {
+    ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
+    List<ChangeHub.Wakeup> waits = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      ChangeHub.Watch watch = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPins(1, 2)));
+      waits.add(hub.whenPublishedAfter(0, watch));
+    }
+    assertThat(hub.waiting()).isEqualTo(10_000);
+    hub.publish(1, insert("c", new BsonInt32(1)), 10);
+    assertThat(waits).allMatch(ChangeHub.Wakeup::isDone);
+    assertThat(hub.waiting()).isZero();
+  }
+
   private static FieldPin idPins(int... ids) {
     return new FieldPin("documentKey._id", StreamSpec.FullDocument.DEFAULT,
         java.util.Arrays.stream(ids).mapToObj(id -> EqualityKey.of(new BsonInt32(id)).orElseThrow()).collect(java.util.stream.Collectors.toSet()));
