@@ -225,7 +225,7 @@ public final class ChangeHub {
       }
       cancelled = watch.waiting;
       if (cancelled != null) {
-        unfile(watch, cancelled);
+        unfile(cancelled);
       }
     }
     if (cancelled != null) {
@@ -278,7 +278,7 @@ public final class ChangeHub {
         return future;
       }
       if (watch.pin != null) {
-        pinned.await(watch.namespace, watch.pin, future);
+        pinned.await(future);
       } else {
         waiters.computeIfAbsent(watch.scopeKey, k -> new LinkedHashSet<>()).add(future);
       }
@@ -292,18 +292,19 @@ public final class ChangeHub {
   }
 
   /** Drops a wait that timed out, so that quiet scopes do not pile up futures. */
-  void forget(Watch watch, Wakeup future) {
+  void forget(Wakeup future) {
     synchronized (waitersLock) {
-      unfile(watch, future);
+      unfile(future);
     }
   }
 
-  private void unfile(Watch watch, Wakeup future) {
+  private void unfile(Wakeup future) {
+    Watch watch = future.watch;
     if (watch.waiting == future) {
       watch.waiting = null;
     }
     if (watch.pin != null) {
-      pinned.forget(watch.namespace, watch.pin, future);
+      pinned.forget(future);
       return;
     }
     Set<Wakeup> filed = waiters.get(watch.scopeKey);

@@ -302,7 +302,7 @@ public final class ChangeStreamService implements AutoCloseable {
     if (!wakeup.isDone()) {
       timers.schedule(() -> {
         if (!wakeup.isDone()) { // else woken before its deadline: nothing is filed, and the hub's lock is not needed
-          hub.forget(cursor.watch, wakeup);
+          hub.forget(wakeup);
           wakeup.complete(null);
         }
       }, remaining, TimeUnit.NANOSECONDS);

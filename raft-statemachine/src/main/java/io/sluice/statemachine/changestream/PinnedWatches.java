@@ -85,13 +85,16 @@ final class PinnedWatches {
     }
   }
 
-  void await(String namespace, FieldPin pin, ChangeHub.Wakeup wakeup) {
-    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.computeIfAbsent(new Field(namespace, pin), f -> new HashMap<>());
+  /** Files a wait of a pinned watch under each value of its pin. */
+  void await(ChangeHub.Wakeup wakeup) {
+    FieldPin pin = wakeup.watch.pin;
+    Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.computeIfAbsent(new Field(wakeup.watch.namespace, pin), f -> new HashMap<>());
     pin.values().forEach(key -> byValue.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(wakeup));
   }
 
-  void forget(String namespace, FieldPin pin, ChangeHub.Wakeup wakeup) {
-    Field field = new Field(namespace, pin);
+  void forget(ChangeHub.Wakeup wakeup) {
+    FieldPin pin = wakeup.watch.pin;
+    Field field = new Field(wakeup.watch.namespace, pin);
     Map<EqualityKey, Set<ChangeHub.Wakeup>> byValue = waiters.get(field);
     if (byValue == null) {
       return;
@@ -162,7 +165,7 @@ final class PinnedWatches {
       if (woken != null) {
         ready.addAll(woken);
         // A wait for several values is filed under each: it ends here, so it goes from the others too.
-        woken.stream().filter(w -> w.watch.pin.values().size() > 1).forEach(w -> forget(w.watch.namespace, w.watch.pin, w));
+        woken.stream().filter(w -> w.watch.pin.values().size() > 1).forEach(this::forget);
       }
       if (byValue.isEmpty()) {
         waiters.remove(value.field());

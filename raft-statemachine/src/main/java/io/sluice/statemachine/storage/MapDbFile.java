@@ -246,8 +246,7 @@ final class MapDbFile {
 
   void close() {
     if (!db.isClosed()) {
-      history.saveBounds();
-      frees.flush();
+      flush();
       db.close();
     }
   }
