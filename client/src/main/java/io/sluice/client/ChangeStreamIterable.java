@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Flow;
-import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
@@ -103,40 +102,33 @@ public final class ChangeStreamIterable {
     return this;
   }
 
-  /** Opens the stream. */
+  /** Opens the stream, waiting for the serving node's answer. */
   public ChangeStreamCursor<ChangeStreamDocument> cursor() {
+    checkStart();
+    ResumableStream stream = new ResumableStream(streams.transport(), this);
+    return new ChangeStreamCursor<>(stream, streams.firstNode(node).thenCompose(stream::open), ChangeStreamDocument::new);
+  }
+
+  /**
+   * The stream as a {@link Flow.Publisher}: each subscriber gets its own stream, opened after
+   * {@code onSubscribe}. A getMore goes out only while the subscriber has unmet demand, and no thread
+   * waits for it, so thousands of subscribers need no thread each. Signals come one at a time from the
+   * client's delivery threads; failures that resuming cannot fix end it with onError (a
+   * {@link ChangeStreamException}), an invalidate with onComplete. Cancelling closes the stream.
+   */
+  public Flow.Publisher<ChangeStreamDocument> publisher() {
+    checkStart();
+    return subscriber -> {
+      Objects.requireNonNull(subscriber, "subscriber");
+      ChangeStreamSubscription.start(subscriber, new ResumableStream(streams.transport(), this), streams.firstNode(node), streams.delivery());
+    };
+  }
+
+  private void checkStart() {
     int starts = (resumeAfter != null ? 1 : 0) + (startAfter != null ? 1 : 0) + (startAtOperationTime != null ? 1 : 0);
     if (starts > 1) {
       throw new IllegalArgumentException("use only one of resumeAfter, startAfter and startAtOperationTime");
     }
-    return new ChangeStreamCursor<>(streams.transport(), this, streams.firstNode(node), ChangeStreamDocument::new);
-  }
-
-  /**
-   * The stream as a {@link Flow.Publisher}: each subscriber gets its own stream, fed by a daemon thread
-   * that honours the subscriber's demand and ends with onError for failures resuming cannot fix, or
-   * onComplete after an invalidate. Cancelling closes the stream.
-   */
-  public Flow.Publisher<ChangeStreamDocument> publisher() {
-    return subscriber -> {
-      SubmissionPublisher<ChangeStreamDocument> publisher = new SubmissionPublisher<>();
-      publisher.subscribe(subscriber);
-      Thread feeder = new Thread(() -> {
-        try (ChangeStreamCursor<ChangeStreamDocument> cursor = cursor()) {
-          while (publisher.getNumberOfSubscribers() > 0 && !cursor.isClosed()) {
-            ChangeStreamDocument event = cursor.tryNext();
-            if (event != null) {
-              publisher.submit(event);
-            }
-          }
-          publisher.close();
-        } catch (RuntimeException e) {
-          publisher.closeExceptionally(e);
-        }
-      }, "sluice-change-stream");
-      feeder.setDaemon(true);
-      feeder.start();
-    };
   }
 
   int batchSize() {

@@ -1,14 +1,20 @@
 package io.sluice.client;
 
 import io.sluice.protocol.Replies;
-import io.sluice.protocol.SluiceException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
+import org.bson.BsonInt64;
 import org.bson.BsonString;
 import org.bson.conversions.Bson;
 
@@ -61,7 +67,7 @@ public final class SluiceClient implements AutoCloseable {
 
   /** Asks every node of the connection about itself, in connection-string order. */
   public List<NodeDescription> describeNodes() {
-    return streams.describeNodes();
+    return streams.describeNodes().join();
   }
 
   /**
@@ -92,10 +98,14 @@ public final class SluiceClient implements AutoCloseable {
     transport.close();
   }
 
-  /** The change streams' own connection, opened on first use, and the choice of node to serve a stream. */
+  /**
+   * The change streams' own connection, opened on first use; the executor that hands events to
+   * publishers' subscribers; and the choice of node to serve a stream.
+   */
   static final class Streams implements AutoCloseable {
     private final ConnectionString connection;
     private StreamTransport transport;
+    private ExecutorService delivery;
 
     Streams(ConnectionString connection) {
       this.connection = connection;
@@ -109,41 +119,62 @@ public final class SluiceClient implements AutoCloseable {
     }
 
     /**
+     * Runs subscribers' signals. Its threads live only while there is something to hand over, so idle
+     * subscriptions hold none; a subscriber that blocks in onNext holds one thread, and only its own
+     * stream waits (Ratis' reply threads never run user code).
+     */
+    synchronized Executor delivery() {
+      if (delivery == null) {
+        AtomicInteger threads = new AtomicInteger();
+        delivery = Executors.newCachedThreadPool(task -> {
+          Thread thread = new Thread(task, "sluice-change-stream-delivery-" + threads.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+      }
+      return delivery;
+    }
+
+    /**
      * The node at {@code address}, or else the follower that answers and has applied most, or else any
      * node that answers: a stream without a token starts at its node's applied index, and a node far
      * behind (one that is rejoining, say) would start it far in the past.
      */
-    RaftPeerId firstNode(String address) {
+    CompletableFuture<RaftPeerId> firstNode(String address) {
       StreamTransport t = transport();
       if (address != null) {
-        return t.node(address);
+        return CompletableFuture.completedFuture(t.node(address));
       }
-      List<NodeDescription> nodes = describeNodes();
-      java.util.Comparator<NodeDescription> furthest = java.util.Comparator.comparingLong(NodeDescription::appliedIndex);
-      return nodes.stream().filter(n -> n.reachable() && !n.leader()).max(furthest)
-          .or(() -> nodes.stream().filter(NodeDescription::reachable).max(furthest))
-          .map(n -> t.node(n.address())).orElse(t.nodes().get(0));
+      return describeNodes().thenApply(nodes -> {
+        Comparator<NodeDescription> furthest = Comparator.comparingLong(NodeDescription::appliedIndex);
+        return nodes.stream().filter(n -> n.reachable() && !n.leader()).max(furthest)
+            .or(() -> nodes.stream().filter(NodeDescription::reachable).max(furthest))
+            .map(n -> t.node(n.address())).orElse(t.nodes().get(0));
+      });
     }
 
-    List<NodeDescription> describeNodes() {
+    /** Asks every node about itself, all at once; the list is in connection-string order. */
+    CompletableFuture<List<NodeDescription>> describeNodes() {
       StreamTransport t = transport();
-      List<NodeDescription> nodes = new java.util.ArrayList<>();
-      for (RaftPeerId node : t.nodes()) {
-        try {
-          BsonDocument hello = Replies.check(t.send(node, new BsonDocument("hello", new BsonInt32(1)).append("$db", new BsonString("admin"))));
-          nodes.add(new NodeDescription(t.address(node), true, hello.getBoolean("isWritablePrimary", BsonBoolean.FALSE).getValue(),
-              hello.getInt64("appliedIndex", new org.bson.BsonInt64(0)).getValue()));
-        } catch (SluiceException unreachable) {
-          nodes.add(new NodeDescription(t.address(node), false, false, 0));
-        }
-      }
-      return nodes;
+      BsonDocument hello = new BsonDocument("hello", new BsonInt32(1)).append("$db", new BsonString("admin"));
+      List<CompletableFuture<NodeDescription>> answers = t.nodes().stream().map(node -> t.send(node, hello)
+          .thenApply(reply -> {
+            BsonDocument checked = Replies.check(reply);
+            return new NodeDescription(t.address(node), true, checked.getBoolean("isWritablePrimary", BsonBoolean.FALSE).getValue(),
+                checked.getInt64("appliedIndex", new BsonInt64(0)).getValue());
+          })
+          .exceptionally(unreachable -> new NodeDescription(t.address(node), false, false, 0))).toList();
+      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+          .thenApply(allDone -> answers.stream().map(CompletableFuture::join).toList());
     }
 
     @Override
     public synchronized void close() {
       if (transport != null) {
         transport.close();
+      }
+      if (delivery != null) {
+        delivery.shutdown();
       }
     }
   }

@@ -5,18 +5,24 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -34,10 +40,13 @@ final class StreamTransport implements AutoCloseable {
 
   private final RaftClient raft;
   private final List<RaftPeer> peers;
+  /** Per node, the number of the gRPC stream requests go on now (see {@link #reconnectIfBroken}). */
+  private final Map<RaftPeerId, AtomicLong> connections = new HashMap<>();
 
   StreamTransport(ConnectionString connection) {
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
+    peers.forEach(peer -> connections.put(peer.getId(), new AtomicLong()));
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
@@ -66,18 +75,43 @@ final class StreamTransport implements AutoCloseable {
    */
   private static final long ANY_COMMIT_INDEX = -1;
 
-  /** Sends the command to {@code node}; transport failures are retryable {@link SluiceException}s. */
-  BsonDocument send(RaftPeerId node, BsonDocument command) {
-    RaftClientReply reply;
-    try {
-      reply = raft.io().sendStaleRead(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command))), ANY_COMMIT_INDEX, node);
-    } catch (IOException e) {
-      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(e), e);
+  /**
+   * Sends the command to {@code node}. The future fails with a retryable {@link SluiceException} if the
+   * node does not answer. Requests go unordered and asynchronous: Ratis' ordered async client hands
+   * out replies in request order, so one getMore that waits would hold up the replies to every other
+   * stream's getMores, and its blocking client holds a thread per waiting request. They are handed
+   * straight to Ratis' RPC, without its client's retry loop, which this transport does not want and
+   * which runs each reply through an async step of the JDK's common pool (a new thread per reply on a
+   * machine with fewer than 3 cores).
+   */
+  CompletableFuture<BsonDocument> send(RaftPeerId node, BsonDocument command) {
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(raft.getId()).setGroupId(raft.getGroupId()).setServerId(node)
+        .setCallId(CallId.getAndIncrement()).setType(RaftClientRequest.staleReadRequestType(ANY_COMMIT_INDEX))
+        .setMessage(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command)))).build();
+    long connection = connections.get(node).get();
+    return raft.getClientRpc().sendRequestAsyncUnordered(request).handle((reply, failure) -> {
+      if (failure != null) {
+        reconnectIfBroken(node, connection, failure);
+        throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(failure), failure);
+      }
+      if (!reply.isSuccess()) {
+        throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " failed: " + reply.getException(), reply.getException());
+      }
+      return BsonBytes.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    });
+  }
+
+  /**
+   * All unordered requests to a node share one gRPC stream, and once that stream fails Ratis refuses
+   * every later request on it until its proxy is reset (Ratis' retry loop would do that). A request
+   * that timed out says nothing about the stream; any other failure resets it, once per stream: every
+   * request on a broken stream fails, and a second reset would close the new stream under the requests
+   * already sent on it.
+   */
+  private void reconnectIfBroken(RaftPeerId node, long connection, Throwable failure) {
+    if (!(failure instanceof TimeoutIOException) && connections.get(node).compareAndSet(connection, connection + 1)) {
+      raft.getClientRpc().handleException(node, failure, true);
     }
-    if (!reply.isSuccess()) {
-      throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " failed: " + reply.getException(), reply.getException());
-    }
-    return BsonBytes.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
   }
 
   private static String rootCause(Throwable e) {

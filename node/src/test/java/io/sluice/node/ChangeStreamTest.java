@@ -3,6 +3,7 @@ package io.sluice.node;
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
@@ -20,9 +21,12 @@ import io.sluice.client.WriteResult;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.ResumeToken;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -266,5 +270,45 @@ class ChangeStreamTest {
     }
     assertThat(start.index()).isLessThan(first.position().index());
     assertThat(perNode.get(0)).hasSize(11).isEqualTo(perNode.get(1)).isEqualTo(perNode.get(2));
+  }
+
+  @Test
+  void anInterruptedNextThrowsAndTheNextCallGoesOnWaitingForTheSameBatch() throws Exception {
+    SluiceCollection c = client.getDatabase("cs-interrupt").getCollection("c");
+    try (ChangeStreamCursor<ChangeStreamDocument> cursor = c.watch().maxAwaitTime(10, TimeUnit.SECONDS).cursor()) {
+      CompletableFuture<RuntimeException> thrown = new CompletableFuture<>();
+      AtomicBoolean flagKept = new AtomicBoolean();
+      Thread reader = new Thread(() -> {
+        try {
+          cursor.next();
+          thrown.complete(null);
+        } catch (RuntimeException e) {
+          flagKept.set(Thread.currentThread().isInterrupted());
+          thrown.complete(e);
+        }
+      });
+      reader.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
+      reader.interrupt();
+      assertThat(thrown.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(ChangeStreamException.class,
+          e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INTERRUPTED));
+      assertThat(flagKept).isTrue();
+      c.insertOne(new Document("_id", "after"));
+      assertThat(cursor.next().getDocumentKey().getString("_id").getValue()).isEqualTo("after");
+    }
+  }
+
+  @Test
+  void closingACursorFromAnotherThreadEndsTheNextThatWaits() throws Exception {
+    SluiceCollection c = client.getDatabase("cs-close").getCollection("c");
+    ChangeStreamCursor<ChangeStreamDocument> cursor = c.watch().maxAwaitTime(10, TimeUnit.SECONDS).cursor();
+    CompletableFuture<Boolean> hasNext = new CompletableFuture<>();
+    Thread reader = new Thread(() -> hasNext.complete(cursor.hasNext()));
+    reader.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
+    cursor.close();
+    // Well before the 10 s await: the node ends the waiting getMore when its cursor is killed.
+    assertThat(hasNext.get(5, TimeUnit.SECONDS)).isFalse();
+    assertThat(cursor.isClosed()).isTrue();
   }
 }

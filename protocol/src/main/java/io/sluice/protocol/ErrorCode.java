@@ -46,6 +46,7 @@ public enum ErrorCode {
   NOT_WRITABLE_PRIMARY(10107, "NotWritablePrimary", true),
   BSON_OBJECT_TOO_LARGE(10334, "BSONObjectTooLarge", false),
   DUPLICATE_KEY(11000, "DuplicateKey", false),
+  INTERRUPTED(11601, "Interrupted", false),
   KEY_TOO_LONG(17280, "KeyTooLong", false),
   DOCUMENT_AFTER_UPDATE_TOO_LARGE(17419, "BSONObjectTooLarge", false),
   UNRECOGNIZED_PIPELINE_STAGE(40324, "Location40324", false),

@@ -1,0 +1,201 @@
+package io.sluice.client;
+
+import io.sluice.protocol.Replies;
+import io.sluice.protocol.ResumeToken;
+import io.sluice.protocol.SluiceException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+
+/**
+ * One change stream's round trips and bookkeeping, without a thread of its own: {@link #open} and
+ * {@link #fetch} return futures that complete once a batch is buffered; {@link #poll} hands out the
+ * buffered events and advances the resume token. {@link ChangeStreamCursor} waits on the futures;
+ * {@link ChangeStreamSubscription} chains them to its subscriber's demand.
+ *
+ * <p>If the serving node fails, times out or loses the cursor, the stream reopens on another node
+ * right after its resume token, trying each node once per failure, as MongoDB drivers do. Failures
+ * that resuming cannot fix complete the future with a {@link ChangeStreamException} and end the
+ * stream.
+ *
+ * <p>Not thread-safe: its owner starts one round trip at a time and polls only between them.
+ */
+final class ResumableStream {
+  private final StreamTransport transport;
+  private final ChangeStreamIterable spec;
+  private final Deque<BsonDocument> buffer = new ArrayDeque<>();
+  private RaftPeerId node;
+  private long cursorId;
+  private String namespace;
+  private ResumeToken resumeToken;
+  private ResumeToken batchHighWaterMark;
+  /** No round trip will bring more events: invalidated, failed or closed. */
+  private volatile boolean ended;
+  /** Closed by its owner: a round trip still under way then changes nothing. */
+  private volatile boolean closed;
+
+  ResumableStream(StreamTransport transport, ChangeStreamIterable spec) {
+    this.transport = transport;
+    this.spec = spec;
+    this.resumeToken = spec.initialToken().orElse(null);
+  }
+
+  /** Opens the stream on {@code first}, or on another node after its own start if that one fails. */
+  CompletableFuture<Void> open(RaftPeerId first) {
+    return openOn(first).exceptionallyCompose(e -> resumeAfterFailure(first, unwrap(e)));
+  }
+
+  /** The next batch: events, or none once the await time passed; resumes elsewhere if the node fails. */
+  CompletableFuture<Void> fetch() {
+    RaftPeerId from = node;
+    BsonDocument getMore = new BsonDocument("getMore", new BsonInt64(cursorId))
+        .append("collection", new BsonString(collectionOf(namespace))).append("$db", new BsonString(databaseOf(namespace)))
+        .append("batchSize", new BsonInt64(spec.batchSize())).append("maxTimeMS", new BsonInt64(spec.maxAwaitMillis()));
+    return transport.send(from, getMore).thenAccept(reply -> accept(Replies.check(reply).getDocument("cursor"), "nextBatch"))
+        .exceptionallyCompose(e -> resumeAfterFailure(from, unwrap(e)));
+  }
+
+  boolean hasBuffered() {
+    return !buffer.isEmpty();
+  }
+
+  /** The next buffered event, or null; the resume token moves past it (and to the batch's high-water mark after its last). */
+  BsonDocument poll() {
+    BsonDocument event = buffer.poll();
+    if (event == null) {
+      return null;
+    }
+    resumeToken = ResumeToken.fromBson(event.get("_id"));
+    if (buffer.isEmpty() && batchHighWaterMark != null && batchHighWaterMark.compareTo(resumeToken) > 0) {
+      resumeToken = batchHighWaterMark;
+    }
+    if ("invalidate".equals(event.getString("operationType", new BsonString("")).getValue())) {
+      ended = true;
+    }
+    return event;
+  }
+
+  /** True once no round trip can bring more events (invalidated, failed or closed). */
+  boolean isEnded() {
+    return ended;
+  }
+
+  ResumeToken resumeToken() {
+    return resumeToken;
+  }
+
+  RaftPeerId node() {
+    return node;
+  }
+
+  String servingNode() {
+    return transport.address(node);
+  }
+
+  /**
+   * Ends the stream and kills its cursor on the serving node, which also ends a getMore waiting there.
+   * The future completes when the node answered; a node that is gone or a cursor that already timed out
+   * leaves nothing to close, so it never fails.
+   */
+  CompletableFuture<Void> close() {
+    closed = true;
+    ended = true;
+    buffer.clear();
+    return killCursor();
+  }
+
+  private CompletableFuture<Void> killCursor() {
+    if (cursorId == 0 || node == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    BsonDocument kill = new BsonDocument("killCursors", new BsonString(collectionOf(namespace)))
+        .append("$db", new BsonString(databaseOf(namespace))).append("cursors", new BsonArray(List.of(new BsonInt64(cursorId))));
+    return transport.send(node, kill).handle((reply, failure) -> null);
+  }
+
+  /** Reopens the stream after its resume token on each other node in turn, then on the failed one. */
+  private CompletableFuture<Void> resumeAfterFailure(RaftPeerId failed, Throwable failure) {
+    if (closed) {
+      return CompletableFuture.completedFuture(null); // nothing to resume
+    }
+    if (!(failure instanceof SluiceException cause) || !cause.isRetryable()) {
+      return fail(failure);
+    }
+    List<RaftPeerId> order = new ArrayList<>(transport.nodes());
+    Collections.rotate(order, -(order.indexOf(failed) + 1));
+    return openOnNext(order.iterator(), cause, cause);
+  }
+
+  private CompletableFuture<Void> openOnNext(Iterator<RaftPeerId> candidates, SluiceException cause, SluiceException last) {
+    if (closed) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (!candidates.hasNext()) {
+      return fail(new ChangeStreamException(last.errorCode(), "the change stream could not resume on any node after: " + cause.reason()
+          + "; last error: " + last.reason(), last));
+    }
+    return openOn(candidates.next()).exceptionallyCompose(e -> {
+      Throwable failure = unwrap(e);
+      return failure instanceof SluiceException retry && retry.isRetryable() ? openOnNext(candidates, cause, retry) : fail(failure);
+    });
+  }
+
+  private CompletableFuture<Void> openOn(RaftPeerId candidate) {
+    return transport.send(candidate, spec.aggregateCommand(Optional.ofNullable(resumeToken))).thenAccept(reply -> {
+      BsonDocument cursor = Replies.check(reply).getDocument("cursor");
+      node = candidate;
+      buffer.clear();
+      accept(cursor, "firstBatch");
+    });
+  }
+
+  private CompletableFuture<Void> fail(Throwable failure) {
+    ended = true;
+    return CompletableFuture.failedFuture(failure instanceof SluiceException e && !(failure instanceof ChangeStreamException)
+        ? new ChangeStreamException(e) : failure);
+  }
+
+  private void accept(BsonDocument cursor, String batchField) {
+    cursorId = cursor.getNumber("id").longValue();
+    namespace = cursor.getString("ns").getValue();
+    if (closed) {
+      killCursor(); // closed while this round trip was under way, which may have opened a cursor elsewhere
+      return;
+    }
+    for (BsonValue event : cursor.getArray(batchField)) {
+      buffer.add(event.asDocument());
+    }
+    batchHighWaterMark = cursor.containsKey("postBatchResumeToken") ? ResumeToken.fromBson(cursor.get("postBatchResumeToken")) : null;
+    if (buffer.isEmpty() && batchHighWaterMark != null) {
+      resumeToken = batchHighWaterMark;
+    }
+    if (cursorId == 0 && buffer.isEmpty()) {
+      ended = true;
+    }
+  }
+
+  /** The failure a future completed with, without the CompletionException around it. */
+  static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  private static String databaseOf(String namespace) {
+    return namespace.substring(0, namespace.indexOf('.'));
+  }
+
+  private static String collectionOf(String namespace) {
+    return namespace.substring(namespace.indexOf('.') + 1);
+  }
+}
