@@ -2,6 +2,7 @@ package io.sluice.client;
 
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.ResumeToken;
+import io.sluice.protocol.SluiceException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +19,9 @@ import org.bson.BsonDocument;
  * <p>If the serving node fails, times out or loses the cursor, the stream reopens on another node
  * right after its resume token, trying each node once per failure, as MongoDB drivers do; the user
  * sees no gap, duplicate or reorder. Failures that resuming cannot fix throw
- * {@link ChangeStreamException}. Not thread-safe: one consumer per cursor; {@link #close()} may come
- * from another thread, and ends a {@code next()} that waits.
+ * {@link ChangeStreamException}. A thread interrupted while it waits gets a {@link SluiceException}
+ * {@code Interrupted} (11601) and leaves the stream as it was. Not thread-safe: one consumer per
+ * cursor; {@link #close()} may come from another thread, and ends a {@code next()} that waits.
  */
 public final class ChangeStreamCursor<T> implements Iterator<T>, AutoCloseable {
   private final ResumableStream stream;
@@ -35,7 +37,7 @@ public final class ChangeStreamCursor<T> implements Iterator<T>, AutoCloseable {
     try {
       awaitRoundTrip();
     } catch (RuntimeException e) {
-      stream.close(); // interrupted while it opened: the cursor it opens is killed
+      stream.close(); // failed, or interrupted while it opened: a cursor it opens is killed
       throw e;
     }
   }
@@ -43,10 +45,11 @@ public final class ChangeStreamCursor<T> implements Iterator<T>, AutoCloseable {
   /** Blocks until the next event. After an invalidate event the stream is closed and this throws. */
   @Override
   public T next() {
-    if (!hasNext()) {
+    BsonDocument event = hasNext() ? stream.poll() : null;
+    if (event == null) {
       throw new NoSuchElementException("the change stream is closed");
     }
-    return decoder.apply(stream.poll());
+    return decoder.apply(event);
   }
 
   /** Blocks until an event is available; false once the stream is closed (after an invalidate). */
@@ -63,7 +66,8 @@ public final class ChangeStreamCursor<T> implements Iterator<T>, AutoCloseable {
     if (!stream.hasBuffered() && !stream.isEnded()) {
       fetch();
     }
-    return stream.hasBuffered() ? decoder.apply(stream.poll()) : null;
+    BsonDocument event = stream.poll();
+    return event == null ? null : decoder.apply(event);
   }
 
   /** Where to resume after what this cursor returned so far; null before the first reply. */
@@ -99,7 +103,7 @@ public final class ChangeStreamCursor<T> implements Iterator<T>, AutoCloseable {
       roundTrip = null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ChangeStreamException(ErrorCode.INTERRUPTED, "interrupted while waiting for the change stream; the next call goes on waiting", e);
+      throw new SluiceException(ErrorCode.INTERRUPTED, "interrupted while waiting for the change stream; the next call goes on waiting", e);
     } catch (ExecutionException e) {
       roundTrip = null;
       throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());

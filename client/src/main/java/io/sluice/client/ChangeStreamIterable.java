@@ -6,8 +6,10 @@ import io.sluice.protocol.ResumeToken;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
@@ -113,14 +115,22 @@ public final class ChangeStreamIterable {
    * The stream as a {@link Flow.Publisher}: each subscriber gets its own stream, opened after
    * {@code onSubscribe}. A getMore goes out only while the subscriber has unmet demand, and no thread
    * waits for it, so thousands of subscribers need no thread each. Signals come one at a time from the
-   * client's delivery threads; failures that resuming cannot fix end it with onError (a
-   * {@link ChangeStreamException}), an invalidate with onComplete. Cancelling closes the stream.
+   * client's delivery threads (idle ones end after a minute), so {@code onNext} should hand slow work
+   * elsewhere. Failures that resuming cannot fix end the stream with onError (a
+   * {@link ChangeStreamException}; an unknown {@link #onNode} address, an IllegalArgumentException),
+   * an invalidate with onComplete. Cancelling closes the stream.
    */
   public Flow.Publisher<ChangeStreamDocument> publisher() {
     checkStart();
     return subscriber -> {
       Objects.requireNonNull(subscriber, "subscriber");
-      ChangeStreamSubscription.start(subscriber, new ResumableStream(streams.transport(), this), streams.firstNode(node), streams.delivery());
+      CompletableFuture<RaftPeerId> firstNode;
+      try {
+        firstNode = streams.firstNode(node);
+      } catch (RuntimeException e) {
+        firstNode = CompletableFuture.failedFuture(e);
+      }
+      ChangeStreamSubscription.start(subscriber, new ResumableStream(streams.transport(), this), firstNode, streams.delivery());
     };
   }
 

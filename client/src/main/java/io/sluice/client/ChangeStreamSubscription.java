@@ -1,5 +1,7 @@
 package io.sluice.client;
 
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.SluiceException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -13,22 +15,23 @@ import org.apache.ratis.protocol.RaftPeerId;
  * wants events and none are buffered, and nothing holds a thread while the node waits for events, so
  * thousands of subscriptions cost no more threads than one.
  *
- * <p>Signals go to the subscriber from the client's delivery executor, one at a time: every change of
- * state (demand, a round trip's end, a cancel) asks for a drain, and only one drain runs at a time
- * ({@link #drainsAsked} counts the asks, the usual Reactive Streams "work in progress" loop).
+ * <p>Signals go to the subscriber one at a time: every change of state (demand, a round trip's end, a
+ * cancel) asks for a drain, and only the thread that turns {@link #drainsAsked} from 0 runs the drain
+ * loop, on the client's delivery executor, until no ask is left (the usual Reactive Streams "work in
+ * progress" loop). The subscribing thread holds that role while {@code onSubscribe} runs.
  */
 final class ChangeStreamSubscription implements Flow.Subscription {
   private final Flow.Subscriber<? super ChangeStreamDocument> subscriber;
   private final ResumableStream stream;
   private final Executor delivery;
   private final AtomicLong demand = new AtomicLong();
-  private final AtomicInteger drainsAsked = new AtomicInteger();
+  private final AtomicInteger drainsAsked = new AtomicInteger(1);
   private volatile boolean cancelled;
-  /** A round trip (the opening or a getMore) is under way: the stream is not to be touched until it ends. */
+  private volatile IllegalArgumentException badRequest;
+  /** A round trip (the opening or a getMore) is under way: no getMore may start until it ends. */
   private volatile boolean roundTripUnderWay = true;
   private volatile Throwable failure;
-  private volatile IllegalArgumentException badRequest;
-  /** Set by the drain that sent onComplete or onError (or saw the cancel): nothing more is sent. */
+  /** Set by the drain that sent onComplete or onError, or saw the cancel: nothing more is sent. */
   private boolean finished;
 
   private ChangeStreamSubscription(Flow.Subscriber<? super ChangeStreamDocument> subscriber, ResumableStream stream, Executor delivery) {
@@ -44,13 +47,10 @@ final class ChangeStreamSubscription implements Flow.Subscription {
     try {
       subscriber.onSubscribe(subscription);
     } catch (RuntimeException e) {
-      subscription.cancel();
+      subscription.cancelled = true; // Reactive Streams rule 2.13
     }
-    if (subscription.cancelled) {
-      subscription.roundTripEnded(CompletableFuture.completedFuture(null)); // nothing to open: just signal the end
-    } else {
-      subscription.roundTripEnded(firstNode.thenCompose(stream::open));
-    }
+    subscription.whenRoundTripEnds(subscription.cancelled ? CompletableFuture.completedFuture(null) : firstNode.thenCompose(stream::open));
+    subscription.runDrainLoop(); // with the ask the subscribing thread held, and any made meanwhile
   }
 
   @Override
@@ -70,7 +70,7 @@ final class ChangeStreamSubscription implements Flow.Subscription {
     drain();
   }
 
-  private void roundTripEnded(CompletableFuture<Void> roundTrip) {
+  private void whenRoundTripEnds(CompletableFuture<Void> roundTrip) {
     roundTrip.whenComplete((ignored, e) -> {
       if (e != null) {
         failure = ResumableStream.unwrap(e);
@@ -82,19 +82,32 @@ final class ChangeStreamSubscription implements Flow.Subscription {
 
   private void drain() {
     if (drainsAsked.getAndIncrement() == 0) {
-      try {
-        delivery.execute(this::drainLoop);
-      } catch (RejectedExecutionException clientClosed) {
-        drainsAsked.set(0);
+      runDrainLoop();
+    }
+  }
+
+  private void runDrainLoop() {
+    try {
+      delivery.execute(this::drainLoop);
+    } catch (RejectedExecutionException clientClosed) {
+      // No drain runs, and none will: this thread holds the loop's role for good, and ends the stream.
+      if (!finished) {
+        end(new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "the client was closed", clientClosed));
       }
     }
   }
 
   private void drainLoop() {
-    int asked = 1;
+    int asked = drainsAsked.get();
     do {
       if (!finished) {
-        emit();
+        try {
+          emit();
+        } catch (RuntimeException e) { // a bad event or a failing subscriber must not leave the loop's role taken
+          if (!finished) {
+            end(e);
+          }
+        }
       }
       asked = drainsAsked.addAndGet(-asked);
     } while (asked != 0);
@@ -102,22 +115,7 @@ final class ChangeStreamSubscription implements Flow.Subscription {
 
   /** Sends what the state allows: events up to the demand, then the end, or starts the next getMore. */
   private void emit() {
-    if (cancelled) {
-      finish();
-      if (badRequest != null) {
-        subscriber.onError(badRequest);
-      }
-      return;
-    }
-    if (roundTripUnderWay) {
-      return;
-    }
-    if (failure != null) {
-      finish();
-      subscriber.onError(failure);
-      return;
-    }
-    while (demand.get() > 0 && stream.hasBuffered() && !cancelled) {
+    while (!cancelled && !roundTripUnderWay && demand.get() > 0 && stream.hasBuffered()) {
       demand.decrementAndGet();
       ChangeStreamDocument event = new ChangeStreamDocument(stream.poll());
       try {
@@ -127,18 +125,28 @@ final class ChangeStreamSubscription implements Flow.Subscription {
       }
     }
     if (cancelled) {
-      finish();
+      finished = true;
+      stream.close();
+      if (badRequest != null) {
+        subscriber.onError(badRequest);
+      }
+    } else if (roundTripUnderWay) {
+      return;
+    } else if (failure != null) {
+      end(failure);
     } else if (!stream.hasBuffered() && stream.isEnded()) {
-      finish();
+      finished = true;
+      stream.close();
       subscriber.onComplete();
     } else if (demand.get() > 0 && !stream.hasBuffered()) {
       roundTripUnderWay = true;
-      roundTripEnded(stream.fetch());
+      whenRoundTripEnds(stream.fetch());
     }
   }
 
-  private void finish() {
+  private void end(Throwable error) {
     finished = true;
     stream.close();
+    subscriber.onError(error);
   }
 }

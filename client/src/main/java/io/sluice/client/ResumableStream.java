@@ -30,7 +30,8 @@ import org.bson.BsonValue;
  * that resuming cannot fix complete the future with a {@link ChangeStreamException} and end the
  * stream.
  *
- * <p>Not thread-safe: its owner starts one round trip at a time and polls only between them.
+ * <p>Its owner starts one round trip at a time and polls only between them; {@link #close} may come
+ * from any thread at any time, and the state a reply thread changes is guarded by this object.
  */
 final class ResumableStream {
   private final StreamTransport transport;
@@ -54,25 +55,32 @@ final class ResumableStream {
 
   /** Opens the stream on {@code first}, or on another node after its own start if that one fails. */
   CompletableFuture<Void> open(RaftPeerId first) {
+    if (closed) {
+      return CompletableFuture.completedFuture(null);
+    }
     return openOn(first).exceptionallyCompose(e -> resumeAfterFailure(first, unwrap(e)));
   }
 
   /** The next batch: events, or none once the await time passed; resumes elsewhere if the node fails. */
   CompletableFuture<Void> fetch() {
-    RaftPeerId from = node;
-    BsonDocument getMore = new BsonDocument("getMore", new BsonInt64(cursorId))
-        .append("collection", new BsonString(collectionOf(namespace))).append("$db", new BsonString(databaseOf(namespace)))
-        .append("batchSize", new BsonInt64(spec.batchSize())).append("maxTimeMS", new BsonInt64(spec.maxAwaitMillis()));
-    return transport.send(from, getMore).thenAccept(reply -> accept(Replies.check(reply).getDocument("cursor"), "nextBatch"))
+    RaftPeerId from;
+    BsonDocument getMore;
+    synchronized (this) {
+      from = node;
+      getMore = new BsonDocument("getMore", new BsonInt64(cursorId))
+          .append("collection", new BsonString(collectionOf(namespace))).append("$db", new BsonString(databaseOf(namespace)))
+          .append("batchSize", new BsonInt64(spec.batchSize())).append("maxTimeMS", new BsonInt64(spec.maxAwaitMillis()));
+    }
+    return transport.send(from, getMore).thenAccept(reply -> accept(from, Replies.check(reply).getDocument("cursor"), "nextBatch"))
         .exceptionallyCompose(e -> resumeAfterFailure(from, unwrap(e)));
   }
 
-  boolean hasBuffered() {
+  synchronized boolean hasBuffered() {
     return !buffer.isEmpty();
   }
 
   /** The next buffered event, or null; the resume token moves past it (and to the batch's high-water mark after its last). */
-  BsonDocument poll() {
+  synchronized BsonDocument poll() {
     BsonDocument event = buffer.poll();
     if (event == null) {
       return null;
@@ -92,15 +100,11 @@ final class ResumableStream {
     return ended;
   }
 
-  ResumeToken resumeToken() {
+  synchronized ResumeToken resumeToken() {
     return resumeToken;
   }
 
-  RaftPeerId node() {
-    return node;
-  }
-
-  String servingNode() {
+  synchronized String servingNode() {
     return transport.address(node);
   }
 
@@ -110,19 +114,30 @@ final class ResumableStream {
    * leaves nothing to close, so it never fails.
    */
   CompletableFuture<Void> close() {
-    closed = true;
-    ended = true;
-    buffer.clear();
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.completedFuture(null);
+      }
+      closed = true;
+      ended = true;
+      buffer.clear();
+    }
     return killCursor();
   }
 
+  /** Sends the request outside the lock: a reply thread that holds the lock may be the one to complete it. */
   private CompletableFuture<Void> killCursor() {
-    if (cursorId == 0 || node == null) {
-      return CompletableFuture.completedFuture(null);
+    RaftPeerId at;
+    BsonDocument kill;
+    synchronized (this) {
+      if (cursorId == 0 || node == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      at = node;
+      kill = new BsonDocument("killCursors", new BsonString(collectionOf(namespace)))
+          .append("$db", new BsonString(databaseOf(namespace))).append("cursors", new BsonArray(List.of(new BsonInt64(cursorId))));
     }
-    BsonDocument kill = new BsonDocument("killCursors", new BsonString(collectionOf(namespace)))
-        .append("$db", new BsonString(databaseOf(namespace))).append("cursors", new BsonArray(List.of(new BsonInt64(cursorId))));
-    return transport.send(node, kill).handle((reply, failure) -> null);
+    return transport.send(at, kill).handle((reply, failure) -> null);
   }
 
   /** Reopens the stream after its resume token on each other node in turn, then on the failed one. */
@@ -153,26 +168,34 @@ final class ResumableStream {
   }
 
   private CompletableFuture<Void> openOn(RaftPeerId candidate) {
-    return transport.send(candidate, spec.aggregateCommand(Optional.ofNullable(resumeToken))).thenAccept(reply -> {
-      BsonDocument cursor = Replies.check(reply).getDocument("cursor");
-      node = candidate;
-      buffer.clear();
-      accept(cursor, "firstBatch");
-    });
+    BsonDocument aggregate;
+    synchronized (this) {
+      aggregate = spec.aggregateCommand(Optional.ofNullable(resumeToken));
+    }
+    return transport.send(candidate, aggregate).thenAccept(reply -> accept(candidate, Replies.check(reply).getDocument("cursor"), "firstBatch"));
   }
 
-  private CompletableFuture<Void> fail(Throwable failure) {
+  private synchronized CompletableFuture<Void> fail(Throwable failure) {
     ended = true;
+    cursorId = 0; // the node ended it, or no node has it
     return CompletableFuture.failedFuture(failure instanceof SluiceException e && !(failure instanceof ChangeStreamException)
         ? new ChangeStreamException(e) : failure);
   }
 
-  private void accept(BsonDocument cursor, String batchField) {
+  /** Takes in a batch from {@code from}; if the stream was closed while it came, kills the cursor it names instead. */
+  private void accept(RaftPeerId from, BsonDocument cursor, String batchField) {
+    if (!acceptOpen(from, cursor, batchField)) {
+      killCursor(); // the round trip may have opened a cursor on another node
+    }
+  }
+
+  /** False if the stream is closed: then only the cursor's place is kept, to kill it. */
+  private synchronized boolean acceptOpen(RaftPeerId from, BsonDocument cursor, String batchField) {
+    node = from;
     cursorId = cursor.getNumber("id").longValue();
     namespace = cursor.getString("ns").getValue();
     if (closed) {
-      killCursor(); // closed while this round trip was under way, which may have opened a cursor elsewhere
-      return;
+      return false;
     }
     for (BsonValue event : cursor.getArray(batchField)) {
       buffer.add(event.asDocument());
@@ -184,6 +207,7 @@ final class ResumableStream {
     if (cursorId == 0 && buffer.isEmpty()) {
       ended = true;
     }
+    return true;
   }
 
   /** The failure a future completed with, without the CompletionException around it. */

@@ -119,9 +119,9 @@ public final class SluiceClient implements AutoCloseable {
     }
 
     /**
-     * Runs subscribers' signals. Its threads live only while there is something to hand over, so idle
-     * subscriptions hold none; a subscriber that blocks in onNext holds one thread, and only its own
-     * stream waits (Ratis' reply threads never run user code).
+     * Runs subscribers' signals. Its threads are made when there is something to hand over and end after
+     * a minute idle, so idle subscriptions hold none; a subscriber that blocks in onNext holds one
+     * thread, and only its own stream waits (Ratis' reply threads never run user code).
      */
     synchronized Executor delivery() {
       if (delivery == null) {

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.impl.RaftClientRpcWithProxy;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
@@ -40,13 +42,13 @@ final class StreamTransport implements AutoCloseable {
 
   private final RaftClient raft;
   private final List<RaftPeer> peers;
-  /** Per node, the number of the gRPC stream requests go on now (see {@link #reconnectIfBroken}). */
-  private final Map<RaftPeerId, AtomicLong> connections = new HashMap<>();
+  /** Per node, the last proxy this transport replaced (see {@link #resetIfBroken}). */
+  private final Map<RaftPeerId, AtomicReference<Object>> lastReplaced = new HashMap<>();
 
   StreamTransport(ConnectionString connection) {
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
-    peers.forEach(peer -> connections.put(peer.getId(), new AtomicLong()));
+    peers.forEach(peer -> lastReplaced.put(peer.getId(), new AtomicReference<>()));
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
@@ -88,10 +90,11 @@ final class StreamTransport implements AutoCloseable {
     RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(raft.getId()).setGroupId(raft.getGroupId()).setServerId(node)
         .setCallId(CallId.getAndIncrement()).setType(RaftClientRequest.staleReadRequestType(ANY_COMMIT_INDEX))
         .setMessage(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command)))).build();
-    long connection = connections.get(node).get();
-    return raft.getClientRpc().sendRequestAsyncUnordered(request).handle((reply, failure) -> {
+    Object proxy = currentProxy(node);
+    CompletableFuture<RaftClientReply> sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
+    return sent.handle((reply, failure) -> {
       if (failure != null) {
-        reconnectIfBroken(node, connection, failure);
+        resetIfBroken(node, proxy, failure);
         throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(failure), failure);
       }
       if (!reply.isSuccess()) {
@@ -102,15 +105,30 @@ final class StreamTransport implements AutoCloseable {
   }
 
   /**
-   * All unordered requests to a node share one gRPC stream, and once that stream fails Ratis refuses
-   * every later request on it until its proxy is reset (Ratis' retry loop would do that). A request
-   * that timed out says nothing about the stream; any other failure resets it, once per stream: every
-   * request on a broken stream fails, and a second reset would close the new stream under the requests
-   * already sent on it.
+   * All unordered requests to a node share one gRPC stream, held by the node's proxy. Once that stream
+   * breaks (the node went away, or refused a request while starting or stopping), Ratis refuses every
+   * later request on it until the proxy is replaced, which Ratis' own retry loop would do. A request
+   * that timed out says nothing about the stream; any other I/O failure means it broke. Each proxy is
+   * replaced once, by the first failure seen on it, and only while it is still the node's proxy: every
+   * request on a broken stream fails, and replacing the proxy again would close the new stream under
+   * the requests already sent there.
    */
-  private void reconnectIfBroken(RaftPeerId node, long connection, Throwable failure) {
-    if (!(failure instanceof TimeoutIOException) && connections.get(node).compareAndSet(connection, connection + 1)) {
-      raft.getClientRpc().handleException(node, failure, true);
+  private void resetIfBroken(RaftPeerId node, Object proxy, Throwable failure) {
+    if (!(failure instanceof IOException) || failure instanceof TimeoutIOException || proxy == null) {
+      return;
+    }
+    if (currentProxy(node) != proxy || lastReplaced.get(node).getAndSet(proxy) == proxy) {
+      return;
+    }
+    raft.getClientRpc().handleException(node, failure, true);
+  }
+
+  /** The proxy a request to {@code node} goes through now (null once the client is closed). */
+  private Object currentProxy(RaftPeerId node) {
+    try {
+      return ((RaftClientRpcWithProxy<?>) raft.getClientRpc()).getProxies().getProxy(node);
+    } catch (IOException closed) {
+      return null;
     }
   }
 

@@ -131,13 +131,47 @@ class ChangeStreamPublisherTest {
     }
   }
 
+  /** Rule 3.9 also holds for a bad request made while events are being delivered. */
+  @Test
+  void aRequestForNoEventsFromOnNextEndsTheStreamWithIllegalArgumentException() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceCollection c = cluster.client().getDatabase("flow").getCollection("c");
+      Recorder recorder = new Recorder(Long.MAX_VALUE) {
+        @Override
+        public void onNext(ChangeStreamDocument event) {
+          super.onNext(event);
+          subscription.request(0);
+        }
+      };
+      c.watch().maxAwaitTime(200, TimeUnit.MILLISECONDS).publisher().subscribe(recorder);
+      awaitOpenStreams(cluster, 1);
+      c.insertOne(new Document("_id", 0));
+      c.insertOne(new Document("_id", 1));
+      await().atMost(Duration.ofSeconds(10)).until(() -> recorder.failure != null);
+      assertThat(recorder.failure).isInstanceOf(IllegalArgumentException.class);
+      assertThat(recorder.ids()).containsExactly(0);
+      awaitOpenStreams(cluster, 0);
+    }
+  }
+
+  @Test
+  void anUnknownNodeIsAnErrorSignalNotAThrow() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      Recorder recorder = new Recorder(1);
+      cluster.client().getDatabase("flow").getCollection("c").watch().onNode("127.0.0.1:1").publisher().subscribe(recorder);
+      await().atMost(Duration.ofSeconds(10)).until(() -> recorder.failure != null);
+      assertThat(recorder.subscription).isNotNull();
+      assertThat(recorder.failure).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no node at 127.0.0.1:1");
+    }
+  }
+
   private static void awaitOpenStreams(LocalCluster cluster, int count) {
     await().atMost(Duration.ofSeconds(60)).until(() -> IntStream.range(0, cluster.size()).filter(cluster::isRunning)
         .map(i -> cluster.node(i).status().openStreams()).sum() == count);
   }
 
   /** Requests {@code initialDemand} events at subscription and records every signal. */
-  private static final class Recorder implements Flow.Subscriber<ChangeStreamDocument> {
+  private static class Recorder implements Flow.Subscriber<ChangeStreamDocument> {
     final List<ChangeStreamDocument> events = new CopyOnWriteArrayList<>();
     private final long initialDemand;
     volatile Flow.Subscription subscription;
