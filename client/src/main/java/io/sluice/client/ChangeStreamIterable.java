@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -107,7 +108,7 @@ public final class ChangeStreamIterable {
   /** Opens the stream, waiting for the serving node's answer. */
   public ChangeStreamCursor<ChangeStreamDocument> cursor() {
     checkStart();
-    ResumableStream stream = new ResumableStream(streams.transport(), this);
+    ResumableStream stream = streams.newStream(snapshot());
     return new ChangeStreamCursor<>(stream, streams.firstNode(node).thenCompose(stream::open), ChangeStreamDocument::new);
   }
 
@@ -122,16 +123,46 @@ public final class ChangeStreamIterable {
    */
   public Flow.Publisher<ChangeStreamDocument> publisher() {
     checkStart();
+    ChangeStreamIterable settings = snapshot();
     return subscriber -> {
       Objects.requireNonNull(subscriber, "subscriber");
+      ResumableStream stream;
       CompletableFuture<RaftPeerId> firstNode;
+      Executor delivery;
       try {
-        firstNode = streams.firstNode(node);
-      } catch (RuntimeException e) {
-        firstNode = CompletableFuture.failedFuture(e);
+        firstNode = streams.firstNode(settings.node);
+        delivery = streams.delivery();
+        stream = streams.newStream(settings);
+      } catch (RuntimeException e) { // an unknown node, a closed client: Reactive Streams rule 1.9 wants onSubscribe first
+        subscriber.onSubscribe(new Flow.Subscription() {
+          @Override
+          public void request(long n) {
+          }
+
+          @Override
+          public void cancel() {
+          }
+        });
+        subscriber.onError(e);
+        return;
       }
-      ChangeStreamSubscription.start(subscriber, new ResumableStream(streams.transport(), this), firstNode, streams.delivery());
+      ChangeStreamSubscription.start(subscriber, stream, firstNode, delivery);
     };
+  }
+
+  /** The settings as they are now: an open stream reopens with them, whatever is changed here later. */
+  private ChangeStreamIterable snapshot() {
+    ChangeStreamIterable copy = new ChangeStreamIterable(streams, database, collection, List.of());
+    copy.pipeline.addAll(pipeline);
+    copy.fullDocument = fullDocument;
+    copy.fullDocumentBeforeChange = fullDocumentBeforeChange;
+    copy.resumeAfter = resumeAfter;
+    copy.startAfter = startAfter;
+    copy.startAtOperationTime = startAtOperationTime;
+    copy.batchSize = batchSize;
+    copy.maxAwaitMillis = maxAwaitMillis;
+    copy.node = node;
+    return copy;
   }
 
   private void checkStart() {

@@ -49,6 +49,7 @@ final class ChangeStreamSubscription implements Flow.Subscription {
     } catch (RuntimeException e) {
       subscription.cancelled = true; // Reactive Streams rule 2.13
     }
+    stream.onClose(subscription::drain); // the client's close, too, ends the subscription
     subscription.whenRoundTripEnds(subscription.cancelled ? CompletableFuture.completedFuture(null) : firstNode.thenCompose(stream::open));
     subscription.runDrainLoop(); // with the ask the subscribing thread held, and any made meanwhile
   }
@@ -103,7 +104,7 @@ final class ChangeStreamSubscription implements Flow.Subscription {
       if (!finished) {
         try {
           emit();
-        } catch (RuntimeException e) { // a bad event or a failing subscriber must not leave the loop's role taken
+        } catch (Throwable e) { // a bad event or a failing subscriber must not leave the loop's role taken
           if (!finished) {
             end(e);
           }
@@ -120,13 +121,12 @@ final class ChangeStreamSubscription implements Flow.Subscription {
       ChangeStreamDocument event = new ChangeStreamDocument(stream.poll());
       try {
         subscriber.onNext(event);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         cancelled = true; // Reactive Streams rule 2.13: a subscriber that throws has cancelled
       }
     }
     if (cancelled) {
-      finished = true;
-      stream.close();
+      finish();
       if (badRequest != null) {
         subscriber.onError(badRequest);
       }
@@ -134,9 +134,10 @@ final class ChangeStreamSubscription implements Flow.Subscription {
       return;
     } else if (failure != null) {
       end(failure);
+    } else if (!stream.hasBuffered() && stream.isClosed()) {
+      end(new SluiceException(ErrorCode.SHUTDOWN_IN_PROGRESS, "the client was closed"));
     } else if (!stream.hasBuffered() && stream.isEnded()) {
-      finished = true;
-      stream.close();
+      finish();
       subscriber.onComplete();
     } else if (demand.get() > 0 && !stream.hasBuffered()) {
       roundTripUnderWay = true;
@@ -145,8 +146,13 @@ final class ChangeStreamSubscription implements Flow.Subscription {
   }
 
   private void end(Throwable error) {
+    finish();
+    subscriber.onError(error);
+  }
+
+  /** Nothing more is sent, and the stream is closed (which cannot throw: its kill is asynchronous). */
+  private void finish() {
     finished = true;
     stream.close();
-    subscriber.onError(error);
   }
 }

@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Replies;
 import io.sluice.protocol.ResumeToken;
 import io.sluice.protocol.SluiceException;
@@ -12,6 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
@@ -34,8 +37,11 @@ import org.bson.BsonValue;
  * from any thread at any time, and the state a reply thread changes is guarded by this object.
  */
 final class ResumableStream {
+  private static final long ROUND_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
   private final StreamTransport transport;
   private final ChangeStreamIterable spec;
+  private final Consumer<ResumableStream> unregister;
   private final Deque<BsonDocument> buffer = new ArrayDeque<>();
   private RaftPeerId node;
   private long cursorId;
@@ -44,12 +50,15 @@ final class ResumableStream {
   private ResumeToken batchHighWaterMark;
   /** No round trip will bring more events: invalidated, failed or closed. */
   private volatile boolean ended;
-  /** Closed by its owner: a round trip still under way then changes nothing. */
+  /** Closed by its owner or the client: a round trip still under way then changes nothing. */
   private volatile boolean closed;
+  private volatile Runnable closeListener = () -> { };
 
-  ResumableStream(StreamTransport transport, ChangeStreamIterable spec) {
+  /** @param unregister told once, when the stream is closed (the client keeps its open streams, to close them) */
+  ResumableStream(StreamTransport transport, ChangeStreamIterable spec, Consumer<ResumableStream> unregister) {
     this.transport = transport;
     this.spec = spec;
+    this.unregister = unregister;
     this.resumeToken = spec.initialToken().orElse(null);
   }
 
@@ -100,6 +109,15 @@ final class ResumableStream {
     return ended;
   }
 
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Runs {@code listener} when the stream is closed, by its owner or by the client's close. */
+  void onClose(Runnable listener) {
+    closeListener = listener;
+  }
+
   synchronized ResumeToken resumeToken() {
     return resumeToken;
   }
@@ -122,7 +140,10 @@ final class ResumableStream {
       ended = true;
       buffer.clear();
     }
-    return killCursor();
+    unregister.accept(this);
+    CompletableFuture<Void> kill = killCursor();
+    closeListener.run();
+    return kill;
   }
 
   /** Sends the request outside the lock: a reply thread that holds the lock may be the one to complete it. */
@@ -140,7 +161,12 @@ final class ResumableStream {
     return transport.send(at, kill).handle((reply, failure) -> null);
   }
 
-  /** Reopens the stream after its resume token on each other node in turn, then on the failed one. */
+  /**
+   * Reopens the stream after its resume token on each other node in turn, then on the failed one. A
+   * node that is up but has not applied the token's entry yet (it learns of a commit from a leader,
+   * and the group may be electing one) makes the round start again after a pause, until the
+   * connection's timeout.
+   */
   private CompletableFuture<Void> resumeAfterFailure(RaftPeerId failed, Throwable failure) {
     if (closed) {
       return CompletableFuture.completedFuture(null); // nothing to resume
@@ -148,22 +174,35 @@ final class ResumableStream {
     if (!(failure instanceof SluiceException cause) || !cause.isRetryable()) {
       return fail(failure);
     }
-    List<RaftPeerId> order = new ArrayList<>(transport.nodes());
-    Collections.rotate(order, -(order.indexOf(failed) + 1));
-    return openOnNext(order.iterator(), cause, cause);
+    killCursor(); // a node that was only slow (a timeout) may still hold it; one that is gone fails this at once
+    return resumeRound(new Resume(failed, cause, System.nanoTime() + transport.timeout().toNanos()));
   }
 
-  private CompletableFuture<Void> openOnNext(Iterator<RaftPeerId> candidates, SluiceException cause, SluiceException last) {
+  /** Why and since when the stream is resuming: the node that failed, its failure, and when to give up. */
+  private record Resume(RaftPeerId failed, SluiceException cause, long deadlineNanos) {}
+
+  private CompletableFuture<Void> resumeRound(Resume resume) {
+    List<RaftPeerId> order = new ArrayList<>(transport.nodes());
+    Collections.rotate(order, -(order.indexOf(resume.failed()) + 1));
+    return openOnNext(order.iterator(), resume, resume.cause(), false);
+  }
+
+  private CompletableFuture<Void> openOnNext(Iterator<RaftPeerId> candidates, Resume resume, SluiceException last, boolean someBehind) {
     if (closed) {
       return CompletableFuture.completedFuture(null);
     }
     if (!candidates.hasNext()) {
-      return fail(new ChangeStreamException(last.errorCode(), "the change stream could not resume on any node after: " + cause.reason()
+      if (someBehind && System.nanoTime() + ROUND_PAUSE_NANOS < resume.deadlineNanos()) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(ROUND_PAUSE_NANOS, TimeUnit.NANOSECONDS, Runnable::run))
+            .thenCompose(paused -> resumeRound(resume));
+      }
+      return fail(new ChangeStreamException(last.errorCode(), "the change stream could not resume on any node after: " + resume.cause().reason()
           + "; last error: " + last.reason(), last));
     }
     return openOn(candidates.next()).exceptionallyCompose(e -> {
       Throwable failure = unwrap(e);
-      return failure instanceof SluiceException retry && retry.isRetryable() ? openOnNext(candidates, cause, retry) : fail(failure);
+      return failure instanceof SluiceException retry && retry.isRetryable()
+          ? openOnNext(candidates, resume, retry, someBehind || retry.errorCode() == ErrorCode.NOT_YET_APPLIED) : fail(failure);
     });
   }
 

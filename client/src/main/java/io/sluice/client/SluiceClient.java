@@ -5,10 +5,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonBoolean;
@@ -103,27 +108,46 @@ public final class SluiceClient implements AutoCloseable {
    * publishers' subscribers; and the choice of node to serve a stream.
    */
   static final class Streams implements AutoCloseable {
+    /** How long closing the client waits for the nodes to kill its open streams' cursors. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
+
     private final ConnectionString connection;
+    private final Set<ResumableStream> open = ConcurrentHashMap.newKeySet();
     private StreamTransport transport;
     private ExecutorService delivery;
+    private boolean closed;
 
     Streams(ConnectionString connection) {
       this.connection = connection;
     }
 
     synchronized StreamTransport transport() {
+      if (closed) {
+        throw new IllegalStateException("the client is closed");
+      }
       if (transport == null) {
         transport = new StreamTransport(connection);
       }
       return transport;
     }
 
+    /** A stream with these settings, closed with the client if its owner has not closed it. */
+    ResumableStream newStream(ChangeStreamIterable settings) {
+      ResumableStream stream = new ResumableStream(transport(), settings, open::remove);
+      open.add(stream);
+      return stream;
+    }
+
     /**
      * Runs subscribers' signals. Its threads are made when there is something to hand over and end after
      * a minute idle, so idle subscriptions hold none; a subscriber that blocks in onNext holds one
-     * thread, and only its own stream waits (Ratis' reply threads never run user code).
+     * thread, and only its own stream waits. Ratis' reply threads run no user code, except for the
+     * last signal of a subscription the client's close ended.
      */
     synchronized Executor delivery() {
+      if (closed) {
+        throw new IllegalStateException("the client is closed");
+      }
       if (delivery == null) {
         AtomicInteger threads = new AtomicInteger();
         delivery = Executors.newCachedThreadPool(task -> {
@@ -168,8 +192,21 @@ public final class SluiceClient implements AutoCloseable {
           .thenApply(allDone -> answers.stream().map(CompletableFuture::join).toList());
     }
 
+    /**
+     * Closes the streams still open, so that their nodes do not keep cursors until they time out (a
+     * subscriber then gets onError ShutdownInProgress), waiting a few seconds at most for the nodes.
+     */
     @Override
     public synchronized void close() {
+      closed = true;
+      List<CompletableFuture<Void>> kills = List.copyOf(open).stream().map(ResumableStream::close).toList();
+      try {
+        CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new)).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // A node that does not answer keeps the cursor until it times out there.
+      }
       if (transport != null) {
         transport.close();
       }

@@ -5,12 +5,13 @@ import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
 import java.io.IOException;
-import java.util.HashMap;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.impl.RaftClientRpcWithProxy;
@@ -42,13 +43,14 @@ final class StreamTransport implements AutoCloseable {
 
   private final RaftClient raft;
   private final List<RaftPeer> peers;
-  /** Per node, the last proxy this transport replaced (see {@link #resetIfBroken}). */
-  private final Map<RaftPeerId, AtomicReference<Object>> lastReplaced = new HashMap<>();
+  private final Duration timeout;
+  /** The proxies this transport replaced (see {@link #resetIfBroken}), by identity; forgotten once unused. */
+  private final Set<Object> replaced = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
   StreamTransport(ConnectionString connection) {
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
-    peers.forEach(peer -> lastReplaced.put(peer.getId(), new AtomicReference<>()));
+    this.timeout = connection.timeout();
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
@@ -64,6 +66,11 @@ final class StreamTransport implements AutoCloseable {
     return peers.stream().filter(p -> p.getAddress().equals(address)).map(RaftPeer::getId).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no node at " + address + " in this connection; nodes are "
             + peers.stream().map(RaftPeer::getAddress).toList()));
+  }
+
+  /** The connection's timeout: how long a stream may take to resume. */
+  Duration timeout() {
+    return timeout;
   }
 
   String address(RaftPeerId node) {
@@ -117,7 +124,7 @@ final class StreamTransport implements AutoCloseable {
     if (!(failure instanceof IOException) || failure instanceof TimeoutIOException || proxy == null) {
       return;
     }
-    if (currentProxy(node) != proxy || lastReplaced.get(node).getAndSet(proxy) == proxy) {
+    if (currentProxy(node) != proxy || !replaced.add(proxy)) {
       return;
     }
     raft.getClientRpc().handleException(node, failure, true);

@@ -110,6 +110,9 @@ class ChangeStreamFailoverTest {
         int maxAcknowledged = acknowledged.keySet().stream().max(Integer::compare).orElseThrow();
         await().atMost(Duration.ofSeconds(60)).until(() -> received.stream()
             .anyMatch(e -> e.getDocumentKey().getInt32("_id").getValue() == maxAcknowledged));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        printThreads(); // where the stream or the writer is stuck
+        throw e;
       } finally {
         stopWriting.set(true);
         writer.join();
@@ -134,5 +137,15 @@ class ChangeStreamFailoverTest {
       assertThat(ids.stream().filter(acknowledged::containsKey).toList()).isEqualTo(acknowledgedInLogOrder);
       assertThat(servedBy).as("the stream moved to the third node").contains(cluster.node(third).config().address());
     }
+  }
+
+  private static void printThreads() {
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      StringBuilder text = new StringBuilder("thread ").append(thread.getName()).append(' ').append(thread.getState());
+      for (StackTraceElement frame : stack) {
+        text.append("\n    at ").append(frame);
+      }
+      System.err.println(text);
+    });
   }
 }

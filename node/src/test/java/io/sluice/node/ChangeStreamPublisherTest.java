@@ -3,11 +3,14 @@ package io.sluice.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.ChangeStreamException;
+import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.ResumeToken;
+import io.sluice.protocol.SluiceException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,6 +165,31 @@ class ChangeStreamPublisherTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> recorder.failure != null);
       assertThat(recorder.subscription).isNotNull();
       assertThat(recorder.failure).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no node at 127.0.0.1:1");
+    }
+  }
+
+  @Test
+  void closingTheClientEndsItsStreamsAndTheirCursorsOnTheNodes() {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceClient client = SluiceClient.connect(cluster.connectionString());
+      SluiceCollection c = client.getDatabase("flow").getCollection("closed");
+      Recorder recorder = new Recorder(Long.MAX_VALUE);
+      c.watch().maxAwaitTime(5, TimeUnit.SECONDS).publisher().subscribe(recorder);
+      ChangeStreamCursor<ChangeStreamDocument> cursor = c.watch().maxAwaitTime(5, TimeUnit.SECONDS).cursor();
+      awaitOpenStreams(cluster, 2);
+      client.close();
+      // The nodes kill the cursors now, not when they time out (10 minutes idle).
+      assertThat(IntStream.range(0, cluster.size()).map(i -> cluster.node(i).status().openStreams()).sum()).isZero();
+      await().atMost(Duration.ofSeconds(10)).until(() -> recorder.failure != null);
+      assertThat(recorder.failure).isInstanceOfSatisfying(SluiceException.class,
+          e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.SHUTDOWN_IN_PROGRESS));
+      assertThat(recorder.completed).isFalse();
+      assertThat(cursor.isClosed()).isTrue();
+
+      Recorder late = new Recorder(1);
+      c.watch().publisher().subscribe(late);
+      assertThat(late.subscription).isNotNull();
+      assertThat(late.failure).isInstanceOf(IllegalStateException.class).hasMessage("the client is closed");
     }
   }
 
