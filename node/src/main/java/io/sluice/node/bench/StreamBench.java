@@ -309,7 +309,7 @@ final class StreamBench {
       long start = System.nanoTime();
       open.open(streams);
       int warmups = options.fanoutRate() * options.warmupSeconds();
-      say("fan-out: %d streams subscribed on the follower in %.1f s (they open meanwhile); %d writes at %d/s, the first %d s unmeasured...", streams,
+      say("fan-out: %d streams open on the follower in %.1f s; %d writes at %d/s, the first %d s unmeasured...", streams,
           (System.nanoTime() - start) / 1e9, warmups + options.fanoutRate() * options.fanoutSeconds(), options.fanoutRate(),
           options.warmupSeconds());
       atFixedRate(options.fanoutRate(), warmups + options.fanoutRate() * options.fanoutSeconds(), "--fanout-rate",
@@ -322,10 +322,10 @@ final class StreamBench {
           delivery.recordNanos(arrival[1] - ack);
         }
       }
-      say("  %d streams: delivery %s; %d of %d deliveries seen, %d streams failed", streams, delivery.summary(),
+      say("  %d streams: delivery %s; %d of %d deliveries seen, %d failed getMores", streams, delivery.summary(),
           open.arrivals().size(), expected, open.failures());
       if (open.failures() > 0) {
-        say("  first failure: %s", open.firstFailure());
+        say("  first failed getMore: %s", open.firstFailure());
       }
     }
     results.put("fanout_" + streams, delivery.toMap());
