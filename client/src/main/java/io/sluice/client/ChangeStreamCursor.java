@@ -17,8 +17,9 @@ import org.bson.BsonDocument;
  * it advances even while the filter matches nothing.
  *
  * <p>If the serving node fails, times out or loses the cursor, the stream reopens on another node
- * right after its resume token, trying each node once per failure, as MongoDB drivers do; the user
- * sees no gap, duplicate or reorder. Failures that resuming cannot fix throw
+ * right after its resume token, trying each node once per failure, as MongoDB drivers do (and again,
+ * until the connection's timeout, while a node that is up has not caught up with the token); the
+ * user sees no gap, duplicate or reorder. Failures that resuming cannot fix throw
  * {@link ChangeStreamException}. A thread interrupted while it waits gets a {@link SluiceException}
  * {@code Interrupted} (11601) and leaves the stream as it was. Not thread-safe: one consumer per
  * cursor; {@link #close()} may come from another thread, and ends a {@code next()} that waits.

@@ -29,9 +29,10 @@ import org.bson.BsonValue;
  * {@link ChangeStreamSubscription} chains them to its subscriber's demand.
  *
  * <p>If the serving node fails, times out or loses the cursor, the stream reopens on another node
- * right after its resume token, trying each node once per failure, as MongoDB drivers do. Failures
- * that resuming cannot fix complete the future with a {@link ChangeStreamException} and end the
- * stream.
+ * right after its resume token, trying each node once per failure, as MongoDB drivers do, and again
+ * while a node that is up has not yet applied the token's entry (see {@link #resumeAfterFailure}).
+ * Failures that resuming cannot fix complete the future with a {@link ChangeStreamException} and end
+ * the stream.
  *
  * <p>Its owner starts one round trip at a time and polls only between them; {@link #close} may come
  * from any thread at any time, and the state a reply thread changes is guarded by this object.
