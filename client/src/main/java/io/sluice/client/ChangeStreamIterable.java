@@ -5,19 +5,13 @@ import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
 import io.sluice.protocol.ResumeToken;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonArray;
-import org.bson.BsonBoolean;
-import org.bson.BsonDocument;
-import org.bson.BsonInt32;
-import org.bson.BsonString;
 import org.bson.BsonTimestamp;
-import org.bson.BsonValue;
 import org.bson.conversions.Bson;
 
 /**
@@ -107,9 +101,9 @@ public final class ChangeStreamIterable {
 
   /** Opens the stream, waiting for the serving node's answer. */
   public ChangeStreamCursor<ChangeStreamDocument> cursor() {
-    checkStart();
-    ResumableStream stream = streams.newStream(snapshot());
-    return new ChangeStreamCursor<>(stream, streams.firstNode(node).thenCompose(stream::open), ChangeStreamDocument::new);
+    WatchOptions options = options();
+    ResumableStream stream = streams.newStream(options);
+    return new ChangeStreamCursor<>(stream, streams.firstNode(options.node()).thenCompose(stream::open), ChangeStreamDocument::new);
   }
 
   /**
@@ -122,17 +116,16 @@ public final class ChangeStreamIterable {
    * an invalidate with onComplete. Cancelling closes the stream.
    */
   public Flow.Publisher<ChangeStreamDocument> publisher() {
-    checkStart();
-    ChangeStreamIterable settings = snapshot();
+    WatchOptions options = options();
     return subscriber -> {
       Objects.requireNonNull(subscriber, "subscriber");
       ResumableStream stream;
       CompletableFuture<RaftPeerId> firstNode;
       Executor delivery;
       try {
-        firstNode = streams.firstNode(settings.node);
+        firstNode = streams.firstNode(options.node());
         delivery = streams.delivery();
-        stream = streams.newStream(settings);
+        stream = streams.newStream(options);
       } catch (RuntimeException e) { // an unknown node, a closed client: Reactive Streams rule 1.9 wants onSubscribe first
         subscriber.onSubscribe(new Flow.Subscription() {
           @Override
@@ -151,62 +144,8 @@ public final class ChangeStreamIterable {
   }
 
   /** The settings as they are now: an open stream reopens with them, whatever is changed here later. */
-  private ChangeStreamIterable snapshot() {
-    ChangeStreamIterable copy = new ChangeStreamIterable(streams, database, collection, List.of());
-    copy.pipeline.addAll(pipeline);
-    copy.fullDocument = fullDocument;
-    copy.fullDocumentBeforeChange = fullDocumentBeforeChange;
-    copy.resumeAfter = resumeAfter;
-    copy.startAfter = startAfter;
-    copy.startAtOperationTime = startAtOperationTime;
-    copy.batchSize = batchSize;
-    copy.maxAwaitMillis = maxAwaitMillis;
-    copy.node = node;
-    return copy;
-  }
-
-  private void checkStart() {
-    int starts = (resumeAfter != null ? 1 : 0) + (startAfter != null ? 1 : 0) + (startAtOperationTime != null ? 1 : 0);
-    if (starts > 1) {
-      throw new IllegalArgumentException("use only one of resumeAfter, startAfter and startAtOperationTime");
-    }
-  }
-
-  int batchSize() {
-    return batchSize;
-  }
-
-  long maxAwaitMillis() {
-    return maxAwaitMillis;
-  }
-
-  Optional<ResumeToken> initialToken() {
-    return Optional.ofNullable(resumeAfter != null ? resumeAfter : startAfter);
-  }
-
-  /** The aggregate command that opens the stream after {@code from}, or at its configured start if nothing was seen yet. */
-  BsonDocument aggregateCommand(Optional<ResumeToken> from) {
-    BsonDocument options = new BsonDocument();
-    if (fullDocument != FullDocument.DEFAULT) {
-      options.append("fullDocument", new BsonString(fullDocument.getValue()));
-    }
-    if (fullDocumentBeforeChange != FullDocumentBeforeChange.DEFAULT) {
-      options.append("fullDocumentBeforeChange", new BsonString(fullDocumentBeforeChange.getValue()));
-    }
-    if (from.isPresent()) {
-      // Only the user's own startAfter token is sent as startAfter; every later resume is a resumeAfter.
-      options.append(from.get().equals(startAfter) ? "startAfter" : "resumeAfter", from.get().toBson());
-    } else if (startAtOperationTime != null) {
-      options.append("startAtOperationTime", startAtOperationTime);
-    }
-    BsonValue target = collection == null ? new BsonInt32(1) : new BsonString(collection);
-    if (database == null) {
-      options.append("allChangesForCluster", BsonBoolean.TRUE);
-    }
-    BsonArray stages = new BsonArray();
-    stages.add(new BsonDocument("$changeStream", options));
-    stages.addAll(pipeline);
-    return new BsonDocument("aggregate", target).append("$db", new BsonString(database == null ? "admin" : database))
-        .append("pipeline", stages).append("cursor", new BsonDocument("batchSize", new BsonInt32(batchSize)));
+  private WatchOptions options() {
+    return new WatchOptions(database, collection, pipeline, fullDocument, fullDocumentBeforeChange, resumeAfter, startAfter,
+        startAtOperationTime, batchSize, maxAwaitMillis, node);
   }
 }

@@ -13,14 +13,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.bson.BsonString;
 import org.bson.BsonValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One change stream's round trips and bookkeeping, without a thread of its own: {@link #open} and
@@ -38,11 +40,11 @@ import org.bson.BsonValue;
  * from any thread at any time, and the state a reply thread changes is guarded by this object.
  */
 final class ResumableStream {
+  private static final Logger LOG = LoggerFactory.getLogger(ResumableStream.class);
   private static final long ROUND_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final StreamTransport transport;
-  private final ChangeStreamIterable spec;
-  private final Consumer<ResumableStream> unregister;
+  private final WatchOptions options;
   private final Deque<BsonDocument> buffer = new ArrayDeque<>();
   private RaftPeerId node;
   private long cursorId;
@@ -53,14 +55,12 @@ final class ResumableStream {
   private volatile boolean ended;
   /** Closed by its owner or the client: a round trip still under way then changes nothing. */
   private volatile boolean closed;
-  private volatile Runnable closeListener = () -> { };
+  private final List<Runnable> closeListeners = new CopyOnWriteArrayList<>();
 
-  /** @param unregister told once, when the stream is closed (the client keeps its open streams, to close them) */
-  ResumableStream(StreamTransport transport, ChangeStreamIterable spec, Consumer<ResumableStream> unregister) {
+  ResumableStream(StreamTransport transport, WatchOptions options) {
     this.transport = transport;
-    this.spec = spec;
-    this.unregister = unregister;
-    this.resumeToken = spec.initialToken().orElse(null);
+    this.options = options;
+    this.resumeToken = options.initialToken().orElse(null);
   }
 
   /** Opens the stream on {@code first}, or on another node after its own start if that one fails. */
@@ -79,7 +79,7 @@ final class ResumableStream {
       from = node;
       getMore = new BsonDocument("getMore", new BsonInt64(cursorId))
           .append("collection", new BsonString(collectionOf(namespace))).append("$db", new BsonString(databaseOf(namespace)))
-          .append("batchSize", new BsonInt64(spec.batchSize())).append("maxTimeMS", new BsonInt64(spec.maxAwaitMillis()));
+          .append("batchSize", new BsonInt64(options.batchSize())).append("maxTimeMS", new BsonInt64(options.maxAwaitMillis()));
     }
     return transport.send(from, getMore).thenAccept(reply -> accept(from, Replies.check(reply).getDocument("cursor"), "nextBatch"))
         .exceptionallyCompose(e -> resumeAfterFailure(from, unwrap(e)));
@@ -114,9 +114,9 @@ final class ResumableStream {
     return closed;
   }
 
-  /** Runs {@code listener} when the stream is closed, by its owner or by the client's close. */
+  /** Runs {@code listener} once the stream is closed, by its owner or by the client's close. */
   void onClose(Runnable listener) {
-    closeListener = listener;
+    closeListeners.add(listener);
   }
 
   synchronized ResumeToken resumeToken() {
@@ -141,9 +141,8 @@ final class ResumableStream {
       ended = true;
       buffer.clear();
     }
-    unregister.accept(this);
     CompletableFuture<Void> kill = killCursor();
-    closeListener.run();
+    closeListeners.forEach(Runnable::run);
     return kill;
   }
 
@@ -175,6 +174,7 @@ final class ResumableStream {
     if (!(failure instanceof SluiceException cause) || !cause.isRetryable()) {
       return fail(failure);
     }
+    LOG.debug("change stream on {} failed, resuming after {}: {}", transport.address(failed), resumeToken(), cause.getMessage());
     killCursor(); // a node that was only slow (a timeout) may still hold it; one that is gone fails this at once
     return resumeRound(new Resume(failed, cause, System.nanoTime() + transport.timeout().toNanos()));
   }
@@ -210,9 +210,9 @@ final class ResumableStream {
   private CompletableFuture<Void> openOn(RaftPeerId candidate) {
     BsonDocument aggregate;
     synchronized (this) {
-      aggregate = spec.aggregateCommand(Optional.ofNullable(resumeToken));
+      aggregate = options.aggregateCommand(Optional.ofNullable(resumeToken));
     }
-    return transport.send(candidate, aggregate).thenAccept(reply -> accept(candidate, Replies.check(reply).getDocument("cursor"), "firstBatch"));
+    return transport.open(candidate, aggregate, this::isClosed).thenAccept(reply -> accept(candidate, Replies.check(reply).getDocument("cursor"), "firstBatch"));
   }
 
   private synchronized CompletableFuture<Void> fail(Throwable failure) {

@@ -132,9 +132,10 @@ public final class SluiceClient implements AutoCloseable {
     }
 
     /** A stream with these settings, closed with the client if its owner has not closed it. */
-    ResumableStream newStream(ChangeStreamIterable settings) {
-      ResumableStream stream = new ResumableStream(transport(), settings, open::remove);
+    ResumableStream newStream(WatchOptions options) {
+      ResumableStream stream = new ResumableStream(transport(), options);
       open.add(stream);
+      stream.onClose(() -> open.remove(stream));
       return stream;
     }
 

@@ -10,8 +10,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.impl.RaftClientRpcWithProxy;
@@ -23,6 +28,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.CallId;
@@ -36,12 +42,25 @@ import org.bson.BsonDocument;
  * the stream, which resumes from its last token on another node (a retried {@code getMore} could
  * skip a batch). Requests may wait on the node up to a getMore's await time, so the request timeout
  * is longer than the server's longest await.
+ *
+ * <p>Requests are spread over {@value #LANES} Ratis clients, each with its own connection to each
+ * node. All of one client's requests to a node share one gRPC stream, which the node takes in one
+ * request at a time and which fails all its requests at once when it breaks: with thousands of
+ * streams, one lane would queue every open and getMore behind the others (10,000 publishers on one
+ * lane timed out together and all moved to other nodes at once), and one broken stream would move
+ * every stream of the node.
  */
 final class StreamTransport implements AutoCloseable {
   /** The server's longest getMore await (ChangeStreamService.MAX_AWAIT) plus room for the reply. */
   private static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
 
-  private final RaftClient raft;
+  private static final int LANES = 4;
+  /** Opens under way at once (see {@link OpenLimiter}): a few per lane keep every lane busy. */
+  private static final int OPENS_AT_ONCE = 16;
+
+  private final List<RaftClient> lanes;
+  private final AtomicInteger nextLane = new AtomicInteger();
+  private final OpenLimiter opens = new OpenLimiter(OPENS_AT_ONCE);
   private final List<RaftPeer> peers;
   private final Duration timeout;
   /** The proxies this transport replaced (see {@link #resetIfBroken}), by identity; forgotten once unused. */
@@ -54,7 +73,9 @@ final class StreamTransport implements AutoCloseable {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, REQUEST_TIMEOUT);
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES + 1024 * 1024));
-    this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(RetryPolicies.noRetry()).build();
+    this.lanes = IntStream.range(0, LANES)
+        .mapToObj(i -> RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(RetryPolicies.noRetry()).build())
+        .toList();
   }
 
   List<RaftPeerId> nodes() {
@@ -94,21 +115,41 @@ final class StreamTransport implements AutoCloseable {
    * machine with fewer than 3 cores).
    */
   CompletableFuture<BsonDocument> send(RaftPeerId node, BsonDocument command) {
+    RaftClient raft = lanes.get(Math.floorMod(nextLane.getAndIncrement(), LANES));
     RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(raft.getId()).setGroupId(raft.getGroupId()).setServerId(node)
         .setCallId(CallId.getAndIncrement()).setType(RaftClientRequest.staleReadRequestType(ANY_COMMIT_INDEX))
         .setMessage(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command)))).build();
-    Object proxy = currentProxy(node);
+    Object proxy = currentProxy(raft, node);
     CompletableFuture<RaftClientReply> sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
+    Throwable refused = refusal(sent);
+    if (refused instanceof AlreadyClosedException) {
+      // The lane's stream to the node broke earlier (the node restarted, say) while the lane had nothing
+      // to send: the request never left, so it goes again, once, on a new stream.
+      resetIfBroken(raft, node, proxy, refused);
+      proxy = currentProxy(raft, node);
+      sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
+    }
+    Object sentThrough = proxy;
     return sent.handle((reply, failure) -> {
       if (failure != null) {
-        resetIfBroken(node, proxy, failure);
+        resetIfBroken(raft, node, sentThrough, failure);
         throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + rootCause(failure), failure);
       }
       if (!reply.isSuccess()) {
         throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " failed: " + reply.getException(), reply.getException());
       }
-      return BsonBytes.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+      return RaftTransport.fromMessage(reply.getMessage());
     });
+  }
+
+  /**
+   * Sends a stream's aggregate command (its first open or a resume) once there is a place among the
+   * opens under way; if {@code abandoned} says by then that the stream was closed, it fails instead.
+   */
+  CompletableFuture<BsonDocument> open(RaftPeerId node, BsonDocument aggregate, BooleanSupplier abandoned) {
+    return opens.submit(() -> abandoned.getAsBoolean()
+        ? CompletableFuture.failedFuture(new SluiceException(ErrorCode.CURSOR_KILLED, "the change stream was closed before it opened"))
+        : send(node, aggregate));
   }
 
   /**
@@ -120,22 +161,35 @@ final class StreamTransport implements AutoCloseable {
    * request on a broken stream fails, and replacing the proxy again would close the new stream under
    * the requests already sent there.
    */
-  private void resetIfBroken(RaftPeerId node, Object proxy, Throwable failure) {
+  private void resetIfBroken(RaftClient raft, RaftPeerId node, Object proxy, Throwable failure) {
     if (!(failure instanceof IOException) || failure instanceof TimeoutIOException || proxy == null) {
       return;
     }
-    if (currentProxy(node) != proxy || !replaced.add(proxy)) {
+    if (currentProxy(raft, node) != proxy || !replaced.add(proxy)) {
       return;
     }
     raft.getClientRpc().handleException(node, failure, true);
   }
 
   /** The proxy a request to {@code node} goes through now (null once the client is closed). */
-  private Object currentProxy(RaftPeerId node) {
+  private static Object currentProxy(RaftClient raft, RaftPeerId node) {
     try {
       return ((RaftClientRpcWithProxy<?>) raft.getClientRpc()).getProxies().getProxy(node);
     } catch (IOException closed) {
       return null;
+    }
+  }
+
+  /** Why Ratis refused a request before sending it (it then returns a future that failed already), or null. */
+  private static Throwable refusal(CompletableFuture<RaftClientReply> sent) {
+    if (!sent.isCompletedExceptionally()) {
+      return null;
+    }
+    try {
+      sent.getNow(null);
+      return null;
+    } catch (CompletionException | CancellationException e) {
+      return e.getCause();
     }
   }
 
@@ -149,10 +203,16 @@ final class StreamTransport implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      raft.close();
-    } catch (IOException e) {
-      throw new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the stream client failed", e);
+    IOException failure = null;
+    for (RaftClient raft : lanes) {
+      try {
+        raft.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the stream client failed", failure);
     }
   }
 }

@@ -49,7 +49,7 @@ import org.bson.BsonValue;
  * writes. With no retry policy, a broken gRPC stream is never reset here (StreamTransport does reset
  * it): fine for a bench that restarts no node.
  */
-final class AsyncStreams implements AutoCloseable {
+final class AsyncStreams implements FanoutStreams {
   private static final int STREAMS_PER_CLIENT = 2_500;
 
   private final List<RaftClient> clients = new ArrayList<>();
@@ -84,7 +84,8 @@ final class AsyncStreams implements AutoCloseable {
   }
 
   /** Opens {@code count} streams (500 at a time) and starts their getMore loops. */
-  void open(int count) {
+  @Override
+  public void open(int count) {
     for (int opened = 0; opened < count; ) {
       List<CompletableFuture<Void>> batch = new ArrayList<>();
       for (int i = 0; i < 500 && opened < count; i++, opened++) {
@@ -138,17 +139,19 @@ final class AsyncStreams implements AutoCloseable {
         .thenApply(RaftClientReply::getMessage).thenApply(m -> BsonBytes.decode(m.getContent().asReadOnlyByteBuffer()));
   }
 
-  /** Every event seen so far: {_id, arrival nanoTime}. */
-  Queue<long[]> arrivals() {
+  @Override
+  public Queue<long[]> arrivals() {
     return arrivals;
   }
 
-  long failures() {
+  @Override
+  public long failures() {
     return failures.get();
   }
 
   /** What the first failed getMore got: its exception or its error reply. */
-  String firstFailure() {
+  @Override
+  public String firstFailure() {
     return firstFailure.get();
   }
 

@@ -95,6 +95,10 @@ public final class BenchCommand implements Callable<Integer> {
       + " 2 to 10000)")
   int fanoutAwaitMs;
 
+  @Option(names = "--fanout-via", defaultValue = "node", description = "node: the bench's own getMore loops over 4 connections, measuring the node alone;"
+      + " client: one Java client's publishers, which resume elsewhere when a getMore fails (fanout; default ${DEFAULT-VALUE})")
+  StreamBench.FanoutVia fanoutVia;
+
   @Option(names = "--data-mb", defaultValue = "1024", description = "MiB of documents loaded before measuring (durability; default ${DEFAULT-VALUE})")
   int dataMb;
 
@@ -208,7 +212,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
       StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, opens, resumeBack, fanout, fanoutRate,
-          fanoutSeconds, fanoutFilter, fanoutAwaitMs);
+          fanoutSeconds, fanoutFilter, fanoutAwaitMs, fanoutVia);
       write(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
     return 0;

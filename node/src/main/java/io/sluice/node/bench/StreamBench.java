@@ -40,8 +40,11 @@ final class StreamBench {
   /** What each fan-out stream watches: every write, or its own owner's (one stream per write). Lower case: picocli parses the names as given. */
   enum FanoutFilter { all, owner }
 
+  /** Who runs the fan-out streams: the bench's own getMore loops (the node alone) or the Java client's publishers. */
+  enum FanoutVia { node, client }
+
   record Options(Set<Part> parts, int rate, int writers, int seconds, int warmupSeconds, int opens, int resumeBack, List<Integer> fanout,
-                 int fanoutRate, int fanoutSeconds, FanoutFilter fanoutFilter, int fanoutAwaitMs) {}
+                 int fanoutRate, int fanoutSeconds, FanoutFilter fanoutFilter, int fanoutAwaitMs, FanoutVia fanoutVia) {}
 
   private final SluiceClient client;
   private final Options options;
@@ -305,7 +308,9 @@ final class StreamBench {
     boolean byOwner = options.fanoutFilter() == FanoutFilter.owner;
     IntFunction<List<BsonDocument>> stages = k -> byOwner
         ? List.of(new BsonDocument("$match", new BsonDocument("fullDocument.owner", new BsonInt32(k)))) : List.of();
-    try (AsyncStreams open = new AsyncStreams(client.connectionString(), follower, database, collection, stages, options.fanoutAwaitMs())) {
+    try (FanoutStreams open = options.fanoutVia() == FanoutVia.client
+        ? new ClientSubscribers(client.connectionString(), follower, database, collection, stages, options.fanoutAwaitMs())
+        : new AsyncStreams(client.connectionString(), follower, database, collection, stages, options.fanoutAwaitMs())) {
       long start = System.nanoTime();
       open.open(streams);
       int warmups = options.fanoutRate() * options.warmupSeconds();
@@ -314,18 +319,22 @@ final class StreamBench {
           options.warmupSeconds());
       atFixedRate(options.fanoutRate(), warmups + options.fanoutRate() * options.fanoutSeconds(), "--fanout-rate",
           i -> insert(c, i, new Document("owner", i % streams), acks));
-      long expected = byOwner ? acks.size() : (long) streams * acks.size();
-      waitFor(() -> open.arrivals().size() >= expected, 30);
+      // Only the measured writes count: a stream may open during the warm-up, and the client's do.
+      long measured = acks.keySet().stream().filter(i -> i >= warmups).count();
+      long expected = byOwner ? measured : streams * measured;
+      waitFor(() -> open.arrivals().stream().filter(arrival -> arrival[0] >= warmups).count() >= expected, 30);
+      long seen = 0;
       for (long[] arrival : open.arrivals()) {
         Long ack = acks.get((int) arrival[0]);
         if (ack != null && arrival[0] >= warmups) {
           delivery.recordNanos(arrival[1] - ack);
+          seen++;
         }
       }
-      say("  %d streams: delivery %s; %d of %d deliveries seen, %d failed getMores", streams, delivery.summary(),
-          open.arrivals().size(), expected, open.failures());
+      say("  %d streams: delivery %s; %d of %d measured deliveries seen, %d %s", streams, delivery.summary(),
+          seen, expected, open.failures(), options.fanoutVia() == FanoutVia.client ? "streams failed" : "failed getMores");
       if (open.failures() > 0) {
-        say("  first failed getMore: %s", open.firstFailure());
+        say("  first failure: %s", open.firstFailure());
       }
     }
     results.put("fanout_" + streams, delivery.toMap());
