@@ -10,8 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -42,14 +40,12 @@ import org.bson.BsonValue;
  * each with its own connection. Records the arrival time of every event, keyed by the document's
  * integer {@code _id}.
  *
- * <p>This measures the node's fan-out alone, not the Java client's publishers: a getMore that fails
- * here is counted, not resumed elsewhere. With 10,000 of the client's publishers in one client at
- * 1,000 writes/s (2026-12-05), getMores that failed on the saturated follower resumed on the leader
- * and the other follower (2,880 / 727 / 965 streams at the end), and the cluster no longer took the
- * writes. With no retry policy, a broken gRPC stream is never reset here (StreamTransport does reset
- * it): fine for a bench that restarts no node.
+ * <p>This measures the node's fan-out alone, not the Java client's publishers ({@link ClientSubscribers}
+ * does): a getMore that fails here is counted, not resumed elsewhere. With no retry policy, a broken
+ * gRPC stream is never reset here (StreamTransport does reset it): fine for a bench that restarts no
+ * node.
  */
-final class AsyncStreams implements FanoutStreams {
+final class AsyncStreams extends FanoutStreams {
   private static final int STREAMS_PER_CLIENT = 2_500;
 
   private final List<RaftClient> clients = new ArrayList<>();
@@ -60,10 +56,7 @@ final class AsyncStreams implements FanoutStreams {
   private final String collection;
   private final IntFunction<List<BsonDocument>> stages;
   private final int awaitMs;
-  private final Queue<long[]> arrivals = new ConcurrentLinkedQueue<>();
   private final Queue<Long> cursors = new ConcurrentLinkedQueue<>();
-  private final AtomicLong failures = new AtomicLong();
-  private final AtomicReference<String> firstFailure = new AtomicReference<>("none");
   private volatile boolean stopped;
 
   /**
@@ -85,7 +78,7 @@ final class AsyncStreams implements FanoutStreams {
 
   /** Opens {@code count} streams (500 at a time) and starts their getMore loops. */
   @Override
-  public void open(int count) {
+  void open(int count) {
     for (int opened = 0; opened < count; ) {
       List<CompletableFuture<Void>> batch = new ArrayList<>();
       for (int i = 0; i < 500 && opened < count; i++, opened++) {
@@ -120,14 +113,11 @@ final class AsyncStreams implements FanoutStreams {
         .append("$db", new BsonString(database)).append("maxTimeMS", new BsonInt32(awaitMs / 2 + ThreadLocalRandom.current().nextInt(awaitMs / 2 + 1)));
     send(raft, getMore).whenComplete((reply, failure) -> {
       if (failure != null || !reply.isDocument("cursor")) {
-        if (failures.getAndIncrement() == 0) {
-          firstFailure.set(failure != null ? failure.toString() : reply.toJson());
-        }
+        failed(failure != null ? failure.toString() : reply.toJson());
         return;
       }
-      long now = System.nanoTime();
       for (BsonValue event : reply.getDocument("cursor").getArray("nextBatch")) {
-        arrivals.add(new long[] {event.asDocument().getDocument("documentKey").getNumber("_id").longValue(), now});
+        arrived(event.asDocument().getDocument("documentKey").getNumber("_id").longValue());
       }
       poll(raft, cursorId);
     });
@@ -139,21 +129,8 @@ final class AsyncStreams implements FanoutStreams {
         .thenApply(RaftClientReply::getMessage).thenApply(m -> BsonBytes.decode(m.getContent().asReadOnlyByteBuffer()));
   }
 
-  @Override
-  public Queue<long[]> arrivals() {
-    return arrivals;
-  }
 
-  @Override
-  public long failures() {
-    return failures.get();
-  }
 
-  /** What the first failed getMore got: its exception or its error reply. */
-  @Override
-  public String firstFailure() {
-    return firstFailure.get();
-  }
 
   @Override
   public void close() throws Exception {

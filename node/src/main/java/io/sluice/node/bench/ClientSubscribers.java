@@ -5,13 +5,9 @@ import io.sluice.client.ConnectionString;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.bson.BsonDocument;
 
@@ -21,15 +17,12 @@ import org.bson.BsonDocument;
  * through one client, resuming elsewhere when a getMore fails. Records the arrival time of every
  * event, keyed by the document's integer {@code _id}.
  */
-final class ClientSubscribers implements FanoutStreams {
+final class ClientSubscribers extends FanoutStreams {
   private final SluiceClient client;
   private final SluiceCollection collection;
   private final String node;
   private final IntFunction<List<BsonDocument>> stages;
   private final int awaitMs;
-  private final Queue<long[]> arrivals = new ConcurrentLinkedQueue<>();
-  private final AtomicLong failures = new AtomicLong();
-  private final AtomicReference<String> firstFailure = new AtomicReference<>("none");
 
   /**
    * @param stages  the pipeline stages after {@code $changeStream} of the k-th stream opened
@@ -52,28 +45,15 @@ final class ClientSubscribers implements FanoutStreams {
    * costs that too).
    */
   @Override
-  public void open(int count) {
+  void open(int count) {
     for (int k = 0; k < count; k++) {
       long await = awaitMs / 2 + ThreadLocalRandom.current().nextInt(awaitMs / 2 + 1);
       collection.watch(stages.apply(k)).onNode(node).maxAwaitTime(await, TimeUnit.MILLISECONDS).publisher().subscribe(new Arrivals());
     }
   }
 
-  @Override
-  public Queue<long[]> arrivals() {
-    return arrivals;
-  }
 
-  /** Streams that ended with an error (a resumable failure moves a stream to another node instead). */
-  @Override
-  public long failures() {
-    return failures.get();
-  }
 
-  @Override
-  public String firstFailure() {
-    return firstFailure.get();
-  }
 
   /** Closes the client, which kills every stream's cursor on the node. */
   @Override
@@ -89,14 +69,12 @@ final class ClientSubscribers implements FanoutStreams {
 
     @Override
     public void onNext(ChangeStreamDocument event) {
-      arrivals.add(new long[] {event.getDocumentKey().getNumber("_id").longValue(), System.nanoTime()});
+      arrived(event.getDocumentKey().getNumber("_id").longValue());
     }
 
     @Override
     public void onError(Throwable failure) {
-      if (failures.getAndIncrement() == 0) {
-        firstFailure.set(failure.toString());
-      }
+      failed(failure.toString());
     }
 
     @Override
