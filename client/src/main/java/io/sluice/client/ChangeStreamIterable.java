@@ -102,8 +102,9 @@ public final class ChangeStreamIterable {
   /** Opens the stream, waiting for the serving node's answer. */
   public ChangeStreamCursor<ChangeStreamDocument> cursor() {
     WatchOptions options = options();
+    CompletableFuture<RaftPeerId> firstNode = streams.firstNode(options.node()); // before the stream exists: it may throw
     ResumableStream stream = streams.newStream(options);
-    return new ChangeStreamCursor<>(stream, streams.firstNode(options.node()).thenCompose(stream::open), ChangeStreamDocument::new);
+    return new ChangeStreamCursor<>(stream, firstNode.thenCompose(stream::open), ChangeStreamDocument::new);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.sluice.client;
 
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -41,8 +42,8 @@ final class OpenLimiter {
   private <T> void start(Supplier<CompletableFuture<T>> open, CompletableFuture<T> result) {
     CompletableFuture<T> started;
     try {
-      started = open.get();
-    } catch (RuntimeException e) {
+      started = Objects.requireNonNull(open.get(), "an open returned no future");
+    } catch (Throwable e) { // whatever it throws, its place must be freed and its caller told
       started = CompletableFuture.failedFuture(e);
     }
     started.whenComplete((value, failure) -> {

@@ -114,7 +114,11 @@ final class ResumableStream {
     return closed;
   }
 
-  /** Runs {@code listener} once the stream is closed, by its owner or by the client's close. */
+  /**
+   * Runs {@code listener} once the stream is closed, by its owner or by the client's close; one added
+   * after the close does not run, so owners add theirs before they let anyone close the stream, or
+   * look at {@link #isClosed} afterwards (a subscription drains after it adds its own).
+   */
   void onClose(Runnable listener) {
     closeListeners.add(listener);
   }
@@ -201,6 +205,9 @@ final class ResumableStream {
           + "; last error: " + last.reason(), last));
     }
     return openOn(candidates.next()).exceptionallyCompose(e -> {
+      if (closed) {
+        return CompletableFuture.completedFuture(null); // closed while it resumed (its open may have been skipped): it just ends
+      }
       Throwable failure = unwrap(e);
       return failure instanceof SluiceException retry && retry.isRetryable()
           ? openOnNext(candidates, resume, retry, someBehind || retry.errorCode() == ErrorCode.NOT_YET_APPLIED) : fail(failure);

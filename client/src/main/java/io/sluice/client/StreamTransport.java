@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -55,12 +57,13 @@ final class StreamTransport implements AutoCloseable {
   private static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
 
   private static final int LANES = 4;
-  /** Opens under way at once (see {@link OpenLimiter}): a few per lane keep every lane busy. */
-  private static final int OPENS_AT_ONCE = 16;
+  /** Opens under way at once per node (see {@link OpenLimiter}): a few per lane keep every lane busy. */
+  private static final int OPENS_PER_NODE = 16;
 
   private final List<RaftClient> lanes;
   private final AtomicInteger nextLane = new AtomicInteger();
-  private final OpenLimiter opens = new OpenLimiter(OPENS_AT_ONCE);
+  /** Per node, so that a node that does not answer holds up only the opens sent to it. */
+  private final Map<RaftPeerId, OpenLimiter> opens = new ConcurrentHashMap<>();
   private final List<RaftPeer> peers;
   private final Duration timeout;
   /** The proxies this transport replaced (see {@link #resetIfBroken}), by identity; forgotten once unused. */
@@ -122,9 +125,11 @@ final class StreamTransport implements AutoCloseable {
     Object proxy = currentProxy(raft, node);
     CompletableFuture<RaftClientReply> sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
     Throwable refused = refusal(sent);
-    if (refused instanceof AlreadyClosedException) {
+    if (refused instanceof AlreadyClosedException && neverSent(refused)) {
       // The lane's stream to the node broke earlier (the node restarted, say) while the lane had nothing
-      // to send: the request never left, so it goes again, once, on a new stream.
+      // to send: the request never left, so it goes again, once, on a new stream. (If another request
+      // on the same lane is replacing the stream just then, this one may meet the old stream again and
+      // fail; its stream then resumes on another node.)
       resetIfBroken(raft, node, proxy, refused);
       proxy = currentProxy(raft, node);
       sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
@@ -147,7 +152,7 @@ final class StreamTransport implements AutoCloseable {
    * opens under way; if {@code abandoned} says by then that the stream was closed, it fails instead.
    */
   CompletableFuture<BsonDocument> open(RaftPeerId node, BsonDocument aggregate, BooleanSupplier abandoned) {
-    return opens.submit(() -> abandoned.getAsBoolean()
+    return opens.computeIfAbsent(node, n -> new OpenLimiter(OPENS_PER_NODE)).submit(() -> abandoned.getAsBoolean()
         ? CompletableFuture.failedFuture(new SluiceException(ErrorCode.CURSOR_KILLED, "the change stream was closed before it opened"))
         : send(node, aggregate));
   }
@@ -180,6 +185,16 @@ final class StreamTransport implements AutoCloseable {
     }
   }
 
+  /**
+   * Ratis 3.3.0 fails a request it did not send with "... is closed." (the stream broke earlier) or
+   * "...: the stream is closed."; a request that was sent and then lost its stream fails with "Stream
+   * close: no reply for async request", and must not go twice (a second getMore would skip a batch).
+   */
+  private static boolean neverSent(Throwable refused) {
+    String message = String.valueOf(refused.getMessage());
+    return message.endsWith(" is closed.") || message.endsWith(": the stream is closed.");
+  }
+
   /** Why Ratis refused a request before sending it (it then returns a future that failed already), or null. */
   private static Throwable refusal(CompletableFuture<RaftClientReply> sent) {
     if (!sent.isCompletedExceptionally()) {
@@ -203,16 +218,20 @@ final class StreamTransport implements AutoCloseable {
 
   @Override
   public void close() {
-    IOException failure = null;
-    for (RaftClient raft : lanes) {
+    SluiceException failure = null;
+    for (RaftClient raft : lanes) { // every lane, whatever one of them throws
       try {
         raft.close();
-      } catch (IOException e) {
-        failure = e;
+      } catch (IOException | RuntimeException e) {
+        if (failure == null) {
+          failure = new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the stream client failed", e);
+        } else {
+          failure.addSuppressed(e);
+        }
       }
     }
     if (failure != null) {
-      throw new SluiceException(ErrorCode.INTERNAL_ERROR, "closing the stream client failed", failure);
+      throw failure;
     }
   }
 }

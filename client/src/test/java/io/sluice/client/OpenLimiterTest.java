@@ -69,4 +69,17 @@ class OpenLimiterTest {
     first.complete(1);
     assertThat(chained).isCompletedWithValue(2);
   }
+
+  @Test
+  void anOpenThatThrowsAnErrorOrReturnsNothingFreesItsPlace() {
+    OpenLimiter limiter = new OpenLimiter(1);
+    CompletableFuture<Integer> error = limiter.submit(() -> {
+      throw new AssertionError("a bug in the open");
+    });
+    CompletableFuture<Integer> nothing = limiter.submit(() -> null);
+    CompletableFuture<Integer> after = limiter.submit(() -> CompletableFuture.completedFuture(3));
+    assertThat(error).isCompletedExceptionally();
+    assertThat(nothing).isCompletedExceptionally();
+    assertThat(after).isCompletedWithValue(3);
+  }
 }
