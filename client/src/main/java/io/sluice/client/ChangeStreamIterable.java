@@ -147,6 +147,6 @@ public final class ChangeStreamIterable {
   /** The settings as they are now: an open stream reopens with them, whatever is changed here later. */
   private WatchOptions options() {
     return new WatchOptions(database, collection, pipeline, fullDocument, fullDocumentBeforeChange, resumeAfter, startAfter,
-        startAtOperationTime, batchSize, maxAwaitMillis, node);
+        startAtOperationTime, batchSize, maxAwaitMillis, node, streams.lastSeen());
   }
 }

@@ -173,6 +173,11 @@ final class RaftTransport implements AutoCloseable {
     return false;
   }
 
+  /** The newest write position this client has seen in a reply. */
+  Position lastSeen() {
+    return lastSeen.get();
+  }
+
   /** The address of the node this client takes for the leader: where its next write goes first. */
   java.util.Optional<String> leaderAddress() {
     return java.util.Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);

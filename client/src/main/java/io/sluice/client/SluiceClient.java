@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
 import java.util.Comparator;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
@@ -45,7 +47,7 @@ public final class SluiceClient implements AutoCloseable {
   private SluiceClient(ConnectionString connection) {
     this.connection = connection;
     this.transport = new RaftTransport(connection);
-    this.streams = new Streams(connection);
+    this.streams = new Streams(connection, transport::lastSeen);
   }
 
   /** Connects to the cluster named by a {@code sluice://} connection string (see {@link ConnectionString}). */
@@ -112,13 +114,20 @@ public final class SluiceClient implements AutoCloseable {
     private static final long CLOSE_WAIT_SECONDS = 5;
 
     private final ConnectionString connection;
+    private final Supplier<Position> lastSeen;
     private final Set<ResumableStream> open = ConcurrentHashMap.newKeySet();
     private StreamTransport transport;
     private ExecutorService delivery;
     private boolean closed;
 
-    Streams(ConnectionString connection) {
+    /** @param lastSeen the newest write this client has seen acknowledged (see {@link WatchOptions#after}) */
+    Streams(ConnectionString connection, Supplier<Position> lastSeen) {
       this.connection = connection;
+      this.lastSeen = lastSeen;
+    }
+
+    Position lastSeen() {
+      return lastSeen.get();
     }
 
     synchronized StreamTransport transport() {

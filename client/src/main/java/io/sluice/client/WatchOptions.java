@@ -2,6 +2,7 @@ package io.sluice.client;
 
 import com.mongodb.client.model.changestream.FullDocument;
 import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
+import io.sluice.protocol.Position;
 import io.sluice.protocol.ResumeToken;
 import java.util.Optional;
 import org.bson.BsonArray;
@@ -20,10 +21,13 @@ import org.bson.BsonValue;
  * @param collection null for a whole database
  * @param pipeline the user's stages, a copy of its own
  * @param node the address of the node to serve the stream first, or null for the client's choice
+ * @param after the client's newest acknowledged write when the stream was opened: a stream with no
+ *     start of its own starts after it on any node (as a MongoDB causally consistent session's
+ *     {@code afterClusterTime} does), so that it does not show writes its client made before it
  */
 record WatchOptions(String database, String collection, BsonArray pipeline, FullDocument fullDocument,
                   FullDocumentBeforeChange fullDocumentBeforeChange, ResumeToken resumeAfter, ResumeToken startAfter,
-                  BsonTimestamp startAtOperationTime, int batchSize, long maxAwaitMillis, String node) {
+                  BsonTimestamp startAtOperationTime, int batchSize, long maxAwaitMillis, String node, Position after) {
 
   WatchOptions {
     pipeline = pipeline.clone();
@@ -60,7 +64,11 @@ record WatchOptions(String database, String collection, BsonArray pipeline, Full
     BsonArray stages = new BsonArray();
     stages.add(new BsonDocument("$changeStream", options));
     stages.addAll(pipeline);
-    return new BsonDocument("aggregate", target).append("$db", new BsonString(database == null ? "admin" : database))
+    BsonDocument command = new BsonDocument("aggregate", target).append("$db", new BsonString(database == null ? "admin" : database))
         .append("pipeline", stages).append("cursor", new BsonDocument("batchSize", new BsonInt32(batchSize)));
+    if (from.isEmpty() && startAtOperationTime == null && after.index() > 0) {
+      command.append("readConcern", new BsonDocument("afterOpTime", after.toBson()));
+    }
+    return command;
   }
 }

@@ -72,6 +72,7 @@ public final class EntryApplier {
     BsonDocument reply;
     BsonDocument record;
     int recordBytes;
+    long trimmedThrough;
     store.writeLock().lock();
     try {
       ApplyContext context = new ApplyContext(position, entry.wallTimeMillis(),
@@ -93,6 +94,7 @@ public final class EntryApplier {
       record = applied.changes().record();
       recordBytes = store.history().append(position.index(), record);
       window.trim(store.history(), entry.wallTimeMillis());
+      trimmedThrough = store.history().trimmedThrough();
       store.setApplied(new AppliedState(position, context.clusterTime()));
       reply = applied.reply();
       if (firstReply.isEmpty()) {
@@ -103,7 +105,7 @@ public final class EntryApplier {
     } finally {
       store.writeLock().unlock();
     }
-    hub.publish(position.index(), record, recordBytes);
+    hub.publish(position.index(), record, recordBytes, trimmedThrough);
     return reply;
   }
 

@@ -127,7 +127,7 @@ public class SluiceStateMachine extends BaseStateMachine {
     FunctionCounter.builder("sluice.stream.events.delivered", streams, ChangeStreamService::eventsDelivered)
         .description("change events sent to streams on this node").register(metrics);
     FunctionCounter.builder("sluice.stream.history.lost", streams, ChangeStreamService::historyLostErrors)
-        .description("streams refused because their token is older than the change history (ChangeStreamHistoryLost)").register(metrics);
+        .description("streams refused or ended because their position is older than the change history (ChangeStreamHistoryLost)").register(metrics);
     Gauge.builder("sluice.stream.lag.entries", streams, s -> s.lag(wallClockMillis.getAsLong()).entries())
         .description("log entries the furthest-behind open stream has not read").register(metrics);
     Gauge.builder("sluice.stream.lag", streams, s -> s.lag(wallClockMillis.getAsLong()).seconds()).baseUnit("seconds")

@@ -65,12 +65,16 @@ public final class ChangeHub {
     this.published = new Published(lastApplied, UNKNOWN_TERM);
   }
 
-  /** Called by the apply thread, in index order, once the record ({@code encodedBytes} long) is committed. */
-  public void publish(long index, BsonDocument record, int encodedBytes) {
+  /**
+   * Called by the apply thread, in index order, once the record ({@code encodedBytes} long) is committed.
+   * The tail drops what the store's history window has trimmed ({@code historyTrimmedThrough}), so that
+   * a token the window has lost is lost here too, whatever the tail's own size.
+   */
+  public void publish(long index, BsonDocument record, int encodedBytes, long historyTrimmedThrough) {
     tail.put(index, record);
     sizes.addLast(encodedBytes);
     bytes += encodedBytes;
-    while (sizes.size() > maxEntries || (bytes > maxBytes && sizes.size() > 1)) {
+    while (!tail.isEmpty() && (sizes.size() > maxEntries || (bytes > maxBytes && sizes.size() > 1) || tail.firstKey() <= historyTrimmedThrough)) {
       coversAfter = tail.pollFirstEntry().getKey();
       bytes -= sizes.removeFirst();
     }
@@ -147,6 +151,20 @@ public final class ChangeHub {
   public java.util.OptionalLong wallTimeAfter(long index) {
     Map.Entry<Long, BsonDocument> next = tail.higherEntry(index);
     return next == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(next.getValue().getDateTime("wallTime").getValue());
+  }
+
+  /**
+   * Where the newest published record is, or empty until one has been published since the node
+   * (re)started. Read without the store's lock: a stream can start from it while the apply thread works.
+   */
+  Optional<Published> newest() {
+    Published newest = published;
+    return newest.term() == UNKNOWN_TERM ? Optional.empty() : Optional.of(newest);
+  }
+
+  /** The published record at {@code index} if the tail still holds it (then the store's history has it too). */
+  Optional<BsonDocument> recent(long index) {
+    return Optional.ofNullable(tail.get(index));
   }
 
   /** The index of the newest published record: streams read no further. */

@@ -81,7 +81,7 @@ public final class ChangeStreamService implements AutoCloseable {
     return eventsDelivered.sum();
   }
 
-  /** Streams refused since start because their token is older than this node's change history. */
+  /** Streams refused or ended since start because their position is older than this node's change history. */
   public long historyLostErrors() {
     return historyLostErrors.sum();
   }
@@ -136,9 +136,9 @@ public final class ChangeStreamService implements AutoCloseable {
         default -> throw new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "not a cursor command: " + command.getFirstKey());
       };
     } catch (SluiceException e) {
-      reply = CompletableFuture.completedFuture(Replies.error(e));
+      reply = CompletableFuture.failedFuture(e);
     }
-    return reply.exceptionally(ChangeStreamService::toErrorReply);
+    return reply.exceptionally(this::toErrorReply);
   }
 
   private CompletableFuture<BsonDocument> open(BsonDocument command) {
@@ -147,9 +147,9 @@ public final class ChangeStreamService implements AutoCloseable {
     }
     StreamSpec spec = StreamSpec.read(command);
     Optional<ResumeToken> token = spec.resumeAfter().or(spec::startAfter);
-    long needed = token.map(ResumeToken::index).orElse(0L);
+    long needed = Math.max(token.map(ResumeToken::index).orElse(0L), spec.afterIndex());
     return whenPublished(needed).thenApply(ignored -> {
-      Start start = startLocked(spec, token);
+      Start start = startFromTail(spec, token).orElseGet(() -> startLocked(spec, token));
       StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
           nanoClock.getAsLong());
       StreamCursor.Batch batch;
@@ -168,7 +168,10 @@ public final class ChangeStreamService implements AutoCloseable {
     });
   }
 
-  /** Waits (bounded) until this node has published the record at {@code index}, so a token can be checked against it. */
+  /**
+   * Waits (bounded) until this node has published the record at {@code index}: a token's, so that it
+   * can be checked, or the client's last write's, so that a stream at "now" starts after it.
+   */
   private CompletableFuture<Void> whenPublished(long index) {
     if (hub.lastPublished() >= index) {
       return CompletableFuture.completedFuture(null);
@@ -177,12 +180,32 @@ public final class ChangeStreamService implements AutoCloseable {
         .orTimeout(catchUpWait.toMillis(), TimeUnit.MILLISECONDS)
         .exceptionally(timeout -> {
           throw new SluiceException(ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished()
-              + " and did not reach the resume token's index " + index + " within " + catchUpWait.toMillis() + " ms; try another node");
+              + " and did not reach index " + index + " (of the resume token, or of the client's last write) within "
+              + catchUpWait.toMillis() + " ms; try another node");
         });
   }
 
   /** Where a new cursor starts: after {@code position}, which is a token to report unless only "before an operation time". */
   private record Start(ResumeToken position, boolean isToken) {}
+
+  /**
+   * Where a stream starts that opens at "now", or after a token whose record the hub's tail holds:
+   * found without the store's lock, so that opens do not queue behind the apply thread while writes go
+   * on. Empty where the store's history is needed (an older token, a start time, or nothing published
+   * since this node started).
+   */
+  private Optional<Start> startFromTail(StreamSpec spec, Optional<ResumeToken> token) {
+    if (token.isPresent()) {
+      return hub.recent(token.get().index()).map(record -> {
+        check(token.get(), record);
+        return new Start(token.get(), true);
+      });
+    }
+    if (spec.startAtOperationTime().isPresent()) {
+      return Optional.empty();
+    }
+    return hub.newest().map(newest -> new Start(ResumeToken.highWaterMark(newest.term(), newest.index()), true));
+  }
 
   private Start startLocked(StreamSpec spec, Optional<ResumeToken> token) {
     store.readLock().lock();
@@ -203,7 +226,8 @@ public final class ChangeStreamService implements AutoCloseable {
       OptionalLong first = history.firstAtOrAfter(spec.startAtOperationTime().get());
       if (history.trimmedThrough() > 0 && history.firstIndex().isPresent()
           && history.at(history.firstIndex().getAsLong()).orElseThrow().getTimestamp("clusterTime").compareTo(spec.startAtOperationTime().get()) > 0) {
-        throw historyLost("startAtOperationTime " + spec.startAtOperationTime().get() + " is older than this node's history", history);
+        throw historyLost("startAtOperationTime " + spec.startAtOperationTime().get() + " is older than this node's history",
+            history.trimmedThrough());
       }
       return first.isPresent() ? new Start(ResumeToken.highWaterMark(0, first.getAsLong() - 1), false) : new Start(now(history), true);
     }
@@ -224,34 +248,39 @@ public final class ChangeStreamService implements AutoCloseable {
   private void check(ResumeToken token, ChangeHistory history) {
     if (token.index() == 0) {
       if (history.trimmedThrough() > 0) {
-        throw historyLost("the resume token is from the start of the log", history);
+        throw historyLost("the resume token is from the start of the log", history.trimmedThrough());
       }
       return;
     }
     Optional<BsonDocument> record = history.at(token.index());
     if (record.isEmpty()) {
       if (token.index() <= history.trimmedThrough()) {
-        throw historyLost("the resume token " + token + " points at index " + token.index(), history);
+        throw historyLost("the resume token " + token + " points at index " + token.index(), history.trimmedThrough());
       }
       throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " names index " + token.index()
           + ", where this node's log has no write: the token is from another cluster or history");
     }
-    long term = record.get().getInt64("term").getValue();
+    check(token, record.get());
+  }
+
+  /** A token is good against its entry's record if the terms agree and the record has the event it names. */
+  private static void check(ResumeToken token, BsonDocument record) {
+    long term = record.getInt64("term").getValue();
     if (term != token.term()) {
       throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " says index " + token.index() + " has term "
           + token.term() + ", but here it has term " + term + ": the token is from another history (another cluster, or a restored backup)");
     }
-    int events = record.get().getArray("events").size();
+    int events = record.getArray("events").size();
     if (token.kind() != ResumeToken.Kind.HIGH_WATER_MARK && Integer.compareUnsigned(token.ordinal(), events) >= 0) {
       throw new SluiceException(ErrorCode.INVALID_RESUME_TOKEN, "resume token " + token + " names event " + token.ordinal()
           + " of index " + token.index() + ", which has " + events + " events here");
     }
   }
 
-  private SluiceException historyLost(String what, ChangeHistory history) {
-    historyLostErrors.increment();
+  /** The error for a stream whose position ({@code what}) is older than a history that begins after {@code trimmedThrough}. */
+  static SluiceException historyLost(String what, long trimmedThrough) {
     return new SluiceException(ErrorCode.CHANGE_STREAM_HISTORY_LOST, what + ", which is older than this node's change history (it begins "
-        + "after index " + history.trimmedThrough() + "); the events in between are gone, so the stream cannot resume without a gap. "
+        + "after index " + trimmedThrough + "); the events in between are gone, so the stream cannot resume without a gap. "
         + "Start a new stream, and widen the history window if this happens often");
   }
 
@@ -347,13 +376,16 @@ public final class ChangeStreamService implements AutoCloseable {
     return Replies.ok().append("cursor", body);
   }
 
-  private static BsonDocument toErrorReply(Throwable failure) {
+  private BsonDocument toErrorReply(Throwable failure) {
     Throwable cause = failure;
     while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException)
         && cause.getCause() != null) {
       cause = cause.getCause();
     }
     if (cause instanceof SluiceException e) {
+      if (e.errorCode() == ErrorCode.CHANGE_STREAM_HISTORY_LOST) {
+        historyLostErrors.increment();
+      }
       return Replies.error(e);
     }
     return Replies.error(ErrorCode.INTERNAL_ERROR, "change stream failed: " + cause);

@@ -208,9 +208,17 @@ final class StreamCursor {
     void seek(long index) {
       after = index;
       fromTail = hub.covers(index);
-      if (!fromTail && !locked) {
-        store.readLock().lock();
-        locked = true;
+      if (!fromTail) {
+        if (!locked) {
+          store.readLock().lock();
+          locked = true;
+        }
+        long trimmedThrough = store.history().trimmedThrough();
+        if (index < trimmedThrough) {
+          // The window trimmed records this stream had not read (it fell behind, or a snapshot replaced the store).
+          close(); // a constructor that throws is not closed by its try-with-resources
+          throw ChangeStreamService.historyLost("this stream has read up to index " + index, trimmedThrough);
+        }
       }
       iterator = fromTail ? hub.after(index).entrySet().iterator() : store.history().after(index);
     }
@@ -232,6 +240,7 @@ final class StreamCursor {
     @Override
     public void close() {
       if (locked) {
+        locked = false;
         store.readLock().unlock();
       }
     }

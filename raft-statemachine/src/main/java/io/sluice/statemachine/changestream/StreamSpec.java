@@ -17,10 +17,15 @@ import org.bson.BsonValue;
  * (resumeAfter, startAfter, startAtOperationTime or now), the {@code fullDocument} and
  * {@code fullDocumentBeforeChange} modes, the compiled stages after {@code $changeStream}, and the
  * field its first {@code $match} pins, if any (collection streams only).
+ *
+ * @param afterIndex the log index the node must have applied before the stream starts (0: none), from
+ *     {@code readConcern: {afterOpTime: {term, index}}}: a client's last acknowledged write, so that a
+ *     stream it opens at "now" on a follower never starts before that write and shows it
  */
 record StreamSpec(Scope scope, String database, String collection, FullDocument fullDocument,
                   BeforeChange beforeChange, Optional<ResumeToken> resumeAfter, Optional<ResumeToken> startAfter,
-                  Optional<BsonTimestamp> startAtOperationTime, Pipeline pipeline, int batchSize, Optional<FieldPin> pin) {
+                  Optional<BsonTimestamp> startAtOperationTime, Pipeline pipeline, int batchSize, Optional<FieldPin> pin,
+                  long afterIndex) {
   private static final Set<String> OPTIONS = Set.of("fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter",
       "startAtOperationTime", "allChangesForCluster", "showExpandedEvents");
   static final int DEFAULT_BATCH_SIZE = 101;
@@ -137,7 +142,28 @@ record StreamSpec(Scope scope, String database, String collection, FullDocument 
     BeforeChange beforeChange = beforeChange(options);
     Optional<FieldPin> pin = scope == Scope.COLLECTION ? FieldPin.of(rest, fullDocument, beforeChange) : Optional.empty();
     return new StreamSpec(scope, database, collection, fullDocument, beforeChange, resumeAfter, startAfter, startAt, pipeline,
-        batchSize(command), pin);
+        batchSize(command), pin, afterIndex(command));
+  }
+
+  /** The index of {@code readConcern.afterOpTime}, 0 if there is none; other read concern fields mean nothing here. */
+  static long afterIndex(BsonDocument command) {
+    BsonValue readConcern = command.get("readConcern");
+    if (readConcern == null) {
+      return 0;
+    }
+    if (!readConcern.isDocument()) {
+      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "aggregate.readConcern must be a document, got " + readConcern.getBsonType());
+    }
+    BsonValue opTime = readConcern.asDocument().get("afterOpTime");
+    if (opTime == null) {
+      return 0;
+    }
+    BsonValue index = opTime.isDocument() ? opTime.asDocument().get("index") : null;
+    if (index == null || !index.isNumber() || index.asNumber().longValue() < 0) {
+      throw new SluiceException(ErrorCode.TYPE_MISMATCH, "readConcern.afterOpTime must be a write's {term, index} with a "
+          + "non-negative index, got " + opTime);
+    }
+    return index.asNumber().longValue();
   }
 
   static int batchSize(BsonDocument command) {

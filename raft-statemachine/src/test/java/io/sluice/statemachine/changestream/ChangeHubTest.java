@@ -26,7 +26,7 @@ class ChangeHubTest {
     ChangeHub.Wakeup mine = hub.whenPublishedAfter(0, ChangeHub.collectionKey("db.c"));
     ChangeHub.Wakeup other = hub.whenPublishedAfter(0, ChangeHub.collectionKey("db.d"));
 
-    hub.publish(1, record("db", "c"), 10);
+    hub.publish(1, record("db", "c"), 10, 0);
 
     assertThat(mine.isWoken()).isTrue();
     assertThat(mine).isNotDone();
@@ -39,7 +39,7 @@ class ChangeHubTest {
   @Test
   void aWaitForWhatIsAlreadyPublishedIsDoneAtOnce() {
     ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
-    hub.publish(1, record("db", "c"), 10);
+    hub.publish(1, record("db", "c"), 10, 0);
     ChangeHub.Wakeup late = hub.whenPublishedAfter(0, ChangeHub.collectionKey("db.d"));
     assertThat(late).isDone();
     assertThat(late.isWoken()).isTrue();
@@ -51,26 +51,26 @@ class ChangeHubTest {
     ChangeHub.Watch watch = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPin(1)));
     ChangeHub.Wakeup waiting = hub.whenPublishedAfter(0, watch);
 
-    hub.publish(1, insert("c", new BsonInt32(2)), 10);
+    hub.publish(1, insert("c", new BsonInt32(2)), 10, 0);
     assertThat(waiting.isWoken()).as("another document").isFalse();
     assertThat(hub.skip(watch, 0).quietTo()).contains(new ChangeHub.Published(1, 1));
-    hub.publish(2, insert("d", new BsonInt32(1)), 10);
+    hub.publish(2, insert("d", new BsonInt32(1)), 10, 0);
     assertThat(waiting.isWoken()).as("another collection").isFalse();
 
-    hub.publish(3, insert("c", new BsonDouble(1.0)), 10);
+    hub.publish(3, insert("c", new BsonDouble(1.0)), 10, 0);
     assertThat(waiting.isWoken()).as("its document, its _id as a double").isTrue();
     assertThat(hub.skip(watch, 0)).as("read from its document's write on").isEqualTo(new ChangeHub.Skip(Optional.empty(), 2));
     assertThat(hub.skip(watch, 3)).as("nothing newer").isEqualTo(new ChangeHub.Skip(Optional.empty(), 3));
 
     ChangeHub.Wakeup next = hub.whenPublishedAfter(3, watch);
     BsonDocument drop = new BsonDocument("operationType", new BsonString("drop")).append("ns", ns("c"));
-    hub.publish(4, record(drop), 10);
+    hub.publish(4, record(drop), 10, 0);
     assertThat(next.isWoken()).as("a drop ends every stream of its collection").isTrue();
     assertThat(hub.skip(watch, 3)).isEqualTo(new ChangeHub.Skip(Optional.empty(), 3));
 
-    hub.publish(5, insert("c", new BsonInt32(1)), 10);
+    hub.publish(5, insert("c", new BsonInt32(1)), 10, 0);
     assertThat(hub.skip(watch, 2)).as("touched twice since: read it all").isEqualTo(new ChangeHub.Skip(Optional.empty(), 2));
-    hub.publish(6, insert("c", new BsonInt32(2)), 10);
+    hub.publish(6, insert("c", new BsonInt32(2)), 10, 0);
     assertThat(hub.skip(watch, 5).quietTo()).contains(new ChangeHub.Published(6, 1));
     hub.release(watch);
     hub.release(watch);
@@ -82,12 +82,12 @@ class ChangeHubTest {
   void afterTheStoreIsReplacedAPinnedWatchReadsUntilItIsPastTheReplacement() {
     ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
     ChangeHub.Watch watch = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPin(1)));
-    hub.publish(1, insert("c", new BsonInt32(2)), 10);
+    hub.publish(1, insert("c", new BsonInt32(2)), 10, 0);
     assertThat(hub.skip(watch, 0).quietTo()).isPresent();
 
     hub.restart(10);
     assertThat(hub.skip(watch, 0)).as("what the snapshot brought was never tracked").isEqualTo(new ChangeHub.Skip(Optional.empty(), 0));
-    hub.publish(11, insert("c", new BsonInt32(2)), 10);
+    hub.publish(11, insert("c", new BsonInt32(2)), 10, 0);
     assertThat(hub.skip(watch, 0).quietTo()).isEmpty();
     assertThat(hub.skip(watch, 10).quietTo()).contains(new ChangeHub.Published(11, 1));
   }
@@ -117,7 +117,7 @@ class ChangeHubTest {
     ChangeHub.Watch watch = hub.register(ChangeHub.collectionKey("db.c"), "db.c", Optional.of(idPins(1, 2, 3)));
     ChangeHub.Wakeup waiting = hub.whenPublishedAfter(0, watch);
     assertThat(hub.waiting()).as("filed under each value").isEqualTo(3);
-    hub.publish(1, insert("c", new BsonInt32(2)), 10);
+    hub.publish(1, insert("c", new BsonInt32(2)), 10, 0);
     assertThat(waiting).isDone();
     assertThat(watch.isWaiting()).isFalse();
     assertThat(hub.waiting()).isZero();
@@ -132,7 +132,7 @@ class ChangeHubTest {
       waits.add(hub.whenPublishedAfter(0, watch));
     }
     assertThat(hub.waiting()).isEqualTo(10_000);
-    hub.publish(1, insert("c", new BsonInt32(1)), 10);
+    hub.publish(1, insert("c", new BsonInt32(1)), 10, 0);
     assertThat(waits).allMatch(ChangeHub.Wakeup::isDone);
     assertThat(hub.waiting()).isZero();
   }

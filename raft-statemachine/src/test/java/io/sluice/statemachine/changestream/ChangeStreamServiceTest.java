@@ -70,6 +70,7 @@ class ChangeStreamServiceTest {
       assertThat(cursorIds).hasSize(10_000);
       assertThat(node.service.openCursors()).isEqualTo(10_000);
       int readsAfterOpening = historyReads.get();
+      assertThat(readsAfterOpening).as("a stream opened at \"now\" starts from the tail's newest record").isZero();
 
       node.insert("c", new BsonInt32(1));
       int delivered = 0;
@@ -121,6 +122,99 @@ class ChangeStreamServiceTest {
       BsonDocument reply = node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", old.toBson())));
       assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CHANGE_STREAM_HISTORY_LOST);
       assertThat(node.service.historyLostErrors()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aStreamThatFallsBehindTheHistoryWindowEndsWithHistoryLostNotAGap() {
+    try (StreamHarness node = new StreamHarness(MapDbDocumentStore.inMemory(), new HistoryWindow(5, 1L << 30, Optional.empty()), 2)) {
+      node.insert("c", new BsonInt32(0));
+      long cursor = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument()))).getDocument("cursor").getInt64("id").getValue();
+      for (int i = 1; i <= 10; i++) {
+        node.insert("c", new BsonInt32(i));
+      }
+
+      BsonDocument reply = node.call(StreamHarness.getMore(cursor, "c", 0));
+
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CHANGE_STREAM_HISTORY_LOST);
+      assertThat(Replies.toException(reply).getMessage()).contains("this stream has read up to index");
+      assertThat(node.service.historyLostErrors()).isEqualTo(1);
+      assertThat(node.service.openCursors()).isZero();
+    }
+  }
+
+  @Test
+  void opensAtNowOrAfterARecentTokenDoNotWaitForTheApplyThread() throws Exception {
+    try (StreamHarness node = new StreamHarness()) {
+      BsonDocument written = node.insert("c", new BsonInt32(0));
+      ResumeToken recent = ResumeToken.event(1, written.getDocument("opTime").getInt64("index").getValue(), 0);
+      java.util.concurrent.ExecutorService applyThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      try {
+        // The apply thread holds the store's write lock, as it does while it applies an entry.
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        applyThread.execute(() -> {
+          node.store.writeLock().lock();
+          try {
+            locked.countDown();
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            node.store.writeLock().unlock();
+          }
+        });
+        locked.await();
+
+        CompletableFuture<BsonDocument> atNow = CompletableFuture.supplyAsync(() -> node.call(StreamHarness.watch("c", new BsonDocument())));
+        CompletableFuture<BsonDocument> afterToken = CompletableFuture.supplyAsync(
+            () -> node.call(StreamHarness.watch("c", new BsonDocument("resumeAfter", recent.toBson()))));
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> atNow.isDone() && afterToken.isDone());
+        assertThat(Replies.check(atNow.join()).getDocument("cursor").getArray("firstBatch")).isEmpty();
+        assertThat(ResumeToken.fromBson(Replies.check(atNow.join()).getDocument("cursor").get("postBatchResumeToken")).index())
+            .isEqualTo(recent.index());
+        assertThat(Replies.check(afterToken.join()).getDocument("cursor").getArray("firstBatch")).isEmpty();
+      } finally {
+        release.countDown();
+        applyThread.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void aStreamOpenedAfterTheClientsLastWriteWaitsForItAndStartsAfterIt() {
+    try (StreamHarness node = new StreamHarness()) {
+      node.insert("c", new BsonInt32(0));
+      long next = node.hub.lastPublished() + 1; // the harness's next write, acknowledged elsewhere but not applied here yet
+      BsonDocument afterIt = StreamHarness.watch("c", new BsonDocument())
+          .append("readConcern", new BsonDocument("afterOpTime", new io.sluice.protocol.Position(1, next).toBson()));
+
+      CompletableFuture<BsonDocument> open = node.service.execute(afterIt);
+      assertThat(open).as("waits until this node has applied the client's write").isNotDone();
+      node.insert("c", new BsonInt32(1));
+
+      BsonDocument cursor = Replies.check(open.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join()).getDocument("cursor");
+      assertThat(cursor.getArray("firstBatch")).as("the client's own write is before the stream").isEmpty();
+      assertThat(ResumeToken.fromBson(cursor.get("postBatchResumeToken")).index()).isEqualTo(next);
+    }
+  }
+
+  @Test
+  void aReadConcernThatIsNotAnOpTimeIsRefusedWithItsName() {
+    try (StreamHarness node = new StreamHarness()) {
+      for (BsonDocument readConcern : List.of(new BsonDocument("afterOpTime", new BsonString("1:5")),
+          new BsonDocument("afterOpTime", new BsonDocument("term", new BsonInt64(1))),
+          new BsonDocument("afterOpTime", new BsonDocument("term", new BsonInt64(1)).append("index", new BsonInt64(-1))))) {
+        BsonDocument reply = node.call(StreamHarness.watch("c", new BsonDocument()).append("readConcern", readConcern));
+        assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.TYPE_MISMATCH);
+        assertThat(Replies.toException(reply).getMessage()).contains("readConcern.afterOpTime");
+      }
+      BsonDocument notADocument = node.call(StreamHarness.watch("c", new BsonDocument()).append("readConcern", new BsonString("majority")));
+      assertThat(Replies.toException(notADocument).getMessage()).contains("aggregate.readConcern must be a document");
+      BsonDocument level = node.call(StreamHarness.watch("c", new BsonDocument())
+          .append("readConcern", new BsonDocument("level", new BsonString("majority"))));
+      assertThat(Replies.check(level).getDocument("cursor").getInt64("id").getValue()).as("a level alone opens at now").isPositive();
     }
   }
 
@@ -238,7 +332,7 @@ class ChangeStreamServiceTest {
       onLookup.set(() -> {
         long next = node.hub.lastPublished();
         for (int i = 1; i <= 3; i++) {
-          node.hub.publish(next + i, new BsonDocument("term", new BsonInt64(1)).append("events", new BsonArray()), 10);
+          node.hub.publish(next + i, new BsonDocument("term", new BsonInt64(1)).append("events", new BsonArray()), 10, 0);
         }
       });
 
