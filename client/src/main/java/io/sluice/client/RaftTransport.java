@@ -180,7 +180,12 @@ final class RaftTransport implements AutoCloseable {
 
   /** The address of the node this client takes for the leader: where its next write goes first. */
   java.util.Optional<String> leaderAddress() {
-    return java.util.Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);
+    return leader().map(this::addressOf);
+  }
+
+  /** The node this client takes for the leader, as its last write or read learned. */
+  java.util.Optional<RaftPeerId> leader() {
+    return java.util.Optional.ofNullable(raft.getLeaderId());
   }
 
   /** The node that answered this client's last successful call, if there was one. */

@@ -5,8 +5,6 @@ import io.sluice.protocol.Replies;
 import io.sluice.protocol.ResumeToken;
 import io.sluice.protocol.SluiceException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -166,7 +164,8 @@ final class ResumableStream {
   }
 
   /**
-   * Reopens the stream after its resume token on each other node in turn, then on the failed one. A
+   * Reopens the stream after its resume token on each other node in turn, followers before the leader,
+   * then on the failed one. A
    * node that is up but has not applied the token's entry yet (it learns of a commit from a leader,
    * and the group may be electing one) makes the round start again after a pause, until the
    * connection's timeout.
@@ -187,9 +186,7 @@ final class ResumableStream {
   private record Resume(RaftPeerId failed, SluiceException cause, long deadlineNanos) {}
 
   private CompletableFuture<Void> resumeRound(Resume resume) {
-    List<RaftPeerId> order = new ArrayList<>(transport.nodes());
-    Collections.rotate(order, -(order.indexOf(resume.failed()) + 1));
-    return openOnNext(order.iterator(), resume, resume.cause(), false);
+    return openOnNext(transport.resumeOrder(resume.failed()).iterator(), resume, resume.cause(), false);
   }
 
   private CompletableFuture<Void> openOnNext(Iterator<RaftPeerId> candidates, Resume resume, SluiceException last, boolean someBehind) {

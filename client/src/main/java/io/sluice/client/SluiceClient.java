@@ -47,7 +47,7 @@ public final class SluiceClient implements AutoCloseable {
   private SluiceClient(ConnectionString connection) {
     this.connection = connection;
     this.transport = new RaftTransport(connection);
-    this.streams = new Streams(connection, transport::lastSeen);
+    this.streams = new Streams(connection, transport::lastSeen, transport::leader);
   }
 
   /** Connects to the cluster named by a {@code sluice://} connection string (see {@link ConnectionString}). */
@@ -115,15 +115,20 @@ public final class SluiceClient implements AutoCloseable {
 
     private final ConnectionString connection;
     private final Supplier<Position> lastSeen;
+    private final Supplier<Optional<RaftPeerId>> leader;
     private final Set<ResumableStream> open = ConcurrentHashMap.newKeySet();
     private StreamTransport transport;
     private ExecutorService delivery;
     private boolean closed;
 
-    /** @param lastSeen the newest write this client has seen acknowledged (see {@link WatchOptions#after}) */
-    Streams(ConnectionString connection, Supplier<Position> lastSeen) {
+    /**
+     * @param lastSeen the newest write this client has seen acknowledged (see {@link WatchOptions#after})
+     * @param leader the node the client's writes go to, if it knows one: streams resume elsewhere first
+     */
+    Streams(ConnectionString connection, Supplier<Position> lastSeen, Supplier<Optional<RaftPeerId>> leader) {
       this.connection = connection;
       this.lastSeen = lastSeen;
+      this.leader = leader;
     }
 
     Position lastSeen() {
@@ -135,7 +140,7 @@ public final class SluiceClient implements AutoCloseable {
         throw new IllegalStateException("the client is closed");
       }
       if (transport == null) {
-        transport = new StreamTransport(connection);
+        transport = new StreamTransport(connection, leader);
       }
       return transport;
     }

@@ -6,9 +6,11 @@ import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CancellationException;
@@ -18,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -65,11 +68,14 @@ final class StreamTransport implements AutoCloseable {
   /** Per node, so that a node that does not answer holds up only the opens sent to it. */
   private final Map<RaftPeerId, OpenLimiter> opens = new ConcurrentHashMap<>();
   private final List<RaftPeer> peers;
+  private final Supplier<Optional<RaftPeerId>> leader;
   private final Duration timeout;
   /** The proxies this transport replaced (see {@link #resetIfBroken}), by identity; forgotten once unused. */
   private final Set<Object> replaced = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
-  StreamTransport(ConnectionString connection) {
+  /** @param leader the node the client takes for the leader, if any: see {@link #resumeOrder} */
+  StreamTransport(ConnectionString connection, Supplier<Optional<RaftPeerId>> leader) {
+    this.leader = leader;
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
     this.timeout = connection.timeout();
@@ -83,6 +89,28 @@ final class StreamTransport implements AutoCloseable {
 
   List<RaftPeerId> nodes() {
     return peers.stream().map(RaftPeer::getId).toList();
+  }
+
+  /** The nodes to resume a stream on after {@code failed} failed it: see {@link #resumeOrder(List, RaftPeerId, Optional)}. */
+  List<RaftPeerId> resumeOrder(RaftPeerId failed) {
+    return resumeOrder(nodes(), failed, leader.get());
+  }
+
+  /**
+   * The other followers, each in turn after {@code failed} (so that the streams of a node that fails
+   * spread as they would over its peers), then the leader, then {@code failed} itself. A stream stays
+   * off the leader while a follower can serve it, as it opened (the leader has the writes to do).
+   */
+  static List<RaftPeerId> resumeOrder(List<RaftPeerId> nodes, RaftPeerId failed, Optional<RaftPeerId> leader) {
+    List<RaftPeerId> order = new ArrayList<>(nodes);
+    if (order.remove(failed)) {
+      Collections.rotate(order, -nodes.indexOf(failed));
+    }
+    leader.filter(order::remove).ifPresent(order::add);
+    if (nodes.contains(failed)) {
+      order.add(failed);
+    }
+    return order;
   }
 
   /** The node with this address, or an IllegalArgumentException naming the known ones. */
