@@ -1,6 +1,5 @@
 package io.sluice.client;
 
-import io.sluice.protocol.BsonBytes;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Limits;
 import io.sluice.protocol.SluiceException;
@@ -37,7 +36,6 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.CallId;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.bson.BsonDocument;
@@ -146,10 +144,16 @@ final class StreamTransport implements AutoCloseable {
    * machine with fewer than 3 cores).
    */
   CompletableFuture<BsonDocument> send(RaftPeerId node, BsonDocument command) {
+    Message message;
+    try {
+      message = RaftTransport.toMessage(command); // a pipeline over the command limit fails here, not as a lost connection
+    } catch (SluiceException tooLarge) {
+      return CompletableFuture.failedFuture(tooLarge);
+    }
     RaftClient raft = lanes.get(Math.floorMod(nextLane.getAndIncrement(), LANES));
     RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(raft.getId()).setGroupId(raft.getGroupId()).setServerId(node)
         .setCallId(CallId.getAndIncrement()).setType(RaftClientRequest.staleReadRequestType(ANY_COMMIT_INDEX))
-        .setMessage(Message.valueOf(ByteString.copyFrom(BsonBytes.encode(command)))).build();
+        .setMessage(message).build();
     Object proxy = currentProxy(raft, node);
     CompletableFuture<RaftClientReply> sent = raft.getClientRpc().sendRequestAsyncUnordered(request);
     Throwable refused = refusal(sent);

@@ -176,6 +176,20 @@ class BadInputTest {
     acknowledgedWriteIsIntactOnEveryNode();
   }
 
+  @Test
+  void aChangeStreamPipelineOverTheCommandLimitIsRefusedAsTooLarge() {
+    String big = "x".repeat(17 * 1024 * 1024);
+    assertThatThrownBy(() -> {
+      try (var stream = orders.watch(List.of(com.mongodb.client.model.Aggregates.match(eq("fullDocument.blob", big)))).cursor()) {
+        stream.tryNext();
+      }
+    }).isInstanceOfSatisfying(SluiceException.class, e -> {
+      assertThat(e.errorCode()).isEqualTo(ErrorCode.BSON_OBJECT_TOO_LARGE);
+      assertThat(e.reason()).contains("the largest a node accepts");
+    });
+    acknowledgedWriteIsIntactOnEveryNode();
+  }
+
   /** A result larger than one reply (16 MiB) arrives in several batches, through getMore. */
   @Test
   void aFindLargerThanOneReplyArrivesInBatches() {
