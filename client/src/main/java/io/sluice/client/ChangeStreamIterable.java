@@ -117,9 +117,10 @@ public final class ChangeStreamIterable {
    * an invalidate with onComplete. Cancelling closes the stream.
    */
   public Flow.Publisher<ChangeStreamDocument> publisher() {
-    WatchOptions options = options();
+    WatchOptions settings = options();
     return subscriber -> {
       Objects.requireNonNull(subscriber, "subscriber");
+      WatchOptions options = settings.openedAfter(streams.lastSeen()); // each subscription is a stream opened now
       ResumableStream stream;
       CompletableFuture<RaftPeerId> firstNode;
       Executor delivery;

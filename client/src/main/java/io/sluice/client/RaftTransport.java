@@ -59,6 +59,8 @@ final class RaftTransport implements AutoCloseable {
   private final AtomicLong txnNumbers = new AtomicLong();
   /** The node whose reply completed the last successful call. */
   private final AtomicReference<RaftPeerId> lastAnsweredBy = new AtomicReference<>();
+  /** The node that answered this client's last write or linearizable read: the leader then. */
+  private final AtomicReference<RaftPeerId> lastLeader = new AtomicReference<>();
   /** Set by {@link #close}: an AlreadyClosedException then means this client, not a node. */
   private volatile boolean closed;
 
@@ -93,7 +95,7 @@ final class RaftTransport implements AutoCloseable {
     long deadline = System.nanoTime() + connection.timeout().toNanos();
     while (true) {
       try {
-        return remember(call(() -> raft.io().send(message), "write"));
+        return remember(fromLeader(answer(() -> raft.io().send(message), "write")));
       } catch (SluiceException e) {
         if (!worthResending(e) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
           throw e;
@@ -117,7 +119,9 @@ final class RaftTransport implements AutoCloseable {
 
   /** A read that sees every write acknowledged before it started. */
   Answer readLinearizable(BsonDocument command) {
-    return answer(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
+    Answer answer = answer(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
+    fromLeader(answer);
+    return answer;
   }
 
   /** A read answered by this node, whatever it has applied: a cursor's next batch. */
@@ -180,12 +184,20 @@ final class RaftTransport implements AutoCloseable {
 
   /** The address of the node this client takes for the leader: where its next write goes first. */
   java.util.Optional<String> leaderAddress() {
-    return leader().map(this::addressOf);
+    return java.util.Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);
   }
 
-  /** The node this client takes for the leader, as its last write or read learned. */
-  java.util.Optional<RaftPeerId> leader() {
-    return java.util.Optional.ofNullable(raft.getLeaderId());
+  /**
+   * The node that answered this client's last write or linearizable read, if it made one: the leader
+   * then. (Ratis' own guess is never empty: before any reply it names a peer by priority or order.)
+   */
+  java.util.Optional<RaftPeerId> lastLeader() {
+    return java.util.Optional.ofNullable(lastLeader.get());
+  }
+
+  private BsonDocument fromLeader(Answer answer) {
+    lastLeader.set(answer.node());
+    return answer.reply();
   }
 
   /** The node that answered this client's last successful call, if there was one. */

@@ -47,7 +47,7 @@ public final class SluiceClient implements AutoCloseable {
   private SluiceClient(ConnectionString connection) {
     this.connection = connection;
     this.transport = new RaftTransport(connection);
-    this.streams = new Streams(connection, transport::lastSeen, transport::leader);
+    this.streams = new Streams(connection, transport::lastSeen, transport::lastLeader);
   }
 
   /** Connects to the cluster named by a {@code sluice://} connection string (see {@link ConnectionString}). */
@@ -123,7 +123,7 @@ public final class SluiceClient implements AutoCloseable {
 
     /**
      * @param lastSeen the newest write this client has seen acknowledged (see {@link WatchOptions#after})
-     * @param leader the node the client's writes go to, if it knows one: streams resume elsewhere first
+     * @param leader the node that answered the client's last write, if any: streams resume elsewhere first
      */
     Streams(ConnectionString connection, Supplier<Position> lastSeen, Supplier<Optional<RaftPeerId>> leader) {
       this.connection = connection;

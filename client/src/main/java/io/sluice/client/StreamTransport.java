@@ -95,9 +95,9 @@ final class StreamTransport implements AutoCloseable {
   }
 
   /**
-   * The other followers, each in turn after {@code failed} (so that the streams of a node that fails
-   * spread as they would over its peers), then the leader, then {@code failed} itself. A stream stays
-   * off the leader while a follower can serve it, as it opened (the leader has the writes to do).
+   * The other followers, in the connection's order starting after {@code failed}, then the leader,
+   * then {@code failed} itself. A stream stays off the leader while a follower can serve it, as it
+   * opened (the leader has the writes to do).
    */
   static List<RaftPeerId> resumeOrder(List<RaftPeerId> nodes, RaftPeerId failed, Optional<RaftPeerId> leader) {
     List<RaftPeerId> order = new ArrayList<>(nodes);

@@ -37,6 +37,12 @@ record WatchOptions(String database, String collection, BsonArray pipeline, Full
     }
   }
 
+  /** The same settings for a stream opened now, after the client's newest acknowledged write {@code lastSeen}. */
+  WatchOptions openedAfter(Position lastSeen) {
+    return new WatchOptions(database, collection, pipeline, fullDocument, fullDocumentBeforeChange, resumeAfter, startAfter,
+        startAtOperationTime, batchSize, maxAwaitMillis, node, lastSeen);
+  }
+
   /** The token the stream starts after, if the user gave one. */
   Optional<ResumeToken> initialToken() {
     return Optional.ofNullable(resumeAfter != null ? resumeAfter : startAfter);

@@ -162,7 +162,11 @@ public final class ChangeHub {
     return newest.term() == UNKNOWN_TERM ? Optional.empty() : Optional.of(newest);
   }
 
-  /** The published record at {@code index} if the tail still holds it (then the store's history has it too). */
+  /**
+   * The published record at {@code index} if the tail still holds it. The store's history has it too,
+   * or trimmed it a moment ago (the tail drops it when the entry that trimmed it is published): a stream that reads on from
+   * the store then ends with ChangeStreamHistoryLost, never with a gap.
+   */
   Optional<BsonDocument> recent(long index) {
     return Optional.ofNullable(tail.get(index));
   }

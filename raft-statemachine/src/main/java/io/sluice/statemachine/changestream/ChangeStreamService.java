@@ -150,22 +150,35 @@ public final class ChangeStreamService implements AutoCloseable {
     long needed = Math.max(token.map(ResumeToken::index).orElse(0L), spec.afterIndex());
     return whenPublished(needed).thenApply(ignored -> {
       Start start = startFromTail(spec, token).orElseGet(() -> startLocked(spec, token));
-      StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
-          nanoClock.getAsLong());
-      StreamCursor.Batch batch;
       try {
-        batch = cursor.fill(spec.batchSize());
-      } catch (RuntimeException e) {
-        cursor.close();
-        throw e;
+        return openAt(spec, start);
+      } catch (SluiceException e) {
+        if (e.errorCode() != ErrorCode.CHANGE_STREAM_HISTORY_LOST || token.isPresent() || spec.startAtOperationTime().isPresent()) {
+          throw e;
+        }
+        // A snapshot from the leader replaced the store between finding "now" and reading: "now" moved on.
+        return openAt(spec, startLocked(spec, token));
       }
-      if (batch.closed()) {
-        cursor.close();
-      } else {
-        cursors.put(cursor.id, cursor);
-      }
-      return reply(cursor, batch, "firstBatch");
     });
+  }
+
+  /** Opens a cursor at {@code start} and reads its first batch. */
+  private BsonDocument openAt(StreamSpec spec, Start start) {
+    StreamCursor cursor = new StreamCursor(nextCursorId.getAndIncrement(), spec, store, hub, start.position(), start.isToken(),
+        nanoClock.getAsLong());
+    StreamCursor.Batch batch;
+    try {
+      batch = cursor.fill(spec.batchSize());
+    } catch (RuntimeException e) {
+      cursor.close();
+      throw e;
+    }
+    if (batch.closed()) {
+      cursor.close();
+    } else {
+      cursors.put(cursor.id, cursor);
+    }
+    return reply(cursor, batch, "firstBatch");
   }
 
   /**
@@ -176,13 +189,34 @@ public final class ChangeStreamService implements AutoCloseable {
     if (hub.lastPublished() >= index) {
       return CompletableFuture.completedFuture(null);
     }
-    return hub.whenPublishedAfter(index - 1, ChangeHub.ANY).thenCompose(v -> whenPublished(index))
-        .orTimeout(catchUpWait.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionally(timeout -> {
-          throw new SluiceException(ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished()
-              + " and did not reach index " + index + " (of the resume token, or of the client's last write) within "
-              + catchUpWait.toMillis() + " ms; try another node");
-        });
+    CompletableFuture<Void> reached = new CompletableFuture<>();
+    awaitPublished(index, reached);
+    java.util.concurrent.ScheduledFuture<?> deadline = timers.schedule(() -> reached.completeExceptionally(new SluiceException(
+        ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished() + " and did not reach index " + index
+        + " (of the resume token, or of the client's last write) within " + catchUpWait.toMillis() + " ms; try another node")),
+        catchUpWait.toMillis(), TimeUnit.MILLISECONDS);
+    reached.whenComplete((v, e) -> deadline.cancel(false));
+    return reached;
+  }
+
+  /** Completes {@code reached} once {@code index} is published; a wait it ends first (at its deadline) leaves the hub. */
+  private void awaitPublished(long index, CompletableFuture<Void> reached) {
+    if (hub.lastPublished() >= index) {
+      reached.complete(null);
+      return;
+    }
+    ChangeHub.Wakeup wakeup = hub.whenPublishedAfter(index - 1, ChangeHub.ANY);
+    reached.whenComplete((v, e) -> {
+      if (!wakeup.isDone()) {
+        hub.forget(wakeup);
+      }
+    });
+    // Woken by the record, or by a snapshot from the leader replacing the store (then it looks again).
+    wakeup.thenRun(() -> {
+      if (!reached.isDone()) {
+        awaitPublished(index, reached);
+      }
+    });
   }
 
   /** Where a new cursor starts: after {@code position}, which is a token to report unless only "before an operation time". */

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
+import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 
 /**
@@ -35,6 +36,11 @@ final class StreamCursor {
   /** False while the position only stands for "before the first record at startAtOperationTime": no token to report yet. */
   private boolean positionIsToken;
   private boolean invalidated;
+  /**
+   * The stream's startAtOperationTime until it reads a record from that time on: one given in the
+   * future starts the stream at the newest record, and what is written before that time is not shown.
+   */
+  private BsonTimestamp notBefore;
   private volatile long lastUsedNanos;
   private volatile boolean closed;
 
@@ -47,6 +53,7 @@ final class StreamCursor {
     this.hub = hub;
     this.position = start;
     this.positionIsToken = startIsToken;
+    this.notBefore = spec.startAtOperationTime().orElse(null);
     this.lastUsedNanos = nowNanos;
     this.readThrough = readThrough(start);
   }
@@ -123,6 +130,10 @@ final class StreamCursor {
         long index = entry.getKey();
         long term = entry.getValue().getInt64("term").getValue();
         positionIsToken = true;
+        if (isBeforeStart(entry.getValue())) {
+          position = ResumeToken.highWaterMark(term, index);
+          continue;
+        }
         int first = index == position.index() && partial ? position.ordinal() + 1 : 0;
         if (!readEvents(entry.getValue(), term, index, first, batch)) {
           break;
@@ -142,6 +153,18 @@ final class StreamCursor {
       }
     }
     return new Batch(batch.events, positionIsToken ? Optional.of(position) : Optional.empty(), invalidated);
+  }
+
+  /** True for a record written before the stream's start time; from the first one that is not, none is (cluster time only grows). */
+  private boolean isBeforeStart(BsonDocument record) {
+    if (notBefore == null) {
+      return false;
+    }
+    if (record.getTimestamp("clusterTime").compareTo(notBefore) >= 0) {
+      notBefore = null;
+      return false;
+    }
+    return true;
   }
 
   /** The events a batch has collected, up to {@code limit} of them and about a document's size in bytes. */
@@ -192,7 +215,8 @@ final class StreamCursor {
   /**
    * The records after an index: from the hub's tail while it holds them, without a lock (they never
    * change), else from the store's history under the store's read lock, held until closed (a snapshot
-   * from the leader may replace the store, never mid-batch).
+   * from the leader may replace the store, never mid-batch). Records the history window has trimmed
+   * cannot be read: the stream then ends with {@code ChangeStreamHistoryLost}.
    */
   private final class Records implements AutoCloseable {
     private Iterator<Map.Entry<Long, BsonDocument>> iterator;
@@ -208,19 +232,23 @@ final class StreamCursor {
     void seek(long index) {
       after = index;
       fromTail = hub.covers(index);
-      if (!fromTail) {
-        if (!locked) {
-          store.readLock().lock();
-          locked = true;
+      try {
+        if (!fromTail) {
+          if (!locked) {
+            store.readLock().lock();
+            locked = true;
+          }
+          long trimmedThrough = store.history().trimmedThrough();
+          if (index < trimmedThrough) {
+            // The window trimmed records this stream had not read (it fell behind, or a snapshot replaced the store).
+            throw ChangeStreamService.historyLost("this stream's next record is after index " + index, trimmedThrough);
+          }
         }
-        long trimmedThrough = store.history().trimmedThrough();
-        if (index < trimmedThrough) {
-          // The window trimmed records this stream had not read (it fell behind, or a snapshot replaced the store).
-          close(); // a constructor that throws is not closed by its try-with-resources
-          throw ChangeStreamService.historyLost("this stream has read up to index " + index, trimmedThrough);
-        }
+        iterator = fromTail ? hub.after(index).entrySet().iterator() : store.history().after(index);
+      } catch (RuntimeException | Error e) {
+        close(); // a constructor that throws is not closed by its try-with-resources
+        throw e;
       }
-      iterator = fromTail ? hub.after(index).entrySet().iterator() : store.history().after(index);
     }
 
     /** The next record, or null after the last. */

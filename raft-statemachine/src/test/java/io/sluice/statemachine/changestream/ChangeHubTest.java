@@ -37,6 +37,21 @@ class ChangeHubTest {
   }
 
   @Test
+  void theTailDropsWhatTheHistoryWindowTrimmedWhateverItsOwnSize() {
+    ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
+    for (long index = 1; index <= 5; index++) {
+      hub.publish(index, record("db", "c"), 10, 0);
+    }
+    hub.publish(6, record("db", "c"), 10, 3);
+
+    assertThat(hub.recent(3)).isEmpty();
+    assertThat(hub.recent(4)).isPresent();
+    assertThat(hub.covers(2)).isFalse();
+    assertThat(hub.covers(3)).isTrue();
+    assertThat(hub.newest()).contains(new ChangeHub.Published(6, 1));
+  }
+
+  @Test
   void aWaitForWhatIsAlreadyPublishedIsDoneAtOnce() {
     ChangeHub hub = new ChangeHub(0, 100, 1 << 20, Runnable::run);
     hub.publish(1, record("db", "c"), 10, 0);

@@ -137,7 +137,7 @@ class ChangeStreamServiceTest {
       BsonDocument reply = node.call(StreamHarness.getMore(cursor, "c", 0));
 
       assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.CHANGE_STREAM_HISTORY_LOST);
-      assertThat(Replies.toException(reply).getMessage()).contains("this stream has read up to index");
+      assertThat(Replies.toException(reply).getMessage()).contains("this stream's next record is after index");
       assertThat(node.service.historyLostErrors()).isEqualTo(1);
       assertThat(node.service.openCursors()).isZero();
     }
@@ -201,6 +201,22 @@ class ChangeStreamServiceTest {
   }
 
   @Test
+  void aNodeThatDoesNotReachTheClientsLastWriteInTimeSaysSoAndKeepsNoWait() {
+    try (StreamHarness node = new StreamHarness()) {
+      node.insert("c", new BsonInt32(0));
+      BsonDocument farAhead = StreamHarness.watch("c", new BsonDocument())
+          .append("readConcern", new BsonDocument("afterOpTime", new io.sluice.protocol.Position(1, 1_000).toBson()));
+
+      BsonDocument reply = node.service.execute(farAhead).orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+
+      assertThat(Replies.toException(reply).errorCode()).isEqualTo(ErrorCode.NOT_YET_APPLIED);
+      assertThat(Replies.toException(reply).getMessage()).contains("did not reach index 1000");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> node.hub.waiting() == 0);
+      assertThat(node.service.openCursors()).isZero();
+    }
+  }
+
+  @Test
   void aReadConcernThatIsNotAnOpTimeIsRefusedWithItsName() {
     try (StreamHarness node = new StreamHarness()) {
       for (BsonDocument readConcern : List.of(new BsonDocument("afterOpTime", new BsonString("1:5")),
@@ -215,6 +231,27 @@ class ChangeStreamServiceTest {
       BsonDocument level = node.call(StreamHarness.watch("c", new BsonDocument())
           .append("readConcern", new BsonDocument("level", new BsonString("majority"))));
       assertThat(Replies.check(level).getDocument("cursor").getInt64("id").getValue()).as("a level alone opens at now").isPositive();
+    }
+  }
+
+  @Test
+  void aStartTimeInTheFutureShowsOnlyWhatIsWrittenFromThatTimeOn() {
+    try (StreamHarness node = new StreamHarness()) {
+      node.insert("c", new BsonInt32(0));
+      org.bson.BsonTimestamp aMinuteAhead = new org.bson.BsonTimestamp((int) (node.wallTime / 1000) + 60, 0);
+      BsonDocument open = Replies.check(node.call(StreamHarness.watch("c", new BsonDocument("startAtOperationTime", aMinuteAhead))));
+      long cursor = open.getDocument("cursor").getInt64("id").getValue();
+      assertThat(open.getDocument("cursor").getArray("firstBatch")).isEmpty();
+
+      long before = node.insert("c", new BsonInt32(1)).getDocument("opTime").getInt64("index").getValue();
+      BsonDocument quiet = Replies.check(node.call(StreamHarness.getMore(cursor, "c", 0))).getDocument("cursor");
+      assertThat(quiet.getArray("nextBatch")).as("written before the start time").isEmpty();
+      assertThat(ResumeToken.fromBson(quiet.get("postBatchResumeToken")).index()).isEqualTo(before);
+
+      node.wallTime += 120_000;
+      node.insert("c", new BsonInt32(2));
+      BsonArray events = Replies.check(node.call(StreamHarness.getMore(cursor, "c", 0))).getDocument("cursor").getArray("nextBatch");
+      assertThat(events).extracting(e -> e.asDocument().getDocument("documentKey").getInt32("_id").getValue()).containsExactly(2);
     }
   }
 
