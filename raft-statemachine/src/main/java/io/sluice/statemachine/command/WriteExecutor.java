@@ -99,10 +99,9 @@ public final class WriteExecutor {
     DocumentLimits.checkStorable(doc);
     BsonDocument encoded = DocumentLimits.encodeForInsert(doc);
     ensureCollection(ns);
-    if (store.find(ns, doc.get("_id")).isPresent()) {
+    if (!store.insert(ns, encoded)) {
       throw duplicateKey(ns, doc.get("_id"));
     }
-    store.put(ns, encoded);
     return encoded;
   }
 

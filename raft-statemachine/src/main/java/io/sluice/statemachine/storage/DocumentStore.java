@@ -48,6 +48,12 @@ public interface DocumentStore extends AutoCloseable {
    */
   void put(String namespace, BsonDocument document);
 
+  /**
+   * {@link #put} if no document has the same {@code _id}; returns false, changing nothing, if one
+   * does. One lookup where {@link #find} and then {@link #put} take two.
+   */
+  boolean insert(String namespace, BsonDocument document);
+
   /** Removes the document with this {@code _id}, and its index entries; returns whether one was there. */
   boolean remove(String namespace, BsonValue id);
 

@@ -146,9 +146,8 @@ final class MapDbChangeHistory implements ChangeHistory {
   }
 
   /**
-   * Saves the bounds if they changed. Called with the applied position (an entry appends a record and
-   * trims others, then saves once) and before the file is copied or closed: each save rewrites a node
-   * of the meta map, which twice per entry was some 5% of what applying allocated.
+   * Saves the bounds if they changed. Called before the file is copied or closed, with the applied
+   * state ({@link MapDbFile#flush}): each save rewrites a node of the meta map.
    */
   void saveBounds() {
     if (boundsChanged) {

@@ -158,11 +158,34 @@ public final class MapDbDocumentStore implements DocumentStore {
 
   @Override
   public void put(String namespace, BsonDocument document) {
+    requireCollection(namespace);
+    write(namespace, DocumentKeys.key(document.get("_id")), document, file.indexes(namespace));
+  }
+
+  @Override
+  public boolean insert(String namespace, BsonDocument document) {
+    requireCollection(namespace);
+    byte[] key = DocumentKeys.key(document.get("_id"));
+    BTreeMap<byte[], byte[]> documents = file.documents(namespace);
+    List<SecondaryIndex> indexes = file.indexes(namespace);
+    if (indexes.isEmpty()) {
+      return documents.putIfAbsent(key, encode(document)) == null;
+    }
+    // The _id is checked before the unique indexes, as an insert always did.
+    if (documents.containsKey(key)) {
+      return false;
+    }
+    write(namespace, key, document, indexes);
+    return true;
+  }
+
+  private void requireCollection(String namespace) {
     if (!collectionExists(namespace)) {
       throw new IllegalStateException("collection " + namespace + " does not exist");
     }
-    byte[] key = DocumentKeys.key(document.get("_id"));
-    List<SecondaryIndex> indexes = file.indexes(namespace);
+  }
+
+  private void write(String namespace, byte[] key, BsonDocument document, List<SecondaryIndex> indexes) {
     // Every check comes before the first change, so a refused document leaves the store as it was.
     List<SortedMap<byte[], BsonDocument>> newKeys = new ArrayList<>(indexes.size());
     for (SecondaryIndex index : indexes) {

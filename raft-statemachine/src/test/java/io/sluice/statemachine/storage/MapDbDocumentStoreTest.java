@@ -84,6 +84,33 @@ class MapDbDocumentStoreTest {
   }
 
   @Test
+  void insertAddsOnlyADocumentWhoseIdIsNew() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    assertThat(store.insert(NS, doc("{_id: 'k', v: 1}"))).isTrue();
+    assertThat(store.insert(NS, doc("{_id: 'k', v: 2}"))).isFalse();
+    assertThat(store.find(NS, val("'k'"))).contains(doc("{_id: 'k', v: 1}"));
+    assertThat(store.count(NS)).isEqualTo(1);
+  }
+
+  @Test
+  void insertWithAnIndexChecksTheIdFirstAndIndexesWhatItAdds() {
+    MapDbDocumentStore store = memory();
+    store.createCollection(NS, new BsonDocument());
+    store.createIndex(NS, new IndexSpec("a_1", doc("{a: 1}"), true, false));
+    assertThat(store.insert(NS, doc("{_id: 1, a: 'x'}"))).isTrue();
+
+    assertThat(store.insert(NS, doc("{_id: 1, a: 'y'}"))).as("same _id, other key").isFalse();
+    assertThatThrownBy(() -> store.insert(NS, doc("{_id: 2, a: 'x'}"))).hasMessageContaining("E11000");
+    assertThat(store.insert(NS, doc("{_id: 3, a: 'z'}"))).isTrue();
+
+    assertThat(store.count(NS)).isEqualTo(2);
+    List<BsonDocument> indexed = new ArrayList<>();
+    store.scanIndex(NS, "a_1", List.of(new KeyRanges.Range(val("'a'"), val("'zz'")))).forEachRemaining(indexed::add);
+    assertThat(indexed).containsExactly(doc("{_id: 1, a: 'x'}"), doc("{_id: 3, a: 'z'}"));
+  }
+
+  @Test
   void putIntoMissingCollectionFails() {
     MapDbDocumentStore store = memory();
     assertThatThrownBy(() -> store.put("db.none", doc("{_id: 1}")))
