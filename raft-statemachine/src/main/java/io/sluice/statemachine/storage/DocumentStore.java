@@ -50,7 +50,8 @@ public interface DocumentStore extends AutoCloseable {
 
   /**
    * {@link #put} if no document has the same {@code _id}; returns false, changing nothing, if one
-   * does. One lookup where {@link #find} and then {@link #put} take two.
+   * does (checked before the unique indexes). In a collection without secondary indexes this is one
+   * lookup where {@link #find} and then {@link #put} take two.
    */
   boolean insert(String namespace, BsonDocument document);
 

@@ -33,6 +33,8 @@ final class MapDbFile {
   private static final char NAME_SEPARATOR = '\0';
   /** MapDB's default: 1 MiB slices of the mapped file. */
   private static final int SLICE_SHIFT = 20;
+  /** See {@link #documents}. */
+  private static final int DOCUMENTS_PER_NODE = 16;
   /** How MapDB's catalog names its byte-array serializer (see {@link #forgetMapDbsByteArraySerializer}). */
   private static final String MAPDB_BYTE_ARRAY = "org.mapdb.Serializer#BYTE_ARRAY";
 
@@ -174,10 +176,15 @@ final class MapDbFile {
     return sessions;
   }
 
+  /**
+   * A collection's documents. A write reads and rewrites its document's whole leaf, values and all, so
+   * a new collection's leaves hold at most {@link #DOCUMENTS_PER_NODE} documents instead of MapDB's 32;
+   * a collection made before keeps the size its catalog entry names.
+   */
   BTreeMap<byte[], byte[]> documents(String namespace) {
     synchronized (collections) {
       return collections.computeIfAbsent(namespace, ns ->
-          db.treeMap(COLLECTION_PREFIX + ns, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).createOrOpen());
+          db.treeMap(COLLECTION_PREFIX + ns, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).maxNodeSize(DOCUMENTS_PER_NODE).createOrOpen());
     }
   }
 

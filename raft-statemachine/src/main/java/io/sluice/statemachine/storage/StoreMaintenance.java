@@ -167,6 +167,8 @@ final class StoreMaintenance implements AutoCloseable {
         if (!stillOn(source, restoresAtStart)) {
           return;
         }
+        // Writes the applied state and history bounds held back in memory (MapDbFile#writeApplied), so
+        // that the compacted copy holds them: the file opened in its place reads them from its meta map.
         source.flush();
         compaction.finish();
         replaceFile(source);

@@ -103,6 +103,7 @@ class MapDbDocumentStoreTest {
     assertThat(store.insert(NS, doc("{_id: 1, a: 'y'}"))).as("same _id, other key").isFalse();
     assertThatThrownBy(() -> store.insert(NS, doc("{_id: 2, a: 'x'}"))).hasMessageContaining("E11000");
     assertThat(store.insert(NS, doc("{_id: 3, a: 'z'}"))).isTrue();
+    assertThat(store.insert(NS, doc("{_id: 1, a: 'z'}"))).as("same _id, and a key another document holds").isFalse();
 
     assertThat(store.count(NS)).isEqualTo(2);
     List<BsonDocument> indexed = new ArrayList<>();

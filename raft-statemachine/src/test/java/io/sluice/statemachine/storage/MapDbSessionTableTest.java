@@ -25,8 +25,8 @@ class MapDbSessionTableTest {
     SessionTable sessions = MapDbDocumentStore.inMemory().sessions();
     assertThat(sessions.reply(call(CLIENT, 5))).isEmpty();
     sessions.record(call(CLIENT, 5), 1_000, reply(5));
-    sessions.record(call(CLIENT, 3), 1_000, reply(3));
     sessions.record(call(CLIENT, 9), 1_000, reply(9));
+    sessions.record(call(CLIENT, 3), 1_000, reply(3));
 
     assertThat(sessions.reply(call(CLIENT, 3))).contains(reply(3));
     assertThat(sessions.reply(call(CLIENT, 5))).contains(reply(5));
@@ -64,17 +64,44 @@ class MapDbSessionTableTest {
     }
   }
 
+  /** Many leaves, most of them emptied by expiry: each client's highest call is found across them after a reopen. */
+  @Test
+  void everyCallLeftAfterExpiryIsFoundAfterAReopen() {
+    int clients = 300;
+    int calls = 40;
+    MapDbDocumentStore store = MapDbDocumentStore.open(dir);
+    for (int n = 0; n < calls; n++) {
+      for (int c = 0; c < clients; c++) {
+        store.sessions().record(call(client(c), n), 1_000L * n + c, reply(n));
+      }
+    }
+    store.sessions().expireBefore(1_000L * (calls - 3));
+    store.close();
+
+    MapDbDocumentStore reopened = MapDbDocumentStore.open(dir);
+    try {
+      for (int c = 0; c < clients; c++) {
+        for (int n = 0; n < calls; n++) {
+          assertThat(reopened.sessions().reply(call(client(c), n))).as("client %d call %d", c, n)
+              .isEqualTo(n >= calls - 3 ? java.util.Optional.of(reply(n)) : java.util.Optional.empty());
+        }
+      }
+    } finally {
+      reopened.close();
+    }
+  }
+
   @Test
   void manyClientsAreAllFound() {
     SessionTable sessions = MapDbDocumentStore.inMemory().sessions();
     int clients = 12_000;
     for (int c = 0; c < clients; c++) {
-      byte[] client = ByteBuffer.allocate(16).putInt(c).array();
+      byte[] client = client(c);
       sessions.reply(call(client, 1));
       sessions.record(call(client, 1), 1_000, reply(c));
     }
     for (int c = 0; c < clients; c++) {
-      byte[] client = ByteBuffer.allocate(16).putInt(c).array();
+      byte[] client = client(c);
       assertThat(sessions.reply(call(client, 1))).as("client %d", c).contains(reply(c));
       assertThat(sessions.reply(call(client, 2))).isEmpty();
     }
@@ -111,6 +138,10 @@ class MapDbSessionTableTest {
 
     assertThat(sessions.count()).isZero();
     assertThat(sessions.reply(call(CLIENT, 3))).isEmpty();
+  }
+
+  private static byte[] client(int c) {
+    return ByteBuffer.allocate(16).putInt(c).array();
   }
 
   private static ClientCall call(byte[] client, long n) {
