@@ -95,7 +95,7 @@ final class RaftTransport implements AutoCloseable {
     long deadline = System.nanoTime() + connection.timeout().toNanos();
     while (true) {
       try {
-        return remember(fromLeader(answer(() -> raft.io().send(message), "write")));
+        return remember(fromLeader(answer(() -> raft.io().send(message), "write")).reply());
       } catch (SluiceException e) {
         if (!worthResending(e) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
           throw e;
@@ -119,9 +119,7 @@ final class RaftTransport implements AutoCloseable {
 
   /** A read that sees every write acknowledged before it started. */
   Answer readLinearizable(BsonDocument command) {
-    Answer answer = answer(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read");
-    fromLeader(answer);
-    return answer;
+    return fromLeader(answer(() -> raft.io().sendReadOnly(toMessage(command)), "linearizable read"));
   }
 
   /** A read answered by this node, whatever it has applied: a cursor's next batch. */
@@ -195,9 +193,10 @@ final class RaftTransport implements AutoCloseable {
     return java.util.Optional.ofNullable(lastLeader.get());
   }
 
-  private BsonDocument fromLeader(Answer answer) {
+  /** Notes the node that answered a write or linearizable read as the leader (see {@link #lastLeader}). */
+  private Answer fromLeader(Answer answer) {
     lastLeader.set(answer.node());
-    return answer.reply();
+    return answer;
   }
 
   /** The node that answered this client's last successful call, if there was one. */

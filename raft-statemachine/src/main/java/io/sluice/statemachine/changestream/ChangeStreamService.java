@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -191,7 +192,7 @@ public final class ChangeStreamService implements AutoCloseable {
     }
     CompletableFuture<Void> reached = new CompletableFuture<>();
     awaitPublished(index, reached);
-    java.util.concurrent.ScheduledFuture<?> deadline = timers.schedule(() -> reached.completeExceptionally(new SluiceException(
+    ScheduledFuture<?> deadline = timers.schedule(() -> reached.completeExceptionally(new SluiceException(
         ErrorCode.NOT_YET_APPLIED, "this node has applied up to index " + hub.lastPublished() + " and did not reach index " + index
         + " (of the resume token, or of the client's last write) within " + catchUpWait.toMillis() + " ms; try another node")),
         catchUpWait.toMillis(), TimeUnit.MILLISECONDS);

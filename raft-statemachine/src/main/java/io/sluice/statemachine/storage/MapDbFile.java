@@ -232,10 +232,8 @@ final class MapDbFile {
         multikey, () -> indexCatalog.put(catalogKey, BsonBytes.encode(spec.toBson().append(MULTIKEY, BsonBoolean.TRUE))));
   }
 
+  /** The applied state the file was last flushed with (a store reads it only when it opens the file). */
   AppliedState readApplied() {
-    if (unsavedApplied != null) {
-      return unsavedApplied;
-    }
     byte[] bytes = meta.get(APPLIED_KEY);
     return bytes == null ? AppliedState.INITIAL : AppliedState.fromBson(BsonBytes.decode(bytes));
   }
