@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
     "                compacted) and one not: file and record sizes and apply time every 100,000 entries",
     "  durability    snapshot time and the write dip during it, restart and snapshot install times, on 3 nodes",
     "                started in this JVM with --data-mb of documents (give the JVM a few GiB of heap)",
-    "  engine        the document engine with JMH: a filter and an update on one document, and a find by _id",
+    "  engine        the document engine with JMH: a filter and an update on one document, a find by _id, and applying a retryable update and insert",
     "                among a million documents in a store on disk (--runs forks; JMH's own table)"})
 public final class BenchCommand implements Callable<Integer> {
   /** etcd refuses a request over 1.5 MiB by default: a value and its key must fit. */

@@ -111,8 +111,13 @@ public class EngineBenchmark {
     Path dir;
     MapDbDocumentStore store;
     EntryApplier applier;
-    final SteadyEntries entries = new SteadyEntries(DOCUMENTS);
+    final SteadyEntries entries = new SteadyEntries(documentsInserted());
     int index;
+
+    /** How many entries insert a document before the updates begin. */
+    int documentsInserted() {
+      return DOCUMENTS;
+    }
 
     @Setup(Level.Trial)
     public void open() throws Exception {
@@ -139,8 +144,22 @@ public class EngineBenchmark {
     }
   }
 
+  /** {@link ApplyState}, but every entry after the first 10,000 inserts a new document (the next {@code _id}), as half of {@code bench write}'s do. */
+  @State(Scope.Benchmark)
+  public static class InsertState extends ApplyState {
+    @Override
+    int documentsInserted() {
+      return Integer.MAX_VALUE;
+    }
+  }
+
   @Benchmark
   public BsonDocument applyARetryableUpdate(ApplyState state) {
+    return state.applyNext();
+  }
+
+  @Benchmark
+  public BsonDocument applyARetryableInsert(InsertState state) {
     return state.applyNext();
   }
 

@@ -37,6 +37,23 @@ class EngineBenchmarkTest {
   }
 
   @Test
+  void eachAppliedEntryOfTheInsertLoadInsertsANewDocument() throws Exception {
+    EngineBenchmark.InsertState state = new EngineBenchmark.InsertState();
+    state.open();
+    try {
+      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
+      for (int i = 1; i <= 3; i++) {
+        BsonDocument reply = benchmark.applyARetryableInsert(state);
+        assertThat(reply.getNumber("ok").intValue()).as("%s", reply).isEqualTo(1);
+        assertThat(reply.getNumber("n").intValue()).as("%s", reply).isEqualTo(1);
+        assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS + i);
+      }
+    } finally {
+      state.close();
+    }
+  }
+
+  @Test
   void eachFindReturnsOneStoredDocument() throws Exception {
     EngineBenchmark.StoreState store = new EngineBenchmark.StoreState();
     store.documents = 1_000;
