@@ -20,10 +20,7 @@ class EngineBenchmarkTest {
 
   @Test
   void eachAppliedEntryUpdatesOneOfTheLoadedDocumentsAsAFirstTry() throws Exception {
-    EngineBenchmark.ApplyState state = new EngineBenchmark.ApplyState();
-    state.open();
-    try {
-      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
+    withLoaded(new EngineBenchmark.ApplyState(), state -> {
       for (int i = 0; i < 3; i++) {
         BsonDocument reply = benchmark.applyARetryableUpdate(state);
         assertThat(reply.getNumber("ok").intValue()).isEqualTo(1);
@@ -31,26 +28,34 @@ class EngineBenchmarkTest {
       }
       assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
       assertThat(state.store.sessions().count()).isPositive();
+    });
+  }
+
+  @Test
+  void eachAppliedEntryOfTheInsertLoadInsertsANewDocument() throws Exception {
+    withLoaded(new EngineBenchmark.InsertState(), state -> {
+      for (int i = 1; i <= 3; i++) {
+        BsonDocument reply = benchmark.applyARetryableInsert((EngineBenchmark.InsertState) state);
+        assertThat(reply.getNumber("ok").intValue()).as("%s", reply).isEqualTo(1);
+        assertThat(reply.getNumber("n").intValue()).as("%s", reply).isEqualTo(1);
+        assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS + i);
+      }
+    });
+  }
+
+  /** Opens {@code state}, checks that its documents are loaded, runs {@code test} on it, and closes it. */
+  private static void withLoaded(EngineBenchmark.ApplyState state, ApplyTest test) throws Exception {
+    state.open();
+    try {
+      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
+      test.run(state);
     } finally {
       state.close();
     }
   }
 
-  @Test
-  void eachAppliedEntryOfTheInsertLoadInsertsANewDocument() throws Exception {
-    EngineBenchmark.InsertState state = new EngineBenchmark.InsertState();
-    state.open();
-    try {
-      assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
-      for (int i = 1; i <= 3; i++) {
-        BsonDocument reply = benchmark.applyARetryableInsert(state);
-        assertThat(reply.getNumber("ok").intValue()).as("%s", reply).isEqualTo(1);
-        assertThat(reply.getNumber("n").intValue()).as("%s", reply).isEqualTo(1);
-        assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS + i);
-      }
-    } finally {
-      state.close();
-    }
+  private interface ApplyTest {
+    void run(EngineBenchmark.ApplyState state) throws Exception;
   }
 
   @Test
