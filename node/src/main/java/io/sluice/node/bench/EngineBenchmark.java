@@ -111,12 +111,16 @@ public class EngineBenchmark {
     Path dir;
     MapDbDocumentStore store;
     EntryApplier applier;
-    final SteadyEntries entries = new SteadyEntries(documentsInserted());
+    final SteadyEntries entries;
     int index;
 
-    /** How many entries insert a document before the updates begin. */
-    int documentsInserted() {
-      return DOCUMENTS;
+    public ApplyState() {
+      this(DOCUMENTS);
+    }
+
+    /** {@code documentsInserted}: how many entries insert a document before the updates begin. */
+    ApplyState(int documentsInserted) {
+      entries = new SteadyEntries(documentsInserted);
     }
 
     @Setup(Level.Trial)
@@ -147,9 +151,8 @@ public class EngineBenchmark {
   /** {@link ApplyState}, but every entry after the first 10,000 inserts a new document (the next {@code _id}), as half of {@code bench write}'s do. */
   @State(Scope.Benchmark)
   public static class InsertState extends ApplyState {
-    @Override
-    int documentsInserted() {
-      return Integer.MAX_VALUE;
+    public InsertState() {
+      super(Integer.MAX_VALUE);
     }
   }
 

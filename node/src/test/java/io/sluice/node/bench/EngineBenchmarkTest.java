@@ -35,7 +35,7 @@ class EngineBenchmarkTest {
   void eachAppliedEntryOfTheInsertLoadInsertsANewDocument() throws Exception {
     withLoaded(new EngineBenchmark.InsertState(), state -> {
       for (int i = 1; i <= 3; i++) {
-        BsonDocument reply = benchmark.applyARetryableInsert((EngineBenchmark.InsertState) state);
+        BsonDocument reply = benchmark.applyARetryableInsert(state);
         assertThat(reply.getNumber("ok").intValue()).as("%s", reply).isEqualTo(1);
         assertThat(reply.getNumber("n").intValue()).as("%s", reply).isEqualTo(1);
         assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS + i);
@@ -44,7 +44,7 @@ class EngineBenchmarkTest {
   }
 
   /** Opens {@code state}, checks that its documents are loaded, runs {@code test} on it, and closes it. */
-  private static void withLoaded(EngineBenchmark.ApplyState state, ApplyTest test) throws Exception {
+  private static <S extends EngineBenchmark.ApplyState> void withLoaded(S state, ApplyTest<S> test) throws Exception {
     state.open();
     try {
       assertThat(state.store.count("bench.c")).isEqualTo(EngineBenchmark.ApplyState.DOCUMENTS);
@@ -54,8 +54,8 @@ class EngineBenchmarkTest {
     }
   }
 
-  private interface ApplyTest {
-    void run(EngineBenchmark.ApplyState state) throws Exception;
+  private interface ApplyTest<S> {
+    void run(S state) throws Exception;
   }
 
   @Test

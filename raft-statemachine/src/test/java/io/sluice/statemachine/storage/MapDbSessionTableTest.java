@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.statemachine.storage.SessionTable.ClientCall;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.junit.jupiter.api.Test;
@@ -83,7 +84,7 @@ class MapDbSessionTableTest {
       for (int c = 0; c < clients; c++) {
         for (int n = 0; n < calls; n++) {
           assertThat(reopened.sessions().reply(call(client(c), n))).as("client %d call %d", c, n)
-              .isEqualTo(n >= calls - 3 ? java.util.Optional.of(reply(n)) : java.util.Optional.empty());
+              .isEqualTo(n >= calls - 3 ? Optional.of(reply(n)) : Optional.empty());
         }
       }
     } finally {
