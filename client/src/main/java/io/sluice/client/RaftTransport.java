@@ -9,9 +9,7 @@ import io.sluice.protocol.SluiceException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.ratis.client.RaftClient;
@@ -33,10 +31,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
-import org.bson.BsonBinary;
 import org.bson.BsonDocument;
-import org.bson.BsonInt64;
-import org.bson.UuidRepresentation;
 
 /**
  * Sends command documents to the cluster through one Ratis client and turns replies and failures into
@@ -54,9 +49,8 @@ final class RaftTransport implements AutoCloseable {
   private final ConnectionString connection;
   /** The highest position of any reply this client has seen: the floor of its follower reads. */
   private final AtomicReference<Position> lastSeen = new AtomicReference<>(Position.ZERO);
-  /** This client's session: with a write's number, it names the write however often it is sent. */
-  private final BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
-  private final AtomicLong txnNumbers = new AtomicLong();
+  /** Sessions for writes: a session and a write's number name the write however often it is sent. */
+  private final SessionPool sessions = new SessionPool();
   /** The node whose reply completed the last successful call. */
   private final AtomicReference<RaftPeerId> lastAnsweredBy = new AtomicReference<>();
   /** The node that answered this client's last write or linearizable read: the leader then. */
@@ -85,23 +79,27 @@ final class RaftTransport implements AutoCloseable {
 
   /**
    * Sends a write through the leader; the reply's position is remembered for follower reads. The
-   * command gets this client's session fields ({@code lsid} and a new {@code txnNumber}), as a
-   * MongoDB driver's retryable write does: a leader that is handing over leadership refuses the
+   * command gets the fields of a session of this client's ({@code lsid}, and a new {@code txnNumber}),
+   * as a MongoDB driver's retryable write does: a leader that is handing over leadership refuses the
    * write, and it is sent again, as the same call, to the next leader, until the timeout.
    */
   BsonDocument write(BsonDocument command) {
-    command.append("lsid", session).append("txnNumber", new BsonInt64(txnNumbers.incrementAndGet()));
-    Message message = toMessage(command);
-    long deadline = System.nanoTime() + connection.timeout().toNanos();
-    while (true) {
-      try {
-        return remember(fromLeader(answer(() -> raft.io().send(message), "write")).reply());
-      } catch (SluiceException e) {
-        if (!worthResending(e) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
-          throw e;
+    SessionPool.Session session = sessions.take();
+    try {
+      Message message = toMessage(session.stamp(command));
+      long deadline = System.nanoTime() + connection.timeout().toNanos();
+      while (true) {
+        try {
+          return remember(fromLeader(answer(() -> raft.io().send(message), "write")).reply());
+        } catch (SluiceException e) {
+          if (!worthResending(e) || System.nanoTime() + RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS) > deadline) {
+            throw e;
+          }
         }
+        LockSupport.parkNanos(RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));
       }
-      LockSupport.parkNanos(RETRY_SLEEP.toLong(TimeUnit.NANOSECONDS));
+    } finally {
+      sessions.giveBack(session);
     }
   }
 

@@ -2,11 +2,18 @@ package io.sluice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
 import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.Replies;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
@@ -18,7 +25,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import java.util.UUID;
 import org.bson.BsonArray;
 import org.bson.BsonBinary;
 import org.bson.BsonBinaryReader;
@@ -27,6 +33,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
 import org.bson.BsonString;
+import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.bson.UuidRepresentation;
 import org.bson.codecs.BsonDocumentCodec;
@@ -37,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A client that resends a write after losing its leader (same Ratis client id and call id, as
  * Ratis' client does on retry) gets the first reply from the new leader's retry cache, and the write
- * is applied once.
+ * is applied once; a write with session fields is applied once wherever and whenever it is resent,
+ * within the session table's lifetime.
  */
 class RetriedWriteTest {
   @TempDir
@@ -59,12 +67,13 @@ class RetriedWriteTest {
 
   /**
    * After every node restarted, no retry cache remembers the call; the replicated session table does,
-   * so the resent call still gets the first reply and is not applied again.
+   * so the resent write (same session fields) still gets the first reply and is not applied again.
    */
   @Test
-  void theSameCallResentAfterTheWholeClusterRestartedIsAppliedOnce() throws Exception {
+  void theSameSessionWriteResentAfterTheWholeClusterRestartedIsAppliedOnce() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
-      BsonDocument firstReply = caller.sendIncrementTo(cluster.awaitLeader());
+      BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
+      BsonDocument firstReply = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3)), 42);
       cluster.awaitIdenticalState();
       for (int i = 0; i < 3; i++) {
         cluster.stop(i);
@@ -72,12 +81,45 @@ class RetriedWriteTest {
       for (int i = 0; i < 3; i++) {
         cluster.start(i);
       }
-      BsonDocument retryReply = caller.sendIncrementTo(cluster.awaitLeader());
+      BsonDocument retryReply = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3)), 43);
 
       assertThat(retryReply).isEqualTo(firstReply);
       cluster.awaitIdenticalState();
       assertThat(caller.counter()).as("applied once").isEqualTo(1);
-      assertThat(cluster.node(0).status().sessions()).isPositive();
+      assertThat(cluster.node(0).status().sessions()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A node keeps one entry per session and refuses a write numbered below its session's latest, so
+   * one client's concurrent writes must each take a session of their own: every one is applied, once.
+   */
+  @Test
+  void concurrentWritesFromOneClientAreEachApplied() throws Exception {
+    int threads = 8;
+    int writesEach = 25;
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); SluiceClient client = cluster.client()) {
+      SluiceCollection c = client.getDatabase("db").getCollection("c");
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < writesEach; i++) {
+              c.insertOne(new Document("_id", thread * 1_000 + i));
+            }
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+
+      assertThat(c.countDocuments()).isEqualTo((long) threads * writesEach);
+      assertThat(cluster.node(cluster.awaitLeader()).status().sessions()).as("at most one session per thread").isBetween(1L, (long) threads);
     }
   }
 

@@ -39,6 +39,7 @@ public enum ErrorCode {
   INVALID_PIPELINE_OPERATOR(168, "InvalidPipelineOperator", false),
   CANNOT_INDEX_PARALLEL_ARRAYS(171, "CannotIndexParallelArrays", false),
   INVALID_INDEX_SPECIFICATION_OPTION(197, "InvalidIndexSpecificationOption", false),
+  TRANSACTION_TOO_OLD(225, "TransactionTooOld", false),
   CURSOR_KILLED(237, "CursorKilled", false),
   INVALID_RESUME_TOKEN(260, "InvalidResumeToken", false),
   CHANGE_STREAM_FATAL_ERROR(280, "ChangeStreamFatalError", false),

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * entry, and a command that fails gets an error reply, never an exception. Only a storage failure
  * escapes, and it should stop the node, which can no longer keep up.
  *
- * <p>A write whose client call is already in the store's {@link SessionTable} is a retry of one
+ * <p>A write whose call is its session's latest in the store's {@link SessionTable} is a retry of one
  * applied before (resent after the leader's in-memory retry cache forgot it): it changes nothing and
- * gets the first reply again.
+ * gets the first reply again. One older than its session's latest changes nothing either, and is
+ * refused as too old.
  */
 public final class EntryApplier {
   private static final Logger LOG = LoggerFactory.getLogger(EntryApplier.class);
@@ -50,25 +51,17 @@ public final class EntryApplier {
   }
 
   /**
-   * The call an entry answers to in the session table: the session fields of the write, if it has
-   * them (see {@link WriteSession}), else the Raft call that carried it.
+   * The call an entry answers to in the session table: the session fields of its write (see {@link
+   * WriteSession}); none for a write without them, which only Ratis' retry cache knows.
    *
    * @throws SluiceException if the write's session fields are malformed
    */
-  public static Optional<ClientCall> callOf(LogEntry entry, Optional<ClientCall> raftCall) {
-    return callOf(entry.command(), raftCall);
+  public static Optional<ClientCall> callOf(LogEntry entry) {
+    return WriteSession.callOf(entry.command());
   }
 
-  private static Optional<ClientCall> callOf(BsonDocument command, Optional<ClientCall> raftCall) {
-    Optional<ClientCall> session = WriteSession.callOf(command);
-    return session.isPresent() ? session : raftCall;
-  }
-
-  /**
-   * Applies the entry at {@code position}, carried by the Raft call {@code raftCall} if a client sent
-   * it; returns the reply for the writer.
-   */
-  public BsonDocument apply(Position position, LogEntry entry, Optional<ClientCall> raftCall) {
+  /** Applies the entry at {@code position}; returns the reply for the writer. */
+  public BsonDocument apply(Position position, LogEntry entry) {
     BsonDocument reply;
     BsonDocument record;
     int recordBytes;
@@ -80,13 +73,13 @@ public final class EntryApplier {
       SessionTable sessions = store.sessions();
       sessions.expireBefore(entry.wallTimeMillis() - sessionLifetime.toMillis());
       Optional<ClientCall> call = Optional.empty();
-      Optional<BsonDocument> firstReply = Optional.empty();
+      Optional<BsonDocument> answered = Optional.empty();
       Applied applied;
       try {
         BsonDocument command = entry.command();
-        call = callOf(command, raftCall);
-        firstReply = call.flatMap(sessions::reply);
-        applied = firstReply.isPresent() ? new Applied(firstReply.get(), noChanges(context, entry)) : execute(context, entry, command);
+        call = WriteSession.callOf(command);
+        answered = call.flatMap(sessions::answered);
+        applied = answered.isPresent() ? new Applied(answered.get(), noChanges(context, entry)) : execute(context, entry, command);
       } catch (SluiceException malformed) {
         // Not BSON, or malformed session fields: refused, not applied, and no call to remember it by.
         applied = new Applied(Replies.error(malformed), noChanges(context, entry));
@@ -97,7 +90,7 @@ public final class EntryApplier {
       trimmedThrough = store.history().trimmedThrough();
       store.setApplied(new AppliedState(position, context.clusterTime()));
       reply = applied.reply();
-      if (firstReply.isEmpty()) {
+      if (answered.isEmpty()) {
         reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
         BsonDocument first = reply;
         call.ifPresent(c -> sessions.record(c, entry.wallTimeMillis(), first));

@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -275,18 +274,21 @@ public class SluiceStateMachine extends BaseStateMachine {
     TermIndex termIndex = TermIndex.valueOf(trx.getLogEntry());
     if (termIndex.getIndex() <= store.appliedState().position().index()) {
       // The store was closed cleanly after this entry: Raft replays from the older snapshot. Ratis puts
-      // the reply in its retry cache, so it must be the entry's first reply, kept in the session table.
+      // the reply in its retry cache, so it should be the entry's first reply: the session table keeps
+      // it while the call is its session's latest (a client moves on only once it has the reply). A
+      // call its session has moved past gets TransactionTooOld, and a write without session fields a
+      // bare ok: neither is sent again by a client waiting for it.
       updateLastAppliedTermIndex(termIndex);
       appliedWaiter.advance(termIndex.getIndex());
       BsonDocument firstReply;
       try {
-        firstReply = EntryApplier.callOf(decode(trx), clientCall(trx)).flatMap(this::firstReply).orElseGet(Replies::ok);
+        firstReply = EntryApplier.callOf(decode(trx)).flatMap(this::firstReply).orElseGet(Replies::ok);
       } catch (SluiceException e) {
         firstReply = Replies.error(e);
       }
       return CompletableFuture.completedFuture(toMessage(firstReply));
     }
-    BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx), clientCall(trx));
+    BsonDocument reply = applier.apply(new Position(termIndex.getTerm(), termIndex.getIndex()), decode(trx));
     updateLastAppliedTermIndex(termIndex);
     appliedWaiter.advance(termIndex.getIndex());
     if (trx.getStateMachineContext() instanceof Long started) {
@@ -298,17 +300,10 @@ public class SluiceStateMachine extends BaseStateMachine {
   private Optional<BsonDocument> firstReply(ClientCall call) {
     store.readLock().lock();
     try {
-      return store.sessions().reply(call);
+      return store.sessions().answered(call);
     } finally {
       store.readLock().unlock();
     }
-  }
-
-  /** Who sent the entry, for the session table; entries without a client id (none today) have no caller. */
-  private static Optional<ClientCall> clientCall(TransactionContext trx) {
-    StateMachineLogEntryProto entry = trx.getLogEntry().getStateMachineLogEntry();
-    byte[] clientId = entry.getClientId().toByteArray();
-    return clientId.length == 16 ? Optional.of(new ClientCall(clientId, entry.getCallId())) : Optional.empty();
   }
 
   private static LogEntry decode(TransactionContext trx) {

@@ -217,7 +217,7 @@ class BoundedStoreTest {
   private static void assertSameContent(MapDbDocumentStore store, MapDbDocumentStore reference) {
     assertThat(store.digest()).isEqualTo(reference.digest());
     assertThat(history(store)).isEqualTo(history(reference));
-    assertThat(store.sessions().count()).isEqualTo(reference.sessions().count()).isPositive();
+    assertThat(store.sessions().count()).isEqualTo(reference.sessions().count()).isEqualTo(SESSIONS);
   }
 
   /** Each history record with its index, as JSON. */
@@ -241,16 +241,18 @@ class BoundedStoreTest {
     void applyThrough(int index) {
       for (; applied < index; applied++) {
         byte[] entry = ENTRY_BYTES.get(applied);
-        applier.apply(new Position(1, applied + 1), LogEntry.decode(ByteBuffer.wrap(entry)), Optional.empty());
+        applier.apply(new Position(1, applied + 1), LogEntry.decode(ByteBuffer.wrap(entry)));
       }
     }
   }
 
-  /** The same entries every time: the same seed, client and clock. */
+  /** Sessions the entries take turns on. */
+  private static final int SESSIONS = 50;
+
+  /** The same entries every time: the same seed, sessions and clock. */
   private static List<byte[]> entries() {
     WriteStamper stamper = new WriteStamper(new ObjectIds()::next);
     Random random = new Random(1);
-    BsonDocument lsid = new BsonDocument("id", new BsonBinary(new UUID(1, 2)));
     long wallTime = 1_700_000_000_000L;
     List<byte[]> entries = new ArrayList<>(ENTRIES);
     for (int i = 1; i <= ENTRIES; i++) {
@@ -262,7 +264,8 @@ class BoundedStoreTest {
           : new BsonDocument("update", new BsonString("c")).append("updates", new BsonArray(List.of(
               new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1 + random.nextInt(DOCUMENTS))))
                   .append("u", new BsonDocument("$set", new BsonDocument("v", new BsonBinary(value)))))));
-      command.append("$db", new BsonString("db")).append("lsid", lsid).append("txnNumber", new BsonInt64(i));
+      command.append("$db", new BsonString("db")).append("lsid", new BsonDocument("id", new BsonBinary(new UUID(1, i % SESSIONS))))
+          .append("txnNumber", new BsonInt64(i));
       entries.add(stamper.stamp(LogEntry.toBytes(command), ++wallTime).encode());
     }
     return entries;

@@ -2,6 +2,7 @@ package io.sluice.statemachine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
 import io.sluice.statemachine.changestream.ChangeHub;
@@ -14,7 +15,6 @@ import io.sluice.statemachine.storage.MapDbDocumentStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -36,11 +36,17 @@ class StateMachineDeterminismTest {
   Path dir;
 
   private static final int ENTRIES = 200;
+  /** Shorter than the log's span of wall time (a minute or two), so that sessions expire. */
+  private static final Duration SESSION_LIFETIME = Duration.ofSeconds(20);
   private static final String[] COLLECTIONS = {"a", "b", "c"};
 
-  /** Random write commands, valid and not, over a few collections and a small _id space so they collide. */
+  /**
+   * Random write commands, valid and not, over a few collections and a small _id space so they collide;
+   * most in one of a few sessions, numbered on, resent, or older than the session's latest.
+   */
   private static final class Generator {
     private final Random random;
+    private final long[] latestTxn = new long[3];
 
     Generator(long seed) {
       random = new Random(seed);
@@ -99,6 +105,19 @@ class StateMachineDeterminismTest {
     }
 
     String next() {
+      String command = command();
+      if (random.nextInt(10) < 3) {
+        return command;
+      }
+      int session = random.nextInt(latestTxn.length);
+      int turn = random.nextInt(100);
+      long txn = turn < 70 ? latestTxn[session] += 1 + random.nextInt(2)
+          : turn < 85 ? latestTxn[session] : Math.max(0, latestTxn[session] - 1 - random.nextInt(3));
+      return command.substring(0, command.length() - 1) + ", lsid: {id: UUID('00000000-0000-0000-0000-00000000000" + session
+          + "')}, txnNumber: NumberLong(" + txn + ")}";
+    }
+
+    private String command() {
       int kind = random.nextInt(100);
       String db = ", '$db': '" + (random.nextInt(10) == 0 ? "db2" : "db") + "'";
       StringBuilder list = new StringBuilder("[");
@@ -142,11 +161,11 @@ class StateMachineDeterminismTest {
     private void use(MapDbDocumentStore store) {
       this.store = store;
       this.applier = new EntryApplier(store, HistoryWindow.DEFAULT, new ChangeHub(store.appliedState().position().index(), 1000,
-          1L << 20, Runnable::run), Duration.ofMinutes(30));
+          1L << 20, Runnable::run), SESSION_LIFETIME);
     }
 
     BsonDocument apply(Position position, byte[] encodedEntry) {
-      return applier.apply(position, LogEntry.decode(ByteBuffer.wrap(encodedEntry)), Optional.empty());
+      return applier.apply(position, LogEntry.decode(ByteBuffer.wrap(encodedEntry)));
     }
 
     /** Goes on from a checkpoint of its store, restored into a new store elsewhere: as a node does from a snapshot. */
@@ -227,10 +246,12 @@ class StateMachineDeterminismTest {
     long failed = replies.stream().filter(r -> !Replies.isOk(r)).count();
     long partial = replies.stream().filter(r -> r.containsKey("writeErrors")).count();
     long upserts = replies.stream().filter(r -> r.containsKey("upserted")).count();
+    long tooOld = replies.stream().filter(r -> !Replies.isOk(r) && Replies.toException(r).errorCode() == ErrorCode.TRANSACTION_TOO_OLD).count();
     assertThat(ok).isGreaterThan(50);
     assertThat(failed).isPositive();
     assertThat(partial).isPositive();
     assertThat(upserts).isPositive();
+    assertThat(tooOld).isPositive();
     assertThat(store.collections()).isNotEmpty();
     assertThat(store.collections().keySet().stream().mapToLong(store::count).sum()).isPositive();
   }

@@ -136,7 +136,7 @@ public class EngineBenchmark {
 
     BsonDocument applyNext() {
       index++;
-      return applier.apply(new Position(1, index), entries.entry(index), Optional.empty());
+      return applier.apply(new Position(1, index), entries.entry(index));
     }
 
     @TearDown(Level.Trial)

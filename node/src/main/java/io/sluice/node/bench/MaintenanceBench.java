@@ -78,7 +78,7 @@ final class MaintenanceBench {
     void apply(int index) {
       LogEntry entry = load.entry(index);
       long start = System.nanoTime();
-      applier.apply(new Position(1, index), entry, Optional.empty());
+      applier.apply(new Position(1, index), entry);
       latency.recordNanos(System.nanoTime() - start);
     }
 

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,7 +101,7 @@ final class PinnedFanoutBench {
       for (int i = 1; i <= inserts; i++) {
         BsonDocument insert = new BsonDocument("insert", new BsonString("c")).append("$db", new BsonString("db")).append("documents",
             new BsonArray(List.of(new BsonDocument("_id", new BsonInt32(i)).append("owner", new BsonInt32(i % streams)))));
-        applier.apply(new Position(1, i), new LogEntry(i, LogEntry.toBytes(insert)), Optional.empty());
+        applier.apply(new Position(1, i), new LogEntry(i, LogEntry.toBytes(insert)));
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       // A getMore that timed out meanwhile is answered on the timer thread: its next event may come a little later.

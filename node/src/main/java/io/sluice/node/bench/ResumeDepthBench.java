@@ -54,7 +54,7 @@ final class ResumeDepthBench {
       for (int i = 1; i <= entries; i++) {
         BsonDocument insert = new BsonDocument("insert", new BsonString("c")).append("$db", new BsonString("bench"))
             .append("documents", new BsonArray(List.of(new BsonDocument("_id", new BsonInt32(i)).append("pad", new BsonString("x".repeat(100))))));
-        applier.apply(new Position(1, i), new LogEntry(1_700_000_000_000L + i, LogEntry.toBytes(insert)), Optional.empty());
+        applier.apply(new Position(1, i), new LogEntry(1_700_000_000_000L + i, LogEntry.toBytes(insert)));
         if (i % 100_000 == 0) {
           out.printf("  applied %,d entries (%.0f/s)%n", i, i / ((System.nanoTime() - start) / 1e9));
           out.flush();

@@ -361,6 +361,7 @@ public final class MapDbDocumentStore implements DocumentStore {
           index.entries().forEach((entry, docKey) -> sha.update(entry));
         }
       });
+      file.sessions().digest(sha);
       io.sluice.protocol.Position p = applied.position();
       sha.update(ByteBuffer.allocate(16).putLong(p.term()).putLong(p.index()).array());
     } finally {

@@ -65,7 +65,7 @@ final class MapDbFile {
     this.meta = db.treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.frees = new BatchedFrees(db.getStore());
     this.history = new MapDbChangeHistory(db, frees, meta);
-    this.sessions = new MapDbSessionTable(db, frees, meta);
+    this.sessions = new MapDbSessionTable(db, frees, meta, MapDbSessionTable.Capacity.DEFAULT);
   }
 
   /**
@@ -131,9 +131,7 @@ final class MapDbFile {
 
   /** The trees trimmed at one end, to renew now and then (see {@link RenewableTree}). */
   List<RenewableTree<?, ?>> renewableTrees() {
-    List<RenewableTree<?, ?>> trees = new ArrayList<>(history.trees());
-    trees.addAll(sessions.trees());
-    return trees;
+    return history.trees();
   }
 
   /** Bytes of the file that hold no record (0 in memory). */
@@ -248,9 +246,10 @@ final class MapDbFile {
     unsavedApplied = state;
   }
 
-  /** Writes what is held back (applied state, history bounds) and MapDB's header, so that a byte copy of the file is a readable store. */
+  /** Writes what is held back (applied state, history bounds, sessions) and MapDB's header, so that a byte copy of the file is a readable store. */
   void flush() {
     history.saveBounds();
+    sessions.save();
     if (unsavedApplied != null) {
       meta.put(APPLIED_KEY, BsonBytes.encode(unsavedApplied.toBson()));
       unsavedApplied = null;

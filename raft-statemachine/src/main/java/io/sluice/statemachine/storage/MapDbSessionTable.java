@@ -1,145 +1,166 @@
 package io.sluice.statemachine.storage;
 
 import io.sluice.protocol.BsonBytes;
+import io.sluice.protocol.ErrorCode;
+import io.sluice.protocol.Replies;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import org.bson.BsonDocument;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
 
-/** {@link SessionTable} in the store's MapDB file: replies by call, and the calls by time for expiry. */
+/**
+ * {@link SessionTable} held in memory, one entry per session, and saved into the store's MapDB file
+ * when the file is flushed (a checkpoint, a compaction, a clean close: {@link #save}). Between flushes
+ * the file need not follow, since a store cut off by a crash is discarded ({@link MapDbDocumentStore#open}).
+ * Recording every call's reply in B-trees at once (replies, calls by time, and the expiry of both)
+ * took a quarter of the apply thread's time (JFR, 2026-12-06); now a write changes a map in memory, and
+ * a flush writes each session changed since the last one, once.
+ *
+ * <p>At most {@link Capacity#DEFAULT} sessions and replies are kept: beyond that the session idle
+ * longest is forgotten early, as if its lifetime had passed (the same on every replica, which records
+ * the same sessions). A client reuses its sessions from a pool, so this is far more than clients use; it
+ * bounds the memory of clients that make a session per write, or of large replies (a write's
+ * {@code writeErrors}).
+ */
 final class MapDbSessionTable implements SessionTable {
-  private static final int CALL_BYTES = 24;
-  private static final byte[] NOTHING = new byte[0];
-  /**
-   * Where expiry got to, kept every {@link #FLOOR_EVERY} expired calls so that a reopened table finds
-   * its oldest call at once; lowered at once if a call is recorded below it (a leader's clock behind
-   * the last one's by more than the lifetime), or that call would never expire here and expire elsewhere.
-   */
-  private static final String EXPIRY_FLOOR_KEY = "sessionsExpiryFloor";
-  private static final int FLOOR_EVERY = 1024;
-  /**
-   * How many clients' highest calls are kept (see {@link #highestCalls}); all are forgotten beyond it.
-   * More clients than this taking turns would look each call's client up again, a floor lookup where a
-   * plain lookup used to be: a little slower, never wrong.
-   */
-  private static final int CLIENTS_TRACKED = 10_000;
+  static final String SAVED = "sessionsByClient";
+  private static final int CLIENT_BYTES = 16;
+  /** A saved session's value: its latest call's number and wall time, then the reply's BSON. */
+  private static final int NUMBER_AND_TIME_BYTES = 16;
+  private static final Comparator<Session> OLDEST_FIRST =
+      Comparator.comparingLong(Session::wallTimeMillis).thenComparing(Session::client);
 
-  private final RecordMap<byte[]> replies;
-  /** Keys are the wall time (8 bytes, big-endian) followed by the call's key, so the oldest come first. */
-  private final RenewableTree<byte[], byte[]> byTime;
-  private final BTreeMap<String, byte[]> meta;
-  private byte[] savedFloor;
-  private long expired;
-  /**
-   * No call recorded before this wall time is left: {@code Long.MIN_VALUE} until known, {@code
-   * Long.MAX_VALUE} when the table is empty. Spares each entry's expiry a descent of the tree when
-   * nothing is due (6% of the apply thread's time under load, JFR).
-   */
-  private long oldestTime = Long.MIN_VALUE;
-  /**
-   * The highest call number (from 0 up) recorded for each client looked up since the table opened, -1
-   * if none: a call above it is new, and needs no lookup. Nearly every entry is a new call, and its
-   * lookup was 7% of the apply thread's time under load (JFR). Expiry leaves it an upper bound.
-   */
-  private final Map<ByteBuffer, Long> highestCalls = new ConcurrentHashMap<>();
+  private final BTreeMap<byte[], byte[]> saved;
+  private final Capacity capacity;
+  /** The replies' bytes, summed over the sessions kept. */
+  private long replyBytes;
+  private final Map<ByteBuffer, Session> byClient = new HashMap<>();
+  private final NavigableSet<Session> byTime = new TreeSet<>(OLDEST_FIRST);
+  /** Sessions recorded or forgotten since the last {@link #save}. */
+  private final Set<ByteBuffer> unsaved = new HashSet<>();
 
-  MapDbSessionTable(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta) {
-    this.replies = new RecordMap<>(db, frees, meta, "sessionReplies", new FixedWidthKeys(CALL_BYTES), "sessions");
-    this.byTime = new RenewableTree<>(db, meta, "sessionsByTime", new FixedWidthKeys(8 + CALL_BYTES), Serializer.BYTE_ARRAY, false);
-    this.meta = meta;
-    if (replies.migrated()) {
-      meta.remove(EXPIRY_FLOOR_KEY);
-    }
-    this.savedFloor = meta.get(EXPIRY_FLOOR_KEY);
-    if (savedFloor != null) {
-      byTime.front().nothingBelow(savedFloor);
-    }
+  /** A session's latest call; {@code client} wraps a 16-byte array of its own. */
+  private record Session(ByteBuffer client, long txnNumber, long wallTimeMillis, byte[] reply) {}
+
+  /** How many sessions, and how many bytes of their replies, the table keeps at most. */
+  record Capacity(int sessions, long replyBytes) {
+    /** About 100 MB of heap at most: some 35 MB of sessions with small replies, plus 64 MiB of replies. */
+    static final Capacity DEFAULT = new Capacity(100_000, 64L << 20);
   }
 
-  /** The trees to renew now and then. */
-  List<RenewableTree<?, ?>> trees() {
-    return List.of(replies.tree(), byTime);
+  MapDbSessionTable(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta, Capacity capacity) {
+    this.saved = db.treeMap(SAVED, new FixedWidthKeys(CLIENT_BYTES), Serializer.BYTE_ARRAY).createOrOpen();
+    this.capacity = capacity;
+    saved.forEach((client, value) -> remember(decode(client, value)));
+    unsaved.clear();
+    LegacySessionTrees.foldInto(db, frees, meta, this::offer);
+    keepWithinCapacity();
   }
 
   @Override
-  public Optional<BsonDocument> reply(ClientCall call) {
-    if (call.callId() > highestCall(call.clientId())) {
+  public synchronized Optional<BsonDocument> answered(ClientCall call) {
+    Session session = byClient.get(ByteBuffer.wrap(call.clientId()));
+    if (session == null || call.callId() > session.txnNumber()) {
       return Optional.empty();
     }
-    byte[] stored = replies.get(key(call));
-    return stored == null ? Optional.empty() : Optional.of(BsonBytes.decode(stored));
-  }
-
-  /** See {@link #highestCalls}; looked up in the tree the first time (call numbers below 0 are never above it). */
-  private long highestCall(byte[] clientId) {
-    Long known = highestCalls.get(ByteBuffer.wrap(clientId));
-    if (known != null) {
-      return known;
+    if (call.callId() == session.txnNumber()) {
+      return Optional.of(BsonBytes.decode(session.reply()));
     }
-    byte[] last = replies.tree().tree().floorKey(key(new ClientCall(clientId, Long.MAX_VALUE)));
-    long highest = -1;
-    if (last != null && Arrays.equals(last, 0, clientId.length, clientId, 0, clientId.length)) {
-      highest = Math.max(-1, ByteBuffer.wrap(last, clientId.length, 8).getLong());
-    }
-    if (highestCalls.size() >= CLIENTS_TRACKED) {
-      highestCalls.clear();
-    }
-    highestCalls.put(ByteBuffer.wrap(clientId.clone()), highest);
-    return highest;
+    return Optional.of(Replies.error(ErrorCode.TRANSACTION_TOO_OLD, "txnNumber " + call.callId() + " on session " + uuid(session.client())
+        + " is older than the session's latest write (txnNumber " + session.txnNumber() + "): it was answered or given up on, and is not applied"));
   }
 
   @Override
-  public void record(ClientCall call, long wallTimeMillis, BsonDocument reply) {
-    highestCalls.computeIfPresent(ByteBuffer.wrap(call.clientId()), (client, highest) -> Math.max(highest, call.callId()));
-    byte[] key = key(call);
-    replies.put(key, BsonBytes.encode(reply));
-    byte[] timeAndKey = ByteBuffer.allocate(8 + CALL_BYTES).putLong(wallTimeMillis).put(key).array();
-    if (savedFloor != null && Arrays.compareUnsigned(timeAndKey, savedFloor) < 0) {
-      saveFloor(timeAndKey);
-    }
-    byTime.put(timeAndKey, NOTHING);
-    if (oldestTime != Long.MIN_VALUE) {
-      oldestTime = Math.min(oldestTime, wallTimeMillis);
+  public synchronized void record(ClientCall call, long wallTimeMillis, BsonDocument reply) {
+    remember(new Session(ByteBuffer.wrap(call.clientId().clone()), call.callId(), wallTimeMillis, BsonBytes.encode(reply)));
+    keepWithinCapacity();
+  }
+
+  private void keepWithinCapacity() {
+    while (byClient.size() > capacity.sessions() || replyBytes > capacity.replyBytes()) {
+      forget(byTime.first());
     }
   }
 
   @Override
-  public void expireBefore(long wallTimeMillis) {
-    if (oldestTime >= wallTimeMillis) {
-      return;
+  public synchronized void expireBefore(long wallTimeMillis) {
+    while (!byTime.isEmpty() && byTime.first().wallTimeMillis() < wallTimeMillis) {
+      forget(byTime.first());
     }
-    for (Map.Entry<byte[], byte[]> first = byTime.front().first(); first != null; first = byTime.front().first()) {
-      long time = ByteBuffer.wrap(first.getKey()).getLong();
-      if (time >= wallTimeMillis) {
-        oldestTime = time;
-        return;
-      }
-      byTime.remove(first.getKey());
-      replies.remove(Arrays.copyOfRange(first.getKey(), 8, 8 + CALL_BYTES));
-      if (++expired % FLOOR_EVERY == 0) {
-        saveFloor(first.getKey());
+  }
+
+  @Override
+  public synchronized long count() {
+    return byClient.size();
+  }
+
+  /** Writes the sessions recorded or forgotten since the last save into the file (called when it is flushed). */
+  synchronized void save() {
+    for (ByteBuffer client : unsaved) {
+      Session session = byClient.get(client);
+      if (session == null) {
+        saved.remove(client.array());
+      } else {
+        saved.put(client.array(), ByteBuffer.allocate(NUMBER_AND_TIME_BYTES + session.reply().length)
+            .putLong(session.txnNumber()).putLong(session.wallTimeMillis()).put(session.reply()).array());
       }
     }
-    oldestTime = Long.MAX_VALUE;
+    unsaved.clear();
   }
 
-  private void saveFloor(byte[] timeAndKey) {
-    savedFloor = timeAndKey;
-    meta.put(EXPIRY_FLOOR_KEY, timeAndKey);
+  /** Feeds every session, oldest first, to a digest of the replicated state. */
+  synchronized void digest(MessageDigest sha) {
+    for (Session session : byTime) {
+      sha.update(session.client().array());
+      sha.update(ByteBuffer.allocate(NUMBER_AND_TIME_BYTES).putLong(session.txnNumber()).putLong(session.wallTimeMillis()).array());
+      sha.update(session.reply());
+    }
   }
 
-  @Override
-  public long count() {
-    return replies.size();
+  /** A call from the former layout: kept if it is its session's latest. */
+  private void offer(byte[] clientId, long txnNumber, long wallTimeMillis, byte[] reply) {
+    Session known = byClient.get(ByteBuffer.wrap(clientId));
+    if (known == null || known.txnNumber() < txnNumber) {
+      remember(new Session(ByteBuffer.wrap(clientId.clone()), txnNumber, wallTimeMillis, reply));
+    }
   }
 
-  private static byte[] key(ClientCall call) {
-    return ByteBuffer.allocate(CALL_BYTES).put(call.clientId()).putLong(call.callId()).array();
+  private void remember(Session session) {
+    Session replaced = byClient.put(session.client(), session);
+    if (replaced != null) {
+      byTime.remove(replaced);
+      replyBytes -= replaced.reply().length;
+    }
+    byTime.add(session);
+    replyBytes += session.reply().length;
+    unsaved.add(session.client());
+  }
+
+  private void forget(Session session) {
+    byTime.remove(session);
+    byClient.remove(session.client());
+    replyBytes -= session.reply().length;
+    unsaved.add(session.client());
+  }
+
+  private static Session decode(byte[] client, byte[] value) {
+    ByteBuffer bytes = ByteBuffer.wrap(value);
+    return new Session(ByteBuffer.wrap(client), bytes.getLong(), bytes.getLong(), Arrays.copyOfRange(value, NUMBER_AND_TIME_BYTES, value.length));
+  }
+
+  private static UUID uuid(ByteBuffer client) {
+    return new UUID(client.getLong(0), client.getLong(8));
   }
 }

@@ -41,11 +41,16 @@ final class RecordMap<K> {
     BTreeMap<K, byte[]> former = db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
     this.migrated = former != null && former.sizeLong() > 0;
     if (migrated) {
-      ids.tree().values().forEach(frees::free);
-      ids.clear();
+      clear();
       former.forEach(this::put);
       former.clear();
     }
+  }
+
+  /** Removes every entry and frees its value's record. */
+  void clear() {
+    ids.tree().values().forEach(frees::free);
+    ids.clear();
   }
 
   /** True if this map was just filled from its former map (see the constructor). */

@@ -84,6 +84,11 @@ final class RenewableTree<K, V> {
     }
   }
 
+  /** True if the store has the tree {@code name}, in any generation. */
+  static boolean exists(DB db, BTreeMap<String, byte[]> meta, String name) {
+    return db.exists(name) || meta.containsKey(generationKey(name));
+  }
+
   /** The tree, for reads; a renewal replaces it under the write lock. */
   BTreeMap<K, V> tree() {
     return tree;
@@ -274,6 +279,10 @@ final class RenewableTree<K, V> {
   }
 
   private String generationKey() {
+    return generationKey(name);
+  }
+
+  private static String generationKey(String name) {
     return "generation:" + name;
   }
 

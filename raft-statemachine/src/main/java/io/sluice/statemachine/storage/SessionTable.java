@@ -4,28 +4,34 @@ import java.util.Optional;
 import org.bson.BsonDocument;
 
 /**
- * The replies of recently applied writes, by the call that sent them: the write's own session fields
- * ({@code lsid} and {@code txnNumber}, which a client keeps when it resends), or else the Raft client
- * id and call id. Ratis'
- * retry cache answers a retried write only while it remembers it, in memory, on the node that is
- * leader; this table is part of the replicated state, so a write retried after a leader restart or
- * a failover is still applied once: the apply path finds it here and answers with the first reply.
- * Entries expire by the log entries' own wall times, so expiry is the same on every replica.
+ * Each client session's latest retryable write and its reply, as MongoDB keeps them (its
+ * {@code config.transactions}): a session is the write's {@code lsid}, and its writes are numbered by
+ * {@code txnNumber}, one at a time, each above the last (a client runs concurrent writes on sessions
+ * of a pool, as MongoDB's drivers do). Ratis' retry cache answers a retried write only while it
+ * remembers it, in memory, on the node that is leader; this table is part of the replicated state, so
+ * a write retried after a leader restart or a failover is still applied once: the apply path finds it
+ * here and answers with the first reply. Sessions expire by the log entries' own wall times, so expiry
+ * is the same on every replica.
  */
 public interface SessionTable {
 
-  /** The reply recorded for this call, if it was applied within the table's lifetime. */
-  Optional<BsonDocument> reply(ClientCall call);
+  /**
+   * What a write from this call gets instead of being applied: the first reply when the call is its
+   * session's latest (a retry), or a {@code TransactionTooOld} error when the session has moved on to
+   * a newer one; empty for a call newer than any of its session's, which is applied.
+   */
+  Optional<BsonDocument> answered(ClientCall call);
 
-  /** Records the reply of a call applied at {@code wallTimeMillis} (the entry's time). */
+  /** Records the reply of a call applied at {@code wallTimeMillis} (the entry's time): its session's latest now. */
   void record(ClientCall call, long wallTimeMillis, BsonDocument reply);
 
-  /** Forgets calls applied before {@code wallTimeMillis}. */
+  /** Forgets the sessions whose latest call was applied before {@code wallTimeMillis}. */
   void expireBefore(long wallTimeMillis);
 
+  /** How many sessions are remembered. */
   long count();
 
-  /** A client's id (16 bytes: a Raft client id or a session's UUID) and the number of one call from it. */
+  /** A session's id (16 bytes: the UUID of a write's {@code lsid}) and the number of one write in it. */
   record ClientCall(byte[] clientId, long callId) {
     public ClientCall {
       if (clientId.length != 16) {

@@ -40,7 +40,7 @@ final class StreamHarness implements AutoCloseable {
   BsonDocument write(BsonDocument command) {
     index += index % 5 == 4 ? 2 : 1;
     wallTime += 10;
-    return applier.apply(new Position(1, index), new LogEntry(wallTime, LogEntry.toBytes(command)), java.util.Optional.empty());
+    return applier.apply(new Position(1, index), new LogEntry(wallTime, LogEntry.toBytes(command)));
   }
 
   BsonDocument insert(String collection, BsonValue id) {

@@ -317,7 +317,7 @@ class MapDbDocumentStoreTest {
     assertThat(store.find(NS, val("1"))).contains(doc("{_id: 1, v: 'at the checkpoint'}"));
     assertThat(store.collectionExists("db.later")).isFalse();
     assertThat(store.history().lastIndex()).hasValue(1);
-    assertThat(store.sessions().reply(new SessionTable.ClientCall(new byte[16], 9))).contains(doc("{ok: 1, n: 1}"));
+    assertThat(store.sessions().answered(new SessionTable.ClientCall(new byte[16], 9))).contains(doc("{ok: 1, n: 1}"));
   }
 
   @Test
