@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class MapDbDocumentStoreTest {
   private static final String NS = "db.c";
+  private static final byte[] ONE_SESSION = java.nio.ByteBuffer.allocate(16).putLong(1).putLong(1).array();
 
   @TempDir
   Path dir;
@@ -307,6 +308,8 @@ class MapDbDocumentStoreTest {
       store.put(NS, doc("{_id: 1, v: 'after'}"));
       store.createCollection("db.later", new BsonDocument());
       store.history().append(2, doc("{term: 1, clusterTime: Timestamp(6, 1), events: []}"));
+      store.sessions().record(new SessionTable.ClientCall(new byte[16], 10), 2000, doc("{ok: 1, n: 2}"));
+      store.sessions().record(new SessionTable.ClientCall(ONE_SESSION, 1), 2000, doc("{ok: 1, n: 3}"));
       store.setApplied(state(1, 2));
       copy.finish(chunk -> {});
     }
@@ -318,6 +321,9 @@ class MapDbDocumentStoreTest {
     assertThat(store.collectionExists("db.later")).isFalse();
     assertThat(store.history().lastIndex()).hasValue(1);
     assertThat(store.sessions().answered(new SessionTable.ClientCall(new byte[16], 9))).contains(doc("{ok: 1, n: 1}"));
+    assertThat(store.sessions().answered(new SessionTable.ClientCall(new byte[16], 10))).as("recorded after the checkpoint").isEmpty();
+    assertThat(store.sessions().answered(new SessionTable.ClientCall(ONE_SESSION, 1))).as("a session begun after it").isEmpty();
+    assertThat(store.sessions().count()).isEqualTo(1);
   }
 
   @Test

@@ -185,16 +185,7 @@ class MapDbSessionTableTest {
   void theFormerLayoutIsFoldedIntoEachSessionsLatestCall() {
     Path file = dir.resolve("store.mapdb");
     MapDbFile old = MapDbFile.open(file);
-    RecordMap<byte[]> replies = new RecordMap<>(old.db(), new BatchedFrees(old.db().getStore()), metaOf(old), "sessionReplies",
-        new FixedWidthKeys(24), "sessions");
-    RenewableTree<byte[], byte[]> byTime = new RenewableTree<>(old.db(), metaOf(old), "sessionsByTime", new FixedWidthKeys(32),
-        Serializer.BYTE_ARRAY, false);
-    long[][] calls = {{1, 3, 1_000}, {1, 4, 1_100}, {2, 8, 1_200}, {1, 2, 1_300}};
-    for (long[] c : calls) {
-      byte[] key = ByteBuffer.allocate(24).put(client((int) c[0])).putLong(c[1]).array();
-      replies.put(key, BsonBytes.encode(reply(c[1])));
-      byTime.put(ByteBuffer.allocate(32).putLong(c[2]).put(key).array(), new byte[0]);
-    }
+    writeFormerLayout(old, new long[][] {{1, 3, 1_000}, {1, 4, 1_100}, {2, 8, 1_200}, {1, 2, 1_300}});
     old.close();
 
     MapDbFile reopened = MapDbFile.open(file);
@@ -216,6 +207,34 @@ class MapDbSessionTableTest {
       assertThat(again.sessions().count()).as("saved in the new layout, not folded again").isEqualTo(1);
     } finally {
       again.close();
+    }
+  }
+
+  /** A store of the former layout with more sessions than the table keeps: the oldest beyond its capacity are dropped at once. */
+  @Test
+  void aFoldedFormerLayoutIsKeptWithinTheTablesCapacity() {
+    MapDbFile old = MapDbFile.inMemory();
+    writeFormerLayout(old, new long[][] {{1, 1, 1_001}, {2, 1, 1_002}, {3, 1, 1_003}, {4, 1, 1_004}, {5, 1, 1_005}});
+
+    MapDbSessionTable sessions = new MapDbSessionTable(old.db(), new BatchedFrees(old.db().getStore()), metaOf(old),
+        new MapDbSessionTable.Capacity(3, 1L << 20));
+
+    assertThat(sessions.count()).isEqualTo(3);
+    assertThat(sessions.answered(call(client(2), 1))).isEmpty();
+    assertThat(sessions.answered(call(client(3), 1))).contains(reply(1));
+    assertThat(sessions.answered(call(client(5), 1))).contains(reply(1));
+  }
+
+  /** Writes calls {client, call number, wall time} as stores kept them until 2026-12-06 (see {@link LegacySessionTrees}); each call's reply is {n: its number}. */
+  private static void writeFormerLayout(MapDbFile file, long[][] calls) {
+    RecordMap<byte[]> replies = new RecordMap<>(file.db(), new BatchedFrees(file.db().getStore()), metaOf(file), "sessionReplies",
+        new FixedWidthKeys(24), "sessions");
+    RenewableTree<byte[], byte[]> byTime = new RenewableTree<>(file.db(), metaOf(file), "sessionsByTime", new FixedWidthKeys(32),
+        Serializer.BYTE_ARRAY, false);
+    for (long[] c : calls) {
+      byte[] key = ByteBuffer.allocate(24).put(client((int) c[0])).putLong(c[1]).array();
+      replies.put(key, BsonBytes.encode(reply(c[1])));
+      byTime.put(ByteBuffer.allocate(32).putLong(c[2]).put(key).array(), new byte[0]);
     }
   }
 
