@@ -1,5 +1,6 @@
 package io.sluice.statemachine;
 
+import io.sluice.protocol.BsonBytes;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.Position;
 import io.sluice.protocol.Replies;
@@ -50,16 +51,6 @@ public final class EntryApplier {
     this.sessionLifetime = sessionLifetime;
   }
 
-  /**
-   * The call an entry answers to in the session table: the session fields of its write (see {@link
-   * WriteSession}); none for a write without them, which only Ratis' retry cache knows.
-   *
-   * @throws SluiceException if the write's session fields are malformed
-   */
-  public static Optional<ClientCall> callOf(LogEntry entry) {
-    return WriteSession.callOf(entry.command());
-  }
-
   /** Applies the entry at {@code position}; returns the reply for the writer. */
   public BsonDocument apply(Position position, LogEntry entry) {
     BsonDocument reply;
@@ -92,6 +83,7 @@ public final class EntryApplier {
       reply = applied.reply();
       if (answered.isEmpty()) {
         reply.append("opTime", position.toBson()).append("operationTime", context.clusterTime());
+        reply = BsonBytes.raw(reply); // encoded once, for the session table and for the writer's message
         BsonDocument first = reply;
         call.ifPresent(c -> sessions.record(c, entry.wallTimeMillis(), first));
       }

@@ -12,9 +12,10 @@ import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.changestream.ChangeHub;
 import io.sluice.statemachine.changestream.ChangeStreamService;
 import io.sluice.statemachine.changestream.StreamSettings;
-import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.FindCursors;
+import io.sluice.statemachine.command.LogEntry;
 import io.sluice.statemachine.command.QueryExecutor;
+import io.sluice.statemachine.command.WriteSession;
 import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.DocumentStore;
 import io.sluice.statemachine.storage.SessionTable.ClientCall;
@@ -282,7 +283,7 @@ public class SluiceStateMachine extends BaseStateMachine {
       appliedWaiter.advance(termIndex.getIndex());
       BsonDocument firstReply;
       try {
-        firstReply = EntryApplier.callOf(decode(trx)).flatMap(this::firstReply).orElseGet(Replies::ok);
+        firstReply = WriteSession.callOf(decode(trx).command()).flatMap(this::firstReply).orElseGet(Replies::ok);
       } catch (SluiceException e) {
         firstReply = Replies.error(e);
       }

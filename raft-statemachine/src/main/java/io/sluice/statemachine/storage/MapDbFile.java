@@ -248,7 +248,7 @@ final class MapDbFile {
 
   /** Writes what is held back (applied state, history bounds, sessions) and MapDB's header, so that a byte copy of the file is a readable store. */
   void flush() {
-    history.saveBounds();
+    history.save();
     sessions.save();
     if (unsavedApplied != null) {
       meta.put(APPLIED_KEY, BsonBytes.encode(unsavedApplied.toBson()));

@@ -38,13 +38,18 @@ final class RecordMap<K> {
     this.ids = new RenewableTree<>(db, meta, name, keys, Serializer.LONG, true);
     this.store = db.getStore();
     this.frees = frees;
-    BTreeMap<K, byte[]> former = db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
+    BTreeMap<K, byte[]> former = formerName != null && db.exists(formerName) ? db.treeMap(formerName, keys, Serializer.BYTE_ARRAY).open() : null;
     this.migrated = former != null && former.sizeLong() > 0;
     if (migrated) {
       clear();
       former.forEach(this::put);
       former.clear();
     }
+  }
+
+  /** Opens (or creates) the map {@code name}, which has no former layout. */
+  RecordMap(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta, String name, GroupSerializer<K> keys) {
+    this(db, frees, meta, name, keys, null);
   }
 
   /** Removes every entry and frees its value's record. */
@@ -95,6 +100,12 @@ final class RecordMap<K> {
     return entry == null ? null : new AbstractMap.SimpleImmutableEntry<>(entry.getKey(), value(entry.getValue()));
   }
 
+  /** The last entry at or before {@code key}; null if none. */
+  Map.Entry<K, byte[]> floor(K key) {
+    Map.Entry<K, Long> entry = ids.tree().floorEntry(key);
+    return entry == null ? null : new AbstractMap.SimpleImmutableEntry<>(entry.getKey(), value(entry.getValue()));
+  }
+
   /** The tree of keys to ids, rebuilt now and then (see {@link RenewableTree}). */
   RenewableTree<K, Long> tree() {
     return ids;
@@ -107,7 +118,15 @@ final class RecordMap<K> {
 
   /** The entries after {@code key} (not including it), in key order, each value read as it is reached. */
   Iterator<Map.Entry<K, byte[]>> after(K key) {
-    Iterator<Map.Entry<K, Long>> entries = ids.tree().tailMap(key, false).entrySet().iterator();
+    return valuesOf(ids.tree().tailMap(key, false).entrySet().iterator());
+  }
+
+  /** The entries from {@code from} (included) to {@code to} (not included), in key order, each value read as it is reached. */
+  Iterator<Map.Entry<K, byte[]>> between(K from, K to) {
+    return valuesOf(ids.tree().subMap(from, true, to, false).entrySet().iterator());
+  }
+
+  private Iterator<Map.Entry<K, byte[]>> valuesOf(Iterator<Map.Entry<K, Long>> entries) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {

@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
 final class RenewableTree<K, V> {
   /** Entries a renewal copies per hold of the write lock. */
   private static final int CHUNK = 1_024;
-  /** A tree is renewed once this many entries, and 4 times its size, were removed since the last renewal. */
-  static final long MIN_REMOVALS = 16_384;
+  /**
+   * A tree is renewed once this many entries, and 4 times its size, were removed since the last renewal.
+   * The history's tree holds a chunk of some 64 entries per key, so this is about 16,000 log entries.
+   */
+  static final long MIN_REMOVALS = 256;
   /** Rounds of copying again the keys written meanwhile, at most, before the last one and the switch. */
   private static final int CATCH_UP_ROUNDS = 4;
   private static final char GENERATION_SEPARATOR = '~';
