@@ -10,7 +10,7 @@ import org.mapdb.Serializer;
  * The session table as stores kept it until 2026-12-06: every call's reply ({@code sessionReplies},
  * values as records of their own; before that {@code sessions}, values in the nodes) and the calls by
  * time ({@code sessionsByTime}). A store that has them hands each session's latest call to the table
- * that replaces them, once, and empties them. Older calls of a session are dropped: a retry of one is
+ * that replaces them, once, and deletes them. Older calls of a session are dropped: a retry of one is
  * refused as too old, never applied twice.
  */
 final class LegacySessionTrees {
@@ -28,15 +28,12 @@ final class LegacySessionTrees {
 
   private LegacySessionTrees() {}
 
-  /** Offers every call the former trees hold, oldest first, to {@code sink}, then empties them; nothing if there are none. */
+  /** Offers every call the former trees hold, oldest first, to {@code sink}, then deletes them; nothing if there are none. */
   static void foldInto(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta, Sink sink) {
     if (!RenewableTree.exists(db, meta, REPLIES) && !db.exists(VALUES_IN_NODES)) {
       return;
     }
     RecordMap<byte[]> replies = new RecordMap<>(db, frees, meta, REPLIES, new FixedWidthKeys(CALL_BYTES), VALUES_IN_NODES);
-    if (replies.isEmpty()) {
-      return; // folded before (the count is kept; an emptied tree's isEmpty would walk its empty nodes)
-    }
     RenewableTree<byte[], byte[]> byTime = new RenewableTree<>(db, meta, BY_TIME, new FixedWidthKeys(TIME_BYTES + CALL_BYTES), Serializer.BYTE_ARRAY, false);
     for (byte[] timeAndCall : byTime.tree().keySet()) {
       byte[] call = Arrays.copyOfRange(timeAndCall, TIME_BYTES, TIME_BYTES + CALL_BYTES);
@@ -46,8 +43,8 @@ final class LegacySessionTrees {
         sink.offer(Arrays.copyOfRange(call, 0, 16), bytes.getLong(TIME_BYTES + 16), bytes.getLong(0), reply);
       }
     }
-    replies.clear();
-    byTime.clear();
+    replies.drop();
+    byTime.drop();
     meta.remove(EXPIRY_FLOOR_KEY);
   }
 }

@@ -108,11 +108,12 @@ final class MapDbChangeHistory implements ChangeHistory {
     }
     RecordMap<Long> former = new RecordMap<>(db, frees, meta, RECORD_PER_ENTRY, Serializer.LONG, VALUES_IN_NODES);
     if (former.isEmpty()) {
-      return false; // folded before (the count is kept; an emptied tree's isEmpty would walk its empty nodes)
+      former.drop(); // emptied by a version that did not drop it
+      return false;
     }
     chunks.clear();
     former.after(trimmedThrough).forEachRemaining(record -> appendEncoded(record.getKey(), record.getValue()));
-    former.clear();
+    former.drop();
     return true;
   }
 

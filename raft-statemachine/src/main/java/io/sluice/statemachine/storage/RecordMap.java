@@ -29,10 +29,9 @@ final class RecordMap<K> {
 
   /**
    * Opens (or creates) the map {@code name}. A map named {@code formerName} that still holds values
-   * in its nodes (a store written before this layout) is moved into it once, then emptied (both
-   * former maps, the history and the session replies, kept a counter, so an emptied one is skipped at
-   * once). Whatever this map held then is dropped first: it is older than the former map's contents
-   * (a node that went back to a version without this layout, and forward again).
+   * in its nodes (a store written before this layout) is moved into it once, then deleted. Whatever
+   * this map held then is dropped first: it is older than the former map's contents (a node that went
+   * back to a version without this layout, and forward again).
    */
   RecordMap(DB db, BatchedFrees frees, BTreeMap<String, byte[]> meta, String name, GroupSerializer<K> keys, String formerName) {
     this.ids = new RenewableTree<>(db, meta, name, keys, Serializer.LONG, true);
@@ -43,7 +42,10 @@ final class RecordMap<K> {
     if (migrated) {
       clear();
       former.forEach(this::put);
-      former.clear();
+    }
+    if (former != null) {
+      // Deleted, not cleared: MapDB would keep an emptied tree's nodes in the file for good.
+      new TreeDrop(db, meta, "drop:" + formerName).drop(formerName, keys, Serializer.BYTE_ARRAY, Runnable::run);
     }
   }
 
@@ -56,6 +58,12 @@ final class RecordMap<K> {
   void clear() {
     ids.tree().values().forEach(frees::free);
     ids.clear();
+  }
+
+  /** Frees every value's record and deletes the map's tree: for a map of a former layout, once its entries were moved. */
+  void drop() {
+    clear();
+    ids.drop();
   }
 
   /** True if this map was just filled from its former map (see the constructor). */

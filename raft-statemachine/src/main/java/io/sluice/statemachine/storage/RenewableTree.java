@@ -130,6 +130,16 @@ final class RenewableTree<K, V> {
     size = 0;
   }
 
+  /**
+   * Deletes the tree, its nodes and its names (clearing it would leave its emptied nodes in the file
+   * for good): for a tree of a former layout, once its entries were moved, with nothing using it after.
+   */
+  void drop() {
+    drops.drop(treeName(generation), keys, values, Runnable::run);
+    meta.remove(generationKey());
+    meta.remove(removalsKey());
+  }
+
   private void noteWritten(K key) {
     if (written != null) {
       written.add(key);
