@@ -74,7 +74,7 @@ final class MapDbChangeHistory implements ChangeHistory {
       open = HistoryChunk.decode(last.getKey(), last.getValue(), trimmedThrough);
     }
     lastIndex = open == null || open.isEmpty() ? trimmedThrough : open.records.getLast().index();
-    Long first = chunks.isEmpty() ? null : chunks.tree().tree().floorKey(trimmedThrough + 1);
+    Long first = chunks.isEmpty() ? null : chunks.floorKey(trimmedThrough + 1);
     front = sealedFrom(first == null ? trimmedThrough + 1 : first);
     if (front != null) {
       chunks.nothingBelow(front.key);
@@ -162,9 +162,10 @@ final class MapDbChangeHistory implements ChangeHistory {
     }
     if (front != null && index < openKey()) {
       // A chunk holds the indexes from its key to the next chunk's key: the floor chunk, else the next one.
-      Map.Entry<Long, byte[]> floor = chunks.floor(index);
-      if (floor != null && floor.getKey() > front.key) {
-        Record inFloor = HistoryChunk.decode(floor.getKey(), floor.getValue(), trimmedThrough).ceiling(index);
+      // The front chunk, already searched above, is not read again.
+      Long floorKey = chunks.floorKey(index);
+      if (floorKey != null && floorKey > front.key) {
+        Record inFloor = HistoryChunk.decode(floorKey, chunks.get(floorKey), trimmedThrough).ceiling(index);
         if (inFloor != null) {
           return inFloor;
         }
@@ -193,7 +194,7 @@ final class MapDbChangeHistory implements ChangeHistory {
 
   /** The records of the sealed chunks after the front one, from the chunk that holds {@code index} on, each chunk read as it is reached. */
   private Stream<Record> middleChunksFrom(long index) {
-    Long holder = chunks.tree().tree().floorKey(index);
+    Long holder = chunks.floorKey(index);
     long from = Math.max(front.key + 1, holder == null ? front.key + 1 : holder);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(chunks.between(from, openKey()), 0), false)
         .flatMap(chunk -> HistoryChunk.decode(chunk.getKey(), chunk.getValue(), trimmedThrough).records.stream());

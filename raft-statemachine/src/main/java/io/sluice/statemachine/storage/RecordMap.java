@@ -108,6 +108,11 @@ final class RecordMap<K> {
     return entry == null ? null : new AbstractMap.SimpleImmutableEntry<>(entry.getKey(), value(entry.getValue()));
   }
 
+  /** The last key at or before {@code key}, without reading its value; null if none. */
+  K floorKey(K key) {
+    return ids.tree().floorKey(key);
+  }
+
   /** The last entry at or before {@code key}; null if none. */
   Map.Entry<K, byte[]> floor(K key) {
     Map.Entry<K, Long> entry = ids.tree().floorEntry(key);
