@@ -15,6 +15,11 @@ public final class BsonBytes {
   private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
   private static final EncoderContext ENCODE = EncoderContext.builder().build();
   private static final DecoderContext DECODE = DecoderContext.builder().build();
+  /** Encodings up to this size reuse their thread's buffer; a larger one's buffer is let go after it. */
+  private static final int KEPT_BUFFER_BYTES = 64 * 1024;
+  // A buffer grows by doubling from its first size: a new one per encoding was a tenth of what a write
+  // allocated on the apply thread. Encoding never calls back into this class, so one per thread is enough.
+  private static final ThreadLocal<BasicOutputBuffer> BUFFER = ThreadLocal.withInitial(() -> new BasicOutputBuffer(1024));
 
   private BsonBytes() {}
 
@@ -26,11 +31,16 @@ public final class BsonBytes {
       bytes.get(copy);
       return copy;
     }
-    BasicOutputBuffer buffer = new BasicOutputBuffer(256);
+    BasicOutputBuffer buffer = BUFFER.get();
+    buffer.truncateToPosition(0);
     try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
       CODEC.encode(writer, document, ENCODE);
+      return buffer.toByteArray();
+    } finally {
+      if (buffer.getSize() > KEPT_BUFFER_BYTES) {
+        BUFFER.set(new BasicOutputBuffer(1024));
+      }
     }
-    return buffer.toByteArray();
   }
 
   /** Decodes one document; malformed input throws {@link org.bson.BSONException} or a runtime exception of the reader. */

@@ -27,14 +27,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
-import org.mapdb.BTreeMap;
 import org.mapdb.DBException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@link DocumentStore} on one memory-mapped MapDB file: every collection is a B-tree from canonical
- * {@code _id} key to document BSON; the catalog, the change history and the applied state are
+ * {@code _id} key to the record of the document's BSON ({@link DocumentRecords}); the catalog, the change history and the applied state are
  * B-trees in the same file.
  *
  * <p>Crash safety does not come from MapDB's write-ahead log (a kill -9 during its replay was seen
@@ -166,10 +165,10 @@ public final class MapDbDocumentStore implements DocumentStore {
   public boolean insert(String namespace, BsonDocument document) {
     requireCollection(namespace);
     byte[] key = DocumentKeys.key(document.get("_id"));
-    BTreeMap<byte[], byte[]> documents = file.documents(namespace);
+    DocumentRecords documents = file.documents(namespace);
     List<SecondaryIndex> indexes = file.indexes(namespace);
     if (indexes.isEmpty()) {
-      return documents.putIfAbsent(key, encode(document)) == null;
+      return documents.putIfAbsent(key, encode(document));
     }
     // The _id is checked before the unique indexes, as an insert always did.
     if (documents.containsKey(key)) {
@@ -220,12 +219,13 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       return Collections.emptyIterator();
     }
-    return file.documents(namespace).values().stream().map(MapDbDocumentStore::decode).iterator();
+    Iterator<byte[]> documents = file.documents(namespace).documents();
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(documents, Spliterator.ORDERED), false).map(MapDbDocumentStore::decode).iterator();
   }
 
   @Override
   public long count(String namespace) {
-    return collectionExists(namespace) ? file.documents(namespace).sizeLong() : 0;
+    return collectionExists(namespace) ? file.documents(namespace).size() : 0;
   }
 
   @Override
@@ -261,7 +261,7 @@ public final class MapDbDocumentStore implements DocumentStore {
 
   @Override
   public Iterator<BsonDocument> scanIndex(String namespace, String name, List<KeyRanges.Range> ranges) {
-    BTreeMap<byte[], byte[]> documents = file.documents(namespace);
+    DocumentRecords documents = file.documents(namespace);
     Iterator<byte[]> keys = index(namespace, name).documentKeys(ranges);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(keys, Spliterator.ORDERED), false)
         .map(key -> decode(documents.get(key))).iterator();

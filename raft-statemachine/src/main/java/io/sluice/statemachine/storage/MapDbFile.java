@@ -4,10 +4,13 @@ import io.sluice.protocol.BsonBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.mapdb.BTreeMap;
@@ -25,7 +28,12 @@ import org.mapdb.volume.VolumeFactory;
  */
 final class MapDbFile {
   private static final String APPLIED_KEY = "applied";
-  private static final String COLLECTION_PREFIX = "collection:";
+  /** A collection's documents, keyed by {@code _id} ({@link DocumentRecords}). */
+  private static final String DOCUMENTS_PREFIX = "documents:";
+  /** A collection's documents in the nodes of its B-tree: the former layout, folded in at open. */
+  private static final String FORMER_COLLECTION_PREFIX = "collection:";
+  /** The property every B-tree has in MapDB's name catalog. */
+  private static final String ROOT_PROPERTY = "#rootRecidRecid";
   private static final String INDEX_PREFIX = "index:";
   /** Kept in the index catalog beside the spec: some document reached the index through an array. */
   private static final String MULTIKEY = "multikey";
@@ -33,8 +41,6 @@ final class MapDbFile {
   private static final char NAME_SEPARATOR = '\0';
   /** MapDB's default: 1 MiB slices of the mapped file. */
   private static final int SLICE_SHIFT = 20;
-  /** See {@link #documents}. */
-  private static final int DOCUMENTS_PER_NODE = 16;
   /** How MapDB's catalog names its byte-array serializer (see {@link #forgetMapDbsByteArraySerializer}). */
   private static final String MAPDB_BYTE_ARRAY = "org.mapdb.Serializer#BYTE_ARRAY";
 
@@ -49,7 +55,7 @@ final class MapDbFile {
   private final BatchedFrees frees;
   private final MapDbChangeHistory history;
   private final MapDbSessionTable sessions;
-  private final Map<String, BTreeMap<byte[], byte[]>> collections = new TreeMap<>();
+  private final Map<String, DocumentRecords> collections = new TreeMap<>();
   /** The open secondary indexes of each collection, in name order; loaded on first use. */
   private final Map<String, List<SecondaryIndex>> indexes = new TreeMap<>();
   /** The applied state not yet in the meta map; null when the map's is current. */
@@ -66,6 +72,35 @@ final class MapDbFile {
     this.frees = new BatchedFrees(db.getStore());
     this.history = new MapDbChangeHistory(db, frees, meta);
     this.sessions = new MapDbSessionTable(db, frees, meta, MapDbSessionTable.Capacity.DEFAULT);
+    foldFormerCollections();
+  }
+
+  /**
+   * Moves the documents of each collection kept in its B-tree's nodes (a store written before
+   * {@link DocumentRecords}) into records, then deletes the former tree: at open, before any reader.
+   * A former tree whose collection is gone (dropped: emptied, not deleted) is deleted too. Whatever the
+   * new tree held is dropped first: it is older than the former tree's contents (a node that went back
+   * to a version without records, and forward again).
+   */
+  private void foldFormerCollections() {
+    // Named from MapDB's catalog keys ("name#property"), longest first: a namespace may contain '#', and
+    // dropping tree "t" deletes every name that starts with "t#".
+    SortedSet<String> formerTrees = new TreeSet<>(Comparator.reverseOrder());
+    for (String key : db.nameCatalogLoad().keySet()) {
+      if (key.startsWith(FORMER_COLLECTION_PREFIX) && key.endsWith(ROOT_PROPERTY)) {
+        formerTrees.add(key.substring(0, key.length() - ROOT_PROPERTY.length()));
+      }
+    }
+    for (String treeName : formerTrees) {
+      String namespace = treeName.substring(FORMER_COLLECTION_PREFIX.length());
+      if (catalog.containsKey(namespace)) {
+        BTreeMap<byte[], byte[]> former = db.treeMap(treeName, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).open();
+        DocumentRecords documents = documents(namespace);
+        documents.clear();
+        former.forEach(documents::put);
+      }
+      new TreeDrop(db, meta, "drop:" + treeName).drop(treeName, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE, Runnable::run);
+    }
   }
 
   /**
@@ -175,14 +210,14 @@ final class MapDbFile {
   }
 
   /**
-   * A collection's documents. A write reads and rewrites its document's whole leaf, values and all, so
-   * a new collection's leaves hold at most {@link #DOCUMENTS_PER_NODE} documents instead of MapDB's 32;
-   * a collection made before keeps the size its catalog entry names.
+   * A collection's documents. The tree's name ends with a NUL, which no namespace contains, so that no
+   * collection's tree name begins another's (MapDB keeps a tree's names as {@code name#property}).
    */
-  BTreeMap<byte[], byte[]> documents(String namespace) {
+  DocumentRecords documents(String namespace) {
     synchronized (collections) {
-      return collections.computeIfAbsent(namespace, ns ->
-          db.treeMap(COLLECTION_PREFIX + ns, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE).maxNodeSize(DOCUMENTS_PER_NODE).createOrOpen());
+      return collections.computeIfAbsent(namespace, ns -> new DocumentRecords(
+          db.treeMap(DOCUMENTS_PREFIX + ns + NAME_SEPARATOR, BufferedByteArrays.INSTANCE, Serializer.LONG).counterEnable().createOrOpen(),
+          db.getStore(), frees));
     }
   }
 
