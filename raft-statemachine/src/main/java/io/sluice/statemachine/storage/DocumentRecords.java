@@ -17,11 +17,13 @@ import org.mapdb.Store;
  * ({@link BatchedFrees}), so that frees and allocations do not alternate.
  *
  * <p>A record id is reused after its record is freed, so a reader must not hold an id across a write:
- * readers hold the store's read lock, which excludes the apply thread's writes, and the apply thread
- * reads its matches before it changes them.
+ * readers hold the store's read lock, which excludes the apply thread's writes (see {@link DocumentStore}),
+ * and the apply thread reads its matches before it changes them.
  */
 final class DocumentRecords {
   private static final Serializer<byte[]> RECORD = Serializer.BYTE_ARRAY_NOSIZE;
+  /** MapDB keeps a larger record in linked parts, which it frees and allocates again on every update. */
+  private static final int LARGEST_SINGLE_RECORD = 65_520;
 
   private final BTreeMap<byte[], Long> ids;
   private final Store store;
@@ -43,7 +45,7 @@ final class DocumentRecords {
     return ids.containsKey(key);
   }
 
-  /** Adds the document unless {@code key} has one; true if added. */
+  /** Adds the document unless {@code key} has one; true if added (one descent of the tree: a refused key, rare, costs a record written and freed). */
   boolean putIfAbsent(byte[] key, byte[] document) {
     long id = store.put(document, RECORD);
     if (ids.putIfAbsent(key, id) == null) {
@@ -61,7 +63,7 @@ final class DocumentRecords {
       return null;
     }
     byte[] former = store.get(id, RECORD);
-    if (sizeClass(former.length) == sizeClass(document.length)) {
+    if (sizeClass(former.length) == sizeClass(document.length) && document.length <= LARGEST_SINGLE_RECORD) {
       store.update(id, document, RECORD);
     } else {
       ids.put(key, store.put(document, RECORD));

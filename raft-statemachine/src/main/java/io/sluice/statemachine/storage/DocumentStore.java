@@ -13,8 +13,9 @@ import org.bson.BsonValue;
  * collections, and the applied position.
  *
  * <p>Threading: one writer (the apply thread) and any number of readers. Changes made by the writer
- * are visible at once. Readers that must not see a half-applied entry hold the store's read lock
- * ({@link #readLock()}), which the writer's entry-sized updates exclude.
+ * are visible at once. Readers hold the store's read lock ({@link #readLock()}), which the writer's
+ * entry-sized updates exclude: so they never see a half-applied entry, and a document's storage is
+ * never reused under them (a reader of documents without it could read another document's bytes).
  *
  * <p>Durability: a store closed cleanly reopens at its applied position; one cut off by a crash is
  * rebuilt from its latest {@link #checkpoint} and the Raft log after it.

@@ -134,6 +134,7 @@ public final class MapDbDocumentStore implements DocumentStore {
   @Override
   public void createCollection(String namespace, BsonDocument options) {
     file.catalog().put(namespace, encode(options));
+    file.documents(namespace); // its tree, made by the writer (see MapDbFile)
   }
 
   @Override

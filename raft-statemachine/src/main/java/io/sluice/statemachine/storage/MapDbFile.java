@@ -73,14 +73,17 @@ final class MapDbFile {
     this.history = new MapDbChangeHistory(db, frees, meta);
     this.sessions = new MapDbSessionTable(db, frees, meta, MapDbSessionTable.Capacity.DEFAULT);
     foldFormerCollections();
+    // Every collection's tree is made here or when the collection is (under the write lock), never by a
+    // reader: making a tree writes MapDB's catalog, which a checkpoint may be copying.
+    catalog.keySet().forEach(this::documents);
   }
 
   /**
    * Moves the documents of each collection kept in its B-tree's nodes (a store written before
    * {@link DocumentRecords}) into records, then deletes the former tree: at open, before any reader.
    * A former tree whose collection is gone (dropped: emptied, not deleted) is deleted too. Whatever the
-   * new tree held is dropped first: it is older than the former tree's contents (a node that went back
-   * to a version without records, and forward again).
+   * new tree held is dropped first, and so is the new tree of a collection dropped: it is older than the
+   * former tree (a node that went back to a version without records, and forward again).
    */
   private void foldFormerCollections() {
     // Named from MapDB's catalog keys ("name#property"), longest first: a namespace may contain '#', and
@@ -98,6 +101,8 @@ final class MapDbFile {
         DocumentRecords documents = documents(namespace);
         documents.clear();
         former.forEach(documents::put);
+      } else if (db.exists(documentsTree(namespace))) {
+        documents(namespace).clear();
       }
       new TreeDrop(db, meta, "drop:" + treeName).drop(treeName, BufferedByteArrays.INSTANCE, BufferedByteArrays.INSTANCE, Runnable::run);
     }
@@ -216,9 +221,12 @@ final class MapDbFile {
   DocumentRecords documents(String namespace) {
     synchronized (collections) {
       return collections.computeIfAbsent(namespace, ns -> new DocumentRecords(
-          db.treeMap(DOCUMENTS_PREFIX + ns + NAME_SEPARATOR, BufferedByteArrays.INSTANCE, Serializer.LONG).counterEnable().createOrOpen(),
-          db.getStore(), frees));
+          db.treeMap(documentsTree(ns), BufferedByteArrays.INSTANCE, Serializer.LONG).counterEnable().createOrOpen(), db.getStore(), frees));
     }
+  }
+
+  private static String documentsTree(String namespace) {
+    return DOCUMENTS_PREFIX + namespace + NAME_SEPARATOR;
   }
 
   /** The secondary indexes of the collection, in name order. */

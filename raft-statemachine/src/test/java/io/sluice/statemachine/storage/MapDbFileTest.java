@@ -48,7 +48,7 @@ class MapDbFileTest {
    * former trees deleted: that of a collection whose namespace begins another's up to a '#' (MapDB
    * names a tree's properties {@code name#property}), and that of a dropped collection, which was only
    * emptied. What the new layout held for a collection (a node that went back to the former layout and
-   * forward again) gives way to the former tree's documents.
+   * forward again) gives way to the former tree's documents, or to nothing if the former version dropped it.
    */
   @Test
   void collectionsOfTheFormerLayoutAreMovedIntoRecordsAndTheirTreesDeleted(@TempDir Path dir) {
@@ -63,6 +63,9 @@ class MapDbFileTest {
       }
     }
     before.db().treeMap("collection:db.gone", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).create().put(new byte[] {1}, value(1, 10));
+    // Made in records, then dropped by a version without them (which leaves an emptied tree behind).
+    before.documents("db.dropped").put(new byte[] {2}, value(2, 30));
+    before.db().treeMap("collection:db.dropped", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY).create();
     before.close();
 
     MapDbFile after = MapDbFile.open(path);
@@ -76,7 +79,9 @@ class MapDbFileTest {
         }
       }
       assertThat(after.db().nameCatalogLoad().keySet()).noneMatch(name -> name.startsWith("collection:"));
-      assertThat(after.db().getAllNames()).noneMatch(name -> name.startsWith("drop:"));
+      assertThat(after.db().treeMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).open().keySet()).as("no drop left under way")
+          .noneMatch(key -> key.startsWith("drop:"));
+      assertThat(after.documents("db.dropped").size()).as("a collection dropped by the former version stays empty").isZero();
     } finally {
       after.close();
     }
