@@ -116,11 +116,15 @@ public final class ChaosCluster implements AutoCloseable {
         raft -> raft.getSnapshotManagementApi(RaftPeerId.valueOf(ClusterNaming.peerId(node.address()))).create(true, 20_000));
   }
 
-  /** Makes {@code voters} the group's members (Ratis' setConfiguration, List form: the array form drops servers). */
+  /**
+   * Makes {@code voters} the group's members (Ratis' setConfiguration, List form: the array form drops servers).
+   * Up to a minute: a member added back first installs a snapshot and catches up, and until then every
+   * retry of the request is refused as a reconfiguration in progress.
+   */
   public RaftClientReply setMembers(List<ChaosNode> voters) {
     List<RaftPeer> peers = voters.stream().map(n -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(n.address()))
         .setAddress(n.address()).build()).toList();
-    return admin("making the members " + voters, PERSISTENT, raft -> raft.admin().setConfiguration(peers));
+    return admin("making the members " + voters, MEMBERSHIP, raft -> raft.admin().setConfiguration(peers));
   }
 
   private interface AdminCall {
@@ -130,6 +134,9 @@ public final class ChaosCluster implements AutoCloseable {
   /** Up to 20 s while a leader is elected; bounded, since Ratis' default policy retries forever without sleeping. */
   private static final RetryPolicy PERSISTENT =
       RetryPolicies.retryUpToMaximumCountWithFixedSleep(100, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
+
+  private static final RetryPolicy MEMBERSHIP =
+      RetryPolicies.retryUpToMaximumCountWithFixedSleep(300, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
 
   private RaftClientReply admin(String what, RetryPolicy retry, AdminCall call) {
     RaftGroup group = ConnectionString.parse(connectionString()).raftGroup();

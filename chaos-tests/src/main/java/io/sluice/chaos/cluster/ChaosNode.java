@@ -190,14 +190,17 @@ public final class ChaosNode {
   }
 
   /**
-   * Snapshots every 1,000 entries, with little log kept behind them and small segments, so that
-   * during a run nodes take snapshots often, purge their logs, and a node back from a fault is
-   * often behind the purged log and must install a snapshot: every fault also tests those paths.
+   * Snapshots every 1,000 entries and small segments, so that during a run nodes take snapshots
+   * often, purge their logs, and a node back from a fault is often behind the purged log and must
+   * install a snapshot: every fault also tests those paths. The log kept behind a snapshot is still
+   * several seconds of writes: with 200 entries, a node that took longer than those to install a
+   * snapshot could find the log purged past it again and install snapshot after snapshot, and a
+   * member being added back, which must catch up first, stayed out for as long as that went on.
    */
   private String[] command(String cluster, List<String> peers) {
     return new String[] {"node", "--cluster", cluster, "--address", address(), "--admin-address", adminAddress(),
         "--data-dir", "/data", "--peers", String.join(",", peers), "--set", "snapshotEveryEntries=1000",
-        "--set", "logEntriesKeptAfterSnapshot=200", "--set", "raftSegmentSizeMb=1"};
+        "--set", "logEntriesKeptAfterSnapshot=5000", "--set", "raftSegmentSizeMb=1"};
   }
 
   private void prepareDataDir() {

@@ -77,7 +77,12 @@ public final class Nemesis {
         node.kill();
         node.start();
       }
-      RaftClientReply reply = cluster.setMembers(cluster.nodes());
+      RaftClientReply reply;
+      try {
+        reply = cluster.setMembers(cluster.nodes());
+      } catch (UncheckedIOException e) {
+        throw new UncheckedIOException(e.getMessage() + "; the nodes:" + cluster.describe(), e.getCause());
+      }
       history.fault("added back " + removed + (reply.isSuccess() ? "" : " (failed: " + reply.getException() + ")"));
       removed.clear();
     }
