@@ -1,5 +1,6 @@
 package io.sluice.statemachine.storage;
 
+import com.google.common.collect.Iterators;
 import java.util.Iterator;
 import java.util.function.BiConsumer;
 import org.mapdb.BTreeMap;
@@ -100,18 +101,7 @@ final class DocumentRecords {
 
   /** The documents in key order, each read as it is reached. */
   Iterator<byte[]> documents() {
-    Iterator<Long> each = ids.values().iterator();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return each.hasNext();
-      }
-
-      @Override
-      public byte[] next() {
-        return store.get(each.next(), RECORD);
-      }
-    };
+    return Iterators.transform(ids.values().iterator(), id -> store.get(id, RECORD));
   }
 
   /** MapDB allocates records in units of 16 bytes; a record rewritten within its unit stays where it is. */

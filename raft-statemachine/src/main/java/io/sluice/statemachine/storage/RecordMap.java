@@ -1,5 +1,6 @@
 package io.sluice.statemachine.storage;
 
+import com.google.common.collect.Iterators;
 import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -140,18 +141,7 @@ final class RecordMap<K> {
   }
 
   private Iterator<Map.Entry<K, byte[]>> valuesOf(Iterator<Map.Entry<K, Long>> entries) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return entries.hasNext();
-      }
-
-      @Override
-      public Map.Entry<K, byte[]> next() {
-        Map.Entry<K, Long> e = entries.next();
-        return new AbstractMap.SimpleImmutableEntry<>(e.getKey(), value(e.getValue()));
-      }
-    };
+    return Iterators.transform(entries, e -> new AbstractMap.SimpleImmutableEntry<>(e.getKey(), value(e.getValue())));
   }
 
   /** From the counter: MapDB's own isEmpty walks the empty nodes at the front (see {@link TrimmedFront}). */

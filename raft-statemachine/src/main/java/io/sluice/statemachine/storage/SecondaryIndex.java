@@ -1,5 +1,6 @@
 package io.sluice.statemachine.storage;
 
+import com.google.common.collect.Iterators;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 import io.sluice.statemachine.engine.BsonOrder;
@@ -15,7 +16,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -168,40 +168,13 @@ final class SecondaryIndex {
     if (descending) {
       Collections.reverse(inIndexOrder);
     }
-    Iterator<KeyRanges.Range> rangeIterator = inIndexOrder.iterator();
+    Iterator<byte[]> keys = Iterators.concat(Iterators.transform(inIndexOrder.iterator(), range -> entriesIn(range, descending).values().iterator()));
+    if (!multikey) {
+      return keys;
+    }
     // Only a multikey index can hold one document under several keys.
-    Set<ByteBuffer> seen = multikey ? new HashSet<>() : null;
-    return new Iterator<>() {
-      private Iterator<byte[]> current = Collections.emptyIterator();
-      private byte[] next;
-
-      @Override
-      public boolean hasNext() {
-        while (next == null) {
-          if (current.hasNext()) {
-            byte[] candidate = current.next();
-            if (seen == null || seen.add(ByteBuffer.wrap(candidate))) {
-              next = candidate;
-            }
-          } else if (rangeIterator.hasNext()) {
-            current = entriesIn(rangeIterator.next(), descending).values().iterator();
-          } else {
-            return false;
-          }
-        }
-        return true;
-      }
-
-      @Override
-      public byte[] next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        byte[] result = next;
-        next = null;
-        return result;
-      }
-    };
+    Set<ByteBuffer> seen = new HashSet<>();
+    return Iterators.filter(keys, key -> seen.add(ByteBuffer.wrap(key)));
   }
 
   /**
