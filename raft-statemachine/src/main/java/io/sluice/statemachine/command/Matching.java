@@ -1,5 +1,6 @@
 package io.sluice.statemachine.command;
 
+import com.google.common.collect.Iterators;
 import io.sluice.statemachine.engine.Filter;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.util.ArrayList;
@@ -7,9 +8,6 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
-import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
 
 /** Finds the documents of a collection that a filter matches, by {@code _id} or an index when it can ({@link QueryPlan}). */
@@ -22,8 +20,7 @@ final class Matching {
    */
   static Iterator<BsonDocument> iterate(DocumentStore store, String namespace, Filter filter, Hint hint) {
     Iterator<BsonDocument> candidates = QueryPlan.choose(store, namespace, filter, hint).candidates(store);
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(candidates, Spliterator.ORDERED), false)
-        .filter(filter::matches).iterator();
+    return Iterators.filter(candidates, filter::matches);
   }
 
   /** The first matching document in {@code order} (the first in plan order among equals), without keeping the others. */

@@ -1,5 +1,6 @@
 package io.sluice.statemachine.command;
 
+import com.google.common.base.CharMatcher;
 import io.sluice.protocol.ErrorCode;
 import io.sluice.protocol.SluiceException;
 
@@ -8,6 +9,7 @@ public final class Namespaces {
   private Namespaces() {}
 
   private static final int MAX_NAMESPACE_BYTES = 255;
+  private static final CharMatcher NOT_IN_DATABASE_NAMES = CharMatcher.anyOf("/\\. \"$\0");
 
   public static String of(String database, String collection) {
     checkDatabase(database);
@@ -23,7 +25,7 @@ public final class Namespaces {
   }
 
   static String checkDatabase(String database) {
-    if (database.isEmpty() || database.length() > 63 || database.chars().anyMatch(c -> "/\\. \"$\0".indexOf(c) >= 0)) {
+    if (database.isEmpty() || database.length() > 63 || NOT_IN_DATABASE_NAMES.matchesAnyOf(database)) {
       throw new SluiceException(ErrorCode.INVALID_NAMESPACE, "Invalid database name: '" + database + "'");
     }
     return database;

@@ -271,6 +271,8 @@ class WriteExecutorTest {
       "empty command     | {}                                            | FAILED_TO_PARSE   | empty command",
       "bad collection    | {insert: '$x', documents: [], '$db': 'db'}    | INVALID_NAMESPACE | '$x'",
       "bad database      | {drop: 'c', '$db': 'a.b'}                     | INVALID_NAMESPACE | 'a.b'",
+      "database with $   | {drop: 'c', '$db': 'a$b'}                     | INVALID_NAMESPACE | 'a$b'",
+      "database with /   | {drop: 'c', '$db': 'a/b'}                     | INVALID_NAMESPACE | 'a/b'",
       "empty collection  | {create: '', '$db': 'db'}                     | INVALID_NAMESPACE | ''",
       "documents missing | {insert: 'c', '$db': 'db'}                    | FAILED_TO_PARSE   | insert.documents",
       "documents wrong   | {insert: 'c', documents: 1, '$db': 'db'}      | TYPE_MISMATCH     | insert.documents",
