@@ -21,8 +21,9 @@ class BsonBytesTest {
     BsonDocument large = new BsonDocument("text", new BsonString("x".repeat(100_000)));
     BsonDocument medium = new BsonDocument("text", new BsonString("y".repeat(3_000))).append("n", new BsonInt32(7));
     BsonDocument small = new BsonDocument("n", new BsonInt32(1));
+    BsonDocument nested = BsonDocument.parse("{a: {b: [1, {c: 2}, []], d: {}}, e: 'f'}");
 
-    for (BsonDocument document : new BsonDocument[] {medium, small, large, small, medium}) {
+    for (BsonDocument document : new BsonDocument[] {medium, nested, small, large, nested, small, medium}) {
       byte[] bytes = BsonBytes.encode(document);
       assertThat(BsonBytes.decode(bytes)).isEqualTo(document);
       assertThat(bytes).isEqualTo(encodedAlone(document));

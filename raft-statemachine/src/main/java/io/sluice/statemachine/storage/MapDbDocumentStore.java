@@ -1,5 +1,6 @@
 package io.sluice.statemachine.storage;
 
+import com.google.common.collect.Iterators;
 import io.sluice.protocol.BsonBytes;
 import io.sluice.statemachine.engine.KeyRanges;
 import java.io.IOException;
@@ -19,12 +20,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.StreamSupport;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.mapdb.DBException;
@@ -220,8 +218,7 @@ public final class MapDbDocumentStore implements DocumentStore {
     if (!collectionExists(namespace)) {
       return Collections.emptyIterator();
     }
-    Iterator<byte[]> documents = file.documents(namespace).documents();
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(documents, Spliterator.ORDERED), false).map(MapDbDocumentStore::decode).iterator();
+    return Iterators.transform(file.documents(namespace).documents(), MapDbDocumentStore::decode);
   }
 
   @Override
@@ -264,8 +261,7 @@ public final class MapDbDocumentStore implements DocumentStore {
   public Iterator<BsonDocument> scanIndex(String namespace, String name, List<KeyRanges.Range> ranges) {
     DocumentRecords documents = file.documents(namespace);
     Iterator<byte[]> keys = index(namespace, name).documentKeys(ranges);
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(keys, Spliterator.ORDERED), false)
-        .map(key -> decode(documents.get(key))).iterator();
+    return Iterators.transform(keys, key -> decode(documents.get(key)));
   }
 
   @Override
