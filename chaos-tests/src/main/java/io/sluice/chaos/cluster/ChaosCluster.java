@@ -118,8 +118,8 @@ public final class ChaosCluster implements AutoCloseable {
 
   /**
    * Makes {@code voters} the group's members (Ratis' setConfiguration, List form: the array form drops servers).
-   * Up to a minute: a member added back first installs a snapshot and catches up, and until then every
-   * retry of the request is refused as a reconfiguration in progress.
+   * Retried for a minute or more (300 tries, 200 ms apart): a member added back first installs a snapshot
+   * and catches up, and until then every retry of the request is refused as a reconfiguration in progress.
    */
   public RaftClientReply setMembers(List<ChaosNode> voters) {
     List<RaftPeer> peers = voters.stream().map(n -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(n.address()))

@@ -191,8 +191,8 @@ public final class ChaosNode {
 
   /**
    * Snapshots every 1,000 entries and small segments, so that during a run nodes take snapshots
-   * often, purge their logs, and a node back from a fault is often behind the purged log and must
-   * install a snapshot: every fault also tests those paths. The log kept behind a snapshot is still
+   * often and purge their logs, and a node back from a longer fault (a kill, a wiped disk, a removal)
+   * is behind the purged log and must install a snapshot. The log kept behind a snapshot is still
    * several seconds of writes: with 200 entries, a node that took longer than those to install a
    * snapshot could find the log purged past it again and install snapshot after snapshot, and a
    * member being added back, which must catch up first, stayed out for as long as that went on.

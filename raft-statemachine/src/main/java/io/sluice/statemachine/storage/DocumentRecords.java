@@ -99,9 +99,9 @@ final class DocumentRecords {
     ids.forEach((key, id) -> action.accept(key, store.get(id, RECORD)));
   }
 
-  /** The documents in key order, each read as it is reached. */
+  /** The documents in key order, each read as it is reached (no {@code remove}: it would leave the record behind). */
   Iterator<byte[]> documents() {
-    return Iterators.transform(ids.values().iterator(), id -> store.get(id, RECORD));
+    return Iterators.unmodifiableIterator(Iterators.transform(ids.values().iterator(), id -> store.get(id, RECORD)));
   }
 
   /** MapDB allocates records in units of 16 bytes; a record rewritten within its unit stays where it is. */

@@ -141,7 +141,9 @@ final class RecordMap<K> {
   }
 
   private Iterator<Map.Entry<K, byte[]>> valuesOf(Iterator<Map.Entry<K, Long>> entries) {
-    return Iterators.transform(entries, e -> new AbstractMap.SimpleImmutableEntry<>(e.getKey(), value(e.getValue())));
+    // No remove: it would take the key out of the tree and leave its value's record behind.
+    return Iterators.unmodifiableIterator(
+        Iterators.transform(entries, e -> new AbstractMap.SimpleImmutableEntry<>(e.getKey(), value(e.getValue()))));
   }
 
   /** From the counter: MapDB's own isEmpty walks the empty nodes at the front (see {@link TrimmedFront}). */

@@ -170,7 +170,7 @@ final class SecondaryIndex {
     }
     Iterator<byte[]> keys = Iterators.concat(Iterators.transform(inIndexOrder.iterator(), range -> entriesIn(range, descending).values().iterator()));
     if (!multikey) {
-      return keys;
+      return Iterators.unmodifiableIterator(keys);
     }
     // Only a multikey index can hold one document under several keys.
     Set<ByteBuffer> seen = new HashSet<>();
