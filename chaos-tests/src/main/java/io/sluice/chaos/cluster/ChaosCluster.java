@@ -120,11 +120,16 @@ public final class ChaosCluster implements AutoCloseable {
    * Makes {@code voters} the group's members (Ratis' setConfiguration, List form: the array form drops servers).
    * Retried for a minute or more (300 tries, 200 ms apart): a member added back first installs a snapshot
    * and catches up, and until then every retry of the request is refused as a reconfiguration in progress.
+   * A failure says the state of every node.
    */
   public RaftClientReply setMembers(List<ChaosNode> voters) {
     List<RaftPeer> peers = voters.stream().map(n -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(n.address()))
         .setAddress(n.address()).build()).toList();
-    return admin("making the members " + voters, MEMBERSHIP, raft -> raft.admin().setConfiguration(peers));
+    try {
+      return admin("making the members " + voters, MEMBERSHIP, raft -> raft.admin().setConfiguration(peers));
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException(e.getMessage() + "; the nodes:" + describe(), e.getCause());
+    }
   }
 
   private interface AdminCall {

@@ -77,12 +77,7 @@ public final class Nemesis {
         node.kill();
         node.start();
       }
-      RaftClientReply reply;
-      try {
-        reply = cluster.setMembers(cluster.nodes());
-      } catch (UncheckedIOException e) {
-        throw new UncheckedIOException(e.getMessage() + "; the nodes:" + cluster.describe(), e.getCause());
-      }
+      RaftClientReply reply = cluster.setMembers(cluster.nodes());
       history.fault("added back " + removed + (reply.isSuccess() ? "" : " (failed: " + reply.getException() + ")"));
       removed.clear();
     }
