@@ -20,10 +20,10 @@ import org.apache.ratis.util.Timestamp;
  * <p>Followers apply, and so serve change events, only what they know is committed. Ratis' own way to
  * make that prompt is a metadata log entry after every commit, which each node writes and syncs to
  * disk, and which a follower acts on only after that sync; a single writer's next write then queues
- * behind it. An empty append is not written anywhere. Ratis' appender already wakes when the commit
- * index moves past what a follower reported, but it sends nothing when it has no entries for it: this
- * appender sends the empty append then, once per commit index, when nothing else is on its way to
- * that follower (an append in flight is answered, and the one after it carries the commit anyway).
+ * behind it. An empty append is not written anywhere. Ratis' appender wakes when the commit index
+ * moves past what a follower reported (when it does not miss the signal), but it sends nothing when it
+ * has no entries for that follower: this appender sends the empty append then, once per commit index,
+ * when nothing else is on its way to that follower (an append in flight is answered, and the one after it carries the commit anyway).
  * It also sends to a follower with nothing in flight without Ratis' minimum pause between sends
  * ({@link Appender#getRemainingWaitTime}).
  */
@@ -62,18 +62,35 @@ public final class PromptCommitRpc implements RpcType {
 
     @Override
     public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
-      madeWhileIdle = !hasPendingDataRequests();
+      boolean idle = !hasPendingDataRequests();
+      long commit = getRaftLog().getLastCommittedIndex();
       AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
-      if (request == null && commitWaitsForNothingElse()) {
+      if (request == null && commitWaitsForNothingElse(commit)) {
         request = super.newAppendEntriesRequest(callId, true);
       }
+      madeWhileIdle = request != null && idle;
       if (request != null) {
         sentCommit = Math.max(sentCommit, request.getLeaderCommit());
         if (request.getEntriesCount() > 0) {
           lastEntriesMade = Timestamp.currentTime();
+        } else if (idle) {
+          // Any empty append with nothing in flight counts as telling the commit index, even if Ratis put a
+          // lower one in it (its read index, when reads are set to use the applied index): one per commit
+          // index, never a stream of them.
+          sentCommit = Math.max(sentCommit, commit);
         }
       }
       return request;
+    }
+
+    /**
+     * Ratis' appender sleeps until signalled or the heartbeat is due, unless it has entries to send, and
+     * a signal sent while it is not asleep is lost: a commit that moved just then would wait for the
+     * heartbeat. So it does not sleep while a commit index waits to be sent.
+     */
+    @Override
+    public long getWaitTimeMs() {
+      return commitWaitsForNothingElse(getRaftLog().getLastCommittedIndex()) ? 0 : super.getWaitTimeMs();
     }
 
     /**
@@ -95,9 +112,8 @@ public final class PromptCommitRpc implements RpcType {
      * leader's commit index is past what it has been sent and what it reported: only then does an
      * empty append carry the commit index (with an append in flight Ratis would send it as 0).
      */
-    private boolean commitWaitsForNothingElse() {
+    private boolean commitWaitsForNothingElse(long commit) {
       FollowerInfo follower = getFollower();
-      long commit = getRaftLog().getLastCommittedIndex();
       return !hasPendingDataRequests()
           && follower.getNextIndex() == getRaftLog().getNextIndex()
           && commit > Math.max(sentCommit, follower.getCommitIndex());

@@ -38,6 +38,7 @@ import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.segmented.LogSegmentPath;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
@@ -214,6 +215,8 @@ public class SluiceStateMachine extends BaseStateMachine {
   /**
    * Asks Ratis to take a snapshot now, as an operator's request does (the same call, to this server):
    * Ratis then calls {@link #takeSnapshot}, which reports the snapshot just written, and purges the log.
+   * When nothing was applied after the snapshot, Ratis answers without that call, and the log is purged
+   * here instead, as Ratis would have (an idle cluster's log would otherwise wait for the next snapshot).
    */
   private void askForSnapshot(RaftServer server) {
     SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(), server.getId(), getGroupId(),
@@ -222,6 +225,15 @@ public class SluiceStateMachine extends BaseStateMachine {
       if (e != null || !reply.isSuccess()) {
         LOG.warn("{}: a snapshot was written but Ratis could not be told (it learns of it at its next snapshot): {}", getId(),
             e != null ? e : reply.getException());
+        return;
+      }
+      try {
+        long skipped = snapshotTaker.reportSkipped();
+        if (skipped != RaftLog.INVALID_LOG_INDEX && RaftServerConfigKeys.Log.purgeUptoSnapshotIndex(server.getProperties())) {
+          server.getDivision(getGroupId()).getRaftLog().purge(skipped);
+        }
+      } catch (java.io.IOException failed) {
+        LOG.warn("{}: the log was not purged up to the snapshot just written (it is at the next snapshot): {}", getId(), failed.toString());
       }
     });
   }

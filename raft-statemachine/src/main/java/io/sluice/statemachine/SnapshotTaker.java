@@ -48,7 +48,8 @@ final class SnapshotTaker {
   /**
    * Ratis' {@code takeSnapshot}: the index of a snapshot now durable, or {@link RaftLog#INVALID_LOG_INDEX}.
    * A snapshot is named by the store's own applied position (not Ratis' applied index, which may be
-   * past it by metadata entries: a store restored from the snapshot must not look behind it).
+   * past it by configuration entries, and by metadata entries where log metadata is on: a store
+   * restored from the snapshot must not look behind it).
    */
   synchronized long take(TermIndex ratisApplied) throws IOException {
     if (paused || ratisApplied == null) {
@@ -81,6 +82,26 @@ final class SnapshotTaker {
       reportAsked = true;
     }
     onWritten.run();
+  }
+
+  /**
+   * Called when Ratis has answered a finished snapshot's request for a call to {@link #take}. Ratis
+   * answers without calling when nothing was applied after the snapshot (its creation gap counts from
+   * the newest snapshot on disk, this one): then it purges no log either. Returns the snapshot's index
+   * for the caller to purge up to in its place, or {@link RaftLog#INVALID_LOG_INDEX} when a call
+   * reported it (Ratis purged then).
+   */
+  synchronized long reportSkipped() throws IOException {
+    if (!reportAsked) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    SnapshotInfo latest = snapshots.latest();
+    long index = writing != null ? collectWritten() : latest == null ? RaftLog.INVALID_LOG_INDEX : latest.getIndex();
+    if (index <= knownToRatis) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    reportAsked = false;
+    return report(index);
   }
 
   private long collectWritten() throws IOException {

@@ -71,6 +71,25 @@ class SnapshotTakerTest {
     assertThat(taker.take(later)).as("the next call starts one").isEqualTo(RaftLog.INVALID_LOG_INDEX);
   }
 
+  /**
+   * Regression: with nothing applied after a snapshot, Ratis answers its request without the call that
+   * reports it, and purged no log until the next snapshot; the state machine purges it then.
+   */
+  @Test
+  void aReportRatisSkippedGivesTheSnapshotToPurgeUpToOnceAndOneItMadeGivesNone() throws Exception {
+    taker.take(RATIS_APPLIED);
+    await().atMost(Duration.ofSeconds(30)).until(() -> asks.get() == 1);
+    assertThat(taker.reportSkipped()).as("Ratis answered without calling").isEqualTo(10);
+    assertThat(taker.reportSkipped()).as("only once").isEqualTo(RaftLog.INVALID_LOG_INDEX);
+
+    store.setApplied(new AppliedState(new Position(1, 20), new BsonTimestamp(1, 2)));
+    TermIndex later = TermIndex.valueOf(1, 22);
+    taker.take(later);
+    await().atMost(Duration.ofSeconds(30)).until(() -> asks.get() == 2);
+    assertThat(taker.take(later)).as("Ratis made the call").isEqualTo(20);
+    assertThat(taker.reportSkipped()).isEqualTo(RaftLog.INVALID_LOG_INDEX);
+  }
+
   @Test
   void nothingIsStartedWhileASnapshotFromTheLeaderIsInstalled() throws Exception {
     taker.take(RATIS_APPLIED);
