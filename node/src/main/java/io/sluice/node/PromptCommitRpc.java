@@ -23,7 +23,8 @@ import org.apache.ratis.util.Timestamp;
  * behind it. An empty append is not written anywhere. Ratis' appender wakes when the commit index
  * moves past what a follower reported (when it does not miss the signal), but it sends nothing when it
  * has no entries for that follower: this appender sends the empty append then, once per commit index,
- * when nothing else is on its way to that follower (an append in flight is answered, and the one after it carries the commit anyway).
+ * when nothing else is on its way to that follower (an append in flight is answered, and the one after
+ * it carries the commit anyway).
  * It also sends to a follower with nothing in flight without Ratis' minimum pause between sends
  * ({@link Appender#getRemainingWaitTime}).
  */
@@ -53,7 +54,7 @@ public final class PromptCommitRpc implements RpcType {
     private long sentCommit = -1;
     /** When the last append with entries was made: Ratis' minimum wait between sends counts from there. */
     private Timestamp lastEntriesMade = Timestamp.currentTime();
-    /** Whether the request just made found no append unanswered (Ratis counts it as pending before asking how long to wait). */
+    /** Whether the request just made found no append unanswered: Ratis counts it pending before asking how long to wait. */
     private boolean madeWhileIdle;
 
     Appender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {

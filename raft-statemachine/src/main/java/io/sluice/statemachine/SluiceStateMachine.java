@@ -225,17 +225,23 @@ public class SluiceStateMachine extends BaseStateMachine {
       if (e != null || !reply.isSuccess()) {
         LOG.warn("{}: a snapshot was written but Ratis could not be told (it learns of it at its next snapshot): {}", getId(),
             e != null ? e : reply.getException());
-        return;
-      }
-      try {
-        long skipped = snapshotTaker.reportSkipped();
-        if (skipped != RaftLog.INVALID_LOG_INDEX && RaftServerConfigKeys.Log.purgeUptoSnapshotIndex(server.getProperties())) {
-          server.getDivision(getGroupId()).getRaftLog().purge(skipped);
-        }
-      } catch (java.io.IOException failed) {
-        LOG.warn("{}: the log was not purged up to the snapshot just written (it is at the next snapshot): {}", getId(), failed.toString());
+      } else {
+        purgeIfRatisSkipped(server);
       }
     });
+  }
+
+  /** Purges the log up to the snapshot just written if Ratis answered without taking it ({@link SnapshotTaker#reportSkipped}). */
+  private void purgeIfRatisSkipped(RaftServer server) {
+    try {
+      long skipped = snapshotTaker.reportSkipped();
+      if (skipped != RaftLog.INVALID_LOG_INDEX && RaftServerConfigKeys.Log.purgeUptoSnapshotIndex(server.getProperties())) {
+        server.getDivision(getGroupId()).getRaftLog().purge(skipped);
+      }
+    } catch (java.io.IOException failed) {
+      LOG.warn("{}: the log was not purged up to the snapshot just written (it is at the next snapshot): {}",
+          getId(), failed.toString());
+    }
   }
 
   /** Ratis is about to replace the snapshot directory with a snapshot installed from the leader. */
