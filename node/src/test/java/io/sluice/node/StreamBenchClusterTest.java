@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.node.bench.EtcdTestCluster;
 import io.sluice.node.cli.CliRunner;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,27 @@ class StreamBenchClusterTest {
           "--fanout-seconds", "1", "--warmup", "3", "--fanout-via", "client");
       assertThat(viaClient.exitCode()).as(viaClient.err()).isZero();
       assertThat(viaClient.out()).contains("20 streams: delivery n=200 ", "200 of 200 measured deliveries seen", "0 streams failed");
+    }
+  }
+
+  @Test
+  void streamComparedWithEtcdMeasuresEtcdsWatchesAtTheSameRate() throws Exception {
+    try (EtcdTestCluster etcd = EtcdTestCluster.start(dir, 24890); LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      Path json = dir.resolve("stream-etcd.json");
+      CliRunner.Result stream = CliRunner.capture("bench", "stream", "--connect", cluster.connectionString(), "--compare", "etcd", "--etcd",
+          etcd.endpoints(), "--rate", "50", "--writers", "2", "--warmup", "1", "--seconds", "1", "--opens", "5", "--json", json.toString());
+      assertThat(stream.exitCode()).as(stream.err()).isZero();
+      assertThat(stream.out()).contains("ack-to-event at fixed rate", "etcd ack-to-event at fixed rate: 50 puts/s", "etcd follower watch");
+      JsonNode figures = new ObjectMapper().readTree(json.toFile());
+      assertThat(figures.get("ack_to_event_follower_fixed_rate").get("count").asLong()).as("Sluice's part is still there").isEqualTo(50);
+      for (String watch : new String[] {"etcd_ack_to_event_follower_fixed_rate", "etcd_ack_to_event_leader_fixed_rate"}) {
+        assertThat(figures.get(watch).get("count").asLong()).as("%s: one event per measured put, 50/s for 1 s", watch).isEqualTo(50);
+      }
+      JsonNode load = figures.get("etcd_load_fixed_rate");
+      assertThat(load.get("acknowledged").asLong()).as("warm-up and measured puts").isEqualTo(100);
+      for (String none : new String[] {"failed", "missing_on_leader", "missing_on_follower"}) {
+        assertThat(load.get(none).asLong()).as(none).isZero();
+      }
     }
   }
 }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
     "                after --warmup s and measured --seconds more: write unavailability, stream pause, and every",
     "                acknowledged write in the stream once",
     "  stream        on a running cluster (--connect): write acknowledged -> event on a follower's stream and on the",
-    "                leader's, at --rate writes/s and at saturation (--writers closed-loop writers); time to open a stream",
+    "                leader's, at --rate writes/s and at saturation (--writers closed-loop writers); time to open a stream;",
+    "                --compare etcd then the same at --rate on etcd's watches, on a follower and on the leader",
     "  resume        on a running cluster: time to resume from tokens 1, 1,000 and --resume-back entries back",
     "  fanout        on a running cluster: event delivery with each --fanout count of streams open on one follower",
     "  streams       stream, resume and fanout one after another",
@@ -139,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
   int jitWarmup;
 
   @Option(names = "--compare", split = ",", description = "baseline, etcd or both: alternate each write measurement with the same on"
-      + " these, and give the ratio per pair")
+      + " these, and give the ratio per pair (write); etcd: the fixed-rate ack-to-event on etcd's watches too (stream)")
   List<String> compare = List.of();
 
   @Option(names = "--etcd", defaultValue = "http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793",
@@ -210,11 +211,24 @@ public final class BenchCommand implements Callable<Integer> {
         || fanout.stream().anyMatch(n -> n < 1) || fanoutAwaitMs < 2 || fanoutAwaitMs > 10_000) {
       throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2, --fanout-await 2 to 10000)");
     }
+    if (!compare.isEmpty() && !(scenario.equals("stream") && compare.equals(List.of("etcd")))) {
+      throw new IllegalArgumentException("--compare goes with write, or with stream as 'etcd' (etcd's watches beside Sluice's streams);"
+          + " got --compare " + String.join(",", compare) + " with " + scenario);
+    }
+    EtcdWatchBench etcdWatches = compare.isEmpty() ? null : new EtcdWatchBench(etcd, rate, warmup, seconds, spec.commandLine().getOut());
+    if (etcdWatches != null) {
+      etcdWatches.checkReachable();
+    }
+    Map<String, Object> results;
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
       StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, opens, resumeBack, fanout, fanoutRate,
           fanoutSeconds, fanoutFilter, fanoutAwaitMs, fanoutVia);
-      write(new StreamBench(client, options, spec.commandLine().getOut()).run());
+      results = new java.util.LinkedHashMap<>(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
+    if (etcdWatches != null) {
+      results.putAll(etcdWatches.run());
+    }
+    write(results);
     return 0;
   }
 

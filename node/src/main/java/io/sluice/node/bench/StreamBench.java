@@ -159,7 +159,7 @@ final class StreamBench {
   }
 
   /** Sends {@code count} writes at {@code rate} per second, each from one of 64 threads: a slow acknowledgement holds up no other. */
-  private static void atFixedRate(int rate, int count, String option, Write write) throws InterruptedException {
+  static void atFixedRate(int rate, int count, String option, Write write) throws InterruptedException {
     ExecutorService senders = Executors.newFixedThreadPool(64);
     try {
       paced(rate, count, i -> senders.execute(() -> write.write(i)));
@@ -214,7 +214,7 @@ final class StreamBench {
     }
   }
 
-  private static Latency latencies(Map<Integer, Long> acks, Map<Integer, Long> arrivals, long measuredFrom) {
+  static Latency latencies(Map<Integer, Long> acks, Map<Integer, Long> arrivals, long measuredFrom) {
     Latency latency = new Latency();
     acks.forEach((id, ack) -> {
       Long arrival = arrivals.get(id);
@@ -340,7 +340,7 @@ final class StreamBench {
     results.put("fanout_" + streams, delivery.toMap());
   }
 
-  private interface Write {
+  interface Write {
     void write(int i);
   }
 
@@ -357,7 +357,7 @@ final class StreamBench {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
+  static void waitFor(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!done.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(50);
