@@ -76,6 +76,7 @@ class StreamBenchClusterTest {
       }
       JsonNode load = figures.get("etcd_load_fixed_rate");
       assertThat(load.get("acknowledged").asLong()).as("warm-up and measured puts").isEqualTo(100);
+      assertThat(load.get("writes_per_second").asDouble()).isPositive();
       for (String none : new String[] {"failed", "missing_on_leader", "missing_on_follower"}) {
         assertThat(load.get(none).asLong()).as(none).isZero();
       }

@@ -212,8 +212,7 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2, --fanout-await 2 to 10000)");
     }
     if (!compare.isEmpty() && !(scenario.equals("stream") && compare.equals(List.of("etcd")))) {
-      throw new IllegalArgumentException("--compare goes with write, or with stream as 'etcd' (etcd's watches beside Sluice's streams);"
-          + " got --compare " + String.join(",", compare) + " with " + scenario);
+      throw compareMisplaced();
     }
     EtcdWatchBench etcdWatches = compare.isEmpty() ? null : new EtcdWatchBench(etcd, rate, warmup, seconds, spec.commandLine().getOut());
     if (etcdWatches != null) {
@@ -225,11 +224,18 @@ public final class BenchCommand implements Callable<Integer> {
           fanoutSeconds, fanoutFilter, fanoutAwaitMs, fanoutVia);
       results = new java.util.LinkedHashMap<>(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
-    if (etcdWatches != null) {
-      results.putAll(etcdWatches.run());
-    }
     write(results);
+    if (etcdWatches != null) {
+      // Sluice's figures are already written: an etcd failure from here on loses only etcd's.
+      results.putAll(etcdWatches.run());
+      write(results);
+    }
     return 0;
+  }
+
+  private IllegalArgumentException compareMisplaced() {
+    return new IllegalArgumentException("--compare goes with write, or with stream as 'etcd' (etcd's watches beside Sluice's streams);"
+        + " got --compare " + String.join(",", compare) + " with " + scenario);
   }
 
   private int throughput() throws Exception {
@@ -251,7 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
           + " 1.5 MiB), got --value-bytes " + valueBytes);
     }
     if (!compare.isEmpty() && !scenario.equals("write")) {
-      throw new IllegalArgumentException("--compare goes with the write scenario, not " + scenario);
+      throw compareMisplaced();
     }
     if (compare.contains("baseline") && connect != null) {
       throw new IllegalArgumentException("--compare baseline runs both clusters in this JVM, side by side; leave out --connect");

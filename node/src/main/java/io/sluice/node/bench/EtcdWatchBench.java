@@ -4,8 +4,10 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,9 +15,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The etcd side of {@code bench stream --compare etcd}: the time from a put's acknowledgement to its
@@ -44,80 +50,146 @@ final class EtcdWatchBench {
   }
 
   Map<String, Object> run() throws Exception {
-    String leader = leaderEndpoint();
-    String follower = endpoints.stream().filter(e -> !e.equals(leader)).findFirst().orElseThrow(() ->
-        new IllegalArgumentException("--etcd names one member; the etcd comparison needs a follower as well"));
+    Members members = members();
+    String leader = members.leader();
+    String follower = members.followers().stream().findFirst().orElseThrow(() -> new IllegalStateException(
+        "no etcd follower answered among " + endpoints + "; the etcd comparison needs a follower as well as the leader"));
     say("etcd: leader %s, follower %s", leader, follower);
     Map<Integer, Long> acks = new ConcurrentHashMap<>();
-    Map<Integer, Long> onLeader = new ConcurrentHashMap<>();
-    Map<Integer, Long> onFollower = new ConcurrentHashMap<>();
+    Watching onLeader = new Watching("leader " + leader);
+    Watching onFollower = new Watching("follower " + follower);
     long measuredFrom;
+    long measuredTo;
     try (Client writer = connect(leader); Client leaderWatches = connect(leader); Client followerWatches = connect(follower);
-         Watch.Watcher leaderWatch = watch(leaderWatches, onLeader);
-         Watch.Watcher followerWatch = watch(followerWatches, onFollower)) {
+         Watch.Watcher leaderWatch = onLeader.start(leaderWatches);
+         Watch.Watcher followerWatch = onFollower.start(followerWatches)) {
+      onLeader.awaitCreated();
+      onFollower.awaitCreated();
       KV kv = writer.getKVClient();
-      say("etcd ack-to-event at fixed rate: %,d puts/s for %d s (the first %d s are warm-up)...", rate, warmupSeconds + seconds, warmupSeconds);
-      AtomicInteger ids = new AtomicInteger();
-      StreamBench.atFixedRate(rate, rate * warmupSeconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
-      measuredFrom = System.nanoTime();
-      StreamBench.atFixedRate(rate, rate * seconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
-      StreamBench.waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
-      kv.delete(key(""), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      try {
+        say("etcd ack-to-event at fixed rate: %,d puts/s for %d s (the first %d s are warm-up)...", rate, warmupSeconds + seconds, warmupSeconds);
+        AtomicInteger ids = new AtomicInteger();
+        StreamBench.atFixedRate(rate, rate * warmupSeconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
+        measuredFrom = System.nanoTime();
+        StreamBench.atFixedRate(rate, rate * seconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
+        measuredTo = System.nanoTime();
+        StreamBench.waitFor(() -> onLeader.sawAll(acks.keySet()) && onFollower.sawAll(acks.keySet()), 30);
+        onLeader.failIfBroken();
+        onFollower.failIfBroken();
+      } finally {
+        kv.delete(key(""), DeleteOption.builder().isPrefix(true).build()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      }
     }
-    Latency leaderLatency = StreamBench.latencies(acks, onLeader, measuredFrom);
-    Latency followerLatency = StreamBench.latencies(acks, onFollower, measuredFrom);
-    long missingOnLeader = acks.keySet().stream().filter(id -> !onLeader.containsKey(id)).count();
-    long missingOnFollower = acks.keySet().stream().filter(id -> !onFollower.containsKey(id)).count();
+    Latency leaderLatency = StreamBench.latencies(acks, onLeader.arrivals, measuredFrom);
+    Latency followerLatency = StreamBench.latencies(acks, onFollower.arrivals, measuredFrom);
+    long missingOnLeader = acks.keySet().stream().filter(id -> !onLeader.arrivals.containsKey(id)).count();
+    long missingOnFollower = acks.keySet().stream().filter(id -> !onFollower.arrivals.containsKey(id)).count();
+    double reached = acks.values().stream().filter(ack -> ack >= measuredFrom).count() / ((measuredTo - measuredFrom) / 1e9);
     say("  etcd leader watch   %s", leaderLatency.summary());
     say("  etcd follower watch %s", followerLatency.summary());
-    say("  %d puts acknowledged, %d failed; events missing: %d on the leader, %d on the follower", acks.size(), failedPuts.get(),
-        missingOnLeader, missingOnFollower);
+    say("  %,.0f puts/s reached; %d puts acknowledged, %d failed; events missing: %d on the leader, %d on the follower", reached, acks.size(),
+        failedPuts.get(), missingOnLeader, missingOnFollower);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("etcd_ack_to_event_leader_fixed_rate", leaderLatency.toMap());
     results.put("etcd_ack_to_event_follower_fixed_rate", followerLatency.toMap());
-    results.put("etcd_load_fixed_rate", Map.of("acknowledged", acks.size(), "failed", failedPuts.get(), "missing_on_leader",
-        missingOnLeader, "missing_on_follower", missingOnFollower));
+    results.put("etcd_load_fixed_rate", Map.of("writes_per_second", reached, "acknowledged", acks.size(), "failed", failedPuts.get(),
+        "missing_on_leader", missingOnLeader, "missing_on_follower", missingOnFollower));
     return results;
   }
 
   /** Fails, saying why, unless etcd is up with a leader: before Sluice's part is measured, not after. */
   void checkReachable() throws Exception {
-    leaderEndpoint();
+    members();
   }
 
-  /** The endpoint of the first member that is its own leader. */
-  private String leaderEndpoint() throws Exception {
+  /** The leader and the followers that answered. */
+  private record Members(String leader, List<String> followers) {}
+
+  private Members members() throws Exception {
+    String leader = null;
+    List<String> followers = new ArrayList<>();
     List<String> unreachable = new ArrayList<>();
     for (String endpoint : endpoints) {
       try (Client client = connect(endpoint)) {
         var status = client.getMaintenanceClient().statusMember(endpoint).get(10, TimeUnit.SECONDS);
         if (status.getLeader() == status.getHeader().getMemberId()) {
-          return endpoint;
+          leader = endpoint;
+        } else {
+          followers.add(endpoint);
         }
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        unreachable.add(endpoint + " (" + e.getCause() + ")");
+      } catch (ExecutionException | TimeoutException e) {
+        unreachable.add(endpoint + " (" + (e instanceof ExecutionException ? e.getCause() : "no answer in 10 s") + ")");
       }
     }
-    throw new IllegalStateException("no etcd member at " + endpoints + " is the leader" + (unreachable.isEmpty() ? ""
-        : "; unreachable: " + unreachable) + " (is it up? deploy/etcd/etcd-cluster.sh up)");
+    if (leader == null) {
+      throw new IllegalStateException("no etcd member at " + endpoints + " is the leader" + (unreachable.isEmpty() ? ""
+          : "; unreachable: " + unreachable) + " (is it up? deploy/etcd/etcd-cluster.sh up)");
+    }
+    return new Members(leader, followers);
   }
 
   private static Client connect(String endpoint) {
     return Client.builder().endpoints(endpoint).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
-  private Watch.Watcher watch(Client client, Map<Integer, Long> arrivals) {
-    WatchOption prefixed = WatchOption.builder().isPrefix(true).build();
-    return client.getWatchClient().watch(key(""), prefixed, response -> {
-      long now = System.nanoTime();
-      for (WatchEvent event : response.getEvents()) {
-        if (event.getEventType() != WatchEvent.EventType.PUT) {
-          continue;
-        }
-        String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
-        arrivals.put(Integer.parseInt(key.substring(prefix.length())), now);
+  /** One watch on the run's keys: when each put's event arrived, and the first failure, if the watch broke. */
+  private final class Watching implements Watch.Listener {
+    final Map<Integer, Long> arrivals = new ConcurrentHashMap<>();
+    private final String name;
+    private final CompletableFuture<Void> created = new CompletableFuture<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    Watching(String name) {
+      this.name = name;
+    }
+
+    /** Starts the watch; etcd confirms it later ({@link #awaitCreated}), and only puts after that are sure to be seen. */
+    Watch.Watcher start(Client client) {
+      return client.getWatchClient().watch(key(""), WatchOption.builder().isPrefix(true).withCreateNotify(true).build(), this);
+    }
+
+    void awaitCreated() throws Exception {
+      try {
+        created.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("etcd did not confirm the watch on the " + name + " in " + TIMEOUT_SECONDS + " s", e);
       }
-    });
+    }
+
+    boolean sawAll(java.util.Set<Integer> ids) {
+      return failure.get() != null || arrivals.keySet().containsAll(ids);
+    }
+
+    void failIfBroken() {
+      if (failure.get() != null) {
+        throw new IllegalStateException("the etcd watch on the " + name + " failed: " + failure.get(), failure.get());
+      }
+    }
+
+    @Override
+    public void onNext(WatchResponse response) {
+      long now = System.nanoTime();
+      if (response.isCreatedNotify()) {
+        created.complete(null);
+      }
+      for (WatchEvent event : response.getEvents()) {
+        if (event.getEventType() == WatchEvent.EventType.PUT) {
+          String key = event.getKeyValue().getKey().toString(StandardCharsets.UTF_8);
+          arrivals.put(Integer.parseInt(key.substring(prefix.length())), now);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      failure.compareAndSet(null, error);
+      created.completeExceptionally(error);
+    }
+
+    @Override
+    public void onCompleted() {
+      onError(new IllegalStateException("etcd ended the watch"));
+    }
   }
 
   private void put(KV kv, int id, Map<Integer, Long> acks) {

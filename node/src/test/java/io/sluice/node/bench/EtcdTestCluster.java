@@ -30,7 +30,11 @@ public final class EtcdTestCluster implements AutoCloseable {
     try {
       cluster.run("up");
     } catch (Exception | AssertionError e) {
-      cluster.close();
+      try {
+        cluster.close();
+      } catch (Exception | AssertionError closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
     return cluster;

@@ -95,7 +95,7 @@ class BenchCommandTest {
   void badThroughputOptionsAreExitCode2() {
     assertThat(run(2, "bench", "write", "--inflight", "0")[1]).contains("each --inflight must be positive");
     assertThat(run(2, "bench", "write", "--compare", "baseline,zookeeper")[1]).contains("--compare takes 'baseline', 'etcd' or both, got 'zookeeper'");
-    assertThat(run(2, "bench", "read", "--compare", "baseline")[1]).contains("--compare goes with the write scenario, not read");
+    assertThat(run(2, "bench", "read", "--compare", "baseline")[1]).contains("--compare goes with write", "got --compare baseline with read");
     assertThat(run(2, "bench", "stream", "--connect", "sluice://127.0.0.1:1", "--compare", "baseline")[1])
         .contains("--compare goes with write, or with stream as 'etcd'", "got --compare baseline with stream");
     assertThat(run(2, "bench", "fanout", "--connect", "sluice://127.0.0.1:1", "--compare", "etcd")[1]).contains("got --compare etcd with fanout");
