@@ -69,22 +69,22 @@ final class EtcdWatchBench {
       try {
         say("etcd ack-to-event at fixed rate: %,d puts/s for %d s (the first %d s are warm-up)...", rate, warmupSeconds + seconds, warmupSeconds);
         AtomicInteger ids = new AtomicInteger();
-        StreamBench.atFixedRate(rate, rate * warmupSeconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
+        AckToEvent.atFixedRate(rate, rate * warmupSeconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
         measuredFrom = System.nanoTime();
-        StreamBench.atFixedRate(rate, rate * seconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
+        AckToEvent.atFixedRate(rate, rate * seconds, "--rate", ignored -> put(kv, ids.getAndIncrement(), acks));
         measuredTo = System.nanoTime();
-        StreamBench.waitFor(() -> onLeader.sawAll(acks.keySet()) && onFollower.sawAll(acks.keySet()), 30);
+        AckToEvent.waitFor(() -> onLeader.sawAll(acks.keySet()) && onFollower.sawAll(acks.keySet()), 30);
         onLeader.failIfBroken();
         onFollower.failIfBroken();
       } finally {
         kv.delete(key(""), DeleteOption.builder().isPrefix(true).build()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       }
     }
-    Latency leaderLatency = StreamBench.latencies(acks, onLeader.arrivals, measuredFrom);
-    Latency followerLatency = StreamBench.latencies(acks, onFollower.arrivals, measuredFrom);
-    long missingOnLeader = acks.keySet().stream().filter(id -> !onLeader.arrivals.containsKey(id)).count();
-    long missingOnFollower = acks.keySet().stream().filter(id -> !onFollower.arrivals.containsKey(id)).count();
-    double reached = acks.values().stream().filter(ack -> ack >= measuredFrom).count() / ((measuredTo - measuredFrom) / 1e9);
+    Latency leaderLatency = AckToEvent.latencies(acks, onLeader.arrivals, measuredFrom);
+    Latency followerLatency = AckToEvent.latencies(acks, onFollower.arrivals, measuredFrom);
+    long missingOnLeader = AckToEvent.missing(acks, onLeader.arrivals);
+    long missingOnFollower = AckToEvent.missing(acks, onFollower.arrivals);
+    double reached = AckToEvent.perSecond(acks, measuredFrom, measuredTo);
     say("  etcd leader watch   %s", leaderLatency.summary());
     say("  etcd follower watch %s", followerLatency.summary());
     say("  %,.0f puts/s reached; %d puts acknowledged, %d failed; events missing: %d on the leader, %d on the follower", reached, acks.size(),

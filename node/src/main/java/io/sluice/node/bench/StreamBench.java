@@ -21,7 +21,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -118,7 +117,7 @@ final class StreamBench {
         measuredFrom = System.nanoTime();
         load.run(c, ids, acks, options.seconds());
         measuredTo = System.nanoTime();
-        waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
+        AckToEvent.waitFor(() -> onLeader.keySet().containsAll(acks.keySet()) && onFollower.keySet().containsAll(acks.keySet()), 30);
         stop.set(true);
         // A reader that failed fails the bench here.
         for (Future<?> reader : reading) {
@@ -131,12 +130,11 @@ final class StreamBench {
         readers.awaitTermination(30, TimeUnit.SECONDS);
       }
     }
-    Latency leaderLatency = latencies(acks, onLeader, measuredFrom);
-    Latency followerLatency = latencies(acks, onFollower, measuredFrom);
-    long measured = acks.values().stream().filter(ack -> ack >= measuredFrom).count();
-    long missingOnLeader = acks.keySet().stream().filter(id -> !onLeader.containsKey(id)).count();
-    long missingOnFollower = acks.keySet().stream().filter(id -> !onFollower.containsKey(id)).count();
-    double reached = measured / ((measuredTo - measuredFrom) / 1e9);
+    Latency leaderLatency = AckToEvent.latencies(acks, onLeader, measuredFrom);
+    Latency followerLatency = AckToEvent.latencies(acks, onFollower, measuredFrom);
+    long missingOnLeader = AckToEvent.missing(acks, onLeader);
+    long missingOnFollower = AckToEvent.missing(acks, onFollower);
+    double reached = AckToEvent.perSecond(acks, measuredFrom, measuredTo);
     say("  leader stream   %s", leaderLatency.summary());
     say("  follower stream %s", followerLatency.summary());
     say("  follower p99 - leader p99 = %.2f ms; %,.0f writes/s reached; %d writes acknowledged, %d failed; events missing: %d on the"
@@ -155,22 +153,7 @@ final class StreamBench {
    * queued a minute after the last was due mean the cluster cannot take the rate: the run stops.
    */
   private void writeAtFixedRate(SluiceCollection c, AtomicInteger ids, Map<Integer, Long> acks, int seconds) throws Exception {
-    atFixedRate(options.rate(), options.rate() * seconds, "--rate", ignored -> insert(c, ids.getAndIncrement(), new Document(), acks));
-  }
-
-  /** Sends {@code count} writes at {@code rate} per second, each from one of 64 threads: a slow acknowledgement holds up no other. */
-  static void atFixedRate(int rate, int count, String option, Write write) throws InterruptedException {
-    ExecutorService senders = Executors.newFixedThreadPool(64);
-    try {
-      paced(rate, count, i -> senders.execute(() -> write.write(i)));
-    } finally {
-      senders.shutdown();
-      if (!senders.awaitTermination(1, TimeUnit.MINUTES)) {
-        senders.shutdownNow();
-        throw new IllegalStateException("writes at " + rate + "/s were still queued a minute after the last was due: the"
-            + " cluster takes fewer; give a lower " + option);
-      }
-    }
+    AckToEvent.atFixedRate(options.rate(), options.rate() * seconds, "--rate", ignored -> insert(c, ids.getAndIncrement(), new Document(), acks));
   }
 
   /** Closed loop: {@code writers} threads each send their next write as soon as the previous one is acknowledged. */
@@ -212,17 +195,6 @@ final class StreamBench {
         arrivals.put(event.getDocumentKey().getInt32("_id").getValue(), System.nanoTime());
       }
     }
-  }
-
-  static Latency latencies(Map<Integer, Long> acks, Map<Integer, Long> arrivals, long measuredFrom) {
-    Latency latency = new Latency();
-    acks.forEach((id, ack) -> {
-      Long arrival = arrivals.get(id);
-      if (ack >= measuredFrom && arrival != null) {
-        latency.recordNanos(arrival - ack);
-      }
-    });
-    return latency;
   }
 
   private void openTime() {
@@ -269,7 +241,7 @@ final class StreamBench {
     inLogOrder.sort(Comparator.comparing(WriteResult::position));
     // Measure the seek, not the follower catching up with the burst of writes.
     long last = inLogOrder.get(inLogOrder.size() - 1).position().index();
-    waitFor(() -> client.describeNodes().stream().filter(n -> n.address().equals(follower)).allMatch(n -> n.appliedIndex() >= last), 60);
+    AckToEvent.waitFor(() -> client.describeNodes().stream().filter(n -> n.address().equals(follower)).allMatch(n -> n.appliedIndex() >= last), 60);
     Map<String, Object> resume = new LinkedHashMap<>();
     for (int back : List.of(1, 1000, options.resumeBack() - 1)) {
       if (back >= inLogOrder.size()) {
@@ -317,12 +289,12 @@ final class StreamBench {
       say("fan-out: %d streams open on the follower in %.1f s; %d writes at %d/s, the first %d s unmeasured...", streams,
           (System.nanoTime() - start) / 1e9, warmups + options.fanoutRate() * options.fanoutSeconds(), options.fanoutRate(),
           options.warmupSeconds());
-      atFixedRate(options.fanoutRate(), warmups + options.fanoutRate() * options.fanoutSeconds(), "--fanout-rate",
+      AckToEvent.atFixedRate(options.fanoutRate(), warmups + options.fanoutRate() * options.fanoutSeconds(), "--fanout-rate",
           i -> insert(c, i, new Document("owner", i % streams), acks));
       // Only the measured writes count: a stream may open during the warm-up, and the client's do.
       long measured = acks.keySet().stream().filter(i -> i >= warmups).count();
       long expected = byOwner ? measured : streams * measured;
-      waitFor(() -> open.arrivals().stream().filter(arrival -> arrival[0] >= warmups).count() >= expected, 30);
+      AckToEvent.waitFor(() -> open.arrivals().stream().filter(arrival -> arrival[0] >= warmups).count() >= expected, 30);
       long seen = 0;
       for (long[] arrival : open.arrivals()) {
         Long ack = acks.get((int) arrival[0]);
@@ -338,30 +310,6 @@ final class StreamBench {
       }
     }
     results.put("fanout_" + streams, delivery.toMap());
-  }
-
-  interface Write {
-    void write(int i);
-  }
-
-  private static void paced(int perSecond, int count, Write write) {
-    long period = TimeUnit.SECONDS.toNanos(1) / perSecond;
-    long next = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      long wait = next - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      write.write(i);
-      next += period;
-    }
-  }
-
-  static void waitFor(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
   }
 
   private void say(String format, Object... args) {
