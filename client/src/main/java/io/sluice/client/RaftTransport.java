@@ -37,9 +37,13 @@ import org.bson.BsonDocument;
  * Sends command documents to the cluster through one Ratis client and turns replies and failures into
  * documents and {@link SluiceException}s.
  *
- * <p>Every call is bounded by the connection's timeout, retries included. A write is retried with the
- * same Ratis client id and call id, so a node that already applied it answers from its retry cache
- * instead of applying it again; the servers keep that cache longer than this timeout.
+ * <p>Each Ratis call is bounded by the connection's timeout, Ratis' own retries included; those retries
+ * keep the call's client id and call id, so a node that already applied the write answers from its
+ * retry cache (kept longer than this timeout) instead of applying it again. A write that a leader
+ * handing over leadership refused is sent again as a new Ratis call; its session fields ({@code lsid},
+ * {@code txnNumber}) name it as the same write, so it is still applied at most once. Such a resend
+ * starts only before the timeout has passed, but gets a whole timeout of its own: a write that is
+ * refused that way can take up to about twice the timeout before it fails.
  */
 final class RaftTransport implements AutoCloseable {
   private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -81,7 +85,7 @@ final class RaftTransport implements AutoCloseable {
    * Sends a write through the leader; the reply's position is remembered for follower reads. The
    * command gets the fields of a session of this client's ({@code lsid}, and a new {@code txnNumber}),
    * as a MongoDB driver's retryable write does: a leader that is handing over leadership refuses the
-   * write, and it is sent again, as the same call, to the next leader, until the timeout.
+   * write, and it is sent again, as the same write (a new Ratis call), to the next leader, until the timeout.
    */
   BsonDocument write(BsonDocument command) {
     SessionPool.Session session = sessions.take();
