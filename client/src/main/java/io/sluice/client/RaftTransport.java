@@ -9,6 +9,7 @@ import io.sluice.protocol.SluiceException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -46,7 +47,7 @@ import org.bson.BsonDocument;
  * refused that way can take up to about twice the timeout before it fails.
  */
 final class RaftTransport implements AutoCloseable {
-  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+  private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
 
   private final RaftClient raft;
   private final List<RaftPeer> peers;
@@ -66,17 +67,17 @@ final class RaftTransport implements AutoCloseable {
     this.connection = connection;
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
-    TimeDuration deadline = TimeDuration.valueOf(connection.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    TimeDuration deadline = TimeDuration.valueOf(connection.timeout().toMillis(), TimeUnit.MILLISECONDS);
     RequestTypeDependentRetryPolicy.Builder retry = RequestTypeDependentRetryPolicy.newBuilder();
     for (TypeCase type : List.of(TypeCase.WRITE, TypeCase.READ)) {
       retry.setRetryPolicy(type, RetryPolicies.retryForeverWithSleep(RETRY_SLEEP)).setTimeout(type, deadline);
     }
     // A follower read goes to one chosen node: give up on it sooner, so that another node can answer.
     retry.setRetryPolicy(TypeCase.STALEREAD, RetryPolicies.retryForeverWithSleep(RETRY_SLEEP))
-        .setTimeout(TypeCase.STALEREAD, TimeDuration.valueOf(Math.min(deadline.toLong(java.util.concurrent.TimeUnit.MILLISECONDS), 3000),
-            java.util.concurrent.TimeUnit.MILLISECONDS));
+        .setTimeout(TypeCase.STALEREAD, TimeDuration.valueOf(Math.min(deadline.toLong(TimeUnit.MILLISECONDS), 3000),
+            TimeUnit.MILLISECONDS));
     RaftProperties properties = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, java.util.concurrent.TimeUnit.SECONDS));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2L * Limits.MAX_COMMAND_BYTES));
     this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(retry.build()).build();
   }
@@ -183,16 +184,16 @@ final class RaftTransport implements AutoCloseable {
   }
 
   /** The address of the node this client takes for the leader: where its next write goes first. */
-  java.util.Optional<String> leaderAddress() {
-    return java.util.Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);
+  Optional<String> leaderAddress() {
+    return Optional.ofNullable(raft.getLeaderId()).map(this::addressOf);
   }
 
   /**
    * The node that answered this client's last write or linearizable read, if it made one: the leader
    * then. (Ratis' own guess is never empty: before any reply it names a peer by priority or order.)
    */
-  java.util.Optional<RaftPeerId> lastLeader() {
-    return java.util.Optional.ofNullable(lastLeader.get());
+  Optional<RaftPeerId> lastLeader() {
+    return Optional.ofNullable(lastLeader.get());
   }
 
   /** Notes the node that answered a write or linearizable read as the leader (see {@link #lastLeader}). */
@@ -202,8 +203,8 @@ final class RaftTransport implements AutoCloseable {
   }
 
   /** The node that answered this client's last successful call, if there was one. */
-  java.util.Optional<String> lastAnsweredBy() {
-    return java.util.Optional.ofNullable(lastAnsweredBy.get()).map(this::addressOf);
+  Optional<String> lastAnsweredBy() {
+    return Optional.ofNullable(lastAnsweredBy.get()).map(this::addressOf);
   }
 
   private String addressOf(RaftPeerId id) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The parts of an ack-to-event measurement that Sluice's streams ({@link StreamBench}) and etcd's
@@ -48,7 +49,7 @@ final class AckToEvent {
   }
 
   /** Polls {@code done} until it holds or {@code seconds} have passed (the caller counts what did not arrive). */
-  static void waitFor(java.util.function.BooleanSupplier done, int seconds) throws InterruptedException {
+  static void waitFor(BooleanSupplier done, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!done.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(50);

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -156,7 +157,7 @@ final class EtcdWatchBench {
       }
     }
 
-    boolean sawAll(java.util.Set<Integer> ids) {
+    boolean sawAll(Set<Integer> ids) {
       return failure.get() != null || arrivals.keySet().containsAll(ids);
     }
 
