@@ -136,7 +136,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--keys", defaultValue = "10000", description = "documents loaded first, which updates and reads pick from (default ${DEFAULT-VALUE})")
   int keys;
 
-  @Option(names = "--jit-warmup", defaultValue = "60", description = "seconds of load on each cluster before any measurement, for the JIT (write, read, baseline; default ${DEFAULT-VALUE})")
+  @Option(names = "--jit-warmup", defaultValue = "60", description = "seconds of load on each cluster before any measurement, for the JIT (write, read, baseline;"
+      + " stream: closed-loop writes with both streams reading; default ${DEFAULT-VALUE})")
   int jitWarmup;
 
   @Option(names = "--compare", split = ",", description = "baseline, etcd or both: alternate each write measurement with the same on"
@@ -207,9 +208,10 @@ public final class BenchCommand implements Callable<Integer> {
     if (connect == null) {
       throw new IllegalArgumentException("bench " + scenario + " needs --connect (./sluice adds the local cluster's)");
     }
-    if (rate < 1 || writers < 1 || seconds < 1 || warmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
+    if (rate < 1 || writers < 1 || seconds < 1 || warmup < 0 || jitWarmup < 0 || opens < 1 || resumeBack < 2 || fanoutRate < 1 || fanoutSeconds < 1
         || fanout.stream().anyMatch(n -> n < 1) || fanoutAwaitMs < 2 || fanoutAwaitMs > 10_000) {
-      throw new IllegalArgumentException("rates, counts and durations must be positive (--resume-back at least 2, --fanout-await 2 to 10000)");
+      throw new IllegalArgumentException("rates, counts and durations must be positive (--warmup and --jit-warmup 0 or more, --resume-back at least 2,"
+          + " --fanout-await 2 to 10000)");
     }
     if (!compare.isEmpty() && !(scenario.equals("stream") && compare.equals(List.of("etcd")))) {
       throw compareMisplaced();
@@ -220,7 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Map<String, Object> results;
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
-      StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, opens, resumeBack, fanout, fanoutRate,
+      StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, jitWarmup, opens, resumeBack, fanout, fanoutRate,
           fanoutSeconds, fanoutFilter, fanoutAwaitMs, fanoutVia);
       results = new java.util.LinkedHashMap<>(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }

@@ -105,6 +105,7 @@ class BenchCommandTest {
     assertThat(run(2, "bench", "failover", "--writers", "0")[1]).contains("--writers, --warmup, --seconds and --runs must be positive");
     assertThat(run(2, "bench", "pins", "--pin-streams", "0")[1]).contains("--pin-streams, --pin-writes and --runs must be positive");
     assertThat(run(2, "bench", "fanout", "--connect", "sluice://127.0.0.1:1", "--fanout-await", "20000")[1]).contains("--fanout-await 2 to 10000");
+    assertThat(run(2, "bench", "stream", "--connect", "sluice://127.0.0.1:1", "--jit-warmup", "-1")[1]).contains("--jit-warmup 0 or more");
     assertThat(run(2, "bench", "fanout", "--connect", "sluice://127.0.0.1:1", "--fanout-filter", "some")[1]).contains("some");
     assertThat(run(2, "bench", "resume-depth", "--chart", "x.html")[1]).contains("--chart goes with write, read, baseline, failover and durability");
   }
