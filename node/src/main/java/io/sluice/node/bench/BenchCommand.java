@@ -4,11 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sluice.client.SluiceClient;
 import java.io.File;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -176,7 +186,7 @@ public final class BenchCommand implements Callable<Integer> {
             : new ResumeDepthBench(entries, dir, spec.commandLine().getOut()).run());
       } finally {
         try (var files = java.nio.file.Files.walk(dir)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+          files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
       }
       return 0;
@@ -224,7 +234,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (SluiceClient client = SluiceClient.connect(connect + (connect.contains("?") ? "&" : "/?") + "timeoutMS=30000")) {
       StreamBench.Options options = new StreamBench.Options(parts, rate, writers, seconds, warmup, jitWarmup, opens, resumeBack, fanout, fanoutRate,
           fanoutSeconds, fanoutFilter, fanoutAwaitMs, fanoutVia);
-      results = new java.util.LinkedHashMap<>(new StreamBench(client, options, spec.commandLine().getOut()).run());
+      results = new LinkedHashMap<>(new StreamBench(client, options, spec.commandLine().getOut()).run());
     }
     write(results);
     if (etcdWatches != null) {
@@ -267,8 +277,8 @@ public final class BenchCommand implements Callable<Integer> {
     if (scenario.equals("baseline") && connect != null) {
       throw new IllegalArgumentException("the baseline runs in this JVM; leave out --connect");
     }
-    ThroughputBench.Scenario which = ThroughputBench.Scenario.valueOf(scenario.toUpperCase(java.util.Locale.ROOT));
-    write(new ThroughputBench(new ThroughputBench.Options(which, List.copyOf(new java.util.LinkedHashSet<>(compare)), etcd, connect, nodes, clients, List.copyOf(inflight), valueBytes,
+    ThroughputBench.Scenario which = ThroughputBench.Scenario.valueOf(scenario.toUpperCase(Locale.ROOT));
+    write(new ThroughputBench(new ThroughputBench.Options(which, List.copyOf(new LinkedHashSet<>(compare)), etcd, connect, nodes, clients, List.copyOf(inflight), valueBytes,
         keys, jitWarmup, warmup, seconds, runs), spec.commandLine().getOut()).run());
     return 0;
   }
@@ -281,15 +291,15 @@ public final class BenchCommand implements Callable<Integer> {
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
     }
-    org.openjdk.jmh.runner.options.ChainedOptionsBuilder options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+    ChainedOptionsBuilder options = new OptionsBuilder()
         .include(EngineBenchmark.class.getName()).forks(runs).jvmArgsAppend("-Xmx3g")
-        .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
-        .warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
-        .measurementIterations(5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2));
+        .addProfiler(GCProfiler.class)
+        .warmupIterations(3).warmupTime(TimeValue.seconds(2))
+        .measurementIterations(5).measurementTime(TimeValue.seconds(2));
     if (json != null) {
-      options.resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON).result(json.getPath());
+      options.resultFormat(ResultFormatType.JSON).result(json.getPath());
     }
-    new org.openjdk.jmh.runner.Runner(options.build()).run();
+    new Runner(options.build()).run();
     return 0;
   }
 

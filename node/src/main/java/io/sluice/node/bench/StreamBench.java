@@ -9,6 +9,7 @@ import io.sluice.client.WriteResult;
 import io.sluice.protocol.ResumeToken;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -228,7 +229,7 @@ final class StreamBench {
   private void resumeTime() throws Exception {
     SluiceCollection c = client.getDatabase(database).getCollection(prefix + "_resume");
     say("resume: writing %d entries...", options.resumeBack());
-    List<WriteResult> writes = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<WriteResult> writes = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger next = new AtomicInteger();
     ExecutorService writers = Executors.newFixedThreadPool(16);
     for (int t = 0; t < 16; t++) {
