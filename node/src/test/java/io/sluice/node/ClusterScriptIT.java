@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterScriptIT {
   private static final Path ROOT = Path.of(System.getProperty("sluice.root", "..")).toAbsolutePath().normalize();
+  /** Node N's admin port is its Raft port plus this. */
+  private static final int ADMIN_OFFSET = 10;
   private static final Pattern LEADER_ROW = Pattern.compile("(?m)^(\\d)\\s+\\S+\\s+\\S+\\s+LEADER\\b");
 
   /** Kept when a test fails: the nodes' logs are in nodeN/node.log. */
@@ -44,7 +46,7 @@ class ClusterScriptIT {
   @BeforeEach
   void choosePorts() {
     raftBase = freeBase();
-    adminBase = freeBase();
+    adminBase = raftBase + ADMIN_OFFSET;
   }
 
   @AfterEach
@@ -191,11 +193,14 @@ class ClusterScriptIT {
     return builder.start();
   }
 
-  /** A base port whose next four ports are free now (nodes 1-3 and an added node 4). */
+  /**
+   * A base port whose next four Raft ports and four admin ports are free now (nodes 1-3 and an added
+   * node 4). Below Linux's ephemeral range (32768 up), so no outgoing connection can take one first.
+   */
   private static int freeBase() {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20000, 60000);
-      if (free(base + 1) && free(base + 2) && free(base + 3) && free(base + 4)) {
+      int base = ThreadLocalRandom.current().nextInt(20000, 32000);
+      if (java.util.stream.IntStream.rangeClosed(1, 4).allMatch(i -> free(base + i) && free(base + ADMIN_OFFSET + i))) {
         return base;
       }
     }

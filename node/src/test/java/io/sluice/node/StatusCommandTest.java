@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code sluice status}: every member as a table or as JSON, a node that does not answer shown as DOWN. */
+/** {@code sluice status}: every member as a table or as JSON, a node that does not answer shown as DOWN; {@code --wait}. */
 class StatusCommandTest {
   @TempDir
   Path dir;
@@ -49,6 +49,17 @@ class StatusCommandTest {
       CliRunner.Result bad = CliRunner.capture("status", "--admin", admin, "-w", "yaml");
       assertThat(bad.exitCode()).isEqualTo(2);
       assertThat(bad.err()).contains("Invalid value for option '--write-out'");
+
+      // `cluster up` waits so: for a leader and for every node, the down one named in the table it prints.
+      CliRunner.Result notAllUp = CliRunner.capture("status", "--admin", admin, "--wait", "1");
+      assertThat(notAllUp.exitCode()).isEqualTo(1);
+      assertThat(notAllUp.out()).contains("LEADER", "admin 127.0.0.1:1 does not answer");
+      CliRunner.Result allUp = CliRunner.capture("status", "--admin", String.join(",", admins.subList(0, 3)), "--wait", "60");
+      assertThat(allUp.exitCode()).as(allUp.err()).isZero();
+      assertThat(allUp.out()).contains("LEADER").doesNotContain("DOWN");
+      CliRunner.Result negative = CliRunner.capture("status", "--admin", admin, "--wait", "-1");
+      assertThat(negative.exitCode()).isEqualTo(2);
+      assertThat(negative.err()).contains("--wait takes 0 or more seconds, got -1");
     }
   }
 }

@@ -25,7 +25,8 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--numbers", split = ",", description = "the number to show for each node (default: 1, 2, ...)")
   List<Integer> numbers;
 
-  @Option(names = "--wait-for-leader", description = "wait up to this many seconds until one node is leader (0: don't wait)")
+  @Option(names = "--wait", paramLabel = "SECONDS",
+      description = "wait up to this many seconds until every node answers and one of them leads; exit 1 if not (0: don't wait)")
   int waitSeconds;
 
   /** The output format, as etcdctl's {@code -w}. */
@@ -42,10 +43,13 @@ final class StatusCommand implements Callable<Integer> {
     if (numbers != null && numbers.size() != adminAddresses.size()) {
       throw new IllegalArgumentException("--numbers has " + numbers.size() + " entries for " + adminAddresses.size() + " --admin addresses");
     }
+    if (waitSeconds < 0) {
+      throw new IllegalArgumentException("--wait takes 0 or more seconds, got " + waitSeconds);
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
     List<JsonNode> statuses = fetchAll(http);
-    while (waitSeconds > 0 && !hasLeader(statuses) && System.nanoTime() < deadline) {
+    while (waitSeconds > 0 && !upWithLeader(statuses) && System.nanoTime() < deadline) {
       Thread.sleep(200);
       statuses = fetchAll(http);
     }
@@ -54,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
     } else {
       printTable(statuses);
     }
-    return waitSeconds > 0 && !hasLeader(statuses) ? 1 : 0;
+    return waitSeconds > 0 && !upWithLeader(statuses) ? 1 : 0;
   }
 
   private int number(int i) {
@@ -115,7 +119,7 @@ final class StatusCommand implements Callable<Integer> {
     return result;
   }
 
-  private static boolean hasLeader(List<JsonNode> statuses) {
-    return statuses.stream().anyMatch(s -> s != null && "LEADER".equals(s.path("role").asText()));
+  private static boolean upWithLeader(List<JsonNode> statuses) {
+    return statuses.stream().allMatch(java.util.Objects::nonNull) && statuses.stream().anyMatch(s -> "LEADER".equals(s.path("role").asText()));
   }
 }
