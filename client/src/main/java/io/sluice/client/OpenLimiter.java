@@ -8,11 +8,10 @@ import java.util.function.Supplier;
 
 /**
  * Lets at most a few change-stream opens (aggregate commands: first opens and resumes) be under way at
- * once; the others wait here, without a thread, until one ends. A node takes in one connection's
- * requests one at a time, and an open costs it far more than a getMore (it checks the token against
- * the history and reads the first batch under the store's lock): thousands of opens at once, when
- * thousands of streams start or all resume after their node failed, queue the getMores behind them
- * until those time out, and the streams resume again. MongoDB's drivers bound opens the same way, by
+ * once; the others wait here, without a thread, until one ends. An open costs a node far more than a
+ * getMore (it checks the token against the history and reads the first batch under the store's lock):
+ * thousands of opens at once, when thousands of streams start or all resume after their node failed,
+ * take the node's time from the getMores until those time out, and the streams resume again. MongoDB's drivers bound opens the same way, by
  * their connection pool.
  *
  * <p>Waiting opens are started by whichever thread frees a place, in a loop, never by recursion: an

@@ -264,12 +264,17 @@ final class RaftTransport implements AutoCloseable {
   }
 
   static Message toMessage(BsonDocument command) {
+    return Message.valueOf(ByteString.copyFrom(commandBytes(command)));
+  }
+
+  /** The command's BSON; a command over the node's limit fails here, with its size, not as a lost connection. */
+  static byte[] commandBytes(BsonDocument command) {
     byte[] bytes = BsonBytes.encode(command);
     if (bytes.length > Limits.MAX_COMMAND_BYTES) {
       throw new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "the command is " + bytes.length
           + " bytes; the largest a node accepts is " + Limits.MAX_COMMAND_BYTES + " (documents up to 16 MiB)");
     }
-    return Message.valueOf(ByteString.copyFrom(bytes));
+    return bytes;
   }
 
   static BsonDocument fromMessage(Message message) {

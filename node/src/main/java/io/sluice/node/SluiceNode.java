@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -19,6 +21,7 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +63,7 @@ public final class SluiceNode implements AutoCloseable {
         .setGroup(initialGroup(entry))
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.of(config))
+        .setParameters(streamService())
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     this.admin = new AdminHttpServer(config.adminAddress(), this);
@@ -141,6 +145,14 @@ public final class SluiceNode implements AutoCloseable {
     LOG.info("node {} started: raft/clients on {}, admin on {}, data in {}", config.nodeId(), config.address(),
         config.adminAddress(), config.dataDir());
     return node;
+  }
+
+  /** Ratis' server parameters that add {@link StreamCommandService} to its gRPC server. */
+  private Parameters streamService() {
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, StreamCommandService.customizer(groupId, stateMachine,
+        () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false)));
+    return parameters;
   }
 
   private RaftGroup initialGroup(Entry entry) {

@@ -1,0 +1,69 @@
+package io.sluice.node;
+
+import io.sluice.client.StreamRpc;
+import io.sluice.statemachine.SluiceStateMachine;
+import java.util.function.BooleanSupplier;
+import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.ServerCall;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptors;
+import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
+import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
+
+/**
+ * Serves {@link StreamRpc} on the node's Raft port: each command is a read that the state machine
+ * answers from what this node has applied, as Ratis' stale reads were answered, without Ratis' client
+ * protocol (see {@link StreamRpc} for why). Added to Ratis' gRPC server through its services
+ * customizer. Like Ratis, it refuses calls while the node's Raft server is not running (starting,
+ * joining as a voter, stopping), and calls meant for another cluster; the client then resumes the
+ * stream on another node.
+ */
+final class StreamCommandService {
+  private StreamCommandService() {}
+
+  /** Adds the service to the gRPC server that carries Ratis' client protocol. */
+  static GrpcServices.Customizer customizer(RaftGroupId group, SluiceStateMachine stateMachine, BooleanSupplier running) {
+    ServerServiceDefinition service = ServerInterceptors.intercept(ServerServiceDefinition.builder(StreamRpc.SERVICE)
+        .addMethod(StreamRpc.COMMAND, ServerCalls.asyncUnaryCall((command, reply) -> answer(command, reply, stateMachine, running)))
+        .build(), sameGroup(group.getUuid().toString()));
+    return (builder, types) -> types.contains(GrpcServices.Type.CLIENT) ? builder.addService(service) : builder;
+  }
+
+  private static void answer(byte[] command, StreamObserver<byte[]> reply, SluiceStateMachine stateMachine, BooleanSupplier running) {
+    if (!running.getAsBoolean()) {
+      reply.onError(Status.UNAVAILABLE.withDescription("the node is not serving: its Raft server is not running").asRuntimeException());
+      return;
+    }
+    stateMachine.query(Message.valueOf(UnsafeByteOperations.unsafeWrap(command))).whenComplete((answer, failure) -> {
+      if (failure != null) {
+        reply.onError(Status.INTERNAL.withDescription("the node failed to answer: " + failure).asRuntimeException());
+      } else {
+        reply.onNext(answer.getContent().toByteArray());
+        reply.onCompleted();
+      }
+    });
+  }
+
+  /** Refuses a call whose {@link StreamRpc#GROUP} header names another Raft group (another cluster). */
+  private static ServerInterceptor sameGroup(String group) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+        String asked = headers.get(StreamRpc.GROUP);
+        if (group.equals(asked)) {
+          return next.startCall(call, headers);
+        }
+        call.close(Status.FAILED_PRECONDITION.withDescription("this node serves Raft group " + group + ", not " + asked
+            + ": is the connection string's cluster name this node's?"), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+    };
+  }
+}

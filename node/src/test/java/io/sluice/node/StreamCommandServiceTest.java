@@ -1,0 +1,81 @@
+package io.sluice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.sluice.client.StreamRpc;
+import io.sluice.protocol.BsonBytes;
+import io.sluice.protocol.ClusterNaming;
+import io.sluice.protocol.ErrorCode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's change-stream RPC, called directly: its own cluster's commands only, bad bytes answered, not while it cannot serve. */
+class StreamCommandServiceTest {
+  private static final long TIMEOUT_MS = 30_000;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aFollowerAnswersItsOwnClustersCommandsAndRefusesAnotherClusters() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int follower = cluster.aFollower();
+      String group = ClusterNaming.groupId(cluster.config(follower).cluster()).toString();
+      ManagedChannel channel = StreamRpc.channel(cluster.address(follower));
+      try {
+        BsonDocument opened = call(channel, group, BsonBytes.encode(openStream()));
+        assertThat(opened.getDocument("cursor").getInt64("id").getValue()).as(opened.toJson()).isNotZero();
+
+        Throwable refused = catchThrowableOfType(() -> call(channel, UUID.randomUUID().toString(), BsonBytes.encode(openStream())),
+            ExecutionException.class).getCause();
+        assertThat(Status.fromThrowable(refused).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(refused).hasMessageContaining("this node serves Raft group " + group);
+
+        BsonDocument notBson = call(channel, group, new byte[] {1, 2, 3});
+        assertThat(notBson.getInt32("code").getValue()).as(notBson.toJson()).isEqualTo(ErrorCode.INVALID_BSON.code());
+        // And the node still serves.
+        assertThat(call(channel, group, BsonBytes.encode(openStream())).getDocument("cursor").getInt64("id").getValue()).isNotZero();
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aVoterWaitingToBeAddedRefusesAsUnavailable() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int fresh = cluster.startJoiner(SluiceNode.Entry.JOIN_AS_VOTER);
+      String group = ClusterNaming.groupId(cluster.config(fresh).cluster()).toString();
+      ManagedChannel channel = StreamRpc.channel(cluster.address(fresh));
+      try {
+        Throwable refused = catchThrowableOfType(() -> call(channel, group, BsonBytes.encode(openStream())), ExecutionException.class).getCause();
+        assertThat(Status.fromThrowable(refused).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(refused).hasMessageContaining("its Raft server is not running");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static BsonDocument openStream() {
+    return new BsonDocument("aggregate", new BsonString("c")).append("$db", new BsonString("db"))
+        .append("pipeline", new BsonArray(List.of(new BsonDocument("$changeStream", new BsonDocument()))))
+        .append("cursor", new BsonDocument("batchSize", new BsonInt32(0)));
+  }
+
+  private static BsonDocument call(ManagedChannel channel, String group, byte[] command) throws Exception {
+    return BsonBytes.decode(StreamRpc.call(channel, group, command, TIMEOUT_MS).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+  }
+}
