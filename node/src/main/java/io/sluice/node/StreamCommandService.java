@@ -41,7 +41,13 @@ final class StreamCommandService {
       reply.onError(Status.UNAVAILABLE.withDescription("the node is not serving: its Raft server is not running").asRuntimeException());
       return;
     }
-    stateMachine.query(Message.valueOf(UnsafeByteOperations.unsafeWrap(command))).whenComplete((answer, failure) -> {
+    java.util.concurrent.CompletableFuture<Message> answered;
+    try {
+      answered = stateMachine.query(Message.valueOf(UnsafeByteOperations.unsafeWrap(command)));
+    } catch (RuntimeException e) {
+      answered = java.util.concurrent.CompletableFuture.failedFuture(e); // the call fails, named, rather than gRPC's UNKNOWN
+    }
+    answered.whenComplete((answer, failure) -> {
       if (failure != null) {
         reply.onError(Status.INTERNAL.withDescription("the node failed to answer: " + failure).asRuntimeException());
       } else {

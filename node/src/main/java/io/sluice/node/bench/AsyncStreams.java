@@ -115,10 +115,13 @@ final class AsyncStreams extends FanoutStreams {
     stopped = true;
     BsonArray ids = new BsonArray();
     cursors.forEach(id -> ids.add(new BsonInt64(id)));
-    if (!channels.isEmpty()) {
-      send(channels.get(0), new BsonDocument("killCursors", new BsonString(collection)).append("$db", new BsonString(database))
-          .append("cursors", ids)).get(30, TimeUnit.SECONDS);
+    try {
+      if (!channels.isEmpty()) {
+        send(channels.get(0), new BsonDocument("killCursors", new BsonString(collection)).append("$db", new BsonString(database))
+            .append("cursors", ids)).get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
     }
-    channels.forEach(ManagedChannel::shutdownNow);
   }
 }
