@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.Channel;
 import org.apache.ratis.thirdparty.io.grpc.ClientCall;
@@ -45,7 +46,15 @@ public final class StreamRpc {
   /** A reply holds at most a batch of events of up to 16 MiB each, as Ratis' own message limit for the client. */
   private static final int MAX_REPLY_BYTES = 2 * Limits.MAX_COMMAND_BYTES + 1024 * 1024;
 
+  /** How long a call may take: longer than a node's longest getMore await (10 s), with room for the reply. */
+  public static final long CALL_TIMEOUT_MS = 15_000;
+
   private StreamRpc() {}
+
+  /** The {@link #GROUP} header's value for a cluster's Raft group. */
+  public static String groupHeader(RaftGroupId group) {
+    return group.getUuid().toString();
+  }
 
   /** A channel to the node at {@code address} (host:port); it connects on first use, and again after a connection breaks. */
   public static ManagedChannel channel(String address) {

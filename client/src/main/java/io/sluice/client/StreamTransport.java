@@ -31,8 +31,6 @@ import org.bson.BsonDocument;
  * other, and a connection that breaks fails only the calls on it (the channel reconnects for the next).
  */
 final class StreamTransport implements AutoCloseable {
-  /** The server's longest getMore await (ChangeStreamService.MAX_AWAIT) plus room for the reply. */
-  private static final long REQUEST_TIMEOUT_MS = 15_000;
   /** Opens under way at once per node (see {@link OpenLimiter}). */
   private static final int OPENS_PER_NODE = 16;
 
@@ -52,7 +50,7 @@ final class StreamTransport implements AutoCloseable {
     RaftGroup group = connection.raftGroup();
     this.peers = List.copyOf(group.getPeers());
     this.timeout = connection.timeout();
-    this.group = group.getGroupId().getUuid().toString();
+    this.group = StreamRpc.groupHeader(group.getGroupId());
   }
 
   List<RaftPeerId> nodes() {
@@ -114,7 +112,7 @@ final class StreamTransport implements AutoCloseable {
     } catch (SluiceException closedAlready) {
       return CompletableFuture.failedFuture(closedAlready);
     }
-    return StreamRpc.call(channel, group, bytes, REQUEST_TIMEOUT_MS).handle((reply, failure) -> {
+    return StreamRpc.call(channel, group, bytes, StreamRpc.CALL_TIMEOUT_MS).handle((reply, failure) -> {
       if (failure != null) {
         Status status = Status.fromThrowable(failure);
         if (status.getCode() == Status.Code.UNAVAILABLE) {

@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import io.sluice.client.StreamRpc;
 import io.sluice.statemachine.SluiceStateMachine;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.Message;
@@ -32,7 +33,7 @@ final class StreamCommandService {
   static GrpcServices.Customizer customizer(RaftGroupId group, SluiceStateMachine stateMachine, BooleanSupplier running) {
     ServerServiceDefinition service = ServerInterceptors.intercept(ServerServiceDefinition.builder(StreamRpc.SERVICE)
         .addMethod(StreamRpc.COMMAND, ServerCalls.asyncUnaryCall((command, reply) -> answer(command, reply, stateMachine, running)))
-        .build(), sameGroup(group.getUuid().toString()));
+        .build(), sameGroup(StreamRpc.groupHeader(group)));
     return (builder, types) -> types.contains(GrpcServices.Type.CLIENT) ? builder.addService(service) : builder;
   }
 
@@ -41,11 +42,11 @@ final class StreamCommandService {
       reply.onError(Status.UNAVAILABLE.withDescription("the node is not serving: its Raft server is not running").asRuntimeException());
       return;
     }
-    java.util.concurrent.CompletableFuture<Message> answered;
+    CompletableFuture<Message> answered;
     try {
       answered = stateMachine.query(Message.valueOf(UnsafeByteOperations.unsafeWrap(command)));
     } catch (RuntimeException e) {
-      answered = java.util.concurrent.CompletableFuture.failedFuture(e); // the call fails, named, rather than gRPC's UNKNOWN
+      answered = CompletableFuture.failedFuture(e); // the call fails, named, rather than gRPC's UNKNOWN
     }
     answered.whenComplete((answer, failure) -> {
       if (failure != null) {

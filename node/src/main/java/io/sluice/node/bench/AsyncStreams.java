@@ -31,8 +31,6 @@ import org.bson.BsonValue;
  */
 final class AsyncStreams extends FanoutStreams {
   private static final int STREAMS_PER_CHANNEL = 2_500;
-  /** Longer than the node's longest getMore await (10 s). */
-  private static final long TIMEOUT_MS = 15_000;
 
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final String group;
@@ -51,7 +49,7 @@ final class AsyncStreams extends FanoutStreams {
    */
   AsyncStreams(ConnectionString connection, String nodeAddress, String database, String collection,
                IntFunction<List<BsonDocument>> stages, int awaitMs) {
-    this.group = connection.raftGroup().getGroupId().getUuid().toString();
+    this.group = StreamRpc.groupHeader(connection.raftGroup().getGroupId());
     this.nodeAddress = nodeAddress;
     this.database = database;
     this.collection = collection;
@@ -107,7 +105,7 @@ final class AsyncStreams extends FanoutStreams {
   }
 
   private CompletableFuture<BsonDocument> send(ManagedChannel channel, BsonDocument command) {
-    return StreamRpc.call(channel, group, BsonBytes.encode(command), TIMEOUT_MS).thenApply(BsonBytes::decode);
+    return StreamRpc.call(channel, group, BsonBytes.encode(command), StreamRpc.CALL_TIMEOUT_MS).thenApply(BsonBytes::decode);
   }
 
   @Override
