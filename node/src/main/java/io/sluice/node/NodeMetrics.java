@@ -45,6 +45,8 @@ final class NodeMetrics {
         n -> n.historyWindow().map(w -> (double) w[0]).orElse(Double.NaN));
     gauge("sluice.history.last.index", "the newest entry whose change events this node has",
         n -> n.historyWindow().map(w -> (double) w[1]).orElse(Double.NaN));
+    gauge("sluice.stream.calls.waiting", "change-stream calls (opens, getMores) that arrived and wait for one of the node's stream threads",
+        SluiceNode::streamCallsWaiting);
     gauge("sluice.store.file.bytes", "the size of the store's file",
         n -> n.storeUsage().map(u -> (double) u.fileBytes()).orElse(Double.NaN));
     gauge("sluice.store.free.bytes", "the bytes of the store's file that hold no record (a compaction gives them back)",

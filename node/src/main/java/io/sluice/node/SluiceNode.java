@@ -38,6 +38,7 @@ public final class SluiceNode implements AutoCloseable {
   private final RaftServer server;
   private final AdminHttpServer admin;
   private final StuckFollowerWatch stuckFollowers;
+  private final StreamCommandService streamCommands;
   private final NodeMetrics metrics = new NodeMetrics();
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
@@ -52,6 +53,8 @@ public final class SluiceNode implements AutoCloseable {
     MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
         config.sessionLifetime(), metrics.registry());
+    this.streamCommands = new StreamCommandService(groupId, stateMachine,
+        () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false));
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
     if (formatted && entry != Entry.MEMBER) {
       LOG.info("node {} has Raft storage: it restarts from its stored configuration, join has no effect", config.nodeId());
@@ -147,11 +150,15 @@ public final class SluiceNode implements AutoCloseable {
     return node;
   }
 
-  /** Ratis' server parameters that add {@link StreamCommandService} to its gRPC server. */
+  /** Change-stream calls that arrived and wait for one of the node's stream threads (see {@link StreamCommandService}). */
+  int streamCallsWaiting() {
+    return streamCommands.callsWaiting();
+  }
+
+  /** Ratis' server parameters that add {@link #streamCommands} to its gRPC server. */
   private Parameters streamService() {
     Parameters parameters = new Parameters();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters, StreamCommandService.customizer(groupId, stateMachine,
-        () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false)));
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, streamCommands.customizer());
     return parameters;
   }
 
@@ -339,6 +346,7 @@ public final class SluiceNode implements AutoCloseable {
       } catch (IOException e) {
         LOG.warn("closing the Raft server of {} failed", id(), e);
       }
+      streamCommands.close();
       stateMachine.store().close();
       LOG.info("node {} stopped", id());
     } finally {

@@ -3,6 +3,10 @@ package io.sluice.node;
 import io.sluice.client.StreamRpc;
 import io.sluice.statemachine.SluiceStateMachine;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.Message;
@@ -10,6 +14,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.ServerCall;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallExecutorSupplier;
 import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
 import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
 import org.apache.ratis.thirdparty.io.grpc.ServerInterceptors;
@@ -25,16 +30,56 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
  * customizer. Like Ratis, it refuses calls while the node's Raft server is not running (starting,
  * joining as a voter, stopping), and calls meant for another cluster; the client then resumes the
  * stream on another node.
+ *
+ * <p>Its calls run on a few threads of their own, not on gRPC's default executor, which starts a
+ * thread for every call that blocks: an open, or a getMore of a stream behind the in-memory tail, reads
+ * the store under its read lock, and while a snapshot from the leader is installed (write lock held)
+ * thousands of streams would park thousands of threads. Here they wait in a queue instead.
  */
-final class StreamCommandService {
-  private StreamCommandService() {}
+final class StreamCommandService implements AutoCloseable {
+  /** Enough threads to keep both cores busy while some calls wait for the store's lock. */
+  static final int THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
-  /** Adds the service to the gRPC server that carries Ratis' client protocol. */
-  static GrpcServices.Customizer customizer(RaftGroupId group, SluiceStateMachine stateMachine, BooleanSupplier running) {
-    ServerServiceDefinition service = ServerInterceptors.intercept(ServerServiceDefinition.builder(StreamRpc.SERVICE)
+  private final ServerServiceDefinition service;
+  private final ThreadPoolExecutor calls = (ThreadPoolExecutor) Executors.newFixedThreadPool(THREADS, daemonThreads("stream-call-"));
+
+  StreamCommandService(RaftGroupId group, SluiceStateMachine stateMachine, BooleanSupplier running) {
+    this.service = ServerInterceptors.intercept(ServerServiceDefinition.builder(StreamRpc.SERVICE)
         .addMethod(StreamRpc.COMMAND, ServerCalls.asyncUnaryCall((command, reply) -> answer(command, reply, stateMachine, running)))
         .build(), sameGroup(StreamRpc.groupHeader(group)));
-    return (builder, types) -> types.contains(GrpcServices.Type.CLIENT) ? builder.addService(service) : builder;
+  }
+
+  /** Adds the service to the gRPC server that carries Ratis' client protocol, its calls on this service's threads. */
+  GrpcServices.Customizer customizer() {
+    return (builder, types) -> types.contains(GrpcServices.Type.CLIENT)
+        ? builder.addService(service).callExecutor(new ServerCallExecutorSupplier() {
+            @Override
+            public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
+              // null: Ratis' own calls keep gRPC's default executor
+              return call.getMethodDescriptor().getFullMethodName().equals(StreamRpc.COMMAND.getFullMethodName()) ? calls : null;
+            }
+          })
+        : builder;
+  }
+
+  /** Calls that arrived and wait for a thread. */
+  int callsWaiting() {
+    return calls.getQueue().size();
+  }
+
+  /** Stops the threads; call it once the gRPC server is closed. */
+  @Override
+  public void close() {
+    calls.shutdownNow();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger next = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + next.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   private static void answer(byte[] command, StreamObserver<byte[]> reply, SluiceStateMachine stateMachine, BooleanSupplier running) {

@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.client.StreamRpc;
 import io.sluice.protocol.BsonBytes;
@@ -10,18 +11,25 @@ import io.sluice.protocol.ErrorCode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.stream.IntStream;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
+import org.bson.BsonTimestamp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The node's change-stream RPC, called directly: its own cluster's commands only, bad bytes answered, not while it cannot serve. */
+/**
+ * The node's change-stream RPC, called directly: its own cluster's commands only, bad bytes answered,
+ * not while it cannot serve, and calls that wait for the store queue for the service's few threads.
+ */
 class StreamCommandServiceTest {
   private static final long TIMEOUT_MS = 30_000;
 
@@ -69,9 +77,46 @@ class StreamCommandServiceTest {
     }
   }
 
+  @Test
+  void callsWaitingForTheStoreQueueForTheServicesThreadsRatherThanEachHoldingOne() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      int follower = cluster.aFollower();
+      String group = ClusterNaming.groupId(cluster.config(follower).cluster()).toString();
+      int calls = StreamCommandService.THREADS + 20;
+      // An open from an operation time reads the store's history under its read lock; a snapshot install holds the write lock.
+      byte[] openFromATime = BsonBytes.encode(openStream(new BsonDocument("startAtOperationTime", new BsonTimestamp(1, 0))));
+      Lock installing = cluster.node(follower).stateMachine().store().writeLock();
+      ManagedChannel channel = StreamRpc.channel(cluster.address(follower));
+      List<CompletableFuture<byte[]>> replies;
+      installing.lock();
+      try {
+        replies = IntStream.range(0, calls).mapToObj(i -> StreamRpc.call(channel, group, openFromATime, TIMEOUT_MS)).toList();
+        // Every thread waits for the lock, and the other calls wait for a thread (gRPC's default executor would start one each).
+        await().atMost(30, TimeUnit.SECONDS)
+            .until(() -> cluster.node(follower).streamCallsWaiting() == calls - StreamCommandService.THREADS);
+        assertThat(replies).noneMatch(CompletableFuture::isDone);
+      } finally {
+        installing.unlock();
+      }
+      try {
+        for (CompletableFuture<byte[]> reply : replies) {
+          BsonDocument opened = BsonBytes.decode(reply.get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+          assertThat(opened.getDocument("cursor").getInt64("id").getValue()).as(opened.toJson()).isNotZero();
+        }
+        assertThat(cluster.node(follower).streamCallsWaiting()).isZero();
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
   private static BsonDocument openStream() {
+    return openStream(new BsonDocument());
+  }
+
+  private static BsonDocument openStream(BsonDocument options) {
     return new BsonDocument("aggregate", new BsonString("c")).append("$db", new BsonString("db"))
-        .append("pipeline", new BsonArray(List.of(new BsonDocument("$changeStream", new BsonDocument()))))
+        .append("pipeline", new BsonArray(List.of(new BsonDocument("$changeStream", options))))
         .append("cursor", new BsonDocument("batchSize", new BsonInt32(0)));
   }
 
