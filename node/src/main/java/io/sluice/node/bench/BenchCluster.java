@@ -144,11 +144,13 @@ final class BenchCluster implements AutoCloseable {
   /** Asks node i for a snapshot now; completes with its index once it is on disk (see {@link ClusterAdmin#snapshot}). */
   CompletableFuture<Long> snapshot(int i, Duration timeout) {
     String address = configs.get(i).address();
+    // A thread of its own: the blocking admin calls on the common pool, which the nodes in this JVM share
+    // (a Ratis follower takes a step of each append there), starved them until their appends timed out.
     return CompletableFuture.supplyAsync(() -> {
       try (ClusterAdmin admin = ClusterAdmin.connect(connectionString(), timeout)) {
         return admin.snapshot(address);
       }
-    });
+    }, task -> new Thread(task, "bench-snapshot-" + i).start());
   }
 
   /** True if node i runs and its Raft server has not stopped itself (as it does when the apply thread fails). */
