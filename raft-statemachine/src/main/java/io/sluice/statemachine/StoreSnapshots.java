@@ -57,6 +57,8 @@ final class StoreSnapshots implements AutoCloseable {
   private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "snapshot-writer");
     thread.setDaemon(true);
+    // Takes what the writes leave of busy cores: the nodes' JVM flags make this a nice value of 19 (see ./sluice).
+    thread.setPriority(Thread.MIN_PRIORITY);
     return thread;
   });
   private Path directory;
