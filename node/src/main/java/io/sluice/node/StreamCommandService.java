@@ -20,6 +20,7 @@ import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
 import org.apache.ratis.thirdparty.io.grpc.ServerInterceptors;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
 import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.apache.ratis.thirdparty.io.grpc.stub.ServerCallStreamObserver;
 import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 
@@ -32,9 +33,11 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
  * stream on another node.
  *
  * <p>Its calls run on a few threads of their own, not on gRPC's default executor, which starts a
- * thread for every call that blocks: an open, or a getMore of a stream behind the in-memory tail, reads
- * the store under its read lock, and while a snapshot from the leader is installed (write lock held)
- * thousands of streams would park thousands of threads. Here they wait in a queue instead.
+ * thread for every call that blocks: an open from a start time or from a token older than the
+ * in-memory tail, or a getMore's first read of a stream behind that tail, reads the store under its
+ * read lock, and while a snapshot from the leader is installed (write lock held) thousands of streams
+ * would park thousands of threads. Here they wait in a queue instead; a call whose client gave up
+ * meanwhile is dropped when its turn comes.
  */
 final class StreamCommandService implements AutoCloseable {
   /** Enough threads to keep both cores busy while some calls wait for the store's lock. */
@@ -83,6 +86,9 @@ final class StreamCommandService implements AutoCloseable {
   }
 
   private static void answer(byte[] command, StreamObserver<byte[]> reply, SluiceStateMachine stateMachine, BooleanSupplier running) {
+    if (((ServerCallStreamObserver<byte[]>) reply).isCancelled()) {
+      return; // its client gave up while it queued (behind a snapshot install, say): no work for nobody
+    }
     if (!running.getAsBoolean()) {
       reply.onError(Status.UNAVAILABLE.withDescription("the node is not serving: its Raft server is not running").asRuntimeException());
       return;

@@ -3,6 +3,7 @@ package io.sluice.statemachine;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,13 +56,14 @@ final class StoreSnapshots implements AutoCloseable {
   private final Storage storage = new Storage();
   /** How many complete snapshots are kept; all if not positive. */
   private int retained;
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "snapshot-writer");
-    thread.setDaemon(true);
-    // Takes what the writes leave of busy cores: the nodes' JVM flags make this a nice value of 19 (see ./sluice).
-    thread.setPriority(Thread.MIN_PRIORITY);
-    return thread;
-  });
+  private final ExecutorService writer = daemonThread("snapshot-writer", Thread.NORM_PRIORITY);
+  /**
+   * Copies the checkpoint, and nothing else: at Java's lowest priority, which the nodes' JVM flags make
+   * nice 19 (see ./sluice), so that on busy cores it takes what the writes leave. Nothing that may start
+   * a thread runs here (such as completing a future with async stages): the thread would inherit its
+   * nice value, and a process without CAP_SYS_NICE cannot lower it again.
+   */
+  private final ExecutorService copier = daemonThread("snapshot-copier", Thread.MIN_PRIORITY);
   private Path directory;
   private volatile boolean abandoning;
   /** Paces writing a snapshot, so that it takes little of the disk and the cores from applying. */
@@ -180,13 +183,7 @@ final class StoreSnapshots implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> {
       try (checkpoint) {
         CRC32C checksum = new CRC32C();
-        checkpoint.finish(chunk -> {
-          stopIfAbandoned();
-          checksum.update(chunk);
-          if (pace != null) {
-            pace.acquire(chunk.limit());
-          }
-        });
+        copy(checkpoint, checksum);
         long written = System.nanoTime();
         stopIfAbandoned();
         SnapshotChecksum.save(target.toPath(), checksum);
@@ -224,6 +221,39 @@ final class StoreSnapshots implements AutoCloseable {
     }
   }
 
+  /** Writes the checkpoint's file on the {@link #copier}, checksumming it, at the configured pace. */
+  private void copy(Checkpoint checkpoint, CRC32C checksum) throws IOException {
+    try {
+      copier.submit(() -> {
+        checkpoint.finish(chunk -> {
+          stopIfAbandoned();
+          checksum.update(chunk);
+          if (pace != null) {
+            pace.acquire(chunk.limit());
+          }
+        });
+        return null;
+      }).get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the snapshot was copied");
+    }
+  }
+
+  private static ExecutorService daemonThread(String name, int priority) {
+    return Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      thread.setPriority(priority);
+      return thread;
+    });
+  }
+
   private void stopIfAbandoned() throws Abandoned {
     if (abandoning) {
       throw new Abandoned();
@@ -254,6 +284,7 @@ final class StoreSnapshots implements AutoCloseable {
   @Override
   public void close() {
     writer.shutdownNow();
+    copier.shutdownNow();
   }
 
   private void setAsideDamagedNewest() throws IOException {

@@ -150,7 +150,11 @@ final class BenchCluster implements AutoCloseable {
       try (ClusterAdmin admin = ClusterAdmin.connect(connectionString(), timeout)) {
         return admin.snapshot(address);
       }
-    }, task -> new Thread(task, "bench-snapshot-" + i).start());
+    }, task -> {
+      Thread thread = new Thread(task, "bench-snapshot-" + i);
+      thread.setDaemon(true);
+      thread.start();
+    });
   }
 
   /** True if node i runs and its Raft server has not stopped itself (as it does when the apply thread fails). */

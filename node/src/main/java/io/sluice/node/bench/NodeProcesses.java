@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
  */
 final class NodeProcesses implements AutoCloseable {
   /** Heap, collector and pause goal of `./sluice cluster up`'s nodes (see the launcher for why 20 ms). */
-  /** As ./sluice starts nodes (see PRIORITY_OPTS there: background snapshot and compaction threads at nice 19). */
+  /** As ./sluice starts nodes (see PRIORITY_OPTS there: a snapshot's copy at nice 19). */
   private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
       "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0",
       "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0");

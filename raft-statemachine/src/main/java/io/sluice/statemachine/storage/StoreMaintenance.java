@@ -43,8 +43,6 @@ final class StoreMaintenance implements AutoCloseable {
   private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
     Thread maintainer = new Thread(runnable, "store-maintainer");
     maintainer.setDaemon(true);
-    // Takes what the writes leave of busy cores: the nodes' JVM flags make this a nice value of 19 (see ./sluice).
-    maintainer.setPriority(Thread.MIN_PRIORITY);
     return maintainer;
   });
   private final AtomicBoolean running = new AtomicBoolean();
