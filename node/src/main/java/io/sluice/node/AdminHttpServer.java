@@ -1,5 +1,6 @@
 package io.sluice.node;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -37,11 +38,8 @@ final class AdminHttpServer {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
     }
-    this.executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "admin-http-" + node.id());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = Executors.newFixedThreadPool(4,
+        new ThreadFactoryBuilder().setNameFormat("admin-http-" + node.id() + "-%d").setDaemon(true).build());
     http.setExecutor(executor);
     http.createContext("/livez", ex -> respond(ex, 200, "text/plain", "ok\n"));
     http.createContext("/readyz", ex -> {

@@ -1,5 +1,6 @@
 package io.sluice.node;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,11 +51,8 @@ final class StuckFollowerWatch implements AutoCloseable {
   private Long lastStepDownMillis;
   private final RaftServer server;
   private final RaftGroupId groupId;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "stuck-follower-watch");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      new ThreadFactoryBuilder().setNameFormat("stuck-follower-watch").setDaemon(true).build());
 
   /** @param patience how long a follower may show the sign before the leader steps down */
   StuckFollowerWatch(RaftServer server, RaftGroupId groupId, Duration patience) {

@@ -1,5 +1,6 @@
 package io.sluice.statemachine;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -103,7 +104,8 @@ public class SluiceStateMachine extends BaseStateMachine {
     this.staleReadWait = staleReadWait;
     Position applied = store.appliedState().position();
     this.appliedWaiter = new AppliedIndexWaiter(applied.index());
-    this.streamTimers = Executors.newScheduledThreadPool(2, daemonThreads("change-streams"));
+    this.streamTimers = Executors.newScheduledThreadPool(2,
+        new ThreadFactoryBuilder().setNameFormat("change-streams-%d").setDaemon(true).build());
     this.changeHub = new ChangeHub(applied.index(), streamSettings.tailEntries(), streamSettings.tailBytes(), streamTimers);
     this.applier = new EntryApplier(store, streamSettings.window(), changeHub, sessionLifetime);
     this.streams = new ChangeStreamService(store, changeHub, streamTimers, System::nanoTime, streamSettings.cursorIdle(),
@@ -141,14 +143,6 @@ public class SluiceStateMachine extends BaseStateMachine {
 
   public ChangeStreamService streams() {
     return streams;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   /**

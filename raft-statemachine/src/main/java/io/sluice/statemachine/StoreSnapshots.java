@@ -1,5 +1,6 @@
 package io.sluice.statemachine;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.sluice.statemachine.storage.DocumentStore;
 import java.io.File;
 import java.io.IOException;
@@ -246,12 +247,8 @@ final class StoreSnapshots implements AutoCloseable {
   }
 
   private static ExecutorService daemonThread(String name, int priority) {
-    return Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      thread.setPriority(priority);
-      return thread;
-    });
+    return Executors.newSingleThreadExecutor(
+        new ThreadFactoryBuilder().setNameFormat(name).setDaemon(true).setPriority(priority).build());
   }
 
   private void stopIfAbandoned() throws Abandoned {

@@ -1,5 +1,6 @@
 package io.sluice.node.bench;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +37,8 @@ final class ClosedLoop {
     long start = System.nanoTime();
     long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
     long measureUntil = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-    ExecutorService threads = Executors.newFixedThreadPool(inflight, r -> {
-      Thread t = new Thread(r, "bench-load");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService threads = Executors.newFixedThreadPool(inflight,
+        new ThreadFactoryBuilder().setNameFormat("bench-load-%d").setDaemon(true).build());
     try {
       List<Future<?>> loops = new ArrayList<>();
       SplittableRandom seeds = new SplittableRandom(42);

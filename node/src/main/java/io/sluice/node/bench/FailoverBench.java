@@ -1,5 +1,6 @@
 package io.sluice.node.bench;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
 import io.sluice.client.SluiceClient;
@@ -83,11 +84,8 @@ final class FailoverBench {
     boolean streamNodeStopped;
     java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     AtomicBoolean reading = new AtomicBoolean(true);
-    ExecutorService threads = Executors.newFixedThreadPool(options.writers() + 1, r -> {
-      Thread t = new Thread(r, "bench-failover");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService threads = Executors.newFixedThreadPool(options.writers() + 1,
+        new ThreadFactoryBuilder().setNameFormat("bench-failover-%d").setDaemon(true).build());
     try (ChangeStreamCursor<ChangeStreamDocument> stream = collection.watch().onNode(cluster.address(follower))
         .maxAwaitTime(200, TimeUnit.MILLISECONDS).cursor()) {
       Future<?> reader = threads.submit(() -> {

@@ -1,5 +1,6 @@
 package io.sluice.node.cli;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.PrintWriter;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,11 +13,8 @@ import java.util.function.LongFunction;
  * An operation done within a second prints nothing. A status that fails prints why, and ticking goes on.
  */
 final class ProgressTicker implements AutoCloseable {
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "progress");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      new ThreadFactoryBuilder().setNameFormat("progress").setDaemon(true).build());
 
   /** Set before the timer stops: a status asked for just before the end is not printed after it. */
   private volatile boolean closed;
