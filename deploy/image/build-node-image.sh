@@ -52,7 +52,7 @@ find "$ROOTFS/opt/java" -type f \( -name java -o -name '*.so' \) -print0 \
 
 log "importing $IMAGE"
 tar -C "$ROOTFS" -c . | docker import \
-  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+ExitOnOutOfMemoryError", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0", "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0", "-cp", "/opt/sluice/sluice-node.jar:/opt/sluice/lib/*", "io.sluice.node.cli.SluiceCli"]' \
+  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+ExitOnOutOfMemoryError", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0", "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0", "-XX:+ExplicitGCInvokesConcurrent", "-cp", "/opt/sluice/sluice-node.jar:/opt/sluice/lib/*", "io.sluice.node.cli.SluiceCli"]' \
   --change 'CMD ["--help"]' \
   --change 'WORKDIR /tmp' \
   --change "LABEL io.sluice.image=node" \

@@ -156,8 +156,8 @@ public final class SluiceClient implements AutoCloseable {
     /**
      * Runs subscribers' signals. Its threads are made when there is something to hand over and end after
      * a minute idle, so idle subscriptions hold none; a subscriber that blocks in onNext holds one
-     * thread, and only its own stream waits. Ratis' reply threads run no user code, except for the
-     * last signal of a subscription the client's close ended.
+     * thread, and only its own stream waits. gRPC's threads, which complete the calls, run no user code,
+     * except for the last signal of a subscription the client's close ended.
      */
     synchronized Executor delivery() {
       if (closed) {

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.thirdparty.io.grpc.ConnectivityState;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.bson.BsonDocument;
@@ -97,7 +98,8 @@ final class StreamTransport implements AutoCloseable {
 
   /**
    * Sends the command to {@code node}. The future fails with a retryable {@link SluiceException} if the
-   * node does not answer (it is down, refuses the call while it starts, or lets the call time out).
+   * node does not answer (it is down, refuses the call while it starts, or lets the call time out); see
+   * {@link #callFailed}.
    */
   CompletableFuture<BsonDocument> send(RaftPeerId node, BsonDocument command) {
     byte[] bytes;
@@ -112,15 +114,14 @@ final class StreamTransport implements AutoCloseable {
     } catch (SluiceException closedAlready) {
       return CompletableFuture.failedFuture(closedAlready);
     }
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      // gRPC waits longer and longer (up to 2 min) before it connects again to a node that was down, and
+      // fails calls at once meanwhile; a stream resumed on this node once it is back should not wait for that.
+      channel.resetConnectBackoff();
+    }
     return StreamRpc.call(channel, group, bytes, StreamRpc.CALL_TIMEOUT_MS).handle((reply, failure) -> {
       if (failure != null) {
-        Status status = Status.fromThrowable(failure);
-        if (status.getCode() == Status.Code.UNAVAILABLE) {
-          // gRPC waits longer and longer (up to 2 min) before it connects again to a node that was down;
-          // a stream resumed on this node once it is back should not wait for that.
-          channel.resetConnectBackoff();
-        }
-        throw new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + address(node) + " did not answer: " + status, failure);
+        throw callFailed(address(node), Status.fromThrowable(failure), failure);
       }
       try {
         return BsonBytes.decode(reply);
@@ -129,6 +130,26 @@ final class StreamTransport implements AutoCloseable {
             + malformed.getMessage(), malformed);
       }
     });
+  }
+
+  /**
+   * What a failed call means to a stream. A node that did not answer (down, starting, too slow, or
+   * refusing a call meant for another cluster, which the next node in the connection string may not)
+   * is worth resuming on elsewhere; one without the method, or whose reply is over this client's limit,
+   * would fail the same way again, so the stream ends with a typed error.
+   */
+  static SluiceException callFailed(String node, Status status, Throwable cause) {
+    String why = status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+    return switch (status.getCode()) {
+      case UNIMPLEMENTED -> new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "node " + node
+          + " has no change-stream RPC (" + StreamRpc.COMMAND.getFullMethodName() + "): it runs an older Sluice; upgrade the nodes before the clients", cause);
+      case RESOURCE_EXHAUSTED -> new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "node " + node
+          + " sent a reply larger than this client accepts: " + why, cause);
+      case DEADLINE_EXCEEDED -> new SluiceException(ErrorCode.NETWORK_TIMEOUT, "node " + node + " did not answer within "
+          + StreamRpc.CALL_TIMEOUT_MS + " ms", cause);
+      case UNAVAILABLE, CANCELLED, ABORTED -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " did not answer: " + why, cause);
+      default -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " refused the call: " + why, cause);
+    };
   }
 
   /** The node's channel, made on first use; refused once this transport is closed. */

@@ -1,12 +1,12 @@
 package io.sluice.node;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.sluice.client.StreamRpc;
 import io.sluice.statemachine.SluiceStateMachine;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.Message;
@@ -20,7 +20,6 @@ import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
 import org.apache.ratis.thirdparty.io.grpc.ServerInterceptors;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
 import org.apache.ratis.thirdparty.io.grpc.Status;
-import org.apache.ratis.thirdparty.io.grpc.stub.ServerCallStreamObserver;
 import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 
@@ -37,14 +36,15 @@ import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
  * in-memory tail, or a getMore's first read of a stream behind that tail, reads the store under its
  * read lock, and while a snapshot from the leader is installed (write lock held) thousands of streams
  * would park thousands of threads. Here they wait in a queue instead; a call whose client gave up
- * meanwhile is dropped when its turn comes.
+ * meanwhile is dropped when its turn comes (gRPC runs no handler for a cancelled call).
  */
 final class StreamCommandService implements AutoCloseable {
   /** Enough threads to keep both cores busy while some calls wait for the store's lock. */
   static final int THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
   private final ServerServiceDefinition service;
-  private final ThreadPoolExecutor calls = (ThreadPoolExecutor) Executors.newFixedThreadPool(THREADS, daemonThreads("stream-call-"));
+  private final ThreadPoolExecutor calls = (ThreadPoolExecutor) Executors.newFixedThreadPool(THREADS,
+      new ThreadFactoryBuilder().setNameFormat("stream-call-%d").setDaemon(true).build());
 
   StreamCommandService(RaftGroupId group, SluiceStateMachine stateMachine, BooleanSupplier running) {
     this.service = ServerInterceptors.intercept(ServerServiceDefinition.builder(StreamRpc.SERVICE)
@@ -76,19 +76,7 @@ final class StreamCommandService implements AutoCloseable {
     calls.shutdownNow();
   }
 
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger next = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + next.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
-
   private static void answer(byte[] command, StreamObserver<byte[]> reply, SluiceStateMachine stateMachine, BooleanSupplier running) {
-    if (((ServerCallStreamObserver<byte[]>) reply).isCancelled()) {
-      return; // its client gave up while it queued (behind a snapshot install, say): no work for nobody
-    }
     if (!running.getAsBoolean()) {
       reply.onError(Status.UNAVAILABLE.withDescription("the node is not serving: its Raft server is not running").asRuntimeException());
       return;

@@ -74,8 +74,9 @@ class ChangeStreamAvailabilityTest {
   }
 
   /**
-   * A client's stream requests to a node share one gRPC stream, which Ratis refuses to use again once it
-   * broke: the client must reconnect, or a node that restarted could never serve it again.
+   * A client's stream calls to a node share one gRPC channel, which after the node went down waits
+   * longer and longer before it connects again: a node that restarted must serve the client's streams
+   * again without that wait.
    */
   @Test
   void aNodeThatRestartedServesTheSameClientsStreamsAgain() {

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StreamCommandServiceTest {
   private static final long TIMEOUT_MS = 30_000;
+  private static final int ABANDONED = 10;
 
   @TempDir
   Path dir;
@@ -39,24 +40,19 @@ class StreamCommandServiceTest {
   @Test
   void aFollowerAnswersItsOwnClustersCommandsAndRefusesAnotherClusters() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
-      int follower = cluster.aFollower();
-      String group = ClusterNaming.groupId(cluster.config(follower).cluster()).toString();
-      ManagedChannel channel = StreamRpc.channel(cluster.address(follower));
-      try {
-        BsonDocument opened = call(channel, group, BsonBytes.encode(openStream()));
+      try (Connection follower = Connection.to(cluster, cluster.aFollower())) {
+        BsonDocument opened = follower.call(BsonBytes.encode(openStream()));
         assertThat(opened.getDocument("cursor").getInt64("id").getValue()).as(opened.toJson()).isNotZero();
 
-        Throwable refused = catchThrowableOfType(() -> call(channel, UUID.randomUUID().toString(), BsonBytes.encode(openStream())),
+        Throwable refused = catchThrowableOfType(() -> follower.call(UUID.randomUUID().toString(), BsonBytes.encode(openStream())),
             ExecutionException.class).getCause();
         assertThat(Status.fromThrowable(refused).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-        assertThat(refused).hasMessageContaining("this node serves Raft group " + group);
+        assertThat(refused).hasMessageContaining("this node serves Raft group " + follower.group());
 
-        BsonDocument notBson = call(channel, group, new byte[] {1, 2, 3});
+        BsonDocument notBson = follower.call(new byte[] {1, 2, 3});
         assertThat(notBson.getInt32("code").getValue()).as(notBson.toJson()).isEqualTo(ErrorCode.INVALID_BSON.code());
         // And the node still serves.
-        assertThat(call(channel, group, BsonBytes.encode(openStream())).getDocument("cursor").getInt64("id").getValue()).isNotZero();
-      } finally {
-        channel.shutdownNow();
+        assertThat(follower.call(BsonBytes.encode(openStream())).getDocument("cursor").getInt64("id").getValue()).isNotZero();
       }
     }
   }
@@ -64,49 +60,47 @@ class StreamCommandServiceTest {
   @Test
   void aVoterWaitingToBeAddedRefusesAsUnavailable() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
-      int fresh = cluster.startJoiner(SluiceNode.Entry.JOIN_AS_VOTER);
-      String group = ClusterNaming.groupId(cluster.config(fresh).cluster()).toString();
-      ManagedChannel channel = StreamRpc.channel(cluster.address(fresh));
-      try {
-        Throwable refused = catchThrowableOfType(() -> call(channel, group, BsonBytes.encode(openStream())), ExecutionException.class).getCause();
+      try (Connection joiner = Connection.to(cluster, cluster.startJoiner(SluiceNode.Entry.JOIN_AS_VOTER))) {
+        Throwable refused = catchThrowableOfType(() -> joiner.call(BsonBytes.encode(openStream())), ExecutionException.class).getCause();
         assertThat(Status.fromThrowable(refused).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(refused).hasMessageContaining("its Raft server is not running");
-      } finally {
-        channel.shutdownNow();
       }
     }
   }
 
   @Test
-  void callsWaitingForTheStoreQueueForTheServicesThreadsRatherThanEachHoldingOne() throws Exception {
+  void callsWaitingForTheStoreQueueForTheServicesThreadsAndThoseGivenUpAreDropped() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
       int follower = cluster.aFollower();
-      String group = ClusterNaming.groupId(cluster.config(follower).cluster()).toString();
       int calls = StreamCommandService.THREADS + 20;
       // An open from an operation time reads the store's history under its read lock; a snapshot install holds the write lock.
       byte[] openFromATime = BsonBytes.encode(openStream(new BsonDocument("startAtOperationTime", new BsonTimestamp(1, 0))));
       Lock installing = cluster.node(follower).stateMachine().store().writeLock();
-      ManagedChannel channel = StreamRpc.channel(cluster.address(follower));
-      List<CompletableFuture<byte[]>> replies;
-      installing.lock();
-      try {
-        replies = IntStream.range(0, calls).mapToObj(i -> StreamRpc.call(channel, group, openFromATime, TIMEOUT_MS)).toList();
-        // Every thread waits for the lock, and the other calls wait for a thread (gRPC's default executor would start one each).
-        await().atMost(30, TimeUnit.SECONDS)
-            .until(() -> cluster.node(follower).streamCallsWaiting() == calls - StreamCommandService.THREADS);
-        assertThat(replies).noneMatch(CompletableFuture::isDone);
-      } finally {
-        installing.unlock();
-      }
-      try {
+      try (Connection connection = Connection.to(cluster, follower)) {
+        List<CompletableFuture<byte[]>> replies;
+        installing.lock();
+        try {
+          replies = IntStream.range(0, calls).mapToObj(i -> connection.send(openFromATime)).toList();
+          // Every thread waits for the lock, and the other calls wait for a thread (gRPC's default executor would start one each).
+          await().atMost(30, TimeUnit.SECONDS)
+              .until(() -> cluster.node(follower).streamCallsWaiting() == calls - StreamCommandService.THREADS);
+          assertThat(replies).noneMatch(CompletableFuture::isDone);
+          // Calls whose clients give up while they queue are dropped when their turn comes (gRPC runs no
+          // handler for a cancelled call): they open no cursor.
+          List<CompletableFuture<byte[]>> abandoned = IntStream.range(0, ABANDONED)
+              .mapToObj(i -> StreamRpc.call(connection.channel(), connection.group(), openFromATime, 500)).toList();
+          await().atMost(30, TimeUnit.SECONDS).until(() -> abandoned.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+          assertThat(cluster.node(follower).streamCallsWaiting()).isEqualTo(calls - StreamCommandService.THREADS + ABANDONED);
+        } finally {
+          installing.unlock();
+        }
         for (CompletableFuture<byte[]> reply : replies) {
           BsonDocument opened = BsonBytes.decode(reply.get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
           assertThat(opened.getDocument("cursor").getInt64("id").getValue()).as(opened.toJson()).isNotZero();
         }
         // A call's last step (gRPC's notice that it closed) also queues: it may follow the reply.
         await().atMost(30, TimeUnit.SECONDS).until(() -> cluster.node(follower).streamCallsWaiting() == 0);
-      } finally {
-        channel.shutdownNow();
+        assertThat(cluster.node(follower).stateMachine().streams().openCursors()).isEqualTo(calls);
       }
     }
   }
@@ -121,7 +115,28 @@ class StreamCommandServiceTest {
         .append("cursor", new BsonDocument("batchSize", new BsonInt32(0)));
   }
 
-  private static BsonDocument call(ManagedChannel channel, String group, byte[] command) throws Exception {
-    return BsonBytes.decode(StreamRpc.call(channel, group, command, TIMEOUT_MS).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+  /** A channel to one node's change-stream RPC, sending as a client of that node's cluster. */
+  private record Connection(ManagedChannel channel, String group) implements AutoCloseable {
+    static Connection to(LocalCluster cluster, int node) {
+      return new Connection(StreamRpc.channel(cluster.address(node)), ClusterNaming.groupId(cluster.config(node).cluster()).toString());
+    }
+
+    CompletableFuture<byte[]> send(byte[] command) {
+      return StreamRpc.call(channel, group, command, TIMEOUT_MS);
+    }
+
+    BsonDocument call(byte[] command) throws Exception {
+      return call(group, command);
+    }
+
+    /** As a client of the cluster whose Raft group is {@code asGroup}. */
+    BsonDocument call(String asGroup, byte[] command) throws Exception {
+      return BsonBytes.decode(StreamRpc.call(channel, asGroup, command, TIMEOUT_MS).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+    }
   }
 }

@@ -11,7 +11,9 @@ import io.sluice.statemachine.command.WriteStamper;
 import io.sluice.statemachine.storage.Checkpoint;
 import io.sluice.statemachine.storage.CompactionPolicy;
 import io.sluice.statemachine.storage.MapDbDocumentStore;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.bson.BsonArray;
 import org.bson.BsonBinary;
 import org.bson.BsonDocument;
@@ -68,6 +71,15 @@ class BoundedStoreTest {
 
       assertSameContent(maintained, growing);
       assertThat(history(maintained)).hasSize(2_000);
+      // The files the compactions replaced are unmapped, so their disk space is free (df agrees with du).
+      await().atMost(Duration.ofSeconds(30)).until(() -> deletedButMapped(dir.resolve("maintained")), List::isEmpty);
+    }
+  }
+
+  /** This JVM's mappings of files under {@code dir} that are deleted: their blocks are not free yet. */
+  private static List<String> deletedButMapped(Path dir) throws IOException {
+    try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+      return maps.filter(line -> line.contains(dir.toString()) && line.endsWith("(deleted)")).toList();
     }
   }
 

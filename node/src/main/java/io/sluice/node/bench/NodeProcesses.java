@@ -18,11 +18,13 @@ import java.util.function.BooleanSupplier;
  * killed node keeps its ports and data and can be started again (it then recovers as after a crash).
  */
 final class NodeProcesses implements AutoCloseable {
-  /** Heap, collector and pause goal of `./sluice cluster up`'s nodes (see the launcher for why 20 ms). */
-  /** As ./sluice starts nodes (see PRIORITY_OPTS there: a snapshot's copy at nice 19). */
+  /**
+   * As `./sluice cluster up` starts nodes: heap, collector and pause goal (JAVA_OPTS in the launcher,
+   * for why 20 ms), a snapshot's copy at nice 19 and concurrent explicit collections (NODE_OPTS).
+   */
   private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
       "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0",
-      "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0");
+      "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0", "-XX:+ExplicitGCInvokesConcurrent");
 
   private final Path root;
   private final List<String> addresses = new ArrayList<>();

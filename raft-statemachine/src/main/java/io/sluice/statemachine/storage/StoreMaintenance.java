@@ -179,6 +179,20 @@ final class StoreMaintenance implements AutoCloseable {
       }
     }
     LOG.info("compacted the store {}: {} bytes, now {}", storeFile, before, current.get().fileBytes());
+    releaseReplacedFile();
+  }
+
+  /**
+   * Has the collector unmap the file the compaction replaced, so that its disk space is freed now: MapDB
+   * leaves a closed file's mapping to the collector, and until it is unmapped the deleted file keeps its
+   * blocks ({@code df} counts them, {@code du} does not). Its buffers, long-lived, are in the old
+   * generation, which G1 may leave uncollected for hours. The node's JVM has
+   * {@code -XX:+ExplicitGCInvokesConcurrent} ({@code ./sluice}, {@code deploy/}): a concurrent cycle,
+   * not a pause. (MapDB can unmap at close itself, but a thread still reading the file would then crash
+   * the JVM, where now it gets an error.)
+   */
+  private static void releaseReplacedFile() {
+    System.gc();
   }
 
   /**
