@@ -143,13 +143,19 @@ final class StreamTransport implements AutoCloseable {
     return switch (status.getCode()) {
       case UNIMPLEMENTED -> new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "node " + node
           + " has no change-stream RPC (" + StreamRpc.COMMAND.getFullMethodName() + "): it runs an older Sluice; upgrade the nodes before the clients", cause);
-      case RESOURCE_EXHAUSTED -> new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "node " + node
-          + " sent a reply larger than this client accepts: " + why, cause);
+      case RESOURCE_EXHAUSTED -> tooLarge(status)
+          ? new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "node " + node + " sent a reply larger than this client accepts: " + why, cause)
+          : new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " refused the call: " + why, cause); // shedding load
       case DEADLINE_EXCEEDED -> new SluiceException(ErrorCode.NETWORK_TIMEOUT, "node " + node + " did not answer within "
           + StreamRpc.CALL_TIMEOUT_MS + " ms", cause);
       case UNAVAILABLE, CANCELLED, ABORTED -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " did not answer: " + why, cause);
       default -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " refused the call: " + why, cause);
     };
+  }
+
+  /** gRPC's refusal of a message over the size limit, among its other RESOURCE_EXHAUSTED (a peer shedding load, say). */
+  private static boolean tooLarge(Status status) {
+    return status.getDescription() != null && status.getDescription().contains("exceeds maximum size");
   }
 
   /** The node's channel, made on first use; refused once this transport is closed. */

@@ -39,7 +39,6 @@ public final class SluiceNode implements AutoCloseable {
   private final AdminHttpServer admin;
   private final StuckFollowerWatch stuckFollowers;
   private final StreamCommandService streamCommands;
-  private final RaftCallThreads raftCalls;
   private final NodeMetrics metrics = new NodeMetrics();
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<String> stoppedItself = new CompletableFuture<>();
@@ -54,7 +53,6 @@ public final class SluiceNode implements AutoCloseable {
     MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
         config.sessionLifetime(), metrics.registry());
-    this.raftCalls = new RaftCallThreads(config.nodeId());
     this.streamCommands = new StreamCommandService(groupId, stateMachine,
         () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false));
     boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
@@ -68,7 +66,7 @@ public final class SluiceNode implements AutoCloseable {
         .setGroup(initialGroup(entry))
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.of(config))
-        .setParameters(grpcServices())
+        .setParameters(streamService())
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     this.admin = new AdminHttpServer(config.adminAddress(), this);
@@ -157,10 +155,10 @@ public final class SluiceNode implements AutoCloseable {
     return streamCommands.callsWaiting();
   }
 
-  /** Ratis' server parameters that add {@link #streamCommands} to its gRPC server, Ratis' calls on {@link #raftCalls}. */
-  private Parameters grpcServices() {
+  /** Ratis' server parameters that add {@link #streamCommands} to its gRPC server. */
+  private Parameters streamService() {
     Parameters parameters = new Parameters();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters, raftCalls.around(streamCommands.customizer()));
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, streamCommands.customizer());
     return parameters;
   }
 
@@ -349,7 +347,6 @@ public final class SluiceNode implements AutoCloseable {
         LOG.warn("closing the Raft server of {} failed", id(), e);
       }
       streamCommands.close();
-      raftCalls.close();
       stateMachine.store().close();
       LOG.info("node {} stopped", id());
     } finally {

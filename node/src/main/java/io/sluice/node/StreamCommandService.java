@@ -58,7 +58,7 @@ final class StreamCommandService implements AutoCloseable {
         ? builder.addService(service).callExecutor(new ServerCallExecutorSupplier() {
             @Override
             public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata headers) {
-              // null: Ratis' own calls run on the server's executor (RaftCallThreads)
+              // null: Ratis' own calls keep gRPC's default executor
               return call.getMethodDescriptor().getFullMethodName().equals(StreamRpc.COMMAND.getFullMethodName()) ? calls : null;
             }
           })

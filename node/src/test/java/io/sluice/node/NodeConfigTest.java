@@ -43,8 +43,6 @@ class NodeConfigTest {
         Arguments.of(valid().dataDir(""), "dataDir is required"),
         Arguments.of(valid().electionTimeoutMinMs(2000).electionTimeoutMaxMs(1000), "electionTimeoutMaxMs must be greater"),
         Arguments.of(valid().retryCacheExpirySeconds(5), "retryCacheExpirySeconds must be at least 30"),
-        Arguments.of(valid().staleReadWaitMs(0), "staleReadWaitMs must be positive and at most 10000"),
-        Arguments.of(valid().staleReadWaitMs(20_000), "staleReadWaitMs must be positive and at most 10000"),
         Arguments.of(valid().cluster(" "), "cluster must be a non-empty name"),
         Arguments.of(valid().sessionLifetimeSeconds(0), "sessionLifetimeSeconds must be at least 1"),
         Arguments.of(valid().snapshotEveryEntries(5), "snapshotEveryEntries must be at least 100"),

@@ -2,39 +2,33 @@ package io.sluice.node.bench;
 
 import io.sluice.client.ConnectionString;
 import io.sluice.node.NodeConfig;
-import io.sluice.node.RaftCallThreads;
 import io.sluice.node.RaftSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 
 /**
  * Ratis servers in this JVM running the {@link NoOpStateMachine}, built from the same Ratis
- * properties as Sluice's nodes ({@link RaftSettings}) and with their gRPC calls on the same threads
- * ({@link RaftCallThreads}): the ceiling of the write benchmarks.
+ * properties as Sluice's nodes ({@link RaftSettings}): the ceiling of the write benchmarks.
  */
 final class BaselineCluster implements AutoCloseable {
   private final List<RaftServer> servers = new ArrayList<>();
-  private final List<RaftCallThreads> callThreads = new ArrayList<>();
   private RaftGroup group;
 
   private BaselineCluster() {}
@@ -50,12 +44,8 @@ final class BaselineCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       NodeConfig config = NodeConfig.builder().address(addresses.get(i)).adminAddress("127.0.0.1:" + BenchCluster.freePort())
           .dataDir(root.resolve("baseline" + (i + 1)).toString()).peers(addresses).build();
-      RaftCallThreads calls = new RaftCallThreads(config.nodeId());
-      callThreads.add(calls);
-      Parameters parameters = new Parameters();
-      GrpcConfigKeys.Server.setServicesCustomizer(parameters, calls.around(GrpcServices.Customizer.getDefaultInstance()));
       RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(config.nodeId())).setGroup(group)
-          .setStateMachine(new NoOpStateMachine()).setProperties(RaftSettings.of(config)).setParameters(parameters)
+          .setStateMachine(new NoOpStateMachine()).setProperties(RaftSettings.of(config))
           .setOption(RaftStorage.StartupOption.FORMAT).build();
       servers.add(server);
       server.start();
@@ -121,6 +111,5 @@ final class BaselineCluster implements AutoCloseable {
         // Closing the rest matters more.
       }
     }
-    callThreads.forEach(RaftCallThreads::close);
   }
 }

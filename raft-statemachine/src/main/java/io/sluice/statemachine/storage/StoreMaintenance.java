@@ -1,6 +1,8 @@
 package io.sluice.statemachine.storage;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,6 +35,8 @@ final class StoreMaintenance implements AutoCloseable {
   private static final int COMPACTION_FINAL_CHANGES = 1_000;
   /** How long to wait for a checkpoint between copies of what changed meanwhile. */
   private static final long CHECKPOINT_WAIT_MILLIS = 200;
+  /** Whether {@code System.gc()} starts a concurrent cycle here rather than a full pause (see {@link #releaseReplacedFile}). */
+  private static final boolean CONCURRENT_EXPLICIT_GC = concurrentExplicitGc();
 
   private final Path storeFile;
   private final Path compactingFile;
@@ -186,13 +190,22 @@ final class StoreMaintenance implements AutoCloseable {
    * Has the collector unmap the file the compaction replaced, so that its disk space is freed now: MapDB
    * leaves a closed file's mapping to the collector, and until it is unmapped the deleted file keeps its
    * blocks ({@code df} counts them, {@code du} does not). Its buffers, long-lived, are in the old
-   * generation, which G1 may leave uncollected for hours. The node's JVM has
-   * {@code -XX:+ExplicitGCInvokesConcurrent} ({@code ./sluice}, {@code deploy/}): a concurrent cycle,
-   * not a pause. (MapDB can unmap at close itself, but a thread still reading the file would then crash
-   * the JVM, where now it gets an error.)
+   * generation, which G1 may leave uncollected for hours. Asked only of G1 with
+   * {@code -XX:+ExplicitGCInvokesConcurrent} (the node's flags in {@code ./sluice} and {@code deploy/}),
+   * where it starts a concurrent cycle; elsewhere it would stop the JVM for a full collection. (MapDB can
+   * unmap at close itself, but a thread still reading the file would then crash the JVM, where now it
+   * gets an error.)
    */
   private static void releaseReplacedFile() {
-    System.gc();
+    if (CONCURRENT_EXPLICIT_GC) {
+      System.gc();
+    }
+  }
+
+  private static boolean concurrentExplicitGc() {
+    boolean g1 = ManagementFactory.getGarbageCollectorMXBeans().stream().anyMatch(collector -> collector.getName().startsWith("G1 "));
+    HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    return g1 && hotSpot != null && Boolean.parseBoolean(hotSpot.getVMOption("ExplicitGCInvokesConcurrent").getValue());
   }
 
   /**
