@@ -140,17 +140,17 @@ final class StreamTransport implements AutoCloseable {
    */
   static SluiceException callFailed(String node, Status status, Throwable cause) {
     String why = status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
-    return switch (status.getCode()) {
-      case UNIMPLEMENTED -> new SluiceException(ErrorCode.COMMAND_NOT_FOUND, "node " + node
-          + " has no change-stream RPC (" + StreamRpc.COMMAND.getFullMethodName() + "): it runs an older Sluice; upgrade the nodes before the clients", cause);
-      case RESOURCE_EXHAUSTED -> tooLarge(status)
-          ? new SluiceException(ErrorCode.BSON_OBJECT_TOO_LARGE, "node " + node + " sent a reply larger than this client accepts: " + why, cause)
-          : new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " refused the call: " + why, cause); // shedding load
-      case DEADLINE_EXCEEDED -> new SluiceException(ErrorCode.NETWORK_TIMEOUT, "node " + node + " did not answer within "
-          + StreamRpc.CALL_TIMEOUT_MS + " ms", cause);
-      case UNAVAILABLE, CANCELLED, ABORTED -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " did not answer: " + why, cause);
-      default -> new SluiceException(ErrorCode.HOST_UNREACHABLE, "node " + node + " refused the call: " + why, cause);
+    record Meaning(ErrorCode code, String what) {}
+    Meaning meaning = switch (status.getCode()) {
+      case UNIMPLEMENTED -> new Meaning(ErrorCode.COMMAND_NOT_FOUND, "has no change-stream RPC ("
+          + StreamRpc.COMMAND.getFullMethodName() + "): it runs an older Sluice; upgrade the nodes before the clients");
+      case RESOURCE_EXHAUSTED -> tooLarge(status) ? new Meaning(ErrorCode.BSON_OBJECT_TOO_LARGE, "sent a reply larger than this client accepts: " + why)
+          : new Meaning(ErrorCode.HOST_UNREACHABLE, "refused the call: " + why); // shedding load
+      case DEADLINE_EXCEEDED -> new Meaning(ErrorCode.NETWORK_TIMEOUT, "did not answer within " + StreamRpc.CALL_TIMEOUT_MS + " ms");
+      case UNAVAILABLE, CANCELLED, ABORTED -> new Meaning(ErrorCode.HOST_UNREACHABLE, "did not answer: " + why);
+      default -> new Meaning(ErrorCode.HOST_UNREACHABLE, "refused the call: " + why);
     };
+    return new SluiceException(meaning.code(), "node " + node + " " + meaning.what(), cause);
   }
 
   /** gRPC's refusal of a message over the size limit, among its other RESOURCE_EXHAUSTED (a peer shedding load, say). */

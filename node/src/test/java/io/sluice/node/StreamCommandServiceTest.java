@@ -80,7 +80,7 @@ class StreamCommandServiceTest {
         List<CompletableFuture<byte[]>> replies;
         installing.lock();
         try {
-          replies = IntStream.range(0, calls).mapToObj(i -> connection.send(openFromATime)).toList();
+          replies = IntStream.range(0, calls).mapToObj(i -> connection.send(openFromATime, TIMEOUT_MS)).toList();
           // Every thread waits for the lock, and the other calls wait for a thread (gRPC's default executor would start one each).
           await().atMost(30, TimeUnit.SECONDS)
               .until(() -> cluster.node(follower).streamCallsWaiting() == calls - StreamCommandService.THREADS);
@@ -88,7 +88,7 @@ class StreamCommandServiceTest {
           // Calls whose clients give up while they queue are dropped when their turn comes (gRPC runs no
           // handler for a cancelled call): they open no cursor.
           List<CompletableFuture<byte[]>> abandoned = IntStream.range(0, ABANDONED)
-              .mapToObj(i -> StreamRpc.call(connection.channel(), connection.group(), openFromATime, 500)).toList();
+              .mapToObj(i -> connection.send(openFromATime, 500)).toList();
           await().atMost(30, TimeUnit.SECONDS).until(() -> abandoned.stream().allMatch(CompletableFuture::isCompletedExceptionally));
           assertThat(cluster.node(follower).streamCallsWaiting()).isEqualTo(calls - StreamCommandService.THREADS + ABANDONED);
         } finally {
@@ -121,8 +121,8 @@ class StreamCommandServiceTest {
       return new Connection(StreamRpc.channel(cluster.address(node)), ClusterNaming.groupId(cluster.config(node).cluster()).toString());
     }
 
-    CompletableFuture<byte[]> send(byte[] command) {
-      return StreamRpc.call(channel, group, command, TIMEOUT_MS);
+    CompletableFuture<byte[]> send(byte[] command, long timeoutMs) {
+      return StreamRpc.call(channel, group, command, timeoutMs);
     }
 
     BsonDocument call(byte[] command) throws Exception {
