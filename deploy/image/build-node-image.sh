@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JAR="$ROOT/node/target/sluice-node.jar"
 LIB="$ROOT/node/target/lib"
+NODE_OPTIONS="$ROOT/deploy/jvm/node.options"
 # From `jdeps --print-module-deps` over the node's jars, plus what is loaded reflectively
 # (logging, JMX, XML for logback, DNS naming).
 MODULES=java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.httpserver,jdk.management,jdk.naming.dns,jdk.unsupported
@@ -21,7 +22,7 @@ if [[ ! -f "$JAR" || ! -d "$LIB" ]]; then
 fi
 
 java_version=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p')
-content_hash=$( { echo "$java_version $MODULES"; unzip -p "$JAR"; ls "$LIB"; } | sha256sum | cut -c1-12)
+content_hash=$( { echo "$java_version $MODULES"; unzip -p "$JAR"; ls "$LIB"; cat "$NODE_OPTIONS"; } | sha256sum | cut -c1-12)
 IMAGE="sluice-node:$content_hash"
 if docker image inspect "$IMAGE" > /dev/null 2>&1; then
   log "$IMAGE is up to date"
@@ -44,6 +45,7 @@ chmod 1777 "$ROOTFS/tmp" "$ROOTFS/data"
 cp -a "$JRE" "$ROOTFS/opt/java"
 cp "$JAR" "$ROOTFS/opt/sluice/"
 cp -r "$LIB" "$ROOTFS/opt/sluice/lib"
+cp "$NODE_OPTIONS" "$ROOTFS/opt/sluice/"
 echo "sluice:x:20000:20000:sluice:/tmp:/nonexistent" > "$ROOTFS/etc/passwd"
 # Every shared library the runtime links against, at the same path, and the dynamic loader.
 find "$ROOTFS/opt/java" -type f \( -name java -o -name '*.so' \) -print0 \
@@ -52,7 +54,7 @@ find "$ROOTFS/opt/java" -type f \( -name java -o -name '*.so' \) -print0 \
 
 log "importing $IMAGE"
 tar -C "$ROOTFS" -c . | docker import \
-  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+ExitOnOutOfMemoryError", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0", "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0", "-XX:+ExplicitGCInvokesConcurrent", "-cp", "/opt/sluice/sluice-node.jar:/opt/sluice/lib/*", "io.sluice.node.cli.SluiceCli"]' \
+  --change 'ENTRYPOINT ["/opt/java/bin/java", "-XX:+ExitOnOutOfMemoryError", "@/opt/sluice/node.options", "-cp", "/opt/sluice/sluice-node.jar:/opt/sluice/lib/*", "io.sluice.node.cli.SluiceCli"]' \
   --change 'CMD ["--help"]' \
   --change 'WORKDIR /tmp' \
   --change "LABEL io.sluice.image=node" \

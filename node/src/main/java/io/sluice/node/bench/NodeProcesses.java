@@ -3,7 +3,11 @@ package io.sluice.node.bench;
 import io.sluice.client.NodeDescription;
 import io.sluice.client.SluiceClient;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,15 +22,12 @@ import java.util.function.BooleanSupplier;
  * killed node keeps its ports and data and can be started again (it then recovers as after a crash).
  */
 final class NodeProcesses implements AutoCloseable {
-  /**
-   * As `./sluice cluster up` starts nodes: heap, collector and pause goal (JAVA_OPTS in the launcher,
-   * for why 20 ms), a snapshot's copy at nice 19 and concurrent explicit collections (NODE_OPTS).
-   */
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-      "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "-XX:JavaPriority8_To_OSPriority=0",
-      "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0", "-XX:+ExplicitGCInvokesConcurrent");
+  /** As `./sluice cluster up` starts nodes: heap, collector and its pause goal (JAVA_OPTS in the launcher). */
+  private static final List<String> HEAP_AND_COLLECTOR = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20");
 
   private final Path root;
+  /** deploy/jvm/node.options, which the node jar carries, written out for {@code java @file}. */
+  private final Path nodeOptions;
   private final List<String> addresses = new ArrayList<>();
   private final List<String> adminAddresses = new ArrayList<>();
   private final Process[] processes;
@@ -36,6 +37,7 @@ final class NodeProcesses implements AutoCloseable {
 
   private NodeProcesses(Path root, int size) {
     this.root = root;
+    this.nodeOptions = writeNodeOptions(root);
     for (int i = 0; i < size; i++) {
       addresses.add("127.0.0.1:" + BenchCluster.freePort());
       adminAddresses.add("127.0.0.1:" + BenchCluster.freePort());
@@ -43,6 +45,19 @@ final class NodeProcesses implements AutoCloseable {
     processes = new Process[size];
     client = SluiceClient.connect(connectionString() + "/?timeoutMS=10000");
     Runtime.getRuntime().addShutdownHook(killer);
+  }
+
+  private static Path writeNodeOptions(Path root) {
+    try (InputStream options = NodeProcesses.class.getResourceAsStream("node.options")) {
+      if (options == null) {
+        throw new IllegalStateException("node.options is missing from the node jar; rebuild it");
+      }
+      Path file = Files.createDirectories(root).resolve("node.options");
+      Files.copy(options, file, StandardCopyOption.REPLACE_EXISTING);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write the node processes' JVM flags under " + root, e);
+    }
   }
 
   /** Starts {@code size} node processes and waits for a leader. */
@@ -66,7 +81,8 @@ final class NodeProcesses implements AutoCloseable {
     }
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(JVM_OPTIONS);
+    command.addAll(HEAP_AND_COLLECTOR);
+    command.add("@" + nodeOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), io.sluice.node.cli.SluiceCli.class.getName(), "node",
         "--address", addresses.get(i), "--admin-address", adminAddresses.get(i), "--data-dir", root.resolve("node" + (i + 1)).toString(),
         "--peers", String.join(",", addresses)));

@@ -191,7 +191,7 @@ final class StoreMaintenance implements AutoCloseable {
    * leaves a closed file's mapping to the collector, and until it is unmapped the deleted file keeps its
    * blocks ({@code df} counts them, {@code du} does not). Its buffers, long-lived, are in the old
    * generation, which G1 may leave uncollected for hours. Asked only of G1 with
-   * {@code -XX:+ExplicitGCInvokesConcurrent} (the node's flags in {@code ./sluice} and {@code deploy/}),
+   * {@code -XX:+ExplicitGCInvokesConcurrent} (the nodes' flags: {@code deploy/jvm/node.options}),
    * where it starts a concurrent cycle; elsewhere it would stop the JVM for a full collection. (MapDB can
    * unmap at close itself, but a thread still reading the file would then crash the JVM, where now it
    * gets an error.)
