@@ -17,6 +17,7 @@ import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
 import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
+import org.apache.ratis.thirdparty.io.netty.channel.ChannelOption;
 
 /**
  * The wire definition of a node's change-stream commands ({@code aggregate} with {@code $changeStream},
@@ -56,9 +57,17 @@ public final class StreamRpc {
     return group.getUuid().toString();
   }
 
+  /**
+   * How long a connection may take to be made. A node that is down refuses at once; one whose packets
+   * vanish (a partition, a dead machine) would otherwise hold a call until its timeout, 15 s, before
+   * the stream resumes elsewhere.
+   */
+  static final int CONNECT_TIMEOUT_MS = 2_000;
+
   /** A channel to the node at {@code address} (host:port); it connects on first use, and again after a connection breaks. */
   public static ManagedChannel channel(String address) {
-    return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(MAX_REPLY_BYTES).build();
+    return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(MAX_REPLY_BYTES)
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS).build();
   }
 
   /**
