@@ -2,14 +2,21 @@ package io.sluice.statemachine.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,6 +104,50 @@ class CopyOnWriteVolumeTest {
     assertThat(Files.readAllBytes(target)).isEqualTo(original);
     assertThat(seen.array()).isEqualTo(original);
     assertThat(volume.getLong(4099)).isEqualTo(4099);
+  }
+
+  /**
+   * A writer on another thread, as fast as it can, while the copy reads the same pages: it must never
+   * wait for the copy, and the copy must never see its writes, whichever reaches a page first.
+   */
+  @Test
+  void aWriterRacingTheCopyIsNeverInIt() throws Exception {
+    CopyOnWriteVolume large = new CopyOnWriteVolume(new ByteArrayVol());
+    int length = 128 * VolumeCopy.CHUNK;
+    large.ensureAvailable(length);
+    byte[] before = new byte[length];
+    new Random(11).nextBytes(before);
+    for (int at = 0; at < length; at += VolumeCopy.CHUNK) {
+      large.putData(at, before, at, VolumeCopy.CHUNK); // within one of the volume's slices
+    }
+    Path target = dir.resolve("raced");
+    AtomicLong writes = new AtomicLong();
+    AtomicBoolean copying = new AtomicBoolean(true);
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try (Checkpoint copy = large.startCopy(target)) {
+      Future<?> writing = writer.submit(() -> {
+        Random random = new Random(13);
+        while (copying.get()) {
+          large.putLong((long) random.nextInt(length / Long.BYTES) * Long.BYTES, random.nextLong()); // within a slice
+          writes.incrementAndGet();
+        }
+      });
+      // Every eighth chunk waits for a few writes, so that the writer runs alongside the whole copy.
+      long[] chunks = {0};
+      copy.finish(chunk -> {
+        if (++chunks[0] % 8 == 0) {
+          long after = writes.get() + 50;
+          await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> writes.get() >= after || writing.isDone());
+        }
+      });
+      copying.set(false);
+      writing.get();
+    } finally {
+      writer.shutdownNow();
+      large.close();
+    }
+    assertThat(writes.get()).isGreaterThan(16 * 50);
+    assertThat(Files.readAllBytes(target)).isEqualTo(before);
   }
 
   @Test
