@@ -22,7 +22,7 @@ if [[ ! -f "$JAR" || ! -d "$LIB" ]]; then
 fi
 
 java_version=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p')
-content_hash=$( { echo "$java_version $MODULES"; unzip -p "$JAR"; ls "$LIB"; cat "$NODE_OPTIONS"; } | sha256sum | cut -c1-12)
+content_hash=$( { echo "$java_version $MODULES"; unzip -p "$JAR"; ls "$LIB"; cat "$NODE_OPTIONS" "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-12)
 IMAGE="sluice-node:$content_hash"
 if docker image inspect "$IMAGE" > /dev/null 2>&1; then
   log "$IMAGE is up to date"

@@ -52,7 +52,7 @@ final class NodeProcesses implements AutoCloseable {
       if (options == null) {
         throw new IllegalStateException("node.options is missing from the node jar; rebuild it");
       }
-      Path file = Files.createDirectories(root).resolve("node.options");
+      Path file = Files.createDirectories(root).resolve("node.options").toAbsolutePath();
       Files.copy(options, file, StandardCopyOption.REPLACE_EXISTING);
       return file;
     } catch (IOException e) {
