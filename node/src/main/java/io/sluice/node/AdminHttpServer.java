@@ -48,10 +48,12 @@ final class AdminHttpServer {
     });
     http.createContext("/status", ex -> {
       String query = ex.getRequestURI().getRawQuery();
-      boolean digest = query == null || !java.util.Arrays.asList(query.split("&")).contains("digest=false");
+      // The digest is asked for: it reads the whole store under its read lock, so applying waits meanwhile
+      // (seconds for gigabytes), which a status poll must not cost.
+      boolean digest = query != null && java.util.Arrays.asList(query.split("&")).contains("digest=true");
       if (digest && !acquire(digests)) {
         respond(ex, 503, "text/plain", "busy: another /status is computing this node's digest (it reads the whole store); try again,"
-            + " or ask for /status?digest=false\n");
+            + " or ask for /status without digest=true\n");
         return;
       }
       try {

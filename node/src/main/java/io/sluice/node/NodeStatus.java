@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param role        LEADER, FOLLOWER, CANDIDATE, LISTENER or STARTING
  * @param leaderId    the node this one believes leads, or null
- * @param digest      SHA-256 over the store's contents and applied position: equal on nodes at the same index
+ * @param digest      SHA-256 over the store's contents and applied position: equal on nodes at the same index; null unless asked for
  *                    (null when not asked for: it reads the whole store)
  * @param historyFirstIndex  the oldest entry whose change events this node still has (resumable from there)
  * @param historyLastIndex   the newest such entry

@@ -93,7 +93,7 @@ class ClusterScriptIT {
 
       run("cluster", "start", String.valueOf(leader));
       // The killed node restarts from its store and the log, and ends with the others' exact state.
-      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status")).size() == 1);
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status", "--digest")).size() == 1);
     } finally {
       if (watch != null) {
         watch.destroyForcibly();
@@ -125,15 +125,15 @@ class ClusterScriptIT {
       }
       assertThat(run("admin", "members")).contains(fourth).containsPattern("(?m)^\\S+\\s+\\S+\\s+leader");
       // All four up and equal before node 2 goes: the rejoin needs three of them to elect a leader.
-      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status"), 4).size() == 1);
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status", "--digest"), 4).size() == 1);
       assertThat(run("cluster", "rejoin", "2")).contains("node 2 rejoined");
       c.insertOne(new Document("_id", "after rejoin"));
-      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status"), 4).size() == 1);
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status", "--digest"), 4).size() == 1);
 
       assertThat(run("cluster", "remove", "4")).contains("removed " + fourth, "node 4 stopped");
       assertThat(run("admin", "members")).doesNotContain(fourth);
       c.insertOne(new Document("_id", "after remove"));
-      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status"), 3).size() == 1);
+      await().atMost(Duration.ofSeconds(60)).until(() -> appliedAndDigests(run("cluster", "status", "--digest"), 3).size() == 1);
       assertThat(c.countDocuments()).isEqualTo(12);
     }
   }

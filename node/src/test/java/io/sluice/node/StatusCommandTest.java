@@ -38,6 +38,14 @@ class StatusCommandTest {
       assertThat(nodes.get(0).path("address").asText()).isEqualTo(cluster.address(0));
       assertThat(nodes.get(0).path("historyLastIndex").asLong()).isPositive();
       assertThat(nodes.get(3).path("error").asText()).contains("127.0.0.1:1 does not answer");
+      // The digest reads a node's whole store, with applying held up: only when asked for.
+      assertThat(nodes.get(0).path("digest").isNull()).as(json.out()).isTrue();
+      CliRunner.Result withDigest = CliRunner.capture("status", "--admin", admin, "-w", "json", "--digest");
+      assertThat(withDigest.exitCode()).as(withDigest.err()).isZero();
+      JsonNode digested = new ObjectMapper().readTree(withDigest.out());
+      for (int i = 0; i < 3; i++) {
+        assertThat(digested.get(i).path("digest").asText()).as(withDigest.out()).matches("[0-9a-f]{64}");
+      }
 
       CliRunner.Result table = CliRunner.capture("status", "--admin", admin);
       assertThat(table.exitCode()).isZero();

@@ -152,13 +152,13 @@ public final class ChaosCluster implements AutoCloseable {
     }
   }
 
-  /** The node's status from its admin HTTP, or empty when it does not answer promptly. */
+  /** The node's status from its admin HTTP, with its state digest (its store is small), or empty when it does not answer promptly. */
   public Optional<NodeStatus> status(ChaosNode node) {
     if (!node.isRunning() || node.isPaused()) {
       return Optional.empty();
     }
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node.adminAddress() + "/status"))
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node.adminAddress() + "/status?digest=true"))
           .timeout(Duration.ofSeconds(1)).build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 ? Optional.of(NodeStatus.of(JSON.readTree(response.body()))) : Optional.empty();

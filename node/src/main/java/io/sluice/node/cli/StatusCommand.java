@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice status --admin host:port,...}: one line per node, read from each node's admin endpoint. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show every node: id, address, role, term, commit and applied index, history window, open streams, digest.")
+    description = "Show every node: id, address, role, term, commit and applied index, history window, open streams, and with --digest the state digest.")
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,6 +28,10 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--wait", paramLabel = "SECONDS",
       description = "wait up to this many seconds until every node answers and one of them leads; exit 1 if not (0: don't wait)")
   int waitSeconds;
+
+  @Option(names = "--digest", description = "also each node's state digest (equal on nodes at the same applied index): it reads the"
+      + " node's whole store, and the node applies nothing meanwhile; waits up to 10 minutes for it")
+  boolean digest;
 
   /** The output format, as etcdctl's {@code -w}. */
   enum Format { table, json }
@@ -93,7 +97,7 @@ final class StatusCommand implements Callable<Integer> {
     for (int i = 0; i < adminAddresses.size(); i++) {
       com.fasterxml.jackson.databind.node.ObjectNode node = all.addObject().put("node", number(i)).put("admin", adminAddresses.get(i));
       if (statuses.get(i) == null) {
-        node.put("role", "DOWN").put("error", "admin " + adminAddresses.get(i) + " does not answer");
+        node.put("role", "DOWN").put("error", "admin " + adminAddresses.get(i) + " does not answer within " + answerTimeout().toSeconds() + " s");
       } else {
         node.setAll((com.fasterxml.jackson.databind.node.ObjectNode) statuses.get(i));
       }
@@ -106,8 +110,8 @@ final class StatusCommand implements Callable<Integer> {
     List<JsonNode> result = new ArrayList<>();
     for (String admin : adminAddresses) {
       try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/status"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/status" + (digest ? "?digest=true" : "")))
+            .timeout(answerTimeout()).build(), HttpResponse.BodyHandlers.ofString());
         result.add(response.statusCode() == 200 ? JSON.readTree(response.body()) : null);
       } catch (java.io.IOException e) {
         result.add(null);
@@ -117,6 +121,11 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return result;
+  }
+
+  /** A status answers at once; one with the digest reads the node's whole store. */
+  private Duration answerTimeout() {
+    return digest ? Duration.ofMinutes(10) : Duration.ofSeconds(2);
   }
 
   private static boolean upWithLeader(List<JsonNode> statuses) {
