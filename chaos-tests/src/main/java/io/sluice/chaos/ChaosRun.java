@@ -137,7 +137,7 @@ public final class ChaosRun {
   /** After the run every node has applied the same entries and holds the same state. */
   private static CheckResult replicaCheck(ChaosCluster cluster) {
     awaitConverged(cluster, "the final cluster");
-    List<NodeStatus> statuses = cluster.statuses();
+    List<NodeStatus> statuses = cluster.statusesWithDigests();
     CheckResult.Builder result = new CheckResult.Builder().add("nodes", statuses.size());
     if (statuses.stream().map(NodeStatus::digest).distinct().count() != 1) {
       result.anomaly(0, "replicas differ after applying the same entries:" + cluster.describe());

@@ -2,11 +2,11 @@ package io.sluice.chaos.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** The fields of a node's {@code /status} that the harness looks at. */
+/** The fields of a node's {@code /status} that the harness looks at; {@code digest} is null unless asked for. */
 public record NodeStatus(String role, long term, long commitIndex, long appliedIndex, String digest) {
   static NodeStatus of(JsonNode json) {
     return new NodeStatus(json.path("role").asText(), json.path("term").asLong(), json.path("commitIndex").asLong(),
-        json.path("appliedIndex").asLong(), json.path("digest").asText());
+        json.path("appliedIndex").asLong(), json.path("digest").isTextual() ? json.path("digest").asText() : null);
   }
 
   public boolean isLeader() {

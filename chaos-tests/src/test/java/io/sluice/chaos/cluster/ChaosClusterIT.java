@@ -52,7 +52,7 @@ class ChaosClusterIT {
 
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
         assertThat(cluster.isConverged()).as("converged:%s", cluster.describe()).isTrue();
-        List<NodeStatus> statuses = cluster.statuses();
+        List<NodeStatus> statuses = cluster.statusesWithDigests();
         assertThat(statuses).hasSize(3).extracting(NodeStatus::digest).containsOnly(statuses.get(0).digest());
       });
       assertThat(c.countDocuments()).isEqualTo(4);
