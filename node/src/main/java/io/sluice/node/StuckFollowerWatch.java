@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * follower only heartbeats, each refused as inconsistent. The follower answers, so nothing times out,
  * but it falls further behind for as long as that leader leads, and streams served by it see nothing
  * new. Its sign, which a healthy follower shows only for a moment: the leader's match index for a
- * follower that answers stays above the commit index that follower reports, neither moving, while the
- * leader commits more.
+ * follower that answers stays above the commit index that follower reports, which is below the
+ * leader's, neither moving. (Whether the leader commits more meanwhile does not matter: a chaos run
+ * caught the stall just as the writes stopped, and the follower stayed 21 entries behind.)
  */
 final class StuckFollowerWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StuckFollowerWatch.class);
@@ -43,8 +44,8 @@ final class StuckFollowerWatch implements AutoCloseable {
   /** The leader's commit index and its followers, read together. */
   record Sample(long leaderCommit, List<Follower> followers) {}
 
-  /** Since when a follower has shown the same match and commit index, and the leader's commit then. */
-  private record Unchanged(long matchIndex, long commitIndex, long sinceMillis, long leaderCommitThen) {}
+  /** Since when a follower has shown the same match and commit index. */
+  private record Unchanged(long matchIndex, long commitIndex, long sinceMillis) {}
 
   private final Duration patience;
   private final Map<String, Unchanged> unchanged = new HashMap<>();
@@ -79,9 +80,10 @@ final class StuckFollowerWatch implements AutoCloseable {
     for (Follower f : sample.get().followers()) {
       Unchanged before = unchanged.get(f.id());
       Unchanged now = before != null && before.matchIndex() == f.matchIndex() && before.commitIndex() == f.commitIndex()
-          ? before : new Unchanged(f.matchIndex(), f.commitIndex(), nowMillis, sample.get().leaderCommit());
+          ? before : new Unchanged(f.matchIndex(), f.commitIndex(), nowMillis);
       seen.put(f.id(), now);
-      boolean sign = f.matchIndex() > f.commitIndex() && sample.get().leaderCommit() > now.leaderCommitThen();
+      // A leader that cannot commit (no quorum) leaves its followers' commit at its own: no sign.
+      boolean sign = f.matchIndex() > f.commitIndex() && f.commitIndex() < sample.get().leaderCommit();
       boolean answers = f.lastReplyMillisAgo() < patience.toMillis();
       if (sign && answers && nowMillis - now.sinceMillis() >= patience.toMillis()) {
         stuck.add(f);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sign of Ratis' appender stall, as the leader's samples show it every 5 s: a follower that answers,
- * whose match index stays above the commit index it reports, while the leader commits more.
+ * whose match index stays above the commit index it reports, which is below the leader's.
  */
 class StuckFollowerWatchTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -53,9 +53,18 @@ class StuckFollowerWatchTest {
   }
 
   @Test
-  void anIdleClusterOrAFollowerInstallingASnapshotIsNotStuck() {
-    assertThat(watchFor(60, new Follower("n2", 16_976, 16_975, 10), false)).as("the leader commits nothing").isEmpty();
-    assertThat(watchFor(60, new Follower("n3", 16_975, 16_975, 10), true)).as("match at the commit index (a snapshot install)").isEmpty();
+  void anIdleClusterALeaderWithoutQuorumOrAFollowerInstallingASnapshotIsNotStuck() {
+    assertThat(watchFor(60, new Follower("n2", 30_000, 30_000, 10), false)).as("idle, everything committed").isEmpty();
+    assertThat(watchFor(60, new Follower("n3", 30_005, 30_000, 10), false)).as("the leader cannot commit: the follower's commit is its own").isEmpty();
+    assertThat(watchFor(60, new Follower("n4", 16_975, 16_975, 10), true)).as("match at the commit index (a snapshot install)").isEmpty();
+  }
+
+  /** The chaos run that found it: the stall began as the writes stopped, so the leader committed nothing more. */
+  @Test
+  void aStalledFollowerOfALeaderThatCommitsNothingMoreIsStuckToo() {
+    Follower stalled = new Follower("n5", 29_990, 29_969, 300); // 21 entries behind the leader's 30,000
+    assertThat(watchFor(25, stalled, false)).as("not yet: 25 s").isEmpty();
+    assertThat(watch.stuck(Optional.of(new Sample(30_000, List.of(stalled))), 30_000)).containsExactly(stalled);
   }
 
   @Test
