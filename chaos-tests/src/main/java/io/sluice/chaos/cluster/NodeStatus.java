@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record NodeStatus(String role, long term, long commitIndex, long appliedIndex, String digest) {
   static NodeStatus of(JsonNode json) {
     return new NodeStatus(json.path("role").asText(), json.path("term").asLong(), json.path("commitIndex").asLong(),
-        json.path("appliedIndex").asLong(), json.path("digest").isTextual() ? json.path("digest").asText() : null);
+        json.path("appliedIndex").asLong(), json.path("digest").textValue());
   }
 
   public boolean isLeader() {

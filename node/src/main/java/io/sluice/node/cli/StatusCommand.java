@@ -52,10 +52,14 @@ final class StatusCommand implements Callable<Integer> {
     }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
-    List<JsonNode> statuses = fetchAll(http);
+    // Waiting polls without the digest, which holds up each node's applying; the last look takes it if asked.
+    List<JsonNode> statuses = fetchAll(http, digest && waitSeconds == 0);
     while (waitSeconds > 0 && !upWithLeader(statuses) && System.nanoTime() < deadline) {
       Thread.sleep(200);
-      statuses = fetchAll(http);
+      statuses = fetchAll(http, false);
+    }
+    if (digest && waitSeconds > 0) {
+      statuses = fetchAll(http, true);
     }
     if (format == Format.json) {
       printJson(statuses);
@@ -97,7 +101,7 @@ final class StatusCommand implements Callable<Integer> {
     for (int i = 0; i < adminAddresses.size(); i++) {
       com.fasterxml.jackson.databind.node.ObjectNode node = all.addObject().put("node", number(i)).put("admin", adminAddresses.get(i));
       if (statuses.get(i) == null) {
-        node.put("role", "DOWN").put("error", "admin " + adminAddresses.get(i) + " does not answer within " + answerTimeout().toSeconds() + " s");
+        node.put("role", "DOWN").put("error", "admin " + adminAddresses.get(i) + " does not answer within " + answerTimeout(digest).toSeconds() + " s");
       } else {
         node.setAll((com.fasterxml.jackson.databind.node.ObjectNode) statuses.get(i));
       }
@@ -106,12 +110,12 @@ final class StatusCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
   }
 
-  private List<JsonNode> fetchAll(HttpClient http) {
+  private List<JsonNode> fetchAll(HttpClient http, boolean withDigest) {
     List<JsonNode> result = new ArrayList<>();
     for (String admin : adminAddresses) {
       try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/status" + (digest ? "?digest=true" : "")))
-            .timeout(answerTimeout()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/status" + (withDigest ? "?digest=true" : "")))
+            .timeout(answerTimeout(withDigest)).build(), HttpResponse.BodyHandlers.ofString());
         result.add(response.statusCode() == 200 ? JSON.readTree(response.body()) : null);
       } catch (java.io.IOException e) {
         result.add(null);
@@ -124,8 +128,8 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   /** A status answers at once; one with the digest reads the node's whole store. */
-  private Duration answerTimeout() {
-    return digest ? Duration.ofMinutes(10) : Duration.ofSeconds(2);
+  private static Duration answerTimeout(boolean withDigest) {
+    return withDigest ? Duration.ofMinutes(10) : Duration.ofSeconds(2);
   }
 
   private static boolean upWithLeader(List<JsonNode> statuses) {
