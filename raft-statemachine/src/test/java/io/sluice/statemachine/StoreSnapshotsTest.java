@@ -102,6 +102,28 @@ class StoreSnapshotsTest {
     }
   }
 
+  /** Ratis asks for the latest on every append: a directory without a snapshot is not listed each time. */
+  @Test
+  void havingNoSnapshotIsRememberedUntilOneIsWrittenOrTheDirectoryIsReloaded() throws Exception {
+    MapDbDocumentStore store = filledStore();
+    try (StoreSnapshots snapshots = snapshots(0)) {
+      assertThat(snapshots.latest()).isNull();
+      Path installed = installedSnapshot(1, 1);
+      assertThat(snapshots.latest()).as("remembered: not read again").isNull();
+      assertThat(snapshots.reload().getFile().getPath()).isEqualTo(installed);
+      assertThat(snapshots.latest().getIndex()).isEqualTo(1);
+
+      Files.delete(installed);
+      Files.delete(md5File(installed));
+      assertThat(snapshots.reload()).as("the directory is the truth").isNull();
+      assertThat(snapshots.latest()).isNull();
+      Path written = snapshots.start(TermIndex.valueOf(1, 2), store).join().getFile().getPath();
+      assertThat(snapshots.latest().getFile().getPath()).isEqualTo(written);
+    } finally {
+      store.close();
+    }
+  }
+
   @Test
   void ratisSendsASnapshotWrittenHereWithItsChecksumFileAndTheOneFoundAtStartToo() throws Exception {
     MapDbDocumentStore store = filledStore();
@@ -194,6 +216,10 @@ class StoreSnapshotsTest {
     Files.write(snapshot, "a snapshot from the leader".getBytes());
     MD5FileUtil.saveMD5File(snapshot.toFile(), StoreSnapshots.md5Of(snapshot));
     return snapshot;
+  }
+
+  private static Path md5File(Path file) {
+    return MD5FileUtil.getDigestFileForFile(file.toFile()).toPath();
   }
 
   private Path snapshotDir() {

@@ -3,6 +3,7 @@ package io.sluice.node.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sluice.client.SluiceClient;
+import io.sluice.node.Durability;
 import java.io.File;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -127,6 +128,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--replay", defaultValue = "20000", description = "writes in the log after the snapshot of a crashing follower (durability; default ${DEFAULT-VALUE})")
   int replay;
+
+  @Option(names = "--snapshot-pace", description = "MiB/s at which the nodes write a snapshot while they apply, 0 as fast as they can"
+      + " (durability; default: the nodes' default)")
+  Integer snapshotPace;
 
   @Option(names = "--dir", description = "where the nodes' data goes (durability; default: the temporary directory)")
   File dir;
@@ -304,9 +309,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private int durability() throws Exception {
-    if (dataMb < 1 || runs < 1 || writers < 1 || gapSeconds < 1 || warmup < 0 || behind < 0 || replay < 0) {
-      throw new IllegalArgumentException("--data-mb, --runs, --writers and --gap-seconds must be positive; --warmup, --behind and"
-          + " --replay 0 or more");
+    int pace = snapshotPace != null ? snapshotPace : Durability.DEFAULT.snapshotWriteMibPerSecond();
+    if (dataMb < 1 || runs < 1 || writers < 1 || gapSeconds < 1 || warmup < 0 || behind < 0 || replay < 0 || pace < 0) {
+      throw new IllegalArgumentException("--data-mb, --runs, --writers and --gap-seconds must be positive; --warmup, --behind,"
+          + " --replay and --snapshot-pace 0 or more");
     }
     java.nio.file.Path base = (dir != null ? dir.toPath() : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))).toAbsolutePath();
     java.nio.file.Files.createDirectories(base);
@@ -316,7 +322,7 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException(String.format("bench durability with --data-mb %d needs about %,d MiB free in %s, which has %,d MiB;"
           + " pass --dir on a disk with room, or a smaller --data-mb", dataMb, needed >> 20, base, free >> 20));
     }
-    write(new DurabilityBench(new DurabilityBench.Options(dataMb, runs, writers, gapSeconds, warmup, behind, replay, base),
+    write(new DurabilityBench(new DurabilityBench.Options(dataMb, runs, writers, gapSeconds, warmup, behind, replay, pace, base),
         spec.commandLine().getOut()).run());
     return 0;
   }

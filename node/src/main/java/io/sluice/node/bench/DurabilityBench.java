@@ -31,7 +31,7 @@ import java.util.stream.IntStream;
  * checking that the three nodes hold identical state. Figures are for reports, never for tests.
  */
 final class DurabilityBench {
-  record Options(int dataMb, int runs, int writers, int gapSeconds, int warmupSeconds, int behind, int replay, Path dir) {}
+  record Options(int dataMb, int runs, int writers, int gapSeconds, int warmupSeconds, int behind, int replay, int snapshotPace, Path dir) {}
 
   static final int DOCUMENT_BYTES = 16 * 1024;
   private static final int PER_BATCH = 64; // 64 documents of 16 KiB: one ~1 MiB insertMany
@@ -52,11 +52,12 @@ final class DurabilityBench {
   }
 
   /**
-   * The nodes' settings: snapshots only when the bench asks, and a log that a snapshot purges right up
-   * to it (Ratis purges closed segments only: 1 MiB segments close every few thousand small writes).
+   * The nodes' settings: snapshots only when the bench asks, at the pace asked for, and a log that a
+   * snapshot purges right up to it (Ratis purges closed segments only: 1 MiB segments close every few
+   * thousand small writes).
    */
-  static NodeConfig.Builder nodeSettings(NodeConfig.Builder b) {
-    return b.snapshotEveryEntries(1_000_000_000L).logEntriesKeptAfterSnapshot(0).raftSegmentSizeMb(1);
+  static NodeConfig.Builder nodeSettings(NodeConfig.Builder b, int snapshotPace) {
+    return b.snapshotEveryEntries(1_000_000_000L).logEntriesKeptAfterSnapshot(0).raftSegmentSizeMb(1).snapshotWriteMibPerSecond(snapshotPace);
   }
 
   /**
@@ -75,12 +76,13 @@ final class DurabilityBench {
     Map<String, Object> machine = machine(root);
     results.put("machine", machine);
     long documents = (long) options.dataMb() * 1024 * 1024 / DOCUMENT_BYTES;
-    say("durability: 3 nodes in this JVM, %,d MiB of documents (%,d of %d KiB), %d run(s), %d writers", options.dataMb(), documents,
-        DOCUMENT_BYTES / 1024, options.runs(), options.writers());
+    say("durability: 3 nodes in this JVM, %,d MiB of documents (%,d of %d KiB), %d run(s), %d writers, snapshots written at %s", options.dataMb(),
+        documents, DOCUMENT_BYTES / 1024, options.runs(), options.writers(),
+        options.snapshotPace() == 0 ? "full speed" : options.snapshotPace() + " MiB/s");
     say("machine: %s", machine.get("summary"));
     say("data in %s; node logs in %s", root, root.resolve("nodes.log"));
     try (NodeLogFile logs = NodeLogFile.redirect(root.resolve("nodes.log"));
-         BenchCluster started = BenchCluster.start(root, 3, DurabilityBench::nodeSettings);
+         BenchCluster started = BenchCluster.start(root, 3, b -> nodeSettings(b, options.snapshotPace()));
          SluiceClient client = SluiceClient.connect(started.connectionString() + "/?timeoutMS=300000")) {
       cluster = started;
       SluiceCollection hot = client.getDatabase("bench").getCollection("hot");
