@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -418,9 +417,11 @@ final class StoreSnapshots implements AutoCloseable {
      * The newest complete snapshot as last read or written; empty: there is none. Null until the
      * directory is read. Ratis asks for it on every append a node sends or receives, so "none" is
      * remembered too: a node without a snapshot used to list the directory each time, half of what
-     * a leader's log appenders spent awake (async-profiler, 2026-12-07).
+     * a leader's log appenders spent awake (async-profiler, 2026-12-07). Read without a lock;
+     * changed under this storage's lock, so that a listing and a snapshot recorded meanwhile cannot
+     * leave it at "none".
      */
-    private final AtomicReference<Optional<SingleFileSnapshotInfo>> latest = new AtomicReference<>();
+    private volatile Optional<SingleFileSnapshotInfo> latest;
 
     @Override
     public void cleanupOldSnapshots(SnapshotRetentionPolicy ignored) {
@@ -429,23 +430,22 @@ final class StoreSnapshots implements AutoCloseable {
 
     @Override
     public SingleFileSnapshotInfo getLatestSnapshot() {
-      Optional<SingleFileSnapshotInfo> known = latest.get();
+      Optional<SingleFileSnapshotInfo> known = latest;
       return known != null ? known.orElse(null) : loadLatestSnapshot();
     }
 
     @Override
-    public SingleFileSnapshotInfo updateLatestSnapshot(SingleFileSnapshotInfo info) {
-      if (info == null) {
-        return getLatestSnapshot();
+    public synchronized SingleFileSnapshotInfo updateLatestSnapshot(SingleFileSnapshotInfo info) {
+      if (info != null && (latest == null || latest.isEmpty() || info.getIndex() > latest.get().getIndex())) {
+        latest = Optional.of(info);
       }
-      return latest.updateAndGet(previous -> previous == null || previous.isEmpty() || info.getIndex() > previous.get().getIndex()
-          ? Optional.of(info) : previous).orElseThrow();
+      return getLatestSnapshot();
     }
 
     /** The newest complete snapshot in the directory, which is the truth: it may be older than the one known so far. */
     @Override
-    public SingleFileSnapshotInfo loadLatestSnapshot() {
-      latest.set(null);
+    public synchronized SingleFileSnapshotInfo loadLatestSnapshot() {
+      latest = null;
       if (directory == null) {
         return null;
       }
@@ -458,9 +458,8 @@ final class StoreSnapshots implements AutoCloseable {
                 : new SingleFileSnapshotInfo(new FileInfo(snapshot, md5), termIndex(snapshot)));
           }
         }
-        // Unless a snapshot written meanwhile was recorded: then that one is the newest.
-        latest.compareAndSet(null, Optional.empty());
-        return getLatestSnapshot();
+        latest = Optional.empty();
+        return null;
       } catch (IOException | UncheckedIOException e) {
         // As Ratis' own: this runs on Ratis' threads, also while an installed snapshot replaces the directory.
         // Nothing is remembered, so the next call reads the directory again.
