@@ -109,7 +109,8 @@ final class StoreSnapshots implements AutoCloseable {
     return List.of(checksum, md5File(snapshot), md5File(checksum));
   }
 
-  private static Path md5File(Path file) {
+  /** The MD5 file Ratis keeps beside {@code file}. */
+  static Path md5File(Path file) {
     return MD5FileUtil.getDigestFileForFile(file.toFile()).toPath();
   }
 

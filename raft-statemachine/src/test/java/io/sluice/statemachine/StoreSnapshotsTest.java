@@ -114,7 +114,7 @@ class StoreSnapshotsTest {
       assertThat(snapshots.latest().getIndex()).isEqualTo(1);
 
       Files.delete(installed);
-      Files.delete(md5File(installed));
+      Files.delete(StoreSnapshots.md5File(installed));
       assertThat(snapshots.reload()).as("the directory is the truth").isNull();
       assertThat(snapshots.latest()).isNull();
       Path written = snapshots.start(TermIndex.valueOf(1, 2), store).join().getFile().getPath();
@@ -216,10 +216,6 @@ class StoreSnapshotsTest {
     Files.write(snapshot, "a snapshot from the leader".getBytes());
     MD5FileUtil.saveMD5File(snapshot.toFile(), StoreSnapshots.md5Of(snapshot));
     return snapshot;
-  }
-
-  private static Path md5File(Path file) {
-    return MD5FileUtil.getDigestFileForFile(file.toFile()).toPath();
   }
 
   private Path snapshotDir() {

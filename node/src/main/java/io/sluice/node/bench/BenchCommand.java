@@ -152,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
   int keys;
 
   @Option(names = "--jit-warmup", defaultValue = "60", description = "seconds of load on each cluster before any measurement, for the JIT (write, read, baseline;"
-      + " stream: closed-loop writes with both streams reading; default ${DEFAULT-VALUE})")
+      + " durability: added to --warmup, after the load; stream: closed-loop writes with both streams reading; default ${DEFAULT-VALUE})")
   int jitWarmup;
 
   @Option(names = "--compare", split = ",", description = "baseline, etcd or both: alternate each write measurement with the same on"
@@ -310,8 +310,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int durability() throws Exception {
     int pace = snapshotPace != null ? snapshotPace : Durability.DEFAULT.snapshotWriteMibPerSecond();
-    if (dataMb < 1 || runs < 1 || writers < 1 || gapSeconds < 1 || warmup < 0 || behind < 0 || replay < 0 || pace < 0) {
-      throw new IllegalArgumentException("--data-mb, --runs, --writers and --gap-seconds must be positive; --warmup, --behind,"
+    if (dataMb < 1 || runs < 1 || writers < 1 || gapSeconds < 1 || warmup < 0 || jitWarmup < 0 || behind < 0 || replay < 0 || pace < 0) {
+      throw new IllegalArgumentException("--data-mb, --runs, --writers and --gap-seconds must be positive; --warmup, --jit-warmup, --behind,"
           + " --replay and --snapshot-pace 0 or more");
     }
     java.nio.file.Path base = (dir != null ? dir.toPath() : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))).toAbsolutePath();
@@ -322,7 +322,7 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException(String.format("bench durability with --data-mb %d needs about %,d MiB free in %s, which has %,d MiB;"
           + " pass --dir on a disk with room, or a smaller --data-mb", dataMb, needed >> 20, base, free >> 20));
     }
-    write(new DurabilityBench(new DurabilityBench.Options(dataMb, runs, writers, gapSeconds, warmup, behind, replay, pace, base),
+    write(new DurabilityBench(new DurabilityBench.Options(dataMb, runs, writers, gapSeconds, jitWarmup + warmup, behind, replay, pace, base),
         spec.commandLine().getOut()).run());
     return 0;
   }

@@ -117,6 +117,7 @@ class BenchCommandTest {
     assertThat(run(2, "bench", "fanout")[1]).contains("bench fanout needs --connect");
     assertThat(run(2, "bench", "resume-depth", "--entries", "1")[1]).contains("--entries must be at least 2");
     assertThat(run(2, "bench", "durability", "--data-mb", "0")[1]).contains("--data-mb, --runs, --writers and --gap-seconds must be positive");
+    assertThat(run(2, "bench", "durability", "--jit-warmup", "-1")[1]).contains("--warmup, --jit-warmup, --behind");
     assertThat(run(2, "bench", "durability", "--data-mb", "100000000")[1]).contains("needs about", "pass --dir");
     assertThat(run(2, "bench", "engine", "--runs", "0")[1]).contains("--runs must be at least 1");
   }
