@@ -139,7 +139,9 @@ public final class ChaosRun {
     awaitConverged(cluster, "the final cluster");
     List<NodeStatus> statuses = cluster.statusesWithDigests();
     CheckResult.Builder result = new CheckResult.Builder().add("nodes", statuses.size());
-    if (statuses.stream().map(NodeStatus::digest).distinct().count() != 1) {
+    if (statuses.size() != cluster.nodes().size()) {
+      result.anomaly(0, statuses.size() + " of " + cluster.nodes().size() + " nodes answered with their digest:" + cluster.describe());
+    } else if (statuses.stream().map(s -> s.appliedIndex() + ":" + s.digest()).distinct().count() != 1) {
       result.anomaly(0, "replicas differ after applying the same entries:" + cluster.describe());
     }
     return result.build();

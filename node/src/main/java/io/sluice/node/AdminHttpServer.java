@@ -23,6 +23,7 @@ final class AdminHttpServer {
   /** /status waits no longer than this for the store: the pool's threads also answer /livez and /readyz. */
   private static final java.time.Duration STATUS_LOCK_WAIT = java.time.Duration.ofSeconds(2);
 
+  private final String address;
   private final HttpServer http;
   private final ExecutorService executor;
   /**
@@ -32,11 +33,13 @@ final class AdminHttpServer {
   private final java.util.concurrent.Semaphore digests = new java.util.concurrent.Semaphore(1);
 
   AdminHttpServer(String address, SluiceNode node) {
-    int colon = address.lastIndexOf(':');
+    this.address = address;
     try {
-      this.http = HttpServer.create(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 0);
+      // Bound in start(): a node that fails to start before then must not keep the port (a bound
+      // channel of a server never started is not released when closed), as it rejoins in the same process.
+      this.http = HttpServer.create();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
+      throw new UncheckedIOException("cannot create the admin HTTP server", e);
     }
     this.executor = Executors.newFixedThreadPool(4,
         new ThreadFactoryBuilder().setNameFormat("admin-http-" + node.id() + "-%d").setDaemon(true).build());
@@ -81,6 +84,12 @@ final class AdminHttpServer {
   }
 
   void start() {
+    int colon = address.lastIndexOf(':');
+    try {
+      http.bind(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
+    }
     http.start();
   }
 

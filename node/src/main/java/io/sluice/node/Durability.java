@@ -24,8 +24,12 @@ public record Durability(long snapshotEveryEntries, int snapshotsRetained, int s
   public enum CorruptLogPolicy {
     /** Refuse to start, with a message that says what to do. */
     FAIL,
-    /** Keep the entries before the damage, drop the rest, and let the leader send them again. */
-    TRUNCATE;
+    /**
+     * Wipe the node's log and store and rejoin the cluster as a fresh member, as {@code --rejoin} does.
+     * Not "keep the entries before the damage": the leader keeps the node's old match index and would
+     * never send the lost entries again (see {@link NodeRejoin}).
+     */
+    REJOIN;
 
     public String configValue() {
       return name().toLowerCase(Locale.ROOT);

@@ -167,7 +167,7 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
       require(logEntriesKeptAfterSnapshot >= 0, "logEntriesKeptAfterSnapshot", "must be 0 or more, got " + logEntriesKeptAfterSnapshot);
       require(raftSegmentSizeMb >= 1 && raftSegmentSizeMb <= 1024, "raftSegmentSizeMb", "must be 1 to 1024, got " + raftSegmentSizeMb);
       Optional<Durability.CorruptLogPolicy> policy = Durability.CorruptLogPolicy.parse(corruptLogPolicy);
-      require(policy.isPresent(), "corruptLogPolicy", "must be 'fail' or 'truncate', got '" + corruptLogPolicy + "'");
+      require(policy.isPresent(), "corruptLogPolicy", "must be 'fail' or 'rejoin', got '" + corruptLogPolicy + "'");
       Durability durability = new Durability(snapshotEveryEntries, snapshotsRetained, snapshotWriteMibPerSecond, logEntriesKeptAfterSnapshot,
           raftSegmentSizeMb, policy.get());
       HistoryWindow window = new HistoryWindow(historyMaxEntries, historyMaxBytes,

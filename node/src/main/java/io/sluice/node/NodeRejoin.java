@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeRejoin {
   private static final Logger LOG = LoggerFactory.getLogger(NodeRejoin.class);
+  /** How long a rejoin waits for the cluster to remove the node and take it back. */
+  public static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   private NodeRejoin() {}
 

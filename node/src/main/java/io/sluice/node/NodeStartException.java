@@ -4,9 +4,16 @@ import org.apache.ratis.util.JavaUtils;
 
 /** A node that could not start, with what the operator can do about it. */
 public final class NodeStartException extends RuntimeException {
+  private final boolean damagedLog;
 
   NodeStartException(NodeConfig config, Throwable cause) {
     super(explain(config, JavaUtils.unwrapCompletionException(cause)), cause);
+    this.damagedLog = mentionsDamagedLog(JavaUtils.unwrapCompletionException(cause));
+  }
+
+  /** Whether the node failed because its Raft log is damaged, which its {@code corruptLogPolicy} decides about. */
+  boolean damagedLog() {
+    return damagedLog;
   }
 
   private static String explain(NodeConfig config, Throwable cause) {
@@ -18,8 +25,8 @@ public final class NodeStartException extends RuntimeException {
       return problem;
     }
     return problem + ". The Raft log in " + config.dataDir().resolve("raft") + " is damaged (a crash mid-write or a disk fault)."
-        + " Either set 'corruptLogPolicy: truncate' to keep the entries before the damage and fetch the rest from the leader,"
-        + " or wipe this node and rejoin it: sluice node --config FILE --rejoin (./sluice cluster rejoin N for a local cluster).";
+        + " Wipe this node and rejoin it: sluice node --config FILE --rejoin (./sluice cluster rejoin N for a local cluster),"
+        + " or set 'corruptLogPolicy: rejoin' to have it do so by itself when this happens.";
   }
 
   private static boolean mentionsDamagedLog(Throwable cause) {

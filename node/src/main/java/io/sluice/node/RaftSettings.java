@@ -72,8 +72,9 @@ public final class RaftSettings {
     // Ratis purges only when this many entries can go at once (1,024 by default): never more than a snapshot's worth.
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, d.snapshotEveryEntries()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(d.segmentSizeMb() + "MB"));
-    RaftServerConfigKeys.Log.setCorruptionPolicy(p, d.corruptLogPolicy() == Durability.CorruptLogPolicy.TRUNCATE
-        ? RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN : RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
+    // Whatever the node's policy: Ratis' other choice, cutting the log at the damage, leaves a follower the leader
+    // never sends the lost entries again. SluiceNode.start applies the policy to the failure this gives.
+    RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION);
   }
 
   /**

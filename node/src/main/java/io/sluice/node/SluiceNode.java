@@ -124,9 +124,21 @@ public final class SluiceNode implements AutoCloseable {
     JOIN_AS_VOTER
   }
 
-  /** Starts a node and returns once it accepts connections (it may not have joined a leader yet). */
+  /**
+   * Starts a node and returns once it accepts connections (it may not have joined a leader yet). A
+   * node whose Raft log is damaged fails to start, or with {@code corruptLogPolicy: rejoin} wipes
+   * itself and rejoins the cluster as a fresh member, returning once the cluster has taken it back.
+   */
   public static SluiceNode start(NodeConfig config) {
-    return start(config, config.join() ? Entry.JOIN : Entry.MEMBER);
+    try {
+      return start(config, config.join() ? Entry.JOIN : Entry.MEMBER);
+    } catch (NodeStartException e) {
+      if (!e.damagedLog() || config.durability().corruptLogPolicy() != Durability.CorruptLogPolicy.REJOIN) {
+        throw e;
+      }
+      LOG.warn("{} corruptLogPolicy is rejoin: node {} rejoins the cluster as a fresh member", e.getMessage(), config.nodeId());
+      return NodeRejoin.rejoin(config, NodeRejoin.TIMEOUT);
+    }
   }
 
   /** Starts a node entering its group as {@code entry} says; returns once it accepts connections. */

@@ -15,16 +15,11 @@ import io.sluice.node.admin.AdminException;
 import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.node.admin.Member;
 import io.sluice.node.cli.CliRunner;
-import io.sluice.protocol.SluiceException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,71 +29,15 @@ class MembershipTest {
   @TempDir
   Path dir;
 
-  /** A writer inserting {_id: 0, 1, 2, ...} one at a time, so log order is _id order. */
-  private static final class Writer implements AutoCloseable {
-    final Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
-    final Set<Integer> unknown = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final Thread thread;
-
-    Writer(SluiceCollection c) {
-      thread = new Thread(() -> {
-        for (int i = 0; !stop.get(); i++) {
-          try {
-            c.insertOne(new Document("_id", i));
-            acknowledged.add(i);
-          } catch (SluiceException e) {
-            unknown.add(i);
-          }
-        }
-      }, "writer");
-      thread.start();
-    }
-
-    /** Waits until {@code n} more writes are acknowledged: the cluster is still taking writes. */
-    void awaitMore(int n) {
-      int target = acknowledged.size() + n;
-      await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= target);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop.set(true);
-      thread.join();
-    }
-  }
-
-  /** Reads a stream on its own thread, keeping each event's _id. */
-  private static Thread reader(ChangeStreamCursor<ChangeStreamDocument> stream, List<Integer> ids) {
-    Thread thread = new Thread(() -> {
-      while (!stream.isClosed()) {
-        try {
-          ChangeStreamDocument event = stream.tryNext();
-          if (event != null) {
-            ids.add(event.getDocumentKey().getInt32("_id").getValue());
-          }
-        } catch (RuntimeException e) {
-          if (!stream.isClosed()) {
-            throw e;
-          }
-        }
-      }
-    }, "stream-reader");
-    thread.start();
-    return thread;
-  }
-
   @Test
   void growingToFiveAndShrinkingToThreeUnderLoadLosesNoWriteAndTheStreamSeesEachOnceInOrder() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
       ClusterAdmin admin = cluster.admin();
       SluiceCollection c = cluster.client("timeoutMS=30000").getDatabase("db").getCollection("c");
       int streamNode = cluster.aFollower();
-      List<Integer> received = new CopyOnWriteArrayList<>();
-      Writer writer;
-      try (ChangeStreamCursor<ChangeStreamDocument> stream = c.watch().onNode(cluster.address(streamNode)).cursor()) {
-        Thread reader = reader(stream, received);
-        writer = new Writer(c);
+      SequentialWriter writer;
+      try (StreamRecorder stream = new StreamRecorder(c.watch().onNode(cluster.address(streamNode)).cursor())) {
+        writer = new SequentialWriter(c);
         try (writer) {
           writer.awaitMore(20);
           int fourth = cluster.startJoiner(SluiceNode.Entry.JOIN);
@@ -129,15 +68,15 @@ class MembershipTest {
         assertThat(admin.members()).extracting(Member::address).containsExactlyInAnyOrderElementsOf(remaining).hasSize(3);
         cluster.awaitIdenticalState();
 
-        assertThat(stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
-        int last = writer.acknowledged.stream().max(Integer::compare).orElseThrow();
-        await().atMost(Duration.ofSeconds(30)).until(() -> received.contains(last));
+        assertThat(SequentialWriter.stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stream.received.contains(writer.lastAcknowledged())
+            || stream.failure.get() != null);
+        assertThat(stream.failure.get()).as("the stream's error").isNull();
         stream.close();
-        reader.join();
+        assertThat(stream.received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
+            .containsAll(writer.acknowledged);
+        assertThat(SequentialWriter.stored(c)).as("no event for a write that is not stored").containsAll(stream.received);
       }
-      assertThat(received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
-          .containsAll(writer.acknowledged);
-      assertThat(stored(c)).as("no event for a write that is not stored").containsAll(received);
     }
   }
 
@@ -148,12 +87,6 @@ class MembershipTest {
       }
     }
     throw new IllegalStateException();
-  }
-
-  private static List<Integer> stored(SluiceCollection c) {
-    List<Integer> ids = new ArrayList<>();
-    c.find().forEach(d -> ids.add(d.getInteger("_id")));
-    return ids;
   }
 
   @Test

@@ -50,7 +50,7 @@ class NodeConfigTest {
         Arguments.of(valid().logEntriesKeptAfterSnapshot(-1), "logEntriesKeptAfterSnapshot must be 0 or more"),
         Arguments.of(valid().raftSegmentSizeMb(0), "raftSegmentSizeMb must be 1 to 1024"),
         Arguments.of(valid().snapshotWriteMibPerSecond(-1), "snapshotWriteMibPerSecond must be 0 (no limit) or positive, got -1"),
-        Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'truncate', got 'ignore'"),
+        Arguments.of(valid().corruptLogPolicy("ignore"), "corruptLogPolicy must be 'fail' or 'rejoin', got 'ignore'"),
         Arguments.of(valid().join(true).peers(List.of()), "peers must list the host:port of at least one existing member"),
         Arguments.of(valid().join(true).peers(List.of("127.0.0.1:7101")), "peers must list at least one existing member other than this node"),
         Arguments.of(valid().join(true).peers(List.of("127.0.0.1:7102", "localhost")), "peers must be host:port, got 'localhost'"));
@@ -97,9 +97,9 @@ class NodeConfigTest {
   @Test
   void setFlagsOverrideAnyKeyAndAreValidatedLikeTheFile() {
     NodeConfig config = NodeConfigFile.load(null, Map.of("address", "127.0.0.1:7101", "adminAddress", "127.0.0.1:7201",
-        "dataDir", "/tmp/x", "peers", List.of("127.0.0.1:7101"), "snapshotEveryEntries", "500", "corruptLogPolicy", "truncate"));
+        "dataDir", "/tmp/x", "peers", List.of("127.0.0.1:7101"), "snapshotEveryEntries", "500", "corruptLogPolicy", "rejoin"));
     assertThat(config.durability().snapshotEveryEntries()).isEqualTo(500);
-    assertThat(config.durability().corruptLogPolicy()).isEqualTo(Durability.CorruptLogPolicy.TRUNCATE);
+    assertThat(config.durability().corruptLogPolicy()).isEqualTo(Durability.CorruptLogPolicy.REJOIN);
     assertThatThrownBy(() -> NodeConfigFile.load(null, Map.of("address", "127.0.0.1:7101", "snapshotEveryEntries", "often")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("snapshotEveryEntries");
   }

@@ -165,7 +165,7 @@ class RetriedWriteTest {
   }
 
   /** A raw Ratis client that sends one increment as call 42, to the node it is told, as often as asked. */
-  private static final class RawCaller implements AutoCloseable {
+  static final class RawCaller implements AutoCloseable {
     private final LocalCluster cluster;
     private final ClientId clientId = ClientId.randomId();
     private final RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
@@ -217,7 +217,7 @@ class RetriedWriteTest {
       return reply.getDocument("cursor").getArray("firstBatch").get(0).asDocument().getInt32("n").getValue();
     }
 
-    private static Message message(BsonDocument command) {
+    static Message message(BsonDocument command) {
       return Message.valueOf(ByteString.copyFrom(new RawBsonDocument(command, new BsonDocumentCodec()).getByteBuffer().asNIO()));
     }
 
@@ -227,7 +227,7 @@ class RetriedWriteTest {
     }
   }
 
-  private static BsonDocument decode(RaftClientReply reply) {
+  static BsonDocument decode(RaftClientReply reply) {
     assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
     try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(reply.getMessage().getContent().toByteArray()))) {
       return new BsonDocumentCodec().decode(reader, DecoderContext.builder().build());

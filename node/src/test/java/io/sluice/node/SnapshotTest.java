@@ -252,11 +252,19 @@ class SnapshotTest {
   }
 
   static Path snapshotDir(NodeConfig config) {
-    return config.dataDir().resolve("raft").resolve(GROUP).resolve("sm");
+    return snapshotDir(config.dataDir());
+  }
+
+  static Path snapshotDir(Path dataDir) {
+    return dataDir.resolve("raft").resolve(GROUP).resolve("sm");
   }
 
   static List<Path> snapshotFiles(NodeConfig config) throws IOException {
-    try (Stream<Path> files = Files.list(snapshotDir(config))) {
+    return snapshotFiles(config.dataDir());
+  }
+
+  static List<Path> snapshotFiles(Path dataDir) throws IOException {
+    try (Stream<Path> files = Files.list(snapshotDir(dataDir))) {
       return files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
           .sorted(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replaceAll(".*_", "")))).toList();
     }

@@ -159,7 +159,8 @@ public final class ChaosCluster implements AutoCloseable {
 
   /**
    * With {@code digest}, the status carries the node's state digest, which holds up the node's
-   * applying while it reads the store: asked for only to compare nodes, not on every poll.
+   * applying while it reads the store: asked for only to compare nodes, not on every poll, and given
+   * longer to answer.
    */
   private Optional<NodeStatus> status(ChaosNode node, boolean digest) {
     if (!node.isRunning() || node.isPaused()) {
@@ -167,7 +168,7 @@ public final class ChaosCluster implements AutoCloseable {
     }
     try {
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node.adminAddress() + "/status" + (digest ? "?digest=true" : "")))
-          .timeout(Duration.ofSeconds(1)).build();
+          .timeout(Duration.ofSeconds(digest ? 30 : 1)).build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 ? Optional.of(NodeStatus.of(JSON.readTree(response.body()))) : Optional.empty();
     } catch (IOException e) {

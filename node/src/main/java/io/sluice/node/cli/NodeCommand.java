@@ -5,7 +5,6 @@ import io.sluice.node.NodeConfigFile;
 import io.sluice.node.NodeRejoin;
 import io.sluice.node.SluiceNode;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +20,6 @@ import picocli.CommandLine.Option;
         + " then --set, then the named flags."})
 final class NodeCommand implements Callable<Integer> {
   /** Removing the node, then the leader sending it the whole log. */
-  private static final Duration REJOIN_TIMEOUT = Duration.ofMinutes(5);
   /** The node stopped by itself: removed from the cluster, or its apply thread failed. */
   private static final int STOPPED_ITSELF = 1;
 
@@ -59,7 +57,7 @@ final class NodeCommand implements Callable<Integer> {
     NodeConfig nodeConfig = NodeConfigFile.load(config, overrides(System.getenv()));
     NodeConfigFile.checkDataDir(nodeConfig.dataDir());
     LoggerFactory.getLogger(NodeCommand.class).info("effective configuration: {}", nodeConfig);
-    SluiceNode node = rejoin ? NodeRejoin.rejoin(nodeConfig, REJOIN_TIMEOUT) : SluiceNode.start(nodeConfig);
+    SluiceNode node = rejoin ? NodeRejoin.rejoin(nodeConfig, NodeRejoin.TIMEOUT) : SluiceNode.start(nodeConfig);
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();

@@ -1,0 +1,200 @@
+package io.sluice.node;
+
+import static com.mongodb.client.model.Filters.eq;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceCollection;
+import io.sluice.protocol.ClusterNaming;
+import io.sluice.protocol.Replies;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.bson.BsonBinary;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.Document;
+import org.bson.UuidRepresentation;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The durability scenarios of the in-JVM tests ({@link MembershipTest}, {@link RetriedWriteTest},
+ * {@link CorruptLogTest}, {@link BoundedDiskTest}) with node processes started by the launcher, as an
+ * operator runs them: grown and shrunk by {@code ./sluice cluster add/remove}, killed with SIGKILL,
+ * configured by editing {@code node.yml}. Each ends with every node at the same state digest.
+ */
+class ProcessDurabilityIT {
+  private static final String GROUP = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME)).getUuid().toString();
+
+  /** Kept when a test fails: the nodes' logs are in nodeN/node.log. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path data;
+  private LauncherCluster cluster;
+
+  @BeforeEach
+  void choosePorts() {
+    cluster = new LauncherCluster(data);
+  }
+
+  @AfterEach
+  void down() throws Exception {
+    cluster.run("cluster", "down");
+  }
+
+  @Test
+  void growingToFiveAndShrinkingToThreeUnderWritesLosesNothingAndTheStreamSeesEachWriteOnceInOrder() throws Exception {
+    cluster.run("cluster", "up");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      SluiceCollection c = client.getDatabase("db").getCollection("c");
+      int streamNode = cluster.leader() == 1 ? 2 : 1;
+      SequentialWriter writer;
+      try (StreamRecorder stream = new StreamRecorder(c.watch().onNode(cluster.raftAddress(streamNode)).cursor())) {
+        writer = new SequentialWriter(c);
+        try (writer) {
+          writer.awaitMore(20);
+          assertThat(cluster.run("cluster", "add", "4")).contains("added " + cluster.raftAddress(4));
+          writer.awaitMore(20);
+          assertThat(cluster.run("cluster", "add", "5")).contains("added " + cluster.raftAddress(5));
+          writer.awaitMore(20);
+          assertThat(members()).hasSize(5);
+
+          // Shrink by the leader (unless it serves the stream), then by node 4.
+          int leader = cluster.leader();
+          int firstOut = leader != streamNode && leader <= 3 ? leader : IntStream.rangeClosed(1, 3)
+              .filter(n -> n != streamNode && n != leader).findFirst().orElseThrow();
+          cluster.run("cluster", "remove", String.valueOf(firstOut));
+          writer.awaitMore(20);
+          cluster.run("cluster", "remove", "4");
+          writer.awaitMore(20);
+        }
+        assertThat(members()).hasSize(3).doesNotContain(cluster.raftAddress(4));
+        cluster.awaitIdenticalState(3);
+
+        assertThat(SequentialWriter.stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stream.received.contains(writer.lastAcknowledged())
+            || stream.failure.get() != null);
+        assertThat(stream.failure.get()).as("the stream's error").isNull();
+        stream.close();
+        assertThat(stream.received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
+            .containsAll(writer.acknowledged);
+        assertThat(SequentialWriter.stored(c)).as("no event for a write that is not stored").containsAll(stream.received);
+      }
+    }
+  }
+
+  /**
+   * A write with session fields, resent after every node was killed and started again (no retry cache
+   * survives that), gets the first reply and is not applied again: the session table is in the store.
+   */
+  @Test
+  void aSessionWriteResentAfterEveryNodeWasKilledAndRestartedIsAppliedOnce() throws Exception {
+    cluster.run("cluster", "up");
+    BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
+    BsonDocument write = RetriedWriteTest.RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3));
+    BsonDocument firstReply = send(write);
+    cluster.awaitIdenticalState(3);
+    for (int n = 1; n <= 3; n++) {
+      assertThat(cluster.run("cluster", "kill", String.valueOf(n))).contains("stopped (KILL)");
+    }
+    cluster.run("cluster", "up");
+
+    assertThat(send(write)).isEqualTo(firstReply);
+    cluster.awaitIdenticalState(3);
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      assertThat(client.getDatabase("db").getCollection("c").find(eq("_id", 1)).first().getInteger("n")).as("applied once").isEqualTo(1);
+    }
+  }
+
+  /**
+   * A follower killed and found with a damaged last log segment: with the default policy it refuses to
+   * start and its log says what to do; with {@code corruptLogPolicy: rejoin} in its {@code node.yml}
+   * it wipes itself, rejoins the cluster and ends equal to the others.
+   */
+  @Test
+  void aDamagedLastSegmentStopsTheNodeUntilItsPolicyIsRejoinThenItRejoins() throws Exception {
+    cluster.run("cluster", "up");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      SluiceCollection c = client.getDatabase("db").getCollection("c");
+      for (int i = 0; i < 60; i++) {
+        c.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
+      }
+      cluster.awaitIdenticalState(3);
+      int follower = cluster.leader() == 1 ? 2 : 1;
+      cluster.run("cluster", "kill", String.valueOf(follower));
+      // 60 entries of 5 KB: offset 150,000 is inside an entry of the only segment.
+      try (RandomAccessFile segment = new RandomAccessFile(CorruptLogTest.lastSegment(cluster.nodeDir(follower)).toFile(), "rw")) {
+        segment.seek(150_000);
+        int b = segment.read();
+        segment.seek(150_000);
+        segment.write(b ^ 0x5a);
+      }
+
+      Path log = cluster.nodeDir(follower).resolve("node.log");
+      long logged = Files.size(log);
+      cluster.run("cluster", "start", String.valueOf(follower));
+      long pid = Long.parseLong(Files.readString(cluster.nodeDir(follower).resolve("node.pid")).trim());
+      await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+      assertThat(Files.readString(log).substring((int) logged)).contains("is damaged", "corruptLogPolicy: rejoin", "--rejoin");
+      for (int i = 60; i < 70; i++) {
+        c.insertOne(new Document("_id", i));
+      }
+
+      Files.writeString(cluster.nodeDir(follower).resolve("node.yml"), "corruptLogPolicy: rejoin\n", StandardOpenOption.APPEND);
+      cluster.run("cluster", "start", String.valueOf(follower));
+      await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(log).contains("rejoin done"));
+      c.insertOne(new Document("_id", 70));
+      cluster.awaitIdenticalState(3);
+      assertThat(c.countDocuments()).isEqualTo(71);
+    }
+  }
+
+  /** The nodes' Raft logs, snapshots and stores stop growing under steady updates, with small limits in their node.yml. */
+  @Test
+  void theDataDirectoriesStopGrowingUnderASteadyLoad() throws Throwable {
+    cluster.run("cluster", "up");
+    cluster.run("cluster", "down");
+    for (int n = 1; n <= 3; n++) {
+      Files.writeString(cluster.nodeDir(n).resolve("node.yml"), String.join("\n", "snapshotEveryEntries: 200", "snapshotsRetained: 2",
+          "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1", "historyMaxEntries: 300", "sessionLifetimeSeconds: 2", ""),
+          StandardOpenOption.APPEND);
+    }
+    cluster.run("cluster", "up");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      List<Long> sizes = BoundedDiskTest.sizesByRound(client.getDatabase("db").getCollection("c"), () -> cluster.awaitIdenticalState(3),
+          cluster.nodeDir(1));
+      BoundedDiskTest.assertLevelsOff(sizes);
+    }
+    // A third file lives for a moment between a new snapshot's rename and the deletion of the oldest.
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(SnapshotTest.snapshotFiles(cluster.nodeDir(1))).hasSizeLessThanOrEqualTo(2));
+  }
+
+  /** The members' addresses, as {@code ./sluice admin members} lists them. */
+  private List<String> members() throws Exception {
+    return cluster.run("admin", "members").lines().skip(1).map(l -> l.split("\\s+")[1]).toList();
+  }
+
+  /** Sends a write as a new Ratis call of a new client, through whichever node leads. */
+  private BsonDocument send(BsonDocument write) throws IOException {
+    List<RaftPeer> peers = IntStream.rangeClosed(1, 3).mapToObj(cluster::raftAddress)
+        .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
+    try (RaftClient raft = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(UUID.fromString(GROUP)), peers))
+        .setProperties(new org.apache.ratis.conf.RaftProperties()).build()) {
+      return Replies.check(RetriedWriteTest.decode(raft.io().send(RetriedWriteTest.RawCaller.message(write))));
+    }
+  }
+}
