@@ -3,7 +3,6 @@ package io.sluice.node;
 import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
@@ -68,14 +67,7 @@ class MembershipTest {
         assertThat(admin.members()).extracting(Member::address).containsExactlyInAnyOrderElementsOf(remaining).hasSize(3);
         cluster.awaitIdenticalState();
 
-        assertThat(SequentialWriter.stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
-        await().atMost(Duration.ofSeconds(30)).until(() -> stream.received.contains(writer.lastAcknowledged())
-            || stream.failure.get() != null);
-        assertThat(stream.failure.get()).as("the stream's error").isNull();
-        stream.close();
-        assertThat(stream.received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
-            .containsAll(writer.acknowledged);
-        assertThat(SequentialWriter.stored(c)).as("no event for a write that is not stored").containsAll(stream.received);
+        stream.assertDeliveredOnceInOrder(writer, c);
       }
     }
   }

@@ -85,14 +85,7 @@ class ProcessDurabilityIT {
         assertThat(members()).hasSize(3).doesNotContain(cluster.raftAddress(4));
         cluster.awaitIdenticalState(3);
 
-        assertThat(SequentialWriter.stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
-        await().atMost(Duration.ofSeconds(30)).until(() -> stream.received.contains(writer.lastAcknowledged())
-            || stream.failure.get() != null);
-        assertThat(stream.failure.get()).as("the stream's error").isNull();
-        stream.close();
-        assertThat(stream.received).as("each write once, in log order").doesNotHaveDuplicates().isSorted()
-            .containsAll(writer.acknowledged);
-        assertThat(SequentialWriter.stored(c)).as("no event for a write that is not stored").containsAll(stream.received);
+        stream.assertDeliveredOnceInOrder(writer, c);
       }
     }
   }

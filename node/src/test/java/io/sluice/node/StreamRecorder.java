@@ -1,7 +1,12 @@
 package io.sluice.node;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.sluice.client.ChangeStreamCursor;
 import io.sluice.client.ChangeStreamDocument;
+import io.sluice.client.SluiceCollection;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,6 +37,20 @@ final class StreamRecorder implements AutoCloseable {
       }
     }, "stream-recorder");
     thread.start();
+  }
+
+  /**
+   * For a stream of the writer's collection, once the writer stopped: every acknowledged write is
+   * stored and delivered once, in log order, and nothing was delivered that is not stored (writes
+   * whose outcome is unknown may be there, once). Closes the stream.
+   */
+  void assertDeliveredOnceInOrder(SequentialWriter writer, SluiceCollection c) throws InterruptedException {
+    assertThat(SequentialWriter.stored(c)).as("every acknowledged write is stored").containsAll(writer.acknowledged);
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.contains(writer.lastAcknowledged()) || failure.get() != null);
+    assertThat(failure.get()).as("the stream's error").isNull();
+    close();
+    assertThat(received).as("each write once, in log order").doesNotHaveDuplicates().isSorted().containsAll(writer.acknowledged);
+    assertThat(SequentialWriter.stored(c)).as("no event for a write that is not stored").containsAll(received);
   }
 
   @Override
