@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,17 +135,31 @@ public final class ChaosRun {
     return true;
   }
 
-  /** After the run every node has applied the same entries and holds the same state. */
+  /**
+   * After the run every node has applied the same entries and holds the same state. The nodes are asked
+   * one after another, so an entry applied meanwhile (a new leader commits one) is waited out.
+   */
   private static CheckResult replicaCheck(ChaosCluster cluster) {
     awaitConverged(cluster, "the final cluster");
-    List<NodeStatus> statuses = cluster.statusesWithDigests();
+    int members = cluster.nodes().size();
+    List<NodeStatus> statuses;
+    try {
+      statuses = Awaitility.await("every node's digest").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+          .until(cluster::statusesWithDigests, s -> s.size() == members && positionsAndDigests(s) == 1);
+    } catch (ConditionTimeoutException e) {
+      statuses = cluster.statusesWithDigests();
+    }
     CheckResult.Builder result = new CheckResult.Builder().add("nodes", statuses.size());
-    if (statuses.size() != cluster.nodes().size()) {
-      result.anomaly(0, statuses.size() + " of " + cluster.nodes().size() + " nodes answered with their digest:" + cluster.describe());
-    } else if (statuses.stream().map(s -> s.appliedIndex() + ":" + s.digest()).distinct().count() != 1) {
+    if (statuses.size() != members) {
+      result.anomaly(0, statuses.size() + " of " + members + " nodes answered with their digest:" + cluster.describe());
+    } else if (positionsAndDigests(statuses) != 1) {
       result.anomaly(0, "replicas differ after applying the same entries:" + cluster.describe());
     }
     return result.build();
+  }
+
+  private static long positionsAndDigests(List<NodeStatus> statuses) {
+    return statuses.stream().map(s -> s.appliedIndex() + ":" + s.digest()).distinct().count();
   }
 
   private static void awaitConverged(ChaosCluster cluster, String what) {

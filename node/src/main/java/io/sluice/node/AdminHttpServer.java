@@ -23,9 +23,9 @@ final class AdminHttpServer {
   /** /status waits no longer than this for the store: the pool's threads also answer /livez and /readyz. */
   private static final java.time.Duration STATUS_LOCK_WAIT = java.time.Duration.ofSeconds(2);
 
-  private final String address;
   private final HttpServer http;
   private final ExecutorService executor;
+  private volatile boolean started;
   /**
    * One digest at a time: it reads the whole store, and the pool's threads also answer /livez, which
    * an orchestrator restarts the node over. Another /status with a digest waits for it, then gives up.
@@ -33,13 +33,11 @@ final class AdminHttpServer {
   private final java.util.concurrent.Semaphore digests = new java.util.concurrent.Semaphore(1);
 
   AdminHttpServer(String address, SluiceNode node) {
-    this.address = address;
+    int colon = address.lastIndexOf(':');
     try {
-      // Bound in start(): a node that fails to start before then must not keep the port (a bound
-      // channel of a server never started is not released when closed), as it rejoins in the same process.
-      this.http = HttpServer.create();
+      this.http = HttpServer.create(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the admin HTTP server", e);
+      throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
     }
     this.executor = Executors.newFixedThreadPool(4,
         new ThreadFactoryBuilder().setNameFormat("admin-http-" + node.id() + "-%d").setDaemon(true).build());
@@ -84,13 +82,8 @@ final class AdminHttpServer {
   }
 
   void start() {
-    int colon = address.lastIndexOf(':');
-    try {
-      http.bind(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for admin HTTP on " + address, e);
-    }
     http.start();
+    started = true;
   }
 
   /** The permit a /status with a digest holds while it computes (for tests). */
@@ -108,6 +101,12 @@ final class AdminHttpServer {
   }
 
   void stop() {
+    if (!started) {
+      // The JDK's server releases its port only from its dispatcher thread, which start() begins: one
+      // never started (the node failed to start first) would keep the port, which a rejoin in this
+      // process then needs.
+      http.start();
+    }
     http.stop(0);
     executor.shutdownNow();
   }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.ratis.server.RaftServerConfigKeys;
 
 /**
  * Everything one node needs to start. Built by {@link Builder}, which the YAML file is read into
@@ -158,6 +159,9 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
           require(false, "raftProperties", "has '" + key + "', which Ratis does not read (it would change nothing)"
               + RatisPropertyKeys.closest(key).map(nearest -> "; did you mean '" + nearest + "'?").orElse(""));
         }
+        // Ratis' other policy cuts the log at the damage, which leaves a follower the leader never resends to.
+        require(!key.equals(RaftServerConfigKeys.Log.CORRUPTION_POLICY_KEY), "raftProperties",
+            "must not set '" + key + "': set corruptLogPolicy (fail or rejoin) instead");
       });
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);

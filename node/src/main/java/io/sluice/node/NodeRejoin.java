@@ -25,31 +25,74 @@ public final class NodeRejoin {
   private static final Logger LOG = LoggerFactory.getLogger(NodeRejoin.class);
   /** How long a rejoin waits for the cluster to remove the node and take it back. */
   public static final Duration TIMEOUT = Duration.ofMinutes(5);
+  /** The file in the data directory that says a rejoin began and did not finish. */
+  private static final String PENDING = "rejoin-pending";
 
   private NodeRejoin() {}
 
   /**
-   * Wipes the node's Raft log and store, removes its address from the cluster (through the other
-   * peers of its configuration), starts it with no membership and has it added back in the role it
-   * had (a voter if it was no member). Returns the running node once the cluster has taken it back.
+   * Removes the node's address from the cluster (through the other peers of its configuration), wipes
+   * its Raft log and store, starts it with no membership and has it added back in the role it had (a
+   * voter if it was no member). Returns the running node once the cluster has taken it back. Nothing is
+   * wiped until the cluster has removed the node, and a marker file says a rejoin is under way until it
+   * is done, so that a crash meanwhile does not bring the node back as an empty member.
    */
   public static SluiceNode rejoin(NodeConfig config, Duration timeout) {
+    return rejoin(config, timeout, null);
+  }
+
+  /**
+   * For {@code corruptLogPolicy: rejoin}: rejoins a node whose log is damaged. A node that is no member
+   * (an operator removed it) is not added back: {@code damage} is thrown, as it is with the reason if
+   * the rejoin fails.
+   */
+  static SluiceNode rejoinAfterDamage(NodeConfig config, Duration timeout, NodeStartException damage) {
+    LOG.warn("{} corruptLogPolicy is rejoin: node {} rejoins the cluster as a fresh member", damage.getMessage(), config.nodeId());
+    try {
+      return rejoin(config, timeout, damage);
+    } catch (RuntimeException e) {
+      if (e == damage) {
+        throw e;
+      }
+      IllegalStateException failed = new IllegalStateException(damage.getMessage() + " corruptLogPolicy is rejoin, and rejoining failed: "
+          + e.getMessage(), e);
+      failed.addSuppressed(damage);
+      throw failed;
+    }
+  }
+
+  /** Whether a rejoin of this node began and did not finish. */
+  static boolean pending(NodeConfig config) {
+    return Files.exists(config.dataDir().resolve(PENDING));
+  }
+
+  /** What to tell an operator whose node has an unfinished rejoin. */
+  static String unfinished(NodeConfig config) {
+    return "node " + config.nodeId() + ": a rejoin began and did not finish (" + config.dataDir().resolve(PENDING) + " exists): the node"
+        + " may no longer be a member and its data may be wiped. Run the rejoin again: sluice node --config FILE --rejoin"
+        + " (./sluice cluster rejoin N for a local cluster).";
+  }
+
+  private static SluiceNode rejoin(NodeConfig config, Duration timeout, NodeStartException damage) {
     String address = config.address();
     List<String> others = config.peers().stream().filter(p -> !p.equals(address)).toList();
     try (ClusterAdmin admin = new ClusterAdmin(new ConnectionString(others, config.cluster(), Duration.ofSeconds(15)), timeout)) {
-      LOG.info("rejoin 1/4: deleting the Raft log and the store of {} in {}", address, config.dataDir());
-      wipe(config.dataDir());
-
       Optional<Member> member = admin.members().stream().filter(m -> m.address().equals(address)).findFirst();
+      if (member.isEmpty() && damage != null && !pending(config)) {
+        throw damage;
+      }
       boolean learner = member.map(m -> m.role() == Member.Role.LEARNER).orElse(false);
+      markPending(config);
       if (member.isPresent()) {
         // Before the node starts: a running follower that the leader drops would call an election,
         // find itself outside the configuration and shut down.
-        LOG.info("rejoin 2/4: removing {} ({}) from the cluster", address, member.get().role());
+        LOG.info("rejoin 1/4: removing {} ({}) from the cluster", address, member.get().role());
         admin.removeNode(address);
       } else {
-        LOG.info("rejoin 2/4: {} is not a member; it will be added as a voter", address);
+        LOG.info("rejoin 1/4: {} is not a member; it will be added as a voter", address);
       }
+      LOG.info("rejoin 2/4: deleting the Raft log and the store of {} in {}", address, config.dataDir());
+      wipe(config.dataDir());
 
       LOG.info("rejoin 3/4: starting {} with no membership", address);
       SluiceNode node = SluiceNode.start(config, learner ? SluiceNode.Entry.JOIN : SluiceNode.Entry.JOIN_AS_VOTER);
@@ -60,8 +103,26 @@ public final class NodeRejoin {
         node.close();
         throw e;
       }
+      clearPending(config);
       LOG.info("rejoin done: {} is a {} again", address, learner ? "learner" : "voter");
       return node;
+    }
+  }
+
+  private static void markPending(NodeConfig config) {
+    try {
+      Files.createDirectories(config.dataDir());
+      Files.write(config.dataDir().resolve(PENDING), new byte[0]);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot mark the rejoin of " + config.address() + " in " + config.dataDir(), e);
+    }
+  }
+
+  private static void clearPending(NodeConfig config) {
+    try {
+      Files.deleteIfExists(config.dataDir().resolve(PENDING));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clear the rejoin mark of " + config.address() + " in " + config.dataDir(), e);
     }
   }
 

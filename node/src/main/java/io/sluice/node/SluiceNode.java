@@ -50,7 +50,15 @@ public final class SluiceNode implements AutoCloseable {
   private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
-    MapDbDocumentStore store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
+    // First: a taken admin port fails the start before the store is opened (it would stay open).
+    this.admin = new AdminHttpServer(config.adminAddress(), this);
+    MapDbDocumentStore store;
+    try {
+      store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
+    } catch (RuntimeException e) {
+      admin.stop();
+      throw e;
+    }
     this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
         config.sessionLifetime(), metrics.registry());
     this.streamCommands = new StreamCommandService(groupId, stateMachine,
@@ -69,7 +77,6 @@ public final class SluiceNode implements AutoCloseable {
         .setParameters(streamService())
         .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
-    this.admin = new AdminHttpServer(config.adminAddress(), this);
     this.stuckFollowers = new StuckFollowerWatch(server, groupId, STUCK_FOLLOWER_PATIENCE);
     metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
     stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
@@ -126,18 +133,26 @@ public final class SluiceNode implements AutoCloseable {
 
   /**
    * Starts a node and returns once it accepts connections (it may not have joined a leader yet). A
-   * node whose Raft log is damaged fails to start, or with {@code corruptLogPolicy: rejoin} wipes
-   * itself and rejoins the cluster as a fresh member, returning once the cluster has taken it back.
+   * node whose Raft log is damaged, or whose rejoin did not finish, fails to start; with
+   * {@code corruptLogPolicy: rejoin} it (re)joins the cluster as a fresh member instead, and returns
+   * once the cluster has taken it back.
    */
   public static SluiceNode start(NodeConfig config) {
+    boolean rejoinPolicy = config.durability().corruptLogPolicy() == Durability.CorruptLogPolicy.REJOIN;
+    if (NodeRejoin.pending(config)) {
+      if (!rejoinPolicy) {
+        throw new IllegalStateException(NodeRejoin.unfinished(config));
+      }
+      LOG.warn("{} corruptLogPolicy is rejoin: running it again", NodeRejoin.unfinished(config));
+      return NodeRejoin.rejoin(config, NodeRejoin.TIMEOUT);
+    }
     try {
       return start(config, config.join() ? Entry.JOIN : Entry.MEMBER);
     } catch (NodeStartException e) {
-      if (!e.damagedLog() || config.durability().corruptLogPolicy() != Durability.CorruptLogPolicy.REJOIN) {
+      if (!e.damagedLog() || !rejoinPolicy) {
         throw e;
       }
-      LOG.warn("{} corruptLogPolicy is rejoin: node {} rejoins the cluster as a fresh member", e.getMessage(), config.nodeId());
-      return NodeRejoin.rejoin(config, NodeRejoin.TIMEOUT);
+      return NodeRejoin.rejoinAfterDamage(config, NodeRejoin.TIMEOUT, e);
     }
   }
 

@@ -56,18 +56,22 @@ class CorruptLogTest {
     int follower = cluster.aFollower();
     cluster.awaitIdenticalState();
     cluster.stop(follower);
-    // 60 entries of 5 KB: offset 150,000 is inside an entry of the only segment.
-    try (RandomAccessFile segment = new RandomAccessFile(lastSegment(cluster.config(follower).dataDir()).toFile(), "rw")) {
+    damageLastSegment(cluster.config(follower).dataDir());
+    return follower;
+  }
+
+  /** Flips a byte inside an entry of the last log segment of a node that wrote 60 entries of 5 KB (offset 150,000). */
+  static void damageLastSegment(Path dataDir) throws IOException {
+    try (RandomAccessFile segment = new RandomAccessFile(lastSegment(dataDir).toFile(), "rw")) {
       segment.seek(150_000);
       int b = segment.read();
       segment.seek(150_000);
       segment.write(b ^ 0x5a);
     }
-    return follower;
   }
 
   /** The newest Raft log segment of a node of the default cluster. */
-  static Path lastSegment(Path dataDir) throws IOException {
+  private static Path lastSegment(Path dataDir) throws IOException {
     String group = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME)).getUuid().toString();
     try (Stream<Path> files = Files.list(dataDir.resolve("raft").resolve(group).resolve("current"))) {
       return files.filter(f -> f.getFileName().toString().startsWith("log_")).max(Comparator.comparingLong(CorruptLogTest::startIndex))

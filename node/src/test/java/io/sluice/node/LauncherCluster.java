@@ -69,9 +69,10 @@ final class LauncherCluster {
   /** Runs a launcher command that must fail with exit code 2; returns its output. */
   String fail(String... args) throws Exception {
     Process p = start(args);
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isEqualTo(2);
-    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as("exit code of ./sluice %s; output:%n%s", String.join(" ", args), output).isEqualTo(2);
+    return output;
   }
 
   Process start(String... args) throws IOException {

@@ -152,6 +152,28 @@ class MembershipTest {
     }
   }
 
+  /**
+   * A rejoin cut short (the process died after the cluster removed the node) leaves a mark: a plain
+   * start refuses to run the node as a member, and says to run the rejoin again, which finishes it.
+   */
+  @Test
+  void aRejoinThatDidNotFinishIsRunAgainNotStartedAsAMember() throws java.io.IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
+      SluiceCollection c = cluster.client("timeoutMS=30000").getDatabase("db").getCollection("c");
+      c.insertOne(new Document("_id", 1));
+      int node = cluster.aFollower();
+      cluster.awaitIdenticalState();
+      cluster.stop(node);
+      java.nio.file.Files.write(cluster.config(node).dataDir().resolve("rejoin-pending"), new byte[0]);
+
+      assertThatThrownBy(() -> cluster.start(node)).hasMessageContaining("a rejoin began and did not finish").hasMessageContaining("--rejoin");
+      cluster.adopt(node, NodeRejoin.rejoin(cluster.config(node), Duration.ofSeconds(60)));
+      assertThat(cluster.config(node).dataDir().resolve("rejoin-pending")).doesNotExist();
+      c.insertOne(new Document("_id", 2));
+      cluster.awaitIdenticalState();
+    }
+  }
+
   /** Snapshots every 100 entries and 1 MiB segments of 5 KB writes: the leader's log is purged long before the joins. */
   @Test
   void nodesJoiningOrRejoiningAfterTheLogWasPurgedInstallTheLeadersSnapshot() {

@@ -126,6 +126,8 @@ class NodeConfigTest {
     assertThat(valid().raftProperties(Map.of("raft.otel.tracing.enabled", "false")).build().raftProperties()).hasSize(1);
     assertThatThrownBy(() -> valid().raftProperties(Map.of("sluice.snapshot.write.bytes-per-second", "1")).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("takes Ratis keys (raft.*)");
+    assertThatThrownBy(() -> valid().raftProperties(Map.of("raft.server.log.corruption.policy", "WARN_AND_RETURN")).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("set corruptLogPolicy (fail or rejoin) instead");
   }
 
   @Test

@@ -9,7 +9,6 @@ import io.sluice.client.SluiceCollection;
 import io.sluice.protocol.ClusterNaming;
 import io.sluice.protocol.Replies;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -129,13 +128,7 @@ class ProcessDurabilityIT {
       cluster.awaitIdenticalState(3);
       int follower = cluster.leader() == 1 ? 2 : 1;
       cluster.run("cluster", "kill", String.valueOf(follower));
-      // 60 entries of 5 KB: offset 150,000 is inside an entry of the only segment.
-      try (RandomAccessFile segment = new RandomAccessFile(CorruptLogTest.lastSegment(cluster.nodeDir(follower)).toFile(), "rw")) {
-        segment.seek(150_000);
-        int b = segment.read();
-        segment.seek(150_000);
-        segment.write(b ^ 0x5a);
-      }
+      CorruptLogTest.damageLastSegment(cluster.nodeDir(follower));
 
       Path log = cluster.nodeDir(follower).resolve("node.log");
       long logged = Files.size(log);
@@ -159,14 +152,8 @@ class ProcessDurabilityIT {
   /** The nodes' Raft logs, snapshots and stores stop growing under steady updates, with small limits in their node.yml. */
   @Test
   void theDataDirectoriesStopGrowingUnderASteadyLoad() throws Throwable {
-    cluster.run("cluster", "up");
-    cluster.run("cluster", "down");
-    for (int n = 1; n <= 3; n++) {
-      Files.writeString(cluster.nodeDir(n).resolve("node.yml"), String.join("\n", "snapshotEveryEntries: 200", "snapshotsRetained: 2",
-          "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1", "historyMaxEntries: 300", "sessionLifetimeSeconds: 2", ""),
-          StandardOpenOption.APPEND);
-    }
-    cluster.run("cluster", "up");
+    upWith("snapshotEveryEntries: 200", "snapshotsRetained: 2", "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1",
+        "historyMaxEntries: 300", "sessionLifetimeSeconds: 2");
     try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
       List<Long> sizes = BoundedDiskTest.sizesByRound(client.getDatabase("db").getCollection("c"), () -> cluster.awaitIdenticalState(3),
           cluster.nodeDir(1));
@@ -174,6 +161,42 @@ class ProcessDurabilityIT {
     }
     // A third file lives for a moment between a new snapshot's rename and the deletion of the oldest.
     await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(SnapshotTest.snapshotFiles(cluster.nodeDir(1))).hasSizeLessThanOrEqualTo(2));
+  }
+
+  /**
+   * A follower whose disk is wiped rejoins ({@code ./sluice cluster rejoin}) while a writer goes on;
+   * the leader's log is purged, so it is sent the leader's snapshot, then the entries after it.
+   */
+  @Test
+  void aWipedFollowerRejoinsFromTheLeadersSnapshotUnderWrites() throws Exception {
+    upWith("snapshotEveryEntries: 100", "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      SluiceCollection data = client.getDatabase("db").getCollection("data");
+      for (int i = 0; i < 300; i++) {
+        data.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
+      }
+      int follower = cluster.leader() == 1 ? 2 : 1;
+      SequentialWriter writer = new SequentialWriter(client.getDatabase("db").getCollection("c"));
+      try (writer) {
+        writer.awaitMore(20);
+        assertThat(cluster.run("cluster", "rejoin", String.valueOf(follower))).contains("node " + follower + " rejoined");
+        writer.awaitMore(20);
+      }
+      cluster.awaitIdenticalState(3);
+      assertThat(cluster.nodeDir(follower).resolve("node.log")).content().contains("loading the snapshot installed from the leader");
+      assertThat(SequentialWriter.stored(client.getDatabase("db").getCollection("c"))).containsAll(writer.acknowledged);
+      assertThat(data.countDocuments()).isEqualTo(300);
+    }
+  }
+
+  /** Starts the cluster with these lines added to each node's {@code node.yml}. */
+  private void upWith(String... settings) throws Exception {
+    cluster.run("cluster", "up");
+    cluster.run("cluster", "down");
+    for (int n = 1; n <= 3; n++) {
+      Files.writeString(cluster.nodeDir(n).resolve("node.yml"), String.join("\n", settings) + "\n", StandardOpenOption.APPEND);
+    }
+    cluster.run("cluster", "up");
   }
 
   /** The members' addresses, as {@code ./sluice admin members} lists them. */

@@ -62,6 +62,7 @@ class RetriedWriteTest {
 
       assertThat(retryReply.getDocument("opTime")).isEqualTo(firstReply.getDocument("opTime"));
       assertThat(caller.counter()).as("applied once").isEqualTo(1);
+      cluster.awaitIdenticalState();
     }
   }
 

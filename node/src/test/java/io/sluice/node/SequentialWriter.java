@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 
 /**
@@ -19,6 +20,8 @@ import org.bson.Document;
 final class SequentialWriter implements AutoCloseable {
   final Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
   final Set<Integer> unknown = ConcurrentHashMap.newKeySet();
+  /** What stopped the writer other than a failed write or {@link #close}. */
+  private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final Thread thread;
 
@@ -30,6 +33,9 @@ final class SequentialWriter implements AutoCloseable {
           acknowledged.add(i);
         } catch (SluiceException e) {
           unknown.add(i);
+        } catch (RuntimeException e) {
+          failure.set(e);
+          return;
         }
       }
     }, "sequential-writer");
@@ -39,7 +45,10 @@ final class SequentialWriter implements AutoCloseable {
   /** Waits until {@code n} more writes are acknowledged: the cluster is still taking writes. */
   void awaitMore(int n) {
     int target = acknowledged.size() + n;
-    await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= target);
+    await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= target || failure.get() != null);
+    if (failure.get() != null) {
+      throw new AssertionError("the writer stopped", failure.get());
+    }
   }
 
   int lastAcknowledged() {

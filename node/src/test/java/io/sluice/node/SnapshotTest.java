@@ -98,7 +98,7 @@ class SnapshotTest {
   }
 
   @Test
-  void aFollowerThatLostItsDiskIsRebuiltFromASnapshotUnderWrites() throws IOException {
+  void aFollowerThatLostItsDiskIsRebuiltFromASnapshotUnderWrites() throws Exception {
     try (LocalCluster cluster = startCluster()) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
       insert(c, 0, 150);
@@ -110,11 +110,18 @@ class SnapshotTest {
       insert(c, 150, 400);
       await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(cluster.awaitLeader()).status().logStartIndex() > appliedBefore + 1);
 
-      cluster.start(follower);
-      await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(follower).status().snapshotIndex() > appliedBefore);
-      Path installed = snapshotFiles(cluster.config(follower)).get(0);
-      assertThat(installed.resolveSibling(installed.getFileName() + ".crc32c")).as("sent with its checksum file").exists();
-      assertThat(installed.resolveSibling(installed.getFileName() + ".md5")).as("installed by Ratis").exists();
+      // A writer goes on while the follower starts and installs the snapshot.
+      SequentialWriter writer = new SequentialWriter(cluster.client().getDatabase("db").getCollection("w"));
+      try (writer) {
+        cluster.start(follower);
+        await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(follower).status().snapshotIndex() > appliedBefore);
+        // Checked at once: the follower's own snapshots, 100 entries apart, replace the installed one after two.
+        Path installed = snapshotFiles(cluster.config(follower)).get(0);
+        assertThat(installed.resolveSibling(installed.getFileName() + ".crc32c")).as("sent with its checksum file").exists();
+        assertThat(installed.resolveSibling(installed.getFileName() + ".md5")).as("installed by Ratis").exists();
+        writer.awaitMore(20);
+      }
+      assertThat(SequentialWriter.stored(cluster.client().getDatabase("db").getCollection("w"))).containsAll(writer.acknowledged);
       insert(c, 400, 450);
       cluster.awaitIdenticalState();
       assertThat(c.countDocuments()).isEqualTo(450);
@@ -154,6 +161,35 @@ class SnapshotTest {
       assertThat(first).isGreaterThanOrEqualTo(firstAsked);
       assertThat(second).isGreaterThanOrEqualTo(secondAsked).isGreaterThan(first);
       assertThat(cluster.node(leader).status().snapshotIndex()).isEqualTo(second);
+      cluster.awaitIdenticalState();
+    }
+  }
+
+  /**
+   * A snapshot does not hold up reads or writes while it is written: at 1 MiB/s a store of several
+   * MiB takes seconds to copy, and a read, a follower read and a write each return meanwhile, with
+   * the data they should see. (How long they wait is measured by {@code bench durability}, not here.)
+   */
+  @Test
+  void readsAndWritesGoOnWhileASnapshotIsWritten() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(1_000_000).snapshotWriteMibPerSecond(1))) {
+      SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
+      insert(c, 0, 1_000);
+      int leader = cluster.awaitLeader();
+      java.util.concurrent.CompletableFuture<Long> snapshot = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> cluster.admin().snapshot(cluster.address(leader)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> BoundedDiskTest.snapshotBeingWritten(cluster.config(leader).dataDir()));
+
+      assertThat(c.countDocuments()).isEqualTo(1_000);
+      assertThat(c.find(eq("_id", 500)).first().getInteger("n")).isZero();
+      c.updateOne(eq("_id", 500), Updates.inc("n", 1));
+      assertThat(c.find(eq("_id", 500)).first().getInteger("n")).isEqualTo(1);
+      assertThat(c.withReadPreference(io.sluice.client.ReadPreference.follower()).find(eq("_id", 500)).first().getInteger("n")).isEqualTo(1);
+      assertThat(BoundedDiskTest.snapshotBeingWritten(cluster.config(leader).dataDir())).as("the snapshot is still being written").isTrue();
+      assertThat(snapshot).isNotDone();
+
+      assertThat(snapshot.get(120, java.util.concurrent.TimeUnit.SECONDS)).isGreaterThanOrEqualTo(1_000);
+      cluster.awaitIdenticalState();
     }
   }
 
@@ -170,6 +206,7 @@ class SnapshotTest {
       long snapshot = cluster.admin().snapshot(null);
       await().atMost(Duration.ofSeconds(90)).until(() -> cluster.node(leader).status().logStartIndex() > 1);
       assertThat(cluster.node(leader).status().logStartIndex()).isLessThanOrEqualTo(snapshot + 1);
+      cluster.awaitIdenticalState();
     }
   }
 
@@ -208,9 +245,12 @@ class SnapshotTest {
     return Long.parseLong(snapshot.getFileName().toString().replaceAll(".*_", ""));
   }
 
-  @Test
-  void damagedSnapshotsTheLogNoLongerCoversStopTheNodeWithWhatToDo() throws IOException {
-    try (LocalCluster cluster = startCluster()) {
+  /** With {@code corruptLogPolicy: rejoin} too: the log is not what is damaged, and the node keeps its data. */
+  @ParameterizedTest(name = "corruptLogPolicy: {0}")
+  @ValueSource(strings = {"fail", "rejoin"})
+  void damagedSnapshotsTheLogNoLongerCoversStopTheNodeWithWhatToDo(String corruptLogPolicy) throws IOException {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3, b -> b.snapshotEveryEntries(100).logEntriesKeptAfterSnapshot(0).snapshotsRetained(2)
+        .raftSegmentSizeMb(1).corruptLogPolicy(corruptLogPolicy))) {
       SluiceCollection c = cluster.client().getDatabase("db").getCollection("c");
       insert(c, 0, 450);
       int follower = cluster.aFollower();
@@ -223,8 +263,11 @@ class SnapshotTest {
 
       assertThatThrownBy(() -> cluster.start(follower)).isInstanceOf(NodeStartException.class)
           .hasMessageContaining("newest intact snapshot").hasMessageContaining("--rejoin");
+      assertThat(cluster.config(follower).dataDir().resolve("raft")).as("not wiped").isNotEmptyDirectory();
+      assertThat(cluster.admin().members()).extracting(io.sluice.node.admin.Member::address).contains(cluster.config(follower).address());
       insert(c, 450, 460);
       assertThat(c.countDocuments()).as("the other two go on").isEqualTo(460);
+      cluster.awaitIdenticalState();
     }
   }
 

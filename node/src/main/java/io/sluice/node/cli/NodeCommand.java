@@ -19,7 +19,6 @@ import picocli.CommandLine.Option;
     "Keys come from the file, then SLUICE_NODE_<KEY> environment variables (SLUICE_NODE_DATA_DIR, SLUICE_NODE_PEERS=a:1,b:2),"
         + " then --set, then the named flags."})
 final class NodeCommand implements Callable<Integer> {
-  /** Removing the node, then the leader sending it the whole log. */
   /** The node stopped by itself: removed from the cluster, or its apply thread failed. */
   private static final int STOPPED_ITSELF = 1;
 
