@@ -25,7 +25,8 @@ final class AdminHttpServer {
 
   private final HttpServer http;
   private final ExecutorService executor;
-  private volatile boolean started;
+  private boolean started;
+  private boolean stopped;
   /**
    * One digest at a time: it reads the whole store, and the pool's threads also answer /livez, which
    * an orchestrator restarts the node over. Another /status with a digest waits for it, then gives up.
@@ -81,7 +82,7 @@ final class AdminHttpServer {
     http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape()));
   }
 
-  void start() {
+  synchronized void start() {
     http.start();
     started = true;
   }
@@ -100,7 +101,12 @@ final class AdminHttpServer {
     }
   }
 
-  void stop() {
+  /** Once; a node that stops itself and is closed meanwhile may ask twice. */
+  synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     if (!started) {
       // The JDK's server releases its port only from its dispatcher thread, which start() begins: one
       // never started (the node failed to start first) would keep the port, which a rejoin in this

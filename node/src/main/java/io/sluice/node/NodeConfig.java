@@ -162,6 +162,9 @@ public record NodeConfig(String cluster, String address, String adminAddress, Pa
         // Ratis' other policy cuts the log at the damage, which leaves a follower the leader never resends to.
         require(!key.equals(RaftServerConfigKeys.Log.CORRUPTION_POLICY_KEY), "raftProperties",
             "must not set '" + key + "': set corruptLogPolicy (fail or rejoin) instead");
+        // Lower, a log holding a larger entry would read as damaged at start.
+        require(!key.equals(RaftServerConfigKeys.Log.Appender.BUFFER_BYTE_LIMIT_KEY), "raftProperties",
+            "must not set '" + key + "': Sluice sets it so that the largest document fits in one entry");
       });
       require(streamCursorIdleSeconds >= 1, "streamCursorIdleSeconds", "must be at least 1, got " + streamCursorIdleSeconds);
       require(sessionLifetimeSeconds >= 1, "sessionLifetimeSeconds", "must be at least 1, got " + sessionLifetimeSeconds);

@@ -5,8 +5,12 @@ import io.sluice.node.admin.ClusterAdmin;
 import io.sluice.node.admin.Member;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -27,6 +31,7 @@ public final class NodeRejoin {
   public static final Duration TIMEOUT = Duration.ofMinutes(5);
   /** The file in the data directory that says a rejoin began and did not finish. */
   private static final String PENDING = "rejoin-pending";
+  private static final String LEARNER = "learner";
 
   private NodeRejoin() {}
 
@@ -66,11 +71,22 @@ public final class NodeRejoin {
     return Files.exists(config.dataDir().resolve(PENDING));
   }
 
+  /** The role (learner: true) of a node whose rejoin began and did not finish; empty if none did. */
+  private static Optional<Boolean> pendingRole(NodeConfig config) {
+    try {
+      return pending(config) ? Optional.of(Files.readString(config.dataDir().resolve(PENDING)).strip().equals(LEARNER))
+          : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the rejoin mark of " + config.address() + " in " + config.dataDir(), e);
+    }
+  }
+
   /** What to tell an operator whose node has an unfinished rejoin. */
   static String unfinished(NodeConfig config) {
     return "node " + config.nodeId() + ": a rejoin began and did not finish (" + config.dataDir().resolve(PENDING) + " exists): the node"
         + " may no longer be a member and its data may be wiped. Run the rejoin again: sluice node --config FILE --rejoin"
-        + " (./sluice cluster rejoin N for a local cluster).";
+        + " (./sluice cluster rejoin N for a local cluster). If `sluice admin members` still lists the node and its raft/"
+        + " directory is intact, deleting that file and starting it is safe too.";
   }
 
   private static SluiceNode rejoin(NodeConfig config, Duration timeout, NodeStartException damage) {
@@ -78,18 +94,26 @@ public final class NodeRejoin {
     List<String> others = config.peers().stream().filter(p -> !p.equals(address)).toList();
     try (ClusterAdmin admin = new ClusterAdmin(new ConnectionString(others, config.cluster(), Duration.ofSeconds(15)), timeout)) {
       Optional<Member> member = admin.members().stream().filter(m -> m.address().equals(address)).findFirst();
-      if (member.isEmpty() && damage != null && !pending(config)) {
+      Optional<Boolean> pendingAsLearner = pendingRole(config);
+      if (member.isEmpty() && damage != null && pendingAsLearner.isEmpty()) {
         throw damage;
       }
-      boolean learner = member.map(m -> m.role() == Member.Role.LEARNER).orElse(false);
-      markPending(config);
+      // A rerun finds the node removed: the mark keeps the role it had.
+      boolean learner = member.map(m -> m.role() == Member.Role.LEARNER).or(() -> pendingAsLearner).orElse(false);
+      markPending(config, learner);
       if (member.isPresent()) {
         // Before the node starts: a running follower that the leader drops would call an election,
         // find itself outside the configuration and shut down.
         LOG.info("rejoin 1/4: removing {} ({}) from the cluster", address, member.get().role());
-        admin.removeNode(address);
+        try {
+          admin.removeNode(address);
+        } catch (RuntimeException e) {
+          // Nothing is wiped yet and the node is still a member: it may start as it is.
+          clearPending(config);
+          throw e;
+        }
       } else {
-        LOG.info("rejoin 1/4: {} is not a member; it will be added as a voter", address);
+        LOG.info("rejoin 1/4: {} is not a member; it will be added as a {}", address, learner ? "learner" : "voter");
       }
       LOG.info("rejoin 2/4: deleting the Raft log and the store of {} in {}", address, config.dataDir());
       wipe(config.dataDir());
@@ -109,10 +133,18 @@ public final class NodeRejoin {
     }
   }
 
-  private static void markPending(NodeConfig config) {
+  /** Writes the mark, with the node's role, and makes it durable before the cluster is asked to remove the node. */
+  private static void markPending(NodeConfig config, boolean learner) {
     try {
       Files.createDirectories(config.dataDir());
-      Files.write(config.dataDir().resolve(PENDING), new byte[0]);
+      Path mark = config.dataDir().resolve(PENDING);
+      try (FileChannel file = FileChannel.open(mark, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        file.write(ByteBuffer.wrap((learner ? LEARNER : "voter").getBytes(StandardCharsets.UTF_8)));
+        file.force(true);
+      }
+      try (FileChannel dir = FileChannel.open(config.dataDir(), StandardOpenOption.READ)) {
+        dir.force(true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot mark the rejoin of " + config.address() + " in " + config.dataDir(), e);
     }

@@ -7,7 +7,7 @@ import org.apache.ratis.util.JavaUtils;
 /** A node that could not start, with what the operator can do about it. */
 public final class NodeStartException extends RuntimeException {
   /** Ratis' reader of log segments (not public): an I/O exception it throws itself is a format error. */
-  private static final String SEGMENT_READER = "org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogReader";
+  static final String SEGMENT_READER = "org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogReader";
   private final boolean damagedLog;
 
   NodeStartException(NodeConfig config, Throwable cause) {

@@ -50,36 +50,40 @@ public final class SluiceNode implements AutoCloseable {
   private SluiceNode(NodeConfig config, Entry entry) throws IOException {
     this.config = config;
     this.groupId = RaftGroupId.valueOf(ClusterNaming.groupId(config.cluster()));
-    // First: a taken admin port fails the start before the store is opened (it would stay open).
+    // First: a taken admin port fails the start before the store is opened.
     this.admin = new AdminHttpServer(config.adminAddress(), this);
-    MapDbDocumentStore store;
+    MapDbDocumentStore store = null;
     try {
       store = MapDbDocumentStore.open(config.dataDir().resolve("store"));
-    } catch (RuntimeException e) {
+      this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
+          config.sessionLifetime(), metrics.registry());
+      this.streamCommands = new StreamCommandService(groupId, stateMachine,
+          () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false));
+      boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
+      if (formatted && entry != Entry.MEMBER) {
+        LOG.info("node {} has Raft storage: it restarts from its stored configuration, join has no effect", config.nodeId());
+      } else if (entry != Entry.MEMBER) {
+        LOG.info("node {} starts with no membership ({}): it waits for the leader to add it", config.nodeId(), entry);
+      }
+      this.server = RaftServer.newBuilder()
+          .setServerId(RaftPeerId.valueOf(config.nodeId()))
+          .setGroup(initialGroup(entry))
+          .setStateMachine(stateMachine)
+          .setProperties(RaftSettings.of(config))
+          .setParameters(streamService())
+          .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+          .build();
+      this.stuckFollowers = new StuckFollowerWatch(server, groupId, STUCK_FOLLOWER_PATIENCE);
+      metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
+      stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
+    } catch (IOException | RuntimeException e) {
+      // A node that could not be built keeps neither its admin port nor its store: a rejoin in this process reopens both.
       admin.stop();
+      if (store != null) {
+        store.close();
+      }
       throw e;
     }
-    this.stateMachine = new SluiceStateMachine(store, System::currentTimeMillis, config.staleReadWait(), config.streams(),
-        config.sessionLifetime(), metrics.registry());
-    this.streamCommands = new StreamCommandService(groupId, stateMachine,
-        () -> info().map(i -> i.getLifeCycleState() == LifeCycle.State.RUNNING).orElse(false));
-    boolean formatted = java.nio.file.Files.exists(config.dataDir().resolve("raft").resolve(groupId.getUuid().toString()));
-    if (formatted && entry != Entry.MEMBER) {
-      LOG.info("node {} has Raft storage: it restarts from its stored configuration, join has no effect", config.nodeId());
-    } else if (entry != Entry.MEMBER) {
-      LOG.info("node {} starts with no membership ({}): it waits for the leader to add it", config.nodeId(), entry);
-    }
-    this.server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(config.nodeId()))
-        .setGroup(initialGroup(entry))
-        .setStateMachine(stateMachine)
-        .setProperties(RaftSettings.of(config))
-        .setParameters(streamService())
-        .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
-        .build();
-    this.stuckFollowers = new StuckFollowerWatch(server, groupId, STUCK_FOLLOWER_PATIENCE);
-    metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
-    stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
   }
 
   /**

@@ -97,10 +97,36 @@ final class LauncherCluster {
 
   /** Waits until the status table has {@code nodes} rows, every node up with the same applied index and digest. */
   void awaitIdenticalState(int nodes) {
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      String status = run("cluster", "status", "--digest");
-      assertThat(appliedAndDigests(status, nodes)).as("one applied index and digest in:%n%s", status).hasSize(1);
-    });
+    try {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        String status = run("cluster", "status", "--digest");
+        assertThat(appliedAndDigests(status, nodes)).as("one applied index and digest in:%n%s", status).hasSize(1);
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      dumpThreads();
+      throw e;
+    }
+  }
+
+  /**
+   * Each running node's threads, in nodeN/threads.txt beside its log (kept when a test fails), for a
+   * node that stopped answering: once, a node just promoted from learner to voter answered no Raft call
+   * for over a minute while its admin port still answered.
+   */
+  private void dumpThreads() {
+    Path jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
+    for (int n = 1; n <= MAX_NODES; n++) {
+      Path pidFile = nodeDir(n).resolve("node.pid");
+      try {
+        if (java.nio.file.Files.exists(pidFile)) {
+          String pid = java.nio.file.Files.readString(pidFile).trim();
+          new ProcessBuilder(jcmd.toString(), pid, "Thread.print").redirectErrorStream(true)
+              .redirectOutput(nodeDir(n).resolve("threads.txt").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+      } catch (IOException | InterruptedException e) {
+        System.err.println("no thread dump of node " + n + ": " + e);
+      }
+    }
   }
 
   /** The distinct "applied digest" pairs of the status table's rows; DOWN rows count as their own. */

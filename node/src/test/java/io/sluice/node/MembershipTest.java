@@ -153,8 +153,9 @@ class MembershipTest {
   }
 
   /**
-   * A rejoin cut short (the process died after the cluster removed the node) leaves a mark: a plain
-   * start refuses to run the node as a member, and says to run the rejoin again, which finishes it.
+   * A rejoin cut short after the cluster removed the node and its data was wiped leaves a mark: a plain
+   * start refuses to run the node (it would format as an empty member) and says to run the rejoin
+   * again; a start under {@code corruptLogPolicy: rejoin} runs it again and the node is back.
    */
   @Test
   void aRejoinThatDidNotFinishIsRunAgainNotStartedAsAMember() throws java.io.IOException {
@@ -163,12 +164,19 @@ class MembershipTest {
       c.insertOne(new Document("_id", 1));
       int node = cluster.aFollower();
       cluster.awaitIdenticalState();
+      // Where a rejoin that died between its wipe and its start leaves the node.
+      cluster.admin().removeNode(cluster.address(node));
       cluster.stop(node);
-      java.nio.file.Files.write(cluster.config(node).dataDir().resolve("rejoin-pending"), new byte[0]);
+      SnapshotTest.deleteRecursively(cluster.config(node).dataDir().resolve("raft"));
+      SnapshotTest.deleteRecursively(cluster.config(node).dataDir().resolve("store"));
+      java.nio.file.Files.writeString(cluster.config(node).dataDir().resolve("rejoin-pending"), "voter");
+      assertThat(cluster.admin().members()).extracting(Member::address).doesNotContain(cluster.address(node));
 
       assertThatThrownBy(() -> cluster.start(node)).hasMessageContaining("a rejoin began and did not finish").hasMessageContaining("--rejoin");
-      cluster.adopt(node, NodeRejoin.rejoin(cluster.config(node), Duration.ofSeconds(60)));
+      cluster.adopt(node, SluiceNode.start(cluster.config(node).toBuilder().corruptLogPolicy("rejoin").build()));
       assertThat(cluster.config(node).dataDir().resolve("rejoin-pending")).doesNotExist();
+      assertThat(cluster.admin().members()).filteredOn(m -> m.address().equals(cluster.address(node)))
+          .extracting(Member::role).containsExactly(Member.Role.FOLLOWER);
       c.insertOne(new Document("_id", 2));
       cluster.awaitIdenticalState();
     }

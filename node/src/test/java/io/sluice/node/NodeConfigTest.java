@@ -128,6 +128,8 @@ class NodeConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("takes Ratis keys (raft.*)");
     assertThatThrownBy(() -> valid().raftProperties(Map.of("raft.server.log.corruption.policy", "WARN_AND_RETURN")).build())
         .isInstanceOf(ConfigException.class).hasMessageContaining("set corruptLogPolicy (fail or rejoin) instead");
+    assertThatThrownBy(() -> valid().raftProperties(Map.of("raft.server.log.appender.buffer.byte-limit", "4MB")).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("the largest document fits in one entry");
   }
 
   @Test

@@ -29,6 +29,15 @@ class NodeStartExceptionTest {
     assertThat(checksum).hasMessageContaining("is damaged").hasMessageContaining("--rejoin").hasMessageContaining("corruptLogPolicy: rejoin");
   }
 
+  /** An I/O error Ratis' segment reader throws itself (a torn entry, a bad length) is damage; the class is looked up by name. */
+  @Test
+  void aFormatErrorThrownByRatisSegmentReaderIsDamage() throws ClassNotFoundException {
+    assertThat(Class.forName(NodeStartException.SEGMENT_READER)).isNotNull();
+    IOException torn = new IOException("Tried to read 4 byte(s) past the limit at offset 150000");
+    torn.setStackTrace(new StackTraceElement[] {new StackTraceElement(NodeStartException.SEGMENT_READER, "readEntry", null, 1)});
+    assertThat(new NodeStartException(CONFIG, new IllegalStateException("Failed to initRaftLog", torn)).damagedLog()).isTrue();
+  }
+
   @Test
   void otherFailuresAreNotDamageWhateverTheirMessagesSay() {
     List<Throwable> others = List.of(

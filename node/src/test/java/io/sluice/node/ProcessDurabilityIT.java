@@ -176,6 +176,8 @@ class ProcessDurabilityIT {
         data.insertOne(new Document("_id", i).append("pad", "x".repeat(5000)));
       }
       int follower = cluster.leader() == 1 ? 2 : 1;
+      // The leader's snapshots are written in the background: once its log is purged, a new member needs one.
+      await().atMost(Duration.ofSeconds(90)).until(() -> leaderLogStart() > 1);
       SequentialWriter writer = new SequentialWriter(client.getDatabase("db").getCollection("c"));
       try (writer) {
         writer.awaitMore(20);
@@ -197,6 +199,17 @@ class ProcessDurabilityIT {
       Files.writeString(cluster.nodeDir(n).resolve("node.yml"), String.join("\n", settings) + "\n", StandardOpenOption.APPEND);
     }
     cluster.run("cluster", "up");
+  }
+
+  /** The first index in the leader's Raft log, from {@code ./sluice cluster status -w json}. */
+  private long leaderLogStart() throws Exception {
+    for (com.fasterxml.jackson.databind.JsonNode node : new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        cluster.run("cluster", "status", "-w", "json"))) {
+      if ("LEADER".equals(node.path("role").asText())) {
+        return node.path("logStartIndex").asLong();
+      }
+    }
+    return 0;
   }
 
   /** The members' addresses, as {@code ./sluice admin members} lists them. */

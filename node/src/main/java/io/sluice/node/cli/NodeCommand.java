@@ -47,8 +47,8 @@ final class NodeCommand implements Callable<Integer> {
       + " (sluice admin add-node); --peers then lists existing members. No effect on a node that has data")
   boolean join;
 
-  @Option(names = "--rejoin", description = "for a node whose disk was lost or damaged: delete its Raft log and store,"
-      + " have the cluster remove it, start it with no membership and have it added back")
+  @Option(names = "--rejoin", description = "for a node whose disk was lost or damaged: have the cluster remove it,"
+      + " delete its Raft log and store, start it with no membership and have it added back")
   boolean rejoin;
 
   @Override
