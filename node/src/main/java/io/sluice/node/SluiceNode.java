@@ -38,6 +38,7 @@ public final class SluiceNode implements AutoCloseable {
   private final RaftServer server;
   private final AdminHttpServer admin;
   private final StuckFollowerWatch stuckFollowers;
+  private final PromotionDeadlockBreaker promotionDeadlocks;
   private final StreamCommandService streamCommands;
   private final NodeMetrics metrics = new NodeMetrics();
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -74,6 +75,7 @@ public final class SluiceNode implements AutoCloseable {
           .setOption(formatted ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
           .build();
       this.stuckFollowers = new StuckFollowerWatch(server, groupId, STUCK_FOLLOWER_PATIENCE);
+      this.promotionDeadlocks = new PromotionDeadlockBreaker(server, groupId);
       metrics.bind(this, RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), groupId).toString());
       stateMachine.whenClosed().thenRun(this::stopIfRaftClosedTheGroup);
     } catch (IOException | RuntimeException e) {
@@ -172,6 +174,7 @@ public final class SluiceNode implements AutoCloseable {
       node.server.start();
       node.admin.start();
       node.stuckFollowers.start();
+      node.promotionDeadlocks.start();
     } catch (IOException | RuntimeException e) {
       node.close();
       throw new NodeStartException(config, e);
@@ -307,6 +310,10 @@ public final class SluiceNode implements AutoCloseable {
     return stuckFollowers;
   }
 
+  PromotionDeadlockBreaker promotionDeadlockBreaker() {
+    return promotionDeadlocks;
+  }
+
   NodeMetrics metrics() {
     return metrics;
   }
@@ -371,6 +378,7 @@ public final class SluiceNode implements AutoCloseable {
     }
     try {
       stuckFollowers.close();
+      promotionDeadlocks.close();
       admin.stop();
       try {
         server.close();

@@ -191,6 +191,42 @@ class ProcessDurabilityIT {
     }
   }
 
+  @Test
+  void aFollowerKilledWhileItInstallsASnapshotComesBackWithTheOthersState() throws Exception {
+    // Small chunks make the install of some 10 MB last long enough to kill the follower in the middle of it.
+    upWith("snapshotEveryEntries: 100", "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1",
+        "raftProperties: {raft.server.log.appender.snapshot.chunk.size.max: 16KB}");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      SluiceCollection data = client.getDatabase("db").getCollection("data");
+      int follower = cluster.leader() == 1 ? 2 : 1;
+      cluster.run("cluster", "kill", String.valueOf(follower));
+      for (int i = 0; i < 1_000; i++) {
+        data.insertOne(new Document("_id", i).append("pad", "x".repeat(10_000)));
+      }
+      await().atMost(Duration.ofSeconds(90)).until(() -> leaderLogStart() > 500);
+
+      Path log = cluster.nodeDir(follower).resolve("node.log");
+      long before = Files.size(log);
+      cluster.run("cluster", "start", String.valueOf(follower));
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> since(log, before).contains("Installing snapshot"));
+      cluster.run("cluster", "kill", String.valueOf(follower));
+      assertThat(since(log, before)).as("killed before the install was done").doesNotContain("loading the snapshot installed from the leader");
+
+      long restart = Files.size(log);
+      cluster.run("cluster", "start", String.valueOf(follower));
+      data.insertOne(new Document("_id", "after"));
+      cluster.awaitIdenticalState(3);
+      assertThat(since(log, restart)).contains("loading the snapshot installed from the leader");
+      assertThat(data.countDocuments()).isEqualTo(1_001);
+    }
+  }
+
+  /** What a log file holds after its first {@code offset} bytes. */
+  private static String since(Path log, long offset) throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Starts the cluster with these lines added to each node's {@code node.yml}. */
   private void upWith(String... settings) throws Exception {
     cluster.run("cluster", "up");
