@@ -195,7 +195,7 @@ class ProcessDurabilityIT {
   void aFollowerKilledWhileItInstallsASnapshotComesBackWithTheOthersState() throws Exception {
     // Small chunks make the install of some 10 MB last long enough to kill the follower in the middle of it.
     upWith("snapshotEveryEntries: 100", "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1",
-        "raftProperties: {raft.server.log.appender.snapshot.chunk.size.max: 16KB}");
+        "raftProperties: {raft.server.log.appender.snapshot.chunk.size.max: 8KB}");
     try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
       SluiceCollection data = client.getDatabase("db").getCollection("data");
       int follower = cluster.leader() == 1 ? 2 : 1;
@@ -208,7 +208,9 @@ class ProcessDurabilityIT {
       Path log = cluster.nodeDir(follower).resolve("node.log");
       long before = Files.size(log);
       cluster.run("cluster", "start", String.valueOf(follower));
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> since(log, before).contains("Installing snapshot"));
+      // Ratis writes the chunks it receives under raft/<group>/tmp, and moves them into place at the end.
+      Path received = cluster.nodeDir(follower).resolve("raft").resolve(GROUP).resolve("tmp");
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> holdsAFile(received));
       cluster.run("cluster", "kill", String.valueOf(follower));
       assertThat(since(log, before)).as("killed before the install was done").doesNotContain("loading the snapshot installed from the leader");
 
@@ -218,6 +220,14 @@ class ProcessDurabilityIT {
       cluster.awaitIdenticalState(3);
       assertThat(since(log, restart)).contains("loading the snapshot installed from the leader");
       assertThat(data.countDocuments()).isEqualTo(1_001);
+    }
+  }
+
+  private static boolean holdsAFile(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      return files.anyMatch(Files::isRegularFile);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
     }
   }
 
