@@ -47,11 +47,35 @@ public final class NodeRejoin {
   }
 
   /**
+   * Starts a node (as a member, or to join if its config says so) under its {@code corruptLogPolicy}:
+   * a node whose log is damaged, or whose rejoin did not finish, fails to start saying what to do, or
+   * with policy {@code rejoin} rejoins.
+   */
+  static SluiceNode startUnderPolicy(NodeConfig config) {
+    boolean rejoinPolicy = config.durability().corruptLogPolicy() == Durability.CorruptLogPolicy.REJOIN;
+    if (pending(config)) {
+      if (!rejoinPolicy) {
+        throw new IllegalStateException(unfinished(config));
+      }
+      LOG.warn("{} corruptLogPolicy is rejoin: running it again", unfinished(config));
+      return rejoin(config, TIMEOUT);
+    }
+    try {
+      return SluiceNode.start(config, config.join() ? SluiceNode.Entry.JOIN : SluiceNode.Entry.MEMBER);
+    } catch (NodeStartException e) {
+      if (!e.damagedLog() || !rejoinPolicy) {
+        throw e;
+      }
+      return rejoinAfterDamage(config, TIMEOUT, e);
+    }
+  }
+
+  /**
    * For {@code corruptLogPolicy: rejoin}: rejoins a node whose log is damaged. A node that is no member
    * (an operator removed it) is not added back: {@code damage} is thrown, as it is with the reason if
    * the rejoin fails.
    */
-  static SluiceNode rejoinAfterDamage(NodeConfig config, Duration timeout, NodeStartException damage) {
+  private static SluiceNode rejoinAfterDamage(NodeConfig config, Duration timeout, NodeStartException damage) {
     LOG.warn("{} corruptLogPolicy is rejoin: node {} rejoins the cluster as a fresh member", damage.getMessage(), config.nodeId());
     try {
       return rejoin(config, timeout, damage);
@@ -67,7 +91,7 @@ public final class NodeRejoin {
   }
 
   /** Whether a rejoin of this node began and did not finish. */
-  static boolean pending(NodeConfig config) {
+  private static boolean pending(NodeConfig config) {
     return Files.exists(config.dataDir().resolve(PENDING));
   }
 
@@ -82,7 +106,7 @@ public final class NodeRejoin {
   }
 
   /** What to tell an operator whose node has an unfinished rejoin. */
-  static String unfinished(NodeConfig config) {
+  private static String unfinished(NodeConfig config) {
     return "node " + config.nodeId() + ": a rejoin began and did not finish (" + config.dataDir().resolve(PENDING) + " exists): the node"
         + " may no longer be a member and its data may be wiped. Run the rejoin again: sluice node --config FILE --rejoin"
         + " (./sluice cluster rejoin N for a local cluster). If `sluice admin members` still lists the node and its raft/"

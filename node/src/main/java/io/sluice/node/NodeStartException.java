@@ -10,13 +10,15 @@ public final class NodeStartException extends RuntimeException {
   static final String SEGMENT_READER = "org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogReader";
   private final boolean damagedLog;
 
-  NodeStartException(NodeConfig config, Throwable cause) {
-    this(config, JavaUtils.unwrapCompletionException(cause), isDamagedLog(JavaUtils.unwrapCompletionException(cause)));
-  }
-
   private NodeStartException(NodeConfig config, Throwable cause, boolean damagedLog) {
     super(explain(config, cause, damagedLog), cause);
     this.damagedLog = damagedLog;
+  }
+
+  /** The failure of a node's start, with Ratis' completion wrapper taken off. */
+  static NodeStartException of(NodeConfig config, Throwable failure) {
+    Throwable cause = JavaUtils.unwrapCompletionException(failure);
+    return new NodeStartException(config, cause, isDamagedLog(cause));
   }
 
   /** Whether the node failed because its Raft log is damaged, which its {@code corruptLogPolicy} decides about. */

@@ -59,7 +59,7 @@ final class PromotionDeadlockBreaker implements AutoCloseable {
     }
   }
 
-  /** How many waits this watch has ended. */
+  /** How many waits this watch has ended (a stopped timer may also wait behind a long hold of the lock, harmlessly). */
   int broken() {
     return broken.get();
   }
@@ -78,8 +78,8 @@ final class PromotionDeadlockBreaker implements AutoCloseable {
       for (Thread t : waiting) {
         if (waitingBefore.contains(t) && ((CompletableFuture<?>) fields.stopped.get(t)).complete(null)) {
           broken.incrementAndGet();
-          LOG.warn("{} was stopped but has waited for the Raft server's lock for over {} s: Ratis' listener-promotion"
-              + " deadlock; ending the wait for it", t.getName(), CHECK_EVERY.toSeconds());
+          LOG.warn("{} was stopped but has waited for the Raft server's lock for over {} s, as in Ratis' listener-promotion"
+              + " deadlock (or behind a long hold of the lock); ending the wait for it", t.getName(), CHECK_EVERY.toSeconds());
         }
       }
       waitingBefore = waiting;

@@ -144,22 +144,7 @@ public final class SluiceNode implements AutoCloseable {
    * once the cluster has taken it back.
    */
   public static SluiceNode start(NodeConfig config) {
-    boolean rejoinPolicy = config.durability().corruptLogPolicy() == Durability.CorruptLogPolicy.REJOIN;
-    if (NodeRejoin.pending(config)) {
-      if (!rejoinPolicy) {
-        throw new IllegalStateException(NodeRejoin.unfinished(config));
-      }
-      LOG.warn("{} corruptLogPolicy is rejoin: running it again", NodeRejoin.unfinished(config));
-      return NodeRejoin.rejoin(config, NodeRejoin.TIMEOUT);
-    }
-    try {
-      return start(config, config.join() ? Entry.JOIN : Entry.MEMBER);
-    } catch (NodeStartException e) {
-      if (!e.damagedLog() || !rejoinPolicy) {
-        throw e;
-      }
-      return NodeRejoin.rejoinAfterDamage(config, NodeRejoin.TIMEOUT, e);
-    }
+    return NodeRejoin.startUnderPolicy(config);
   }
 
   /** Starts a node entering its group as {@code entry} says; returns once it accepts connections. */
@@ -177,7 +162,7 @@ public final class SluiceNode implements AutoCloseable {
       node.promotionDeadlocks.start();
     } catch (IOException | RuntimeException e) {
       node.close();
-      throw new NodeStartException(config, e);
+      throw NodeStartException.of(config, e);
     }
     LOG.info("node {} started: raft/clients on {}, admin on {}, data in {}", config.nodeId(), config.address(),
         config.adminAddress(), config.dataDir());
@@ -378,13 +363,13 @@ public final class SluiceNode implements AutoCloseable {
     }
     try {
       stuckFollowers.close();
-      promotionDeadlocks.close();
       admin.stop();
       try {
         server.close();
       } catch (IOException e) {
         LOG.warn("closing the Raft server of {} failed", id(), e);
       }
+      promotionDeadlocks.close(); // after the server: a deadlock formed while it closes would hang the close
       streamCommands.close();
       stateMachine.store().close();
       LOG.info("node {} stopped", id());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,8 +119,8 @@ final class LauncherCluster {
     for (int n = 1; n <= MAX_NODES; n++) {
       Path pidFile = nodeDir(n).resolve("node.pid");
       try {
-        if (java.nio.file.Files.exists(pidFile)) {
-          String pid = java.nio.file.Files.readString(pidFile).trim();
+        if (Files.exists(pidFile)) {
+          String pid = Files.readString(pidFile).trim();
           new ProcessBuilder(jcmd.toString(), pid, "Thread.print").redirectErrorStream(true)
               .redirectOutput(nodeDir(n).resolve("threads.txt").toFile()).start().waitFor(30, TimeUnit.SECONDS);
         }

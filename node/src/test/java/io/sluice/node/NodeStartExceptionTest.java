@@ -21,9 +21,9 @@ class NodeStartExceptionTest {
 
   @Test
   void aChecksumOrHeaderMismatchInTheLogIsDamageAndTheMessageSaysWhatToDo() {
-    NodeStartException checksum = new NodeStartException(CONFIG,
+    NodeStartException checksum = NodeStartException.of(CONFIG,
         new IllegalStateException("Failed to initRaftLog", new ChecksumException("Log entry corrupted", 150_000)));
-    NodeStartException header = new NodeStartException(CONFIG, new CorruptedFileException(new File("log_0-9"), "Log header mismatched"));
+    NodeStartException header = NodeStartException.of(CONFIG, new CorruptedFileException(new File("log_0-9"), "Log header mismatched"));
     assertThat(checksum.damagedLog()).isTrue();
     assertThat(header.damagedLog()).isTrue();
     assertThat(checksum).hasMessageContaining("is damaged").hasMessageContaining("--rejoin").hasMessageContaining("corruptLogPolicy: rejoin");
@@ -35,7 +35,7 @@ class NodeStartExceptionTest {
     assertThat(Class.forName(NodeStartException.SEGMENT_READER)).isNotNull();
     IOException torn = new IOException("Tried to read 4 byte(s) past the limit at offset 150000");
     torn.setStackTrace(new StackTraceElement[] {new StackTraceElement(NodeStartException.SEGMENT_READER, "readEntry", null, 1)});
-    assertThat(new NodeStartException(CONFIG, new IllegalStateException("Failed to initRaftLog", torn)).damagedLog()).isTrue();
+    assertThat(NodeStartException.of(CONFIG, new IllegalStateException("Failed to initRaftLog", torn)).damagedLog()).isTrue();
   }
 
   @Test
@@ -46,7 +46,7 @@ class NodeStartExceptionTest {
         new IllegalArgumentException("raft.server.log.segment.cache.num.max = -1 < min = 0"),
         new IOException("cannot move snapshot.1_100 to snapshot.1_100.corrupt"));
     for (Throwable other : others) {
-      NodeStartException e = new NodeStartException(CONFIG, other);
+      NodeStartException e = NodeStartException.of(CONFIG, other);
       assertThat(e.damagedLog()).as("%s", other).isFalse();
       assertThat(e).hasMessageNotContaining("is damaged");
     }

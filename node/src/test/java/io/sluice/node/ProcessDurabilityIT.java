@@ -4,22 +4,22 @@ import static com.mongodb.client.model.Filters.eq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceCollection;
 import io.sluice.protocol.ClusterNaming;
-import io.sluice.protocol.Replies;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.bson.BsonBinary;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
@@ -97,15 +97,20 @@ class ProcessDurabilityIT {
   void aSessionWriteResentAfterEveryNodeWasKilledAndRestartedIsAppliedOnce() throws Exception {
     cluster.run("cluster", "up");
     BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
-    BsonDocument write = RetriedWriteTest.RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3));
-    BsonDocument firstReply = send(write);
+    BsonDocument write = RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3));
+    BsonDocument firstReply;
+    try (RawCaller caller = caller()) {
+      firstReply = caller.send(write, 1);
+    }
     cluster.awaitIdenticalState(3);
     for (int n = 1; n <= 3; n++) {
       assertThat(cluster.run("cluster", "kill", String.valueOf(n))).contains("stopped (KILL)");
     }
     cluster.run("cluster", "up");
 
-    assertThat(send(write)).isEqualTo(firstReply);
+    try (RawCaller caller = caller()) {
+      assertThat(caller.send(write, 1)).as("the same session write, from a client no node has heard of").isEqualTo(firstReply);
+    }
     cluster.awaitIdenticalState(3);
     try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
       assertThat(client.getDatabase("db").getCollection("c").find(eq("_id", 1)).first().getInteger("n")).as("applied once").isEqualTo(1);
@@ -226,7 +231,7 @@ class ProcessDurabilityIT {
   private static boolean holdsAFile(Path dir) throws IOException {
     try (var files = Files.walk(dir)) {
       return files.anyMatch(Files::isRegularFile);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return false;
     }
   }
@@ -234,7 +239,7 @@ class ProcessDurabilityIT {
   /** What a log file holds after its first {@code offset} bytes. */
   private static String since(Path log, long offset) throws IOException {
     byte[] all = Files.readAllBytes(log);
-    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), StandardCharsets.UTF_8);
   }
 
   /** Starts the cluster with these lines added to each node's {@code node.yml}. */
@@ -249,7 +254,7 @@ class ProcessDurabilityIT {
 
   /** The first index in the leader's Raft log, from {@code ./sluice cluster status -w json}. */
   private long leaderLogStart() throws Exception {
-    for (com.fasterxml.jackson.databind.JsonNode node : new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+    for (JsonNode node : new ObjectMapper().readTree(
         cluster.run("cluster", "status", "-w", "json"))) {
       if ("LEADER".equals(node.path("role").asText())) {
         return node.path("logStartIndex").asLong();
@@ -258,18 +263,13 @@ class ProcessDurabilityIT {
     return 0;
   }
 
+  /** A raw Ratis client of nodes 1 to 3 (a new client id each time). */
+  private RawCaller caller() {
+    return new RawCaller(IntStream.rangeClosed(1, 3).mapToObj(cluster::raftAddress).toList(), () -> cluster.raftAddress(cluster.leader()));
+  }
+
   /** The members' addresses, as {@code ./sluice admin members} lists them. */
   private List<String> members() throws Exception {
     return cluster.run("admin", "members").lines().skip(1).map(l -> l.split("\\s+")[1]).toList();
-  }
-
-  /** Sends a write as a new Ratis call of a new client, through whichever node leads. */
-  private BsonDocument send(BsonDocument write) throws IOException {
-    List<RaftPeer> peers = IntStream.rangeClosed(1, 3).mapToObj(cluster::raftAddress)
-        .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-    try (RaftClient raft = RaftClient.newBuilder().setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(UUID.fromString(GROUP)), peers))
-        .setProperties(new org.apache.ratis.conf.RaftProperties()).build()) {
-      return Replies.check(RetriedWriteTest.decode(raft.io().send(RetriedWriteTest.RawCaller.message(write))));
-    }
   }
 }

@@ -53,12 +53,12 @@ class RetriedWriteTest {
 
   @Test
   void theSameCallSentToTheOldAndTheNewLeaderIsAppliedOnce() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = RawCaller.of(cluster)) {
       int oldLeader = cluster.awaitLeader();
-      BsonDocument firstReply = caller.sendIncrementTo(oldLeader);
+      BsonDocument firstReply = caller.sendIncrementTo(cluster.address(oldLeader));
       cluster.awaitIdenticalState();
       cluster.stop(oldLeader);
-      BsonDocument retryReply = caller.sendIncrementTo(cluster.awaitLeader());
+      BsonDocument retryReply = caller.sendIncrementTo(cluster.address(cluster.awaitLeader()));
 
       assertThat(retryReply.getDocument("opTime")).isEqualTo(firstReply.getDocument("opTime"));
       assertThat(caller.counter()).as("applied once").isEqualTo(1);
@@ -72,7 +72,7 @@ class RetriedWriteTest {
    */
   @Test
   void theSameSessionWriteResentAfterTheWholeClusterRestartedIsAppliedOnce() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = RawCaller.of(cluster)) {
       BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
       BsonDocument firstReply = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(3)), 42);
       cluster.awaitIdenticalState();
@@ -130,7 +130,7 @@ class RetriedWriteTest {
    */
   @Test
   void theSameSessionWriteSentAsTwoRaftCallsIsAppliedOnce() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = RawCaller.of(cluster)) {
       BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
       BsonDocument first = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(7)), 43);
       BsonDocument again = caller.send(RawCaller.increment().append("lsid", session).append("txnNumber", new BsonInt64(7)), 44);
@@ -144,7 +144,7 @@ class RetriedWriteTest {
 
   @Test
   void malformedSessionFieldsAreRefusedAndNothingIsApplied() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = new RawCaller(cluster)) {
+    try (LocalCluster cluster = LocalCluster.start(dir, 3); RawCaller caller = RawCaller.of(cluster)) {
       BsonDocument session = new BsonDocument("id", new BsonBinary(UUID.randomUUID(), UuidRepresentation.STANDARD));
       assertRefused(caller.sendRaw(RawCaller.increment().append("lsid", new BsonString("me")).append("txnNumber", new BsonInt64(1)), 50),
           "BadValue", "lsid must be {id: <UUID>}");
@@ -163,75 +163,5 @@ class RetriedWriteTest {
   private static void assertRefused(BsonDocument reply, String codeName, String message) {
     assertThat(reply.getString("codeName").getValue()).as("reply %s", reply).isEqualTo(codeName);
     assertThat(reply.getString("errmsg").getValue()).contains(message);
-  }
-
-  /** A raw Ratis client that sends one increment as call 42, to the node it is told, as often as asked. */
-  static final class RawCaller implements AutoCloseable {
-    private final LocalCluster cluster;
-    private final ClientId clientId = ClientId.randomId();
-    private final RaftGroupId groupId = RaftGroupId.valueOf(ClusterNaming.groupId(ClusterNaming.DEFAULT_CLUSTER_NAME));
-    private final RaftClient raft;
-
-    RawCaller(LocalCluster cluster) {
-      this.cluster = cluster;
-      List<RaftPeer> peers = java.util.stream.IntStream.range(0, 3).mapToObj(i -> cluster.node(i).config().address())
-          .map(a -> RaftPeer.newBuilder().setId(ClusterNaming.peerId(a)).setAddress(a).build()).toList();
-      RaftProperties properties = new RaftProperties();
-      // Ratis' default of 3 s, with no retry here, is short for a slow machine: a write fails the test only if it is refused.
-      org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
-          org.apache.ratis.util.TimeDuration.valueOf(60, java.util.concurrent.TimeUnit.SECONDS));
-      this.raft = RaftClient.newBuilder().setClientId(clientId).setRaftGroup(RaftGroup.valueOf(groupId, peers))
-          .setProperties(properties).build();
-    }
-
-    static BsonDocument increment() {
-      return new BsonDocument("update", new BsonString("c")).append("$db", new BsonString("db"))
-          .append("updates", new BsonArray(List.of(new BsonDocument("q", new BsonDocument("_id", new BsonInt32(1)))
-              .append("u", new BsonDocument("$inc", new BsonDocument("n", new BsonInt32(1))))
-              .append("upsert", BsonBoolean.TRUE))));
-    }
-
-    BsonDocument sendIncrementTo(int node) throws java.io.IOException {
-      return Replies.check(sendTo(node, increment(), 42));
-    }
-
-    /** Sends the write to the leader as the given Raft call; fails on an error reply. */
-    BsonDocument send(BsonDocument write, long callId) throws java.io.IOException {
-      return Replies.check(sendRaw(write, callId));
-    }
-
-    BsonDocument sendRaw(BsonDocument write, long callId) throws java.io.IOException {
-      return sendTo(cluster.awaitLeader(), write, callId);
-    }
-
-    private BsonDocument sendTo(int node, BsonDocument write, long callId) throws java.io.IOException {
-      RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
-          .setServerId(RaftPeerId.valueOf(cluster.node(node).id())).setGroupId(groupId).setCallId(callId)
-          .setMessage(message(write)).setType(RaftClientRequest.writeRequestType()).build();
-      return decode(raft.getClientRpc().sendRequest(request));
-    }
-
-    /** The counter the increments raise, read linearizably. */
-    int counter() throws java.io.IOException {
-      BsonDocument read = new BsonDocument("find", new BsonString("c")).append("$db", new BsonString("db"));
-      BsonDocument reply = Replies.check(decode(raft.io().sendReadOnly(message(read))));
-      return reply.getDocument("cursor").getArray("firstBatch").get(0).asDocument().getInt32("n").getValue();
-    }
-
-    static Message message(BsonDocument command) {
-      return Message.valueOf(ByteString.copyFrom(new RawBsonDocument(command, new BsonDocumentCodec()).getByteBuffer().asNIO()));
-    }
-
-    @Override
-    public void close() throws java.io.IOException {
-      raft.close();
-    }
-  }
-
-  static BsonDocument decode(RaftClientReply reply) {
-    assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
-    try (BsonBinaryReader reader = new BsonBinaryReader(ByteBuffer.wrap(reply.getMessage().getContent().toByteArray()))) {
-      return new BsonDocumentCodec().decode(reader, DecoderContext.builder().build());
-    }
   }
 }
