@@ -198,7 +198,7 @@ class ProcessDurabilityIT {
 
   @Test
   void aFollowerKilledWhileItInstallsASnapshotComesBackWithTheOthersState() throws Exception {
-    // Small chunks make the install of some 10 MB last long enough to kill the follower in the middle of it.
+    // Small chunks make the install of a store of some 20 MiB last long enough to kill the follower in the middle of it.
     upWith("snapshotEveryEntries: 100", "logEntriesKeptAfterSnapshot: 0", "raftSegmentSizeMb: 1",
         "raftProperties: {raft.server.log.appender.snapshot.chunk.size.max: 8KB}");
     try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
@@ -223,7 +223,9 @@ class ProcessDurabilityIT {
       cluster.run("cluster", "start", String.valueOf(follower));
       data.insertOne(new Document("_id", "after"));
       cluster.awaitIdenticalState(3);
-      assertThat(since(log, restart)).contains("loading the snapshot installed from the leader");
+      assertThat(since(log, restart)).contains("loading the snapshot installed from the leader")
+          .contains("left by an install of the leader's snapshot that did not finish");
+      assertThat(holdsAFile(received)).as("the cut-off install's chunks deleted").isFalse();
       assertThat(data.countDocuments()).isEqualTo(1_001);
     }
   }
@@ -233,6 +235,48 @@ class ProcessDurabilityIT {
       return files.anyMatch(Files::isRegularFile);
     } catch (NoSuchFileException e) {
       return false;
+    }
+  }
+
+  @Test
+  void aFollowerKilledWhileItWritesASnapshotDeletesItAtRestartAndComesBackWithTheOthersState() throws Exception {
+    // At 1 MiB/s the snapshot of a store of some 20 MiB takes about 20 s: time to kill the node in the middle of it.
+    upWith("snapshotEveryEntries: 1000000", "snapshotWriteMibPerSecond: 1");
+    try (SluiceClient client = SluiceClient.connect(cluster.connection(1, 2, 3) + "/?timeoutMS=30000")) {
+      SluiceCollection data = client.getDatabase("db").getCollection("data");
+      for (int i = 0; i < 1_000; i++) {
+        data.insertOne(new Document("_id", i).append("pad", "x".repeat(10_000)));
+      }
+      int follower = cluster.leader() == 1 ? 2 : 1;
+      Path snapshots = cluster.nodeDir(follower).resolve("raft").resolve(GROUP).resolve("sm");
+      Process snapshot = cluster.start("admin", "snapshot", "--node", cluster.raftAddress(follower));
+      try {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> !snapshotFiles(snapshots).isEmpty());
+        cluster.run("cluster", "kill", String.valueOf(follower));
+      } finally {
+        // The launcher runs the admin command's JVM as its child: stop both, so it cannot ask the restarted node again.
+        snapshot.descendants().forEach(ProcessHandle::destroyForcibly);
+        snapshot.destroyForcibly().waitFor();
+      }
+      assertThat(snapshotFiles(snapshots)).as("cut off while being written").allMatch(name -> name.endsWith(".tmp"));
+
+      Path log = cluster.nodeDir(follower).resolve("node.log");
+      long restart = Files.size(log);
+      cluster.run("cluster", "start", String.valueOf(follower));
+      data.insertOne(new Document("_id", "after"));
+      cluster.awaitIdenticalState(3);
+      assertThat(since(log, restart)).contains("left by a snapshot interrupted before it was complete");
+      assertThat(snapshotFiles(snapshots)).as("the half-written snapshot deleted at start").isEmpty();
+      assertThat(data.countDocuments()).isEqualTo(1_001);
+    }
+  }
+
+  /** The names of the snapshot files (finished or not) in a node's state machine directory. */
+  private static List<String> snapshotFiles(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).filter(name -> name.startsWith("snapshot.")).toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
     }
   }
 

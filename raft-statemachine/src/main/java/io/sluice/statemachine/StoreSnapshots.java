@@ -32,6 +32,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.FileUtils;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,8 @@ import org.slf4j.LoggerFactory;
 final class StoreSnapshots implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreSnapshots.class);
   private static final String TEMPORARY = ".tmp";
+  /** How Ratis names the directory it receives a snapshot's chunks in, under the group's {@code tmp}. */
+  private static final String UNFINISHED_INSTALL = "snapshot-";
 
   private final Storage storage = new Storage();
   /** How many complete snapshots are kept; all if not positive. */
@@ -89,7 +92,25 @@ final class StoreSnapshots implements AutoCloseable {
         Files.delete(leftover);
       }
     }
+    dropUnfinishedInstalls(raftStorage.getStorageDir().getTmpDir().toPath());
     storage.init(raftStorage);
+  }
+
+  /**
+   * Deletes the chunks of installs from the leader that a crash cut off: Ratis writes them under the
+   * group's {@code tmp} and moves only a finished install's directory into place, so those of an
+   * unfinished one would stay there, up to a snapshot's size each.
+   */
+  private static void dropUnfinishedInstalls(Path tmp) throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(tmp)) {
+      for (Path leftover : entries.filter(p -> p.getFileName().toString().startsWith(UNFINISHED_INSTALL)).toList()) {
+        LOG.info("deleting {}, left by an install of the leader's snapshot that did not finish", leftover);
+        FileUtils.deleteFully(leftover);
+      }
+    }
   }
 
   /** A temporary file, or the checksum or MD5 file of a file that is not there. */

@@ -19,6 +19,8 @@ import org.bson.BsonDocument;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link SessionTable} held in memory, one entry per session, and saved into the store's MapDB file
@@ -35,6 +37,7 @@ import org.mapdb.Serializer;
  * {@code writeErrors}).
  */
 final class MapDbSessionTable implements SessionTable {
+  private static final Logger LOG = LoggerFactory.getLogger(MapDbSessionTable.class);
   static final String SAVED = "sessionsByClient";
   private static final int CLIENT_BYTES = 16;
   /** A saved session's value: its latest call's number and wall time, then the reply's BSON. */
@@ -44,6 +47,9 @@ final class MapDbSessionTable implements SessionTable {
 
   private final BTreeMap<byte[], byte[]> saved;
   private final Capacity capacity;
+  /** See {@link #forgottenEarly()}. */
+  private long forgottenEarly;
+  private long nextWarningAt = 1;
   /** The replies' bytes, summed over the sessions kept. */
   private long replyBytes;
   private final Map<ByteBuffer, Session> byClient = new HashMap<>();
@@ -66,7 +72,15 @@ final class MapDbSessionTable implements SessionTable {
     saved.forEach((client, value) -> remember(decode(client, value)));
     unsaved.clear();
     LegacySessionTrees.foldInto(db, frees, meta, this::offer);
-    keepWithinCapacity();
+    // Sessions of a former layout, or kept under a larger capacity, whose lifetimes may be long over: no warning for them.
+    int dropped = 0;
+    for (; overCapacity(); dropped++) {
+      forget(byTime.first());
+    }
+    if (dropped > 0) {
+      LOG.info("the session table keeps {} sessions and {} bytes of replies at most: {} older sessions dropped on opening",
+          capacity.sessions(), capacity.replyBytes(), dropped);
+    }
   }
 
   @Override
@@ -89,9 +103,26 @@ final class MapDbSessionTable implements SessionTable {
   }
 
   private void keepWithinCapacity() {
-    while (byClient.size() > capacity.sessions() || replyBytes > capacity.replyBytes()) {
+    while (overCapacity()) {
       forget(byTime.first());
+      forgottenEarly++;
+      // Not silent: a retry of such a session's last write would be applied again. Logged at 1, 10, 100, ...
+      if (forgottenEarly == nextWarningAt) {
+        nextWarningAt *= 10;
+        LOG.warn("the session table is full ({} sessions, {} bytes of replies at most): {} session(s) forgotten before their"
+            + " lifetime ended so far, the one idle longest each time; a retry of such a session's last write would be applied"
+            + " again. Clients should reuse sessions (the Java client does)", capacity.sessions(), capacity.replyBytes(), forgottenEarly);
+      }
     }
+  }
+
+  private boolean overCapacity() {
+    return byClient.size() > capacity.sessions() || replyBytes > capacity.replyBytes();
+  }
+
+  /** How many sessions this table forgot before their lifetime ended, to stay within its capacity, since it was opened. */
+  synchronized long forgottenEarly() {
+    return forgottenEarly;
   }
 
   @Override

@@ -132,6 +132,7 @@ class MapDbSessionTableTest {
     assertThat(sessions.answered(call(client(2), 1))).as("idle longest").isEmpty();
     assertThat(sessions.answered(call(client(1), 2))).contains(reply(2));
     assertThat(sessions.answered(call(client(4), 1))).contains(reply(1));
+    assertThat(sessions.forgottenEarly()).isEqualTo(1);
   }
 
   @Test
@@ -150,6 +151,7 @@ class MapDbSessionTableTest {
     BsonDocument large = new BsonDocument("writeErrors", new org.bson.BsonString("x".repeat(10 * replyBytes)));
     sessions.record(call(client(6), 1), 2_000, large);
     assertThat(sessions.count()).as("a reply larger than the budget is not kept either").isZero();
+    assertThat(sessions.forgottenEarly()).as("2, then 3 for the large reply's room, then itself").isEqualTo(6);
   }
 
   /** A leader whose clock is behind the last one's records calls older than those already there. */
@@ -222,6 +224,7 @@ class MapDbSessionTableTest {
         new MapDbSessionTable.Capacity(3, 1L << 20));
 
     assertThat(sessions.count()).isEqualTo(3);
+    assertThat(sessions.forgottenEarly()).as("dropped on opening, not counted as forgotten early").isZero();
     assertThat(sessions.answered(call(client(2), 1))).isEmpty();
     assertThat(sessions.answered(call(client(3), 1))).contains(reply(1));
     assertThat(sessions.answered(call(client(5), 1))).contains(reply(1));
